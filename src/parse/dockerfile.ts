@@ -1,0 +1,465 @@
+/**
+ * The Dockerfile model every rule reads: stages, variable scopes, external image references and RUN bodies
+ * as simple shell commands, all with exact ranges in the original text. Built on dockerfile-ast.
+ */
+import { DockerfileParser, type Instruction, type Flag } from 'dockerfile-ast';
+import { LineIndex, type Span } from '../util/text';
+import { parseImageRef, type ImageRef } from './imageRef';
+import { parseShell, commandsFromArgv, sourceFromText, basename, type SimpleCommand, type Source, type Word } from './shell';
+import { expandVars, type Scope, type VarDef } from './vars';
+
+export type ImageSiteKind = 'from' | 'copy-from' | 'mount-from' | 'syntax';
+
+/** One place where the Dockerfile names an external image. */
+export interface ImageSite {
+  kind: ImageSiteKind;
+  /** The reference as written (may contain `${VAR}`). */
+  raw: string;
+  span: Span;
+  /** The reference after ARG substitution; undefined when an ARG has no known value. */
+  value: string | undefined;
+  ref?: ImageRef;
+  /** Why `value` is not a valid reference. */
+  error?: string;
+  /** ARG definitions the reference is built from (their default is where a fix belongs). */
+  definitions: VarDef[];
+  /** ARGs used without a default (value comes from --build-arg). */
+  unknownVars: string[];
+  /** Variables used but never declared (BuildKit substitutes ''). */
+  undeclaredVars: string[];
+  stage: number;
+}
+
+export interface Stage {
+  index: number;
+  /** Lowercased `AS name`. */
+  name?: string;
+  span: Span;
+  /** Index of the stage this one builds on (`FROM build`), if any. */
+  baseStage?: number;
+  /** Shell programs for RUN (from SHELL); undefined means the default `/bin/sh -c`. */
+  shell?: string[];
+  /** True for Windows stages where RUN is cmd/PowerShell, not POSIX shell. */
+  nonPosixShell: boolean;
+}
+
+/** A RUN instruction (or ONBUILD RUN) with its body parsed into simple commands. */
+export interface RunBlock {
+  span: Span;
+  stage: number;
+  onbuild: boolean;
+  commands: SimpleCommand[];
+  problems: string[];
+  /** Set when the body is not analysed (PowerShell, a non-shell heredoc script). */
+  skipped?: string;
+  /** Variables in scope at this RUN. */
+  scope: Scope;
+  flags: Flag[];
+}
+
+export interface FileOperand {
+  /** The value after variable substitution (undefined when unknown). */
+  value: string | undefined;
+  raw: string;
+  span: Span;
+}
+
+/** A COPY or ADD instruction. */
+export interface CopyBlock {
+  keyword: 'COPY' | 'ADD';
+  span: Span;
+  /** Range of the keyword (where instruction-level findings start). */
+  keywordSpan: Span;
+  stage: number;
+  onbuild: boolean;
+  sources: FileOperand[];
+  destination?: FileOperand;
+  flags: Map<string, { value: string | undefined; span: Span }>;
+  /** True for `COPY <<EOF` (the heredoc is file content). */
+  heredoc: boolean;
+}
+
+export interface InstructionInfo {
+  keyword: string;
+  span: Span;
+  /** 1-based line of the instruction's first line. */
+  line: number;
+  stage: number;
+  onbuild: boolean;
+}
+
+export interface CommentInfo {
+  text: string;
+  line: number;
+  span: Span;
+}
+
+export interface DockerfileModel {
+  text: string;
+  lines: LineIndex;
+  escape: string;
+  stages: Stage[];
+  instructions: InstructionInfo[];
+  imageSites: ImageSite[];
+  runs: RunBlock[];
+  copies: CopyBlock[];
+  comments: CommentInfo[];
+  /** Global ARGs (before the first FROM). */
+  globalScope: Scope;
+}
+
+const SHELL_NAMES = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'busybox']);
+
+/** Parses Dockerfile text (BOM already removed) into the model. Never throws on odd input. */
+export function parseDockerfile(text: string): DockerfileModel {
+  const lines = new LineIndex(text);
+  const df = DockerfileParser.parse(text);
+  const escape = df.getEscapeCharacter();
+  const spanOf = (r: { start: { line: number; character: number }; end: { line: number; character: number } }): Span => ({
+    start: lines.offset(r.start.line, r.start.character),
+    end: lines.offset(r.end.line, r.end.character),
+  });
+  const model: DockerfileModel = {
+    text,
+    lines,
+    escape,
+    stages: [],
+    instructions: [],
+    imageSites: [],
+    runs: [],
+    copies: [],
+    comments: df.getComments().map((c) => {
+      const span = spanOf(c.getRange());
+      return { text: text.slice(span.start, span.end), line: lines.position(span.start).line, span };
+    }),
+    globalScope: new Map(),
+  };
+
+  for (const d of df.getDirectives()) {
+    if (d.getName().toLowerCase() !== 'syntax') continue;
+    const r = d.getValueRange();
+    if (!r) continue;
+    const span = spanOf(r);
+    const raw = text.slice(span.start, span.end);
+    model.imageSites.push(makeSite('syntax', raw, span, { value: raw, used: [], unknown: [], undeclared: [] }, -1));
+  }
+
+  let scope: Scope = model.globalScope;
+  const stageScopes: Scope[] = [];
+  let stageIndex = -1;
+
+  for (const inst of df.getInstructions()) {
+    const keyword = inst.getKeyword().toUpperCase();
+    const span = spanOf(inst.getRange());
+    model.instructions.push({ keyword, span, line: lines.position(span.start).line, stage: stageIndex, onbuild: false });
+
+    if (keyword === 'FROM') {
+      stageIndex++;
+      const stage = parseFrom(inst, stageIndex);
+      model.stages.push(stage);
+      model.instructions[model.instructions.length - 1].stage = stageIndex;
+      // ENV is inherited from a base stage; ARGs are not.
+      scope = new Map();
+      if (stage.baseStage !== undefined) {
+        for (const [k, v] of stageScopes[stage.baseStage]) if (v.kind === 'env') scope.set(k, v);
+        stage.shell = model.stages[stage.baseStage].shell;
+        stage.nonPosixShell = model.stages[stage.baseStage].nonPosixShell;
+      }
+      stageScopes.push(scope);
+      continue;
+    }
+    if (keyword === 'ARG' || keyword === 'ENV') {
+      const props = (inst as unknown as { getProperties(): PropertyLike[] }).getProperties();
+      for (const p of props) {
+        const name = p.getName();
+        const vr = p.getValueRange();
+        let def: VarDef;
+        if (vr === null || p.getValue() === null) {
+          // `ARG X` inside a stage takes the global default, if any.
+          const global = stageIndex >= 0 && keyword === 'ARG' ? model.globalScope.get(name) : undefined;
+          def = global ? { ...global } : { name, kind: keyword === 'ARG' ? 'arg' : 'env', value: undefined };
+        } else {
+          const valueSpan = spanOf(vr);
+          const expanded = expandVars(p.getValue() ?? '', scope, escape);
+          def = { name, kind: keyword === 'ARG' ? 'arg' : 'env', value: expanded.value, valueSpan };
+        }
+        if (keyword === 'ARG' && scope.get(name)?.kind === 'env') continue; // ENV wins over ARG
+        scope.set(name, def);
+      }
+      continue;
+    }
+    if (keyword === 'SHELL' && stageIndex >= 0) {
+      const argv = jsonArgv(inst, text, spanOf);
+      if (argv) {
+        const stage = model.stages[stageIndex];
+        stage.shell = argv.map((a) => a.value ?? '');
+        stage.nonPosixShell = !SHELL_NAMES.has(basename((stage.shell[0] ?? '').replace(/\\/g, '/')).toLowerCase());
+      }
+      continue;
+    }
+    handleBody(inst, keyword, false);
+  }
+
+  function handleBody(inst: Instruction, keyword: string, onbuild: boolean): void {
+    if (keyword === 'ONBUILD') {
+      const trigger = (inst as unknown as { getTriggerInstruction(): Instruction | null }).getTriggerInstruction();
+      if (trigger) handleBody(trigger, trigger.getKeyword().toUpperCase(), true);
+      return;
+    }
+    if (keyword === 'RUN') model.runs.push(parseRun(inst, onbuild));
+    else if (keyword === 'COPY' || keyword === 'ADD') model.copies.push(parseCopy(inst, keyword, onbuild));
+  }
+
+  function parseFrom(inst: Instruction, index: number): Stage {
+    const from = inst as unknown as FromLike;
+    const span = spanOf(inst.getRange());
+    const stageName = from.getBuildStage()?.toLowerCase() ?? undefined;
+    const stage: Stage = { index, name: stageName, span, nonPosixShell: false };
+    const imageRange = from.getImageRange();
+    if (!imageRange) return stage;
+    const imageSpan = spanOf(imageRange);
+    const raw = text.slice(imageSpan.start, imageSpan.end);
+    const expansion = expandVars(raw, model.globalScope, escape);
+    const resolved = expansion.value?.toLowerCase();
+    if (resolved === 'scratch') return stage;
+    const baseStage = resolved === undefined ? -1 : model.stages.findIndex((s) => s.name === resolved);
+    if (baseStage >= 0) {
+      stage.baseStage = baseStage;
+      return stage;
+    }
+    const site = makeSite('from', raw, imageSpan, expansion, index);
+    if (/windows|nanoserver|servercore/i.test(expansion.value ?? raw)) stage.nonPosixShell = true;
+    model.imageSites.push(site);
+    return stage;
+  }
+
+  /** Image named by `--from=` (COPY) or `from=` (RUN --mount), unless it is a stage name or index. */
+  function addFromSite(kind: ImageSiteKind, raw: string, span: Span, stage: number, scopeNow: Scope): void {
+    const expansion = expandVars(raw, scopeNow, escape);
+    const v = expansion.value?.toLowerCase();
+    if (v !== undefined && (/^[0-9]+$/.test(v) || model.stages.some((s) => s.name === v) || v === 'scratch')) return;
+    // A stage defined later in the file cannot be referenced; BuildKit then treats the name as an image.
+    model.imageSites.push(makeSite(kind, raw, span, expansion, stage));
+  }
+
+  function parseRun(inst: Instruction, onbuild: boolean): RunBlock {
+    const span = spanOf(inst.getRange());
+    const flags = (inst as unknown as { getFlags(): Flag[] }).getFlags?.() ?? [];
+    const block: RunBlock = { span, stage: stageIndex, onbuild, commands: [], problems: [], scope: new Map(scope), flags };
+    for (const f of flags) {
+      if (f.getName().toLowerCase() !== 'mount') continue;
+      for (const o of f.getOptions()) {
+        const vr = o.getValueRange();
+        if (o.getName().toLowerCase() === 'from' && vr && o.getValue()) addFromSite('mount-from', o.getValue()!, spanOf(vr), stageIndex, scope);
+      }
+    }
+    const stage = model.stages[stageIndex];
+    if (stage?.nonPosixShell) {
+      block.skipped = 'the stage runs RUN with a non-POSIX shell';
+      return block;
+    }
+    const argsRange = inst.getArgumentsRange();
+    if (!argsRange) return block;
+    const args = spanOf(argsRange);
+    const lookup = (name: string) => scope.get(name)?.value;
+    const argv = jsonArgv(inst, text, spanOf);
+    if (argv) {
+      const parsed = parseExecForm(argv, lookup);
+      block.commands = parsed.commands;
+      block.problems = parsed.problems;
+      return block;
+    }
+    const src = runSource(text, args.start, args.end, escape);
+    const heredocOnly = /^\s*(<<-?\s*(["']?)[A-Za-z_][\w.-]*\2\s*)+$/.test(src.firstLine);
+    let shellSrc: Source = src.source;
+    if (heredocOnly) {
+      const heredocs = (inst as unknown as { getHeredocs(): HeredocLike[] }).getHeredocs?.() ?? [];
+      const first = heredocs[0]?.getContentRange();
+      if (!first) return block;
+      const body = spanOf(first);
+      const bodyText = text.slice(body.start, body.end);
+      const shebang = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(bodyText);
+      if (shebang) {
+        const interp = basename(shebang[1]) === 'env' ? shebang[2] ?? '' : basename(shebang[1]);
+        if (!SHELL_NAMES.has(interp)) {
+          block.skipped = `the heredoc is a ${interp} script`;
+          return block;
+        }
+      }
+      shellSrc = sourceFromText(bodyText, body.start);
+    }
+    const parsed = parseShell(shellSrc, lookup);
+    block.commands = parsed.commands;
+    block.problems = parsed.problems;
+    return block;
+  }
+
+  function parseCopy(inst: Instruction, keyword: 'COPY' | 'ADD', onbuild: boolean): CopyBlock {
+    const span = spanOf(inst.getRange());
+    const flagMap = new Map<string, { value: string | undefined; span: Span }>();
+    for (const f of (inst as unknown as { getFlags(): Flag[] }).getFlags?.() ?? []) {
+      const vr = f.getValueRange();
+      const fspan = vr ? spanOf(vr) : spanOf(f.getRange());
+      flagMap.set(f.getName().toLowerCase(), { value: f.getValue() ?? undefined, span: fspan });
+    }
+    const ks = inst.getInstructionRange();
+    const block: CopyBlock = {
+      keyword,
+      span,
+      keywordSpan: spanOf(ks),
+      stage: stageIndex,
+      onbuild,
+      sources: [],
+      flags: flagMap,
+      heredoc: false,
+    };
+    const from = flagMap.get('from');
+    if (from?.value && keyword === 'COPY') addFromSite('copy-from', from.value, from.span, stageIndex, scope);
+    const argv = jsonArgv(inst, text, spanOf);
+    let operands: FileOperand[];
+    if (argv) operands = argv.map((a) => ({ ...a, value: a.value === undefined ? undefined : expandVars(a.value, scope, escape).value }));
+    else {
+      const heredocs = (inst as unknown as { getHeredocs?(): HeredocLike[] }).getHeredocs?.() ?? [];
+      if (heredocs.length) {
+        block.heredoc = true;
+        return block;
+      }
+      operands = inst.getArguments().map((a) => {
+        const s = spanOf(a.getRange());
+        return { raw: text.slice(s.start, s.end), value: expandVars(a.getValue(), scope, escape).value, span: s };
+      });
+    }
+    block.destination = operands.pop();
+    block.sources = operands;
+    return block;
+  }
+
+  return model;
+}
+
+function makeSite(
+  kind: ImageSiteKind,
+  raw: string,
+  span: Span,
+  expansion: ReturnType<typeof expandVars>,
+  stage: number,
+): ImageSite {
+  const site: ImageSite = {
+    kind,
+    raw,
+    span,
+    value: expansion.value,
+    definitions: expansion.used.filter((d) => d.valueSpan !== undefined),
+    unknownVars: expansion.unknown,
+    undeclaredVars: expansion.undeclared,
+    stage,
+  };
+  if (expansion.value !== undefined) {
+    const r = parseImageRef(expansion.value);
+    if (r.ok) site.ref = r.ref;
+    else site.error = r.error;
+  }
+  return site;
+}
+
+/** The argv of a JSON (exec) form instruction, decoded, with ranges; undefined for shell form. */
+function jsonArgv(
+  inst: Instruction,
+  text: string,
+  spanOf: (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => Span,
+): FileOperand[] | undefined {
+  const strings = (inst as unknown as { getJSONStrings?(): { getRange(): Parameters<typeof spanOf>[0] }[] }).getJSONStrings?.();
+  if (!strings || strings.length === 0) return undefined;
+  return strings.map((s) => {
+    const span = spanOf(s.getRange());
+    const raw = text.slice(span.start, span.end);
+    let value: string | undefined;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = undefined;
+    }
+    return { raw, value, span };
+  });
+}
+
+/** Exec form: argv is the command; `["sh","-c","…"]` runs a script. */
+function parseExecForm(argv: FileOperand[], lookup: (n: string) => string | undefined) {
+  // Exec form does no variable expansion: words are literal. `["sh","-c","…"]` is unwrapped and lexed.
+  const words: Word[] = argv.map((a) => {
+    const v = a.value ?? '';
+    // Characters map exactly into the JSON string when it has no escapes; else to its start.
+    const exact = v.length === a.raw.length - 2;
+    return {
+      raw: a.raw,
+      value: a.value,
+      span: a.span,
+      vars: [],
+      valueOffsets: Array.from({ length: v.length }, (_, i) => (exact ? a.span.start + 1 + i : a.span.start)),
+    };
+  });
+  return commandsFromArgv(words, lookup);
+}
+
+/**
+ * The text a RUN gives the shell: line continuations joined and comment/empty lines inside them removed
+ * (as BuildKit does), then any here-document bodies verbatim. Every character maps back to its offset.
+ */
+function runSource(text: string, start: number, end: number, escape: string): { source: Source; firstLine: string } {
+  let out = '';
+  const offsets: number[] = [];
+  let i = start;
+  let firstLineEnd = -1;
+  while (i < end) {
+    const c = text[i];
+    if (c === escape) {
+      let j = i + 1;
+      while (text[j] === ' ' || text[j] === '\t') j++;
+      if (text[j] === '\r') j++;
+      if (text[j] === '\n' || j >= end) {
+        i = j + 1;
+        // Skip comment lines and empty lines inside the continuation.
+        for (;;) {
+          let k = i;
+          while (k < end && (text[k] === ' ' || text[k] === '\t')) k++;
+          if (k < end && text[k] === '#') {
+            while (k < end && text[k] !== '\n') k++;
+            i = k + 1;
+          } else if (k < end && (text[k] === '\n' || (text[k] === '\r' && text[k + 1] === '\n'))) {
+            i = text[k] === '\r' ? k + 2 : k + 1;
+          } else break;
+        }
+        continue;
+      }
+    }
+    if (c === '\n') {
+      firstLineEnd = out.length;
+      break;
+    }
+    out += c;
+    offsets.push(i);
+    i++;
+  }
+  const firstLine = firstLineEnd < 0 ? out : out.slice(0, firstLineEnd);
+  for (; i < end; i++) {
+    out += text[i];
+    offsets.push(i);
+  }
+  offsets.push(end);
+  return { source: { text: out, offsets }, firstLine };
+}
+
+interface PropertyLike {
+  getName(): string;
+  getValue(): string | null;
+  getValueRange(): { start: { line: number; character: number }; end: { line: number; character: number } } | null;
+}
+
+interface FromLike {
+  getBuildStage(): string | null;
+  getImageRange(): { start: { line: number; character: number }; end: { line: number; character: number } } | null;
+}
+
+interface HeredocLike {
+  getContentRange(): { start: { line: number; character: number }; end: { line: number; character: number } } | null;
+}
