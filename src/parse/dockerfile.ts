@@ -2,6 +2,7 @@
  * The Dockerfile model every rule reads: stages, variable scopes, external image references and RUN bodies
  * as simple shell commands, all with exact ranges in the original text. Built on dockerfile-ast.
  */
+import { posix } from 'node:path';
 import { DockerfileParser, type Instruction, type Flag } from 'dockerfile-ast';
 import { LineIndex, type Span } from '../util/text';
 import { parseImageRef, type ImageRef } from './imageRef';
@@ -41,6 +42,8 @@ export interface Stage {
   shell?: string[];
   /** True for Windows stages where RUN is cmd/PowerShell, not POSIX shell. */
   nonPosixShell: boolean;
+  /** WORKDIR at the end of the stage so far; undefined when unknown (inherited from an image). */
+  workdir?: string;
 }
 
 /** A RUN instruction (or ONBUILD RUN) with its body parsed into simple commands. */
@@ -55,6 +58,8 @@ export interface RunBlock {
   /** Variables in scope at this RUN. */
   scope: Scope;
   flags: Flag[];
+  /** WORKDIR in effect (absolute), when known. */
+  workdir?: string;
 }
 
 export interface FileOperand {
@@ -77,6 +82,8 @@ export interface CopyBlock {
   flags: Map<string, { value: string | undefined; span: Span }>;
   /** True for `COPY <<EOF` (the heredoc is file content). */
   heredoc: boolean;
+  /** WORKDIR in effect (absolute), when known. */
+  workdir?: string;
 }
 
 export interface InstructionInfo {
@@ -163,6 +170,7 @@ export function parseDockerfile(text: string): DockerfileModel {
       if (stage.baseStage !== undefined) {
         for (const [k, v] of stageScopes[stage.baseStage]) if (v.kind === 'env') scope.set(k, v);
         stage.shell = model.stages[stage.baseStage].shell;
+        stage.workdir = model.stages[stage.baseStage].workdir;
         stage.nonPosixShell = model.stages[stage.baseStage].nonPosixShell;
       }
       stageScopes.push(scope);
@@ -186,6 +194,14 @@ export function parseDockerfile(text: string): DockerfileModel {
         if (keyword === 'ARG' && scope.get(name)?.kind === 'env') continue; // ENV wins over ARG
         scope.set(name, def);
       }
+      continue;
+    }
+    if (keyword === 'WORKDIR' && stageIndex >= 0) {
+      const stage = model.stages[stageIndex];
+      const value = expandVars(inst.getArguments().map((a) => a.getValue()).join(' '), scope, escape).value;
+      if (value === undefined) stage.workdir = undefined;
+      else if (value.startsWith('/')) stage.workdir = posix.normalize(value);
+      else stage.workdir = stage.workdir === undefined ? undefined : posix.join(stage.workdir, value);
       continue;
     }
     if (keyword === 'SHELL' && stageIndex >= 0) {
@@ -245,7 +261,16 @@ export function parseDockerfile(text: string): DockerfileModel {
   function parseRun(inst: Instruction, onbuild: boolean): RunBlock {
     const span = spanOf(inst.getRange());
     const flags = (inst as unknown as { getFlags(): Flag[] }).getFlags?.() ?? [];
-    const block: RunBlock = { span, stage: stageIndex, onbuild, commands: [], problems: [], scope: new Map(scope), flags };
+    const block: RunBlock = {
+      span,
+      stage: stageIndex,
+      onbuild,
+      commands: [],
+      problems: [],
+      scope: new Map(scope),
+      flags,
+      workdir: model.stages[stageIndex]?.workdir,
+    };
     for (const f of flags) {
       if (f.getName().toLowerCase() !== 'mount') continue;
       for (const o of f.getOptions()) {
@@ -312,6 +337,7 @@ export function parseDockerfile(text: string): DockerfileModel {
       sources: [],
       flags: flagMap,
       heredoc: false,
+      workdir: model.stages[stageIndex]?.workdir,
     };
     const from = flagMap.get('from');
     if (from?.value && keyword === 'COPY') addFromSite('copy-from', from.value, from.span, stageIndex, scope);

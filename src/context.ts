@@ -1,0 +1,71 @@
+/**
+ * The build context on disk, read by context-aware checks (a copied requirements.txt, package-lock.json).
+ * Reads are lazy and cached; only files the Dockerfile COPYs are ever looked at.
+ */
+import { readFileSync } from 'node:fs';
+import { posix, resolve, relative, isAbsolute, sep } from 'node:path';
+import type { DockerfileModel, RunBlock } from './parse/dockerfile';
+
+export class BuildContext {
+  private readonly cache = new Map<string, string | undefined>();
+
+  constructor(readonly dir: string) {}
+
+  /** Text of a context-relative file, or undefined when missing, unreadable or outside the context. */
+  read(rel: string): string | undefined {
+    if (this.cache.has(rel)) return this.cache.get(rel);
+    const abs = resolve(this.dir, rel);
+    const inside = relative(this.dir, abs);
+    let text: string | undefined;
+    if (!inside.startsWith('..') && !isAbsolute(inside)) {
+      try {
+        text = readFileSync(abs, 'utf8');
+      } catch {
+        text = undefined;
+      }
+    }
+    this.cache.set(rel, text);
+    return text;
+  }
+
+  absolute(rel: string): string {
+    return resolve(this.dir, rel.split('/').join(sep));
+  }
+}
+
+/**
+ * The context-relative path of the file that a path inside the image (as a RUN in `run` sees it) was
+ * copied from by an earlier `COPY`/`ADD` of the same stage, if any.
+ */
+export function copiedFrom(model: DockerfileModel, run: RunBlock, imagePath: string): string | undefined {
+  const target = imagePath.startsWith('/') ? posix.normalize(imagePath) : run.workdir ? posix.join(run.workdir, imagePath) : undefined;
+  if (target === undefined) return undefined;
+  let found: string | undefined;
+  for (const copy of model.copies) {
+    if (copy.stage !== run.stage || copy.span.start > run.span.start || copy.onbuild) continue;
+    if (copy.flags.has('from') || copy.heredoc || !copy.destination?.value) continue;
+    let dest = copy.destination.value;
+    const destIsDir = dest.endsWith('/') || dest === '.' || copy.sources.length > 1;
+    if (!dest.startsWith('/')) {
+      if (!copy.workdir) continue;
+      dest = posix.join(copy.workdir, dest);
+    }
+    dest = posix.normalize(dest).replace(/\/$/, '') || '/';
+    // Within one COPY an exact file match beats a folder that might contain the file.
+    let exact: string | undefined;
+    let inFolder: string | undefined;
+    for (const src of copy.sources) {
+      if (!src.value || /^[a-z]+:\/\//i.test(src.value) || /[*?[]/.test(src.value)) continue;
+      const srcPath = posix.normalize(src.value).replace(/^\/+/, '').replace(/\/$/, '') || '.';
+      if ((!destIsDir && target === dest) || target === posix.join(dest, posix.basename(srcPath))) exact = srcPath;
+      else if (target.startsWith(`${dest}/`)) {
+        // Copying a folder: `COPY . /app` puts ./req.txt at /app/req.txt (the caller checks the file exists).
+        const rest = target.slice(dest.length + 1);
+        inFolder = srcPath === '.' ? rest : posix.join(srcPath, rest);
+      }
+    }
+    // Later COPYs overwrite earlier ones, so the last COPY that matches wins.
+    found = exact ?? inFolder ?? found;
+  }
+  return found;
+}
