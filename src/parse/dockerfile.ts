@@ -135,10 +135,7 @@ export function parseDockerfile(text: string): DockerfileModel {
     imageSites: [],
     runs: [],
     copies: [],
-    comments: df.getComments().map((c) => {
-      const span = spanOf(c.getRange());
-      return { text: text.slice(span.start, span.end), line: lines.position(span.start).line, span };
-    }),
+    comments: [],
     globalScope: new Map(),
   };
 
@@ -360,7 +357,30 @@ export function parseDockerfile(text: string): DockerfileModel {
     return block;
   }
 
+  model.comments = commentLines(text, lines, model.instructions);
   return model;
+}
+
+/**
+ * Comment lines outside instructions (dockerfile-ast treats a leading comment block as parser directives
+ * and omits it, so lines are read here). Comments inside a RUN continuation are part of the RUN.
+ */
+function commentLines(text: string, lines: LineIndex, instructions: InstructionInfo[]): CommentInfo[] {
+  const out: CommentInfo[] = [];
+  let next = 0;
+  for (let line = 1; line <= lines.lineCount(); line++) {
+    const start = lines.lineStart(line);
+    while (next < instructions.length && instructions[next].span.end < start) next++;
+    const inst = instructions[next];
+    if (inst && inst.span.start < start && start <= inst.span.end) continue;
+    const end = line < lines.lineCount() ? lines.lineStart(line + 1) - 1 : text.length;
+    const raw = text.slice(start, end).replace(/\r$/, '');
+    const trimmed = raw.trimStart();
+    if (!trimmed.startsWith('#')) continue;
+    const from = start + (raw.length - trimmed.length);
+    out.push({ text: trimmed.trimEnd(), line, span: { start: from, end: from + trimmed.trimEnd().length } });
+  }
+  return out;
 }
 
 function makeSite(
@@ -431,7 +451,7 @@ function parseExecForm(argv: FileOperand[], lookup: (n: string) => string | unde
  * The text a RUN gives the shell: line continuations joined and comment/empty lines inside them removed
  * (as BuildKit does), then any here-document bodies verbatim. Every character maps back to its offset.
  */
-function runSource(text: string, start: number, end: number, escape: string): { source: Source; firstLine: string } {
+export function runSource(text: string, start: number, end: number, escape: string): { source: Source; firstLine: string } {
   let out = '';
   const offsets: number[] = [];
   let i = start;

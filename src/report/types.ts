@@ -1,4 +1,4 @@
-import type { Finding, Rule } from '../rules/types';
+import type { Finding, Rule, Severity } from '../rules/types';
 import type { LineIndex } from '../util/text';
 
 /** The outcome for one linted file. */
@@ -12,6 +12,8 @@ export interface FileResult {
   error?: string;
   /** A note that is not an error (e.g. an empty file). */
   notice?: string;
+  /** The failure threshold of the config that applies to this file (default: style, i.e. any finding fails). */
+  threshold?: Severity | 'none';
 }
 
 export interface ReportInput {

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: performance goals as ratios against a baseline measured in the same run (never timed tests).
+ *   1. cold `dockrepro lint` of one Dockerfile vs bare `node -e 0`            target <= 1.5x
+ *   2. one process linting the whole corpus vs one process that only parses
+ *      every file with dockerfile-ast                                          target <= 2x
+ * Each command runs interleaved with its baseline, several times; medians are compared.
+ */
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { existsSync, readdirSync } = require('node:fs');
+const { join, resolve } = require('node:path');
+
+const root = resolve(__dirname, '..');
+const bin = join(root, 'bin', 'dockrepro');
+const corpus = process.env.DOCKREPRO_CORPUS || resolve(root, '..', 'shared', 'corpus', 'files');
+const example = join(root, 'examples', 'seed-better', 'Dockerfile');
+
+function time(cmd, args) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function compare(name, target, runs, subject, baseline) {
+  const a = [];
+  const b = [];
+  subject(); baseline(); // warm the file-system cache
+  for (let i = 0; i < runs; i++) {
+    b.push(baseline());
+    a.push(subject());
+  }
+  const ratio = median(a) / median(b);
+  const ok = ratio <= target;
+  console.log(`${name}: ${median(a).toFixed(1)} ms vs ${median(b).toFixed(1)} ms baseline = ${ratio.toFixed(2)}x (target <= ${target}x) ${ok ? 'OK' : 'OVER'}`);
+  return ok;
+}
+
+const results = [];
+results.push(compare('cold lint of one Dockerfile vs node -e 0', 1.5, 21,
+  () => time(process.execPath, [bin, 'lint', example]),
+  () => time(process.execPath, ['-e', '0'])));
+
+if (existsSync(corpus)) {
+  const files = readdirSync(corpus).length;
+  const parseOnly = `const {DockerfileParser}=require('dockerfile-ast');const fs=require('fs');const p=require('path');` +
+    `for(const f of fs.readdirSync(${JSON.stringify(corpus)}))DockerfileParser.parse(fs.readFileSync(p.join(${JSON.stringify(corpus)},f),'utf8'));`;
+  results.push(compare(`lint whole corpus (${files} files) vs dockerfile-ast parse only`, 2, 7,
+    () => time(process.execPath, [bin, 'lint', '--format', 'json', '--no-color', corpus]),
+    () => time(process.execPath, ['-e', parseOnly])));
+} else {
+  console.log(`corpus not found at ${corpus}: set DOCKREPRO_CORPUS to measure the batch ratio`);
+}
+process.exitCode = results.every(Boolean) ? 0 : 1;

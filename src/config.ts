@@ -1,0 +1,153 @@
+/**
+ * `.dockrepro.yaml`: found by walking up from each Dockerfile's folder (the nearest file wins), or given with
+ * `--config`. Validated strictly: an unknown key or a bad value is a ConfigError naming the key (exit 2).
+ *
+ * ```yaml
+ * failure-threshold: warning      # error | warning | info | style | none
+ * rules:
+ *   apt-pin: off                  # off | on | error | warning | info | style
+ *   image-tag: { severity: error }
+ * ignore-paths: ["vendor/**"]     # gitignore-style, relative to this file's folder
+ * ```
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Ignore } from 'ignore';
+import { RULES_BY_ID } from './rules/index';
+import { SEVERITIES, type Severity } from './rules/types';
+
+export const CONFIG_NAMES = ['.dockrepro.yaml', '.dockrepro.yml'];
+
+export type Threshold = Severity | 'none';
+
+export interface Config {
+  /** The file it came from; undefined for the defaults. */
+  path?: string;
+  failureThreshold: Threshold;
+  /** Rule ids switched off. */
+  disabled: Set<string>;
+  severities: Map<string, Severity>;
+  /** True when `relPath` (relative to the config's folder) matches `ignore-paths`. */
+  isIgnored(absPath: string): boolean;
+}
+
+export class ConfigError extends Error {}
+
+export const DEFAULT_CONFIG: Config = {
+  failureThreshold: 'style',
+  disabled: new Set(),
+  severities: new Map(),
+  isIgnored: () => false,
+};
+
+const RULE_VALUES = ['off', 'on', ...SEVERITIES];
+
+/** Parses and validates config text. `path` is used in messages and for `ignore-paths`. */
+export function parseConfig(text: string, path: string): Config {
+  // js-yaml is only loaded when a config file exists (it is not on the common start-up path).
+  const yaml = require('js-yaml') as typeof import('js-yaml');
+  let data: unknown;
+  try {
+    // A file with nothing but comments is an empty config, not an error.
+    data = /^\s*(#.*)?$/.test(text.replace(/\s*#.*$/gm, '')) ? {} : yaml.load(text);
+  } catch (e) {
+    throw new ConfigError(`${path}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (data === undefined || data === null) data = {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${path}: expected a mapping at the top level`);
+  const config: Config = { ...DEFAULT_CONFIG, path, disabled: new Set(), severities: new Map() };
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    switch (key) {
+      case 'failure-threshold':
+        if (typeof value !== 'string' || ![...SEVERITIES, 'none'].includes(value)) {
+          throw new ConfigError(`${path}: failure-threshold: expected one of ${[...SEVERITIES, 'none'].join(', ')}, got ${JSON.stringify(value)}`);
+        }
+        config.failureThreshold = value as Threshold;
+        break;
+      case 'rules':
+        readRules(value, path, config);
+        break;
+      case 'ignore-paths':
+        config.isIgnored = readIgnorePaths(value, path);
+        break;
+      default:
+        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths)`);
+    }
+  }
+  return config;
+}
+
+function readRules(value: unknown, path: string, config: Config): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${path}: rules: expected a mapping of rule id to setting`);
+  for (const [id, setting] of Object.entries(value as Record<string, unknown>)) {
+    if (!RULES_BY_ID.has(id)) throw new ConfigError(`${path}: rules.${id}: unknown rule (see 'dockrepro rules')`);
+    let level: unknown = setting;
+    if (typeof setting === 'object' && setting !== null && !Array.isArray(setting)) {
+      const entries = Object.entries(setting as Record<string, unknown>);
+      for (const [k] of entries) if (k !== 'severity') throw new ConfigError(`${path}: rules.${id}.${k}: unknown key (known: severity)`);
+      level = (setting as { severity?: unknown }).severity;
+    }
+    if (setting === false) level = 'off';
+    if (setting === true) level = 'on';
+    if (typeof level !== 'string' || !RULE_VALUES.includes(level)) {
+      throw new ConfigError(`${path}: rules.${id}: expected one of ${RULE_VALUES.join(', ')}, got ${JSON.stringify(level)}`);
+    }
+    if (level === 'off') config.disabled.add(id);
+    else if (level !== 'on') config.severities.set(id, level as Severity);
+  }
+}
+
+function readIgnorePaths(value: unknown, path: string): (abs: string) => boolean {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new ConfigError(`${path}: ignore-paths: expected a list of patterns`);
+  const ignore = require('ignore') as (opts?: object) => Ignore;
+  const matcher = ignore().add(value as string[]);
+  const base = dirname(path);
+  return (abs) => {
+    const rel = relative(base, abs);
+    if (rel === '' || rel.startsWith('..')) return false;
+    return matcher.ignores(rel.split(sep).join('/'));
+  };
+}
+
+/** Loads an explicit config file (`--config`). */
+export function loadConfigFile(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseConfig(text, path);
+}
+
+/** Finds the nearest config walking up from `dir`; caches per folder. */
+export class ConfigFinder {
+  private readonly cache = new Map<string, Config>();
+
+  find(dir: string): Config {
+    const cached = this.cache.get(dir);
+    if (cached) return cached;
+    let config: Config | undefined;
+    for (const name of CONFIG_NAMES) {
+      const candidate = join(dir, name);
+      if (isFile(candidate)) {
+        config = loadConfigFile(candidate);
+        break;
+      }
+    }
+    if (!config) {
+      const parent = dirname(dir);
+      config = parent === dir ? DEFAULT_CONFIG : this.find(parent);
+    }
+    this.cache.set(dir, config);
+    return config;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

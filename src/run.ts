@@ -1,0 +1,85 @@
+/** Lints one file: read, decode, parse, run the enabled rules. Every failure becomes a message, never a throw. */
+import { dirname } from 'node:path';
+import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
+import { lintModel } from './lint';
+import { BuildContext } from './context';
+import { decodeDockerfile } from './util/decode';
+import { describeFsError } from './discover';
+import { RULES } from './rules/index';
+import type { Config } from './config';
+import type { FileResult } from './report/types';
+
+export interface LintRun {
+  /** `--rules`: only these rule ids. */
+  only?: string[];
+  /** `--disable`: these rule ids off. */
+  disabled: Set<string>;
+  /** `--context`: the build context folder for every file. */
+  contextDir?: string;
+  findConfig(dir: string): Config;
+}
+
+const INSTRUCTIONS = new Set([
+  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
+  'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+]);
+
+/**
+ * `abs` locates config and build context; `path` is what reports show. Returns undefined when the config's
+ * `ignore-paths` excludes the file. ConfigError propagates (it is a usage error for the whole run).
+ */
+export function lintFile(abs: string, path: string, read: () => Buffer, run: LintRun, fromStdin = false): FileResult | undefined {
+  const config = run.findConfig(dirname(abs));
+  if (!fromStdin && config.isIgnored(abs)) return undefined;
+  const result: FileResult = { path, findings: [], threshold: config.failureThreshold };
+  let bytes: Buffer;
+  try {
+    bytes = read();
+  } catch (e) {
+    result.error = describeFsError(e);
+    return result;
+  }
+  const decoded = decodeDockerfile(bytes);
+  if (decoded.kind === 'empty') {
+    result.notice = 'empty file, nothing to lint';
+    return result;
+  }
+  if (decoded.kind === 'invalid') {
+    result.error = decoded.reason;
+    return result;
+  }
+  let model: DockerfileModel;
+  try {
+    model = parseDockerfile(decoded.text);
+  } catch (e) {
+    result.error = `could not parse: ${(e as Error).message}`;
+    return result;
+  }
+  result.lines = model.lines;
+  const rules = RULES.filter(
+    (r) => !config.disabled.has(r.meta.id) && !run.disabled.has(r.meta.id) && (!run.only || run.only.includes(r.meta.id)),
+  );
+  const contextDir = run.contextDir ?? (fromStdin ? undefined : dirname(abs));
+  result.findings = lintModel(model, {
+    rules,
+    severities: config.severities,
+    buildContext: contextDir ? new BuildContext(contextDir) : undefined,
+  });
+  const notes = parseNotes(model);
+  if (notes.length) result.notice = notes.join('; ');
+  return result;
+}
+
+/** Problems BuildKit would stop at, reported as notes: unknown instructions, unbalanced shell syntax. */
+function parseNotes(model: DockerfileModel): string[] {
+  const notes: string[] = [];
+  for (const i of model.instructions) {
+    if (!INSTRUCTIONS.has(i.keyword)) notes.push(`line ${i.line}: unknown instruction '${i.keyword}'`);
+  }
+  if (model.stages.length === 0 && model.instructions.length > 0) notes.push('no FROM instruction');
+  for (const run of model.runs) {
+    const line = model.lines.position(run.span.start).line;
+    for (const p of new Set(run.problems)) notes.push(`line ${line}: RUN: ${p}`);
+  }
+  return notes;
+}

@@ -1,0 +1,21 @@
+/** Runs the CLI in-process with captured output, as a user would call it. */
+import { main } from '../../src/cli';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runCli(args: string[], opts: { cwd?: string; stdin?: string | Buffer; env?: NodeJS.ProcessEnv; tty?: boolean } = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: { write: (s: string) => (stdout += s), isTTY: opts.tty ?? false },
+    stderr: { write: (s: string) => (stderr += s) },
+    readStdin: () => Buffer.from(opts.stdin ?? ''),
+    env: opts.env ?? {},
+    cwd: opts.cwd ?? process.cwd(),
+  });
+  return { code, stdout, stderr };
+}
