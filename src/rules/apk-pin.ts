@@ -1,4 +1,33 @@
+import { optionSpec, parseArgs } from '../parse/args';
+import type { Word } from '../parse/shell';
 import { defineRule } from './types';
+
+/**
+ * apk-tools (v2 and v3) options that take a value: the global ones, which may come before the applet
+ * (`apk -X URL add …`), and `apk add -t/--virtual NAME`, whose value names a virtual package, not one to pin.
+ */
+const APK = optionSpec([
+  '-X', '--repository', '--repositories-file', '-p', '--root', '--arch', '--cache-dir', '--keys-dir',
+  '--cache-max-age', '--wait', '--timeout', '--progress-fd', '--from', '--uvol-manager',
+  '-t', '--virtual',
+]);
+
+type ApkPackage = 'pinned' | 'unpinned' | 'not-a-package';
+
+/**
+ * apk dependency syntax is `name[@tag][op version]`: any of `=`, `~`, `<`, `>` (also `=~`, `~=`, `>=`)
+ * constrains the version. `.apk` files are local packages; `!name` forbids a package instead of adding one.
+ */
+export function apkPackageState(v: string): ApkPackage {
+  if (v === '' || v.startsWith('!')) return 'not-a-package';
+  if (/[=~<>]/.test(v) || v.endsWith('.apk')) return 'pinned';
+  return 'unpinned';
+}
+
+/** `'git'`, or `'git' (from $PKGS)` when the word came from a variable. */
+function describe(word: Word, pkg: string): string {
+  return word.vars.length > 0 && word.raw !== pkg ? `'${pkg}' (from ${word.raw})` : `'${pkg}'`;
+}
 
 export default defineRule({
   meta: {
@@ -7,7 +36,19 @@ export default defineRule({
     severity: 'warning',
     hadolint: ['DL3018'],
   },
-  check() {
-    // TODO: not implemented yet
+  check(ctx) {
+    for (const { cmd } of ctx.commands('apk')) {
+      const [applet, ...packages] = parseArgs(cmd.args, APK).operands;
+      if (applet?.value !== 'add') continue;
+      for (const word of packages) {
+        if (word.value === undefined) continue; // built from something unknown: cannot tell
+        if (apkPackageState(word.value) !== 'unpinned') continue;
+        ctx.report({
+          message: `apk package ${describe(word, word.value)} is not pinned: use '${word.value}=<version>'`,
+          span: word.span,
+          fix: { kind: 'apk-version', package: word.value },
+        });
+      }
+    }
   },
 });
