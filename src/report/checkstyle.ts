@@ -1,0 +1,67 @@
+/**
+ * Checkstyle XML, read by Jenkins (warnings-ng), reviewdog, GitLab and many CI dashboards. Every linted file
+ * gets a `<file>` element, so consumers can tell "checked, clean" from "not checked".
+ */
+import type { Severity } from '../rules/types';
+import type { ReportInput } from './types';
+import { locate } from './index';
+
+/** Checkstyle severities are error, warning, info and ignore. */
+const SEVERITIES: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'info', style: 'info' };
+
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  // Written as references so that attribute-value normalisation does not turn them into spaces.
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+};
+
+/**
+ * Escapes an attribute value. XML 1.0 cannot carry the other C0 controls, U+FFFE/U+FFFF or lone surrogates,
+ * not even as character references, so those are written as visible `\xNN` / `\uNNNN` text instead.
+ */
+export function xmlAttribute(s: string): string {
+  return s.replace(
+    /[&<>"'\t\n\r]|[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const entity = ENTITIES[c];
+      if (entity) return entity;
+      const code = c.charCodeAt(0);
+      return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+    },
+  );
+}
+
+function element(attributes: [string, string | number][]): string {
+  return `    <error ${attributes.map(([k, v]) => `${k}="${xmlAttribute(String(v))}"`).join(' ')}/>`;
+}
+
+export function formatCheckstyle(input: ReportInput): string {
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', '<checkstyle version="4.3">'];
+  for (const file of input.files) {
+    const errors: string[] = [];
+    // A file that could not be linted has no position to point at; notices are not problems and are left out.
+    if (file.error !== undefined) errors.push(element([['severity', 'error'], ['message', file.error], ['source', 'dockrepro']]));
+    for (const f of file.findings) {
+      const { line, column } = locate(file, f);
+      errors.push(
+        element([
+          ['line', line],
+          ['column', column],
+          ['severity', SEVERITIES[f.severity]],
+          ['message', f.message],
+          ['source', `dockrepro.${f.rule}`],
+        ]),
+      );
+    }
+    const name = `name="${xmlAttribute(file.path)}"`;
+    out.push(errors.length ? `  <file ${name}>\n${errors.join('\n')}\n  </file>` : `  <file ${name}/>`);
+  }
+  out.push('</checkstyle>');
+  return out.join('\n') + '\n';
+}

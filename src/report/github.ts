@@ -1,0 +1,55 @@
+/**
+ * GitHub Actions workflow commands: each finding becomes an annotation on the pull request's diff
+ * (`::warning file=…,line=…::message`), followed by the plain summary line for the job log.
+ */
+import type { Severity } from '../rules/types';
+import type { ReportInput } from './types';
+import { locate, totals } from './index';
+import { summaryLine } from './text';
+
+/** Annotations come in three kinds; info and style are below a warning. */
+const COMMANDS: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice', style: 'notice' };
+
+/** A message: `%`, CR and LF are what the runner decodes (and a raw newline would end the command). */
+export function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** A property value: also `,` (separates properties) and `:` (the `::` that ends them). */
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+function command(name: string, properties: [string, string | number][], message: string): string {
+  const props = properties.map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(',');
+  return `::${name} ${props}::${escapeData(message)}`;
+}
+
+export function formatGithub(input: ReportInput): string {
+  const lines: string[] = [];
+  for (const file of input.files) {
+    // GitHub resolves `file` against the workspace and wants forward slashes.
+    const path = file.path.replace(/\\/g, '/');
+    if (file.error !== undefined) lines.push(command('error', [['file', path], ['title', 'dockrepro']], file.error));
+    for (const f of file.findings) {
+      const at = locate(file, f);
+      lines.push(
+        command(
+          COMMANDS[f.severity],
+          [
+            ['file', path],
+            ['line', at.line],
+            ['col', at.column],
+            ['endLine', at.endLine],
+            ['endColumn', at.endColumn],
+            ['title', f.rule],
+          ],
+          f.message,
+        ),
+      );
+    }
+    if (file.notice !== undefined) lines.push(command('notice', [['file', path], ['title', 'dockrepro']], file.notice));
+  }
+  lines.push(summaryLine(totals(input.files)));
+  return lines.join('\n') + '\n';
+}
