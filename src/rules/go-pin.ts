@@ -1,4 +1,38 @@
+import { optionSpec, parseArgs } from '../parse/args';
+import type { Word } from '../parse/shell';
 import { defineRule } from './types';
+
+/**
+ * go build/install/get/run flags that take a value (`go help build`, `go help get`), written here with two
+ * dashes: Go flags are single-dash words (`-tags`), which parseArgs would read as bundled letters, so words
+ * are normalised to the equivalent `--tags` (Go accepts both) before parsing.
+ */
+const GO_FLAGS = optionSpec([
+  '--C', '--p', '--o', '--asmflags', '--buildmode', '--compiler', '--gccgoflags', '--gcflags', '--installsuffix',
+  '--ldflags', '--mod', '--modfile', '--overlay', '--pgo', '--pkgdir', '--tags', '--toolexec', '--exec',
+  '--covermode', '--coverpkg', '--coverprofile',
+]);
+
+/** A module version: semver (`v1.2.3`, `v1.2.3-rc.1`, `+incompatible`, pseudo-versions) or a full commit. */
+const VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$|^[0-9a-f]{40}$/;
+
+function longFlags(args: Word[]): Word[] {
+  return args.map((w) => (w.value && /^-[^-]/.test(w.value) ? { ...w, value: `-${w.value}`, valueOffsets: [w.valueOffsets[0], ...w.valueOffsets] } : w));
+}
+
+/** Why `pkg[@version]` does not name one version of a remote module, or undefined when it does (or is local). */
+function problem(spec: string): string | undefined {
+  const at = spec.indexOf('@');
+  const path = at < 0 ? spec : spec.slice(0, at);
+  // Local folders and files, and paths without a dot in the first element (std, the main module's packages).
+  if (/^\.{1,2}(\/|$)|^\//.test(path) || path.endsWith('.go') || !path.split('/')[0].includes('.')) return undefined;
+  if (at < 0) return `'${spec}' has no version`;
+  const version = spec.slice(at + 1);
+  if (VERSION.test(version)) return undefined;
+  if (/^(latest|upgrade|patch|none)$/.test(version)) return `'${spec}' asks for the '${version}' query, not a version`;
+  if (/^v\d+(\.\d+)?$/.test(version) || /^[<>]/.test(version)) return `'${spec}' is a version query (newest match), not a version`;
+  return `'${spec}' names a branch, tag or short commit that can move`;
+}
 
 export default defineRule({
   meta: {
@@ -7,7 +41,20 @@ export default defineRule({
     severity: 'warning',
     hadolint: ['DL3062'],
   },
-  check() {
-    // TODO: not implemented yet
+  check(ctx) {
+    for (const { cmd } of ctx.commands('go')) {
+      const parsed = parseArgs(longFlags(cmd.args), GO_FLAGS);
+      const sub = parsed.operands[0]?.value;
+      if (sub !== 'install' && sub !== 'get' && sub !== 'run') continue;
+      // `go run pkg args…`: go's flags come before the package, and everything after it is the program's.
+      const packages = parsed.operands.slice(1, sub === 'run' ? 2 : undefined);
+      for (const word of packages) {
+        if (word.value === undefined) continue; // depends on something unknown: not provably unpinned
+        const why = problem(word.value);
+        if (!why) continue;
+        const module = word.value.split('@')[0];
+        ctx.report({ message: `go package ${why}: use '${module}@v<version>'`, span: word.span, fix: { kind: 'go-version', module } });
+      }
+    }
   },
 });
