@@ -55,8 +55,16 @@ export function copiedFrom(model: DockerfileModel, run: RunBlock, imagePath: str
     let exact: string | undefined;
     let inFolder: string | undefined;
     for (const src of copy.sources) {
-      if (!src.value || /^[a-z]+:\/\//i.test(src.value) || /[*?[]/.test(src.value)) continue;
+      if (!src.value || /^[a-z]+:\/\//i.test(src.value)) continue;
       const srcPath = posix.normalize(src.value).replace(/^\/+/, '').replace(/\/$/, '') || '.';
+      if (/[*?[]/.test(srcPath)) {
+        // `COPY package*.json ./`: a glob copies matching files into the destination folder.
+        const name = posix.basename(target);
+        if (posix.dirname(target) === dest && isGlobMatch(name, posix.basename(srcPath))) {
+          exact = posix.join(posix.dirname(srcPath), name);
+        }
+        continue;
+      }
       if ((!destIsDir && target === dest) || target === posix.join(dest, posix.basename(srcPath))) exact = srcPath;
       else if (target.startsWith(`${dest}/`)) {
         // Copying a folder: `COPY . /app` puts ./req.txt at /app/req.txt (the caller checks the file exists).
@@ -68,4 +76,11 @@ export function copiedFrom(model: DockerfileModel, run: RunBlock, imagePath: str
     found = exact ?? inFolder ?? found;
   }
   return found;
+}
+
+
+/** Glob match of one path component; picomatch is loaded only when a COPY source is a glob. */
+function isGlobMatch(name: string, glob: string): boolean {
+  const picomatch = require('picomatch') as typeof import('picomatch');
+  return picomatch.isMatch(name, glob, { dot: true });
 }

@@ -214,8 +214,11 @@ describe('npm-pin', () => {
       expect(lint(rule, dockerfile, files).map((f) => f.fix)).toEqual([{ kind: 'npm-ci', lockfile: 'package-lock.json' }]);
     });
 
-    // copiedFrom (src/context.ts) skips COPY sources with glob characters, so the most common Node pattern
-    // `COPY package*.json ./` is not seen as bringing package-lock.json: the finding falls back to the generic advice.
-    it.todo('finds the lockfile brought by COPY package*.json ./ (needs glob support in copiedFrom)');
+    it('finds the lockfile brought by COPY package*.json ./', () => {
+      const globbed = D + 'WORKDIR /app\nCOPY package*.json ./\nRUN npm install\n';
+      expect(lint(rule, globbed, inSync).map((f) => f.fix)).toEqual([{ kind: 'npm-ci', lockfile: 'package-lock.json' }]);
+      const other = D + 'WORKDIR /app\nCOPY pack?ge.json ./\nRUN npm install\n';
+      expect(lint(rule, other, inSync).map((f) => f.fix)).toEqual([{ kind: 'npm-ci' }]);
+    });
   });
 });
