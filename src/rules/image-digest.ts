@@ -1,4 +1,61 @@
+import type { ImageSite, ImageSiteKind } from '../parse/dockerfile';
+import { isValidDigest, parseImageRef, type ImageRef } from '../parse/imageRef';
 import { defineRule } from './types';
+
+/** How each kind of site is named in messages. */
+const LABEL: Record<ImageSiteKind, string> = {
+  from: 'base image',
+  'copy-from': 'COPY --from image',
+  'mount-from': 'RUN --mount image',
+  syntax: '# syntax= frontend image',
+};
+
+export function siteLabel(site: ImageSite): string {
+  return LABEL[site.kind];
+}
+
+/** The ARG/ENV definitions a reference came from, once each. */
+export function uniqueDefinitions(site: ImageSite): ImageSite['definitions'] {
+  const seen = new Set<string>();
+  return site.definitions.filter((d) => !seen.has(d.name) && (seen.add(d.name), true));
+}
+
+/** ` (from ARG BASE)` when the reference was built from ARG/ENV values, else ''. */
+export function fromNote(site: ImageSite): string {
+  const defs = uniqueDefinitions(site);
+  if (defs.length === 0) return '';
+  return ` (from ${defs.map((d) => `${d.kind === 'env' ? 'ENV' : 'ARG'} ${d.name}`).join(', ')})`;
+}
+
+/**
+ * Undeclared variables used plainly (`$X`, `${X}`). A modifier (`${X:-debian:12}`, `${X:+…}`) is a deliberate
+ * fallback: the reference resolves to the default and is judged by that value instead.
+ */
+export function plainUndeclared(site: ImageSite): string[] {
+  return [...new Set(site.undeclaredVars)].filter((name) => new RegExp(`\\$(?:${name}(?![A-Za-z0-9_])|\\{${name}\\})`).test(site.raw));
+}
+
+/** True when image-digest reports the site for a reason other than the digest (so image-tag stays quiet). */
+export function unresolvable(site: ImageSite): boolean {
+  return site.value === undefined || site.unknownVars.length > 0 || plainUndeclared(site).length > 0 || site.error !== undefined;
+}
+
+/**
+ * The digest of a reference when it is not `sha256:` + 64 lowercase hex, with the reference without it.
+ * A digest shorter than the grammar allows (`@sha256:abc123`) makes the parser fail: split at the last `@`.
+ */
+function malformedDigest(value: string, ref: ImageRef | undefined): { image: string; digest: string } | undefined {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return undefined;
+  const image = value.slice(0, at);
+  const digest = value.slice(at + 1);
+  if (ref) return ref.digest !== undefined && !isValidDigest(digest) ? { image, digest } : undefined;
+  return parseImageRef(image).ok ? { image, digest } : undefined;
+}
+
+function list(names: string[]): string {
+  return names.join(', ');
+}
 
 export default defineRule({
   meta: {
@@ -6,7 +63,57 @@ export default defineRule({
     summary: 'Pin every external image to a digest (`@sha256:…`)',
     severity: 'warning',
   },
-  check() {
-    // TODO: not implemented yet
+  check(ctx) {
+    for (const site of ctx.model.imageSites) {
+      const label = siteLabel(site);
+      const where = site.kind === 'from' || site.kind === 'syntax' ? 'before the first FROM' : 'in this stage';
+      const unknown = [...new Set(site.unknownVars)];
+      if (unknown.length > 0) {
+        // Reported once per reference: which image is built depends on a --build-arg we cannot see.
+        const plural = unknown.length > 1;
+        ctx.report({
+          message:
+            `${label} '${site.raw}' depends on build argument${plural ? 's' : ''} ${list(unknown)}, which ha${plural ? 've' : 's'} no default: ` +
+            `the build is not reproducible without knowing --build-arg; give ${plural ? 'them defaults' : 'it a default'} pinned by digest`,
+          span: site.span,
+        });
+        continue;
+      }
+      if (site.value === undefined) continue; // an expansion we cannot evaluate: cannot tell
+      const undeclared = plainUndeclared(site);
+      if (undeclared.length > 0) {
+        ctx.report({
+          message:
+            `${label} '${site.raw}' uses undeclared variable${undeclared.length > 1 ? 's' : ''} ${list(undeclared)} ` +
+            `(BuildKit substitutes '', giving '${site.value}'): declare ${undeclared.map((n) => `'ARG ${n}=<value>'`).join(', ')} ${where}`,
+          span: site.span,
+        });
+        continue;
+      }
+      const definitions = uniqueDefinitions(site).map((d) => ({ name: d.name, span: d.valueSpan }));
+      const note = fromNote(site);
+      const bad = malformedDigest(site.value, site.ref);
+      if (bad) {
+        ctx.report({
+          message:
+            `${label} '${site.value}'${note} has a malformed digest '${bad.digest}': ` +
+            `a digest is 'sha256:' followed by 64 lowercase hex digits; pin it as '${bad.image}@sha256:<digest>'`,
+          span: site.span,
+          fix: { kind: 'image-digest', image: bad.image, site: site.kind, definitions },
+        });
+        continue;
+      }
+      if (site.error !== undefined || !site.ref) {
+        ctx.report({ message: `${label} '${site.value}'${note} cannot be parsed: ${site.error}`, span: site.span });
+        continue;
+      }
+      if (site.ref.digest === undefined) {
+        ctx.report({
+          message: `${label} '${site.value}'${note} has no digest: pin it as '${site.value}@sha256:<digest>'`,
+          span: site.span,
+          fix: { kind: 'image-digest', image: site.value, site: site.kind, definitions },
+        });
+      }
+    }
   },
 });

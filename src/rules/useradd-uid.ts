@@ -1,4 +1,127 @@
+import { optionSpec, parseArgs, type ParsedArgs } from '../parse/args';
+import type { DockerfileModel } from '../parse/dockerfile';
+import type { SimpleCommand, Word } from '../parse/shell';
 import { defineRule } from './types';
+
+type Style = 'debian' | 'busybox' | 'shadow';
+type Command = 'useradd' | 'adduser' | 'groupadd' | 'addgroup';
+
+/** shadow `useradd` options that take a value (useradd(8), shadow 4.16). */
+const USERADD = optionSpec([
+  '-b', '--base-dir', '-c', '--comment', '-d', '--home-dir', '-e', '--expiredate', '-f', '--inactive',
+  '-g', '--gid', '-G', '--groups', '-k', '--skel', '-K', '--key', '-p', '--password', '-R', '--root',
+  '-P', '--prefix', '-s', '--shell', '-u', '--uid', '-Z', '--selinux-user', '--selinux-range',
+]);
+
+/** shadow `groupadd` options that take a value. */
+const GROUPADD = optionSpec(['-g', '--gid', '-K', '--key', '-p', '--password', '-R', '--root', '-P', '--prefix', '-U', '--users']);
+
+/**
+ * `adduser`: the union of Debian adduser (long options only), busybox adduser (`-h DIR -g GECOS -s SHELL
+ * -G GROUP -u UID -k SKEL` and their long forms) and the shadow `useradd` that RHEL-family images link it to.
+ * The three agree on which options take a value, so one table serves all of them.
+ */
+const ADDUSER = optionSpec([
+  ...USERADD.withValue, '-h', '--home', '--gecos', '--ingroup', '--conf', '--firstuid', '--lastuid',
+  '--firstgid', '--lastgid', '--stdoutmsglevel', '--stderrmsglevel', '--logmsglevel',
+]);
+
+/** `addgroup`: Debian (`--gid`, `--conf`, …) and busybox (`-g GID`). */
+const ADDGROUP = optionSpec([
+  '-g', '--gid', '--conf', '--firstgid', '--lastgid', '--stdoutmsglevel', '--stderrmsglevel', '--logmsglevel',
+]);
+
+const SPEC = { useradd: USERADD, groupadd: GROUPADD, adduser: ADDUSER, addgroup: ADDGROUP };
+
+/** Short options only busybox adduser/addgroup know, and those only shadow useradd knows. */
+const BUSYBOX_ONLY = new Set(['-D', '-S', '-H']);
+const SHADOW_ONLY = new Set(['-m', '-M', '-r', '-N', '-U', '-l', '-o', '-c', '-d', '-e', '-f', '-K', '-p', '-R', '-Z', '-b']);
+
+/** The image family a RUN executes in, from the FROM chain of its stage (undefined when unknown). */
+function imageFamily(model: DockerfileModel, stageIndex: number): Style | undefined {
+  let i = stageIndex;
+  for (let guard = 0; guard < 64 && model.stages[i]; guard++) {
+    const base = model.stages[i].baseStage;
+    if (base !== undefined) {
+      i = base;
+      continue;
+    }
+    const image = model.imageSites.find((s) => s.kind === 'from' && s.stage === i)?.value ?? '';
+    if (/alpine|busybox/.test(image)) return 'busybox';
+    // On RHEL-family images `adduser` is a link to shadow's useradd.
+    if (/fedora|centos|rhel|\bubi[0-9]*\b|rockylinux|almalinux|amazonlinux|oraclelinux/.test(image)) return 'shadow';
+    if (/debian|ubuntu|buster|bullseye|bookworm|trixie|focal|jammy|noble/.test(image)) return 'debian';
+    return undefined;
+  }
+  return undefined;
+}
+
+/** Which adduser/addgroup this is: the image family decides, else the option style (busybox is short, Debian long). */
+function styleOf(command: Command, parsed: ParsedArgs, family: Style | undefined): Style {
+  if (command === 'useradd' || command === 'groupadd') return 'shadow';
+  if (family) return family;
+  const short = parsed.optionWords.filter((o) => !o.word.value?.startsWith('--')).map((o) => o.name);
+  if (short.some((n) => SHADOW_ONLY.has(n)) && !short.some((n) => BUSYBOX_ONLY.has(n))) return 'shadow';
+  return short.length > 0 ? 'busybox' : 'debian';
+}
+
+/** An unquoted word of unknown value may expand to several words, options included: we cannot tell. */
+function hidesOptions(parsed: ParsedArgs, args: Word[]): boolean {
+  const last = args[args.length - 1];
+  return parsed.operands.some((w) => w.value === undefined && !/^["']/.test(w.raw) && (w !== last || args.length === 1));
+}
+
+interface Need {
+  id: 'uid' | 'gid';
+  system: boolean;
+  /** A user whose own group is created alongside it (its gid follows the uid). */
+  privateGroup: boolean;
+}
+
+/** What a command creates without an explicit id, if anything. */
+function missingId(command: Command, style: Style, parsed: ParsedArgs): Need | undefined {
+  const has = (...names: string[]) => names.some((n) => parsed.options.has(n));
+  if (parsed.operands.length >= 2) return undefined; // `adduser user group`: adds an existing user to a group
+  if (command === 'groupadd' || command === 'addgroup' || (command === 'adduser' && style === 'debian' && has('--group') && !has('--system'))) {
+    if (has('-g', '--gid')) return undefined;
+    return { id: 'gid', system: has('-r', '-S', '--system'), privateGroup: false };
+  }
+  if (has('-D', '--defaults') && command === 'useradd') return undefined; // prints or sets defaults, creates nobody
+  if (has('-u', '--uid')) return undefined;
+  const system = has('-r', '-S', '--system');
+  let privateGroup: boolean;
+  if (style === 'busybox') privateGroup = !system && !has('-G', '--ingroup');
+  else if (style === 'debian') privateGroup = !has('--ingroup', '--gid') && (!system || has('--group'));
+  else privateGroup = !has('-g', '--gid', '-N', '--no-user-group');
+  return { id: 'uid', system, privateGroup };
+}
+
+function optionFor(id: 'uid' | 'gid', style: Style): string {
+  if (style === 'busybox') return id === 'uid' ? '-u' : '-g';
+  return `--${id}`;
+}
+
+function describe(command: Command, style: Style, name: string, need: Need): string {
+  const what = need.id === 'uid' ? 'user' : 'group';
+  const system = need.system ? 'system ' : '';
+  const group = need.privateGroup ? `; its own group's gid follows it` : '';
+  const option = optionFor(need.id, style);
+  const subject = name ? `${system}${what} '${name}'` : `a ${system}${what}`;
+  return `${command} creates ${subject} with an implicit ${need.id} ` +
+    `(the next free ${system}${need.id}, which depends on the base image${group}): add '${option} <${need.id}>', e.g. '${option} 10001'`;
+}
+
+/** The id a user/group command leaves implicit, with where to report it. */
+function inspect(cmd: SimpleCommand, model: DockerfileModel, stage: number): { need: Need; style: Style; at: Word | undefined; name: string } | undefined {
+  const command = cmd.name as Command;
+  const parsed = parseArgs(cmd.args, SPEC[command]);
+  if (parsed.options.has('--help') || hidesOptions(parsed, cmd.args)) return undefined;
+  const style = styleOf(command, parsed, imageFamily(model, stage));
+  const need = missingId(command, style, parsed);
+  if (!need) return undefined;
+  const at = parsed.operands[0] ?? cmd.program;
+  return { need, style, at, name: parsed.operands[0] ? parsed.operands[0].value ?? parsed.operands[0].raw : '' };
+}
 
 export default defineRule({
   meta: {
@@ -6,7 +129,16 @@ export default defineRule({
     summary: 'Create users and groups with explicit ids',
     severity: 'warning',
   },
-  check() {
-    // TODO: not implemented yet
+  check(ctx) {
+    for (const { cmd, run } of ctx.commands('useradd', 'adduser', 'groupadd', 'addgroup')) {
+      const found = inspect(cmd, ctx.model, run.stage);
+      if (!found?.at) continue;
+      const command = cmd.name as Command;
+      ctx.report({
+        message: describe(command, found.style, found.name, found.need),
+        span: found.at.span,
+        fix: { kind: 'explicit-id', command, style: found.style, name: found.name, needs: [found.need.id] },
+      });
+    }
   },
 });
