@@ -79,7 +79,8 @@ export interface CopyBlock {
   onbuild: boolean;
   sources: FileOperand[];
   destination?: FileOperand;
-  flags: Map<string, { value: string | undefined; span: Span }>;
+  /** Flags by lowercased name: `raw` as written, `value` after ARG substitution (undefined when unknown or absent). */
+  flags: Map<string, { raw?: string; value: string | undefined; span: Span }>;
   /** True for `COPY <<EOF` (the heredoc is file content). */
   heredoc: boolean;
   /** WORKDIR in effect (absolute), when known. */
@@ -318,11 +319,13 @@ export function parseDockerfile(text: string): DockerfileModel {
 
   function parseCopy(inst: Instruction, keyword: 'COPY' | 'ADD', onbuild: boolean): CopyBlock {
     const span = spanOf(inst.getRange());
-    const flagMap = new Map<string, { value: string | undefined; span: Span }>();
+    const flagMap = new Map<string, { raw?: string; value: string | undefined; span: Span }>();
     for (const f of (inst as unknown as { getFlags(): Flag[] }).getFlags?.() ?? []) {
       const vr = f.getValueRange();
       const fspan = vr ? spanOf(vr) : spanOf(f.getRange());
-      flagMap.set(f.getName().toLowerCase(), { value: f.getValue() ?? undefined, span: fspan });
+      const raw = f.getValue();
+      // Flag values may use ARGs (`--checksum=${SUM}`, `--from=${BUILDER}`); undefined when not known.
+      flagMap.set(f.getName().toLowerCase(), { raw: raw ?? undefined, value: raw === null ? undefined : expandVars(raw, scope, escape).value, span: fspan });
     }
     const ks = inst.getInstructionRange();
     const block: CopyBlock = {
@@ -337,7 +340,7 @@ export function parseDockerfile(text: string): DockerfileModel {
       workdir: model.stages[stageIndex]?.workdir,
     };
     const from = flagMap.get('from');
-    if (from?.value && keyword === 'COPY') addFromSite('copy-from', from.value, from.span, stageIndex, scope);
+    if (from && keyword === 'COPY') addFromSite('copy-from', text.slice(from.span.start, from.span.end), from.span, stageIndex, scope);
     const argv = jsonArgv(inst, text, spanOf);
     let operands: FileOperand[];
     if (argv) operands = argv.map((a) => ({ ...a, value: a.value === undefined ? undefined : expandVars(a.value, scope, escape).value }));

@@ -19,7 +19,7 @@ export interface Expansion {
   used: VarDef[];
   /** Variables referenced with no known value (declared without default). */
   unknown: string[];
-  /** Variables referenced but never declared (BuildKit substitutes an empty string and warns). */
+  /** Variables used plainly (`$X`, `${X}`) but never declared (BuildKit substitutes '' and warns). */
   undeclared: string[];
 }
 
@@ -29,10 +29,11 @@ export function expandVars(text: string, scope: Scope, escape = '\\'): Expansion
   let value = '';
   let known = true;
   let i = 0;
-  const resolve = (name: string): string | undefined | null => {
+  /** `plain`: a use without a default modifier, where an undeclared variable is a likely mistake. */
+  const resolve = (name: string, plain: boolean): string | undefined | null => {
     const def = scope.get(name);
     if (!def) {
-      out.undeclared.push(name);
+      if (plain) out.undeclared.push(name);
       return null;
     }
     out.used.push(def);
@@ -65,7 +66,7 @@ export function expandVars(text: string, scope: Scope, escape = '\\'): Expansion
         continue;
       }
       const [, name, op, word = ''] = m;
-      const v = resolve(name);
+      const v = resolve(name, !op);
       if (!op) {
         if (v === undefined) known = false;
         else value += v ?? '';
@@ -86,7 +87,7 @@ export function expandVars(text: string, scope: Scope, escape = '\\'): Expansion
       i++;
       continue;
     }
-    const v = resolve(m[0]);
+    const v = resolve(m[0], true);
     if (v === undefined) known = false;
     else value += v ?? '';
     i += 1 + m[0].length;

@@ -80,7 +80,6 @@ function checkGit(ctx: RuleContext, src: FileOperand, git: GitSource, flag: Flag
   const fix = { kind: 'git-commit', url: git.remote, ...(git.ref ? { ref: git.ref } : {}) };
   const checksum = flag ? flag.value : git.checksum;
   if (checksum !== undefined) {
-    if (checksum.includes('$')) return; // built from an ARG we cannot see at ADD: cannot tell
     const problem = gitChecksumProblem(checksum);
     if (problem) ctx.report({ message: `ADD of '${git.remote}': ${problem}`, span: flag?.span ?? src.span, fix });
     return;
@@ -104,7 +103,6 @@ function checkHttp(ctx: RuleContext, src: FileOperand, url: string, flag: Flag |
     return;
   }
   const value = flag.value;
-  if (value !== undefined && value.includes('$')) return; // built from an ARG we cannot see at ADD: cannot tell
   if (value !== undefined && SHA256_DIGEST.test(value)) return;
   const what = value ? `'${value}' is malformed` : 'has no value';
   ctx.report({ message: `ADD of '${url}': --checksum ${what}: write sha256:<64 lower-case hex digits> (the only digest BuildKit checks)`, span: flag.span, fix });
@@ -121,6 +119,8 @@ function checksumFlag(ctx: RuleContext, add: CopyBlock): Flag | undefined {
 }
 
 function checkAdd(ctx: RuleContext, add: CopyBlock): void {
+  const written = add.flags.get('checksum');
+  if (written?.raw && written.value === undefined) return; // `--checksum=${SUM}` with an unknown value: cannot tell
   const flag = checksumFlag(ctx, add);
   for (const src of add.sources) {
     if (src.value === undefined) continue; // depends on an ARG without a known value

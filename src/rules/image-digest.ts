@@ -27,12 +27,9 @@ export function fromNote(site: ImageSite): string {
   return ` (from ${defs.map((d) => `${d.kind === 'env' ? 'ENV' : 'ARG'} ${d.name}`).join(', ')})`;
 }
 
-/**
- * Undeclared variables used plainly (`$X`, `${X}`). A modifier (`${X:-debian:12}`, `${X:+…}`) is a deliberate
- * fallback: the reference resolves to the default and is judged by that value instead.
- */
+/** Undeclared variables used plainly (the model leaves out `${X:-default}`, a deliberate fallback). */
 export function plainUndeclared(site: ImageSite): string[] {
-  return [...new Set(site.undeclaredVars)].filter((name) => new RegExp(`\\$(?:${name}(?![A-Za-z0-9_])|\\{${name}\\})`).test(site.raw));
+  return [...new Set(site.undeclaredVars)];
 }
 
 /** True when image-digest reports the site for a reason other than the digest (so image-tag stays quiet). */

@@ -61,6 +61,13 @@ describe('add-checksum', () => {
       expect(found[0].fix).toEqual({ kind: 'add-checksum', url: 'https://example.com/a.tgz' });
     });
 
+    it('checks a checksum that comes from an ARG default', () => {
+      const found = lint(rule, D + 'ARG SUM=sha256:abc\nADD --checksum=${SUM} https://example.com/t.tgz /opt/');
+      expect(found.map((f) => f.message)).toEqual([
+        "ADD of 'https://example.com/t.tgz': --checksum 'sha256:abc' is malformed: write sha256:<64 lower-case hex digits> (the only digest BuildKit checks)",
+      ]);
+    });
+
     it('says a malformed checksum is malformed', () => {
       const [f] = lint(rule, D + 'ADD --checksum=sha256:abc https://example.com/t.tgz /opt/');
       expect([f.line, f.column]).toEqual([2, 16]);
@@ -95,7 +102,8 @@ describe('add-checksum', () => {
     it.each([
       ['D7: sha256 checksum', `ADD --checksum=${DIGEST} https://example.com/tool.tgz /opt/`],
       ['checksum with other flags', `ADD --link --checksum=${DIGEST} --chown=1000 https://example.com/t.tgz /opt/`],
-      ['checksum from an ARG (not visible at ADD)', `ARG SUM=${DIGEST}\nADD --checksum=\${SUM} https://example.com/t.tgz /opt/`],
+      ['checksum from an ARG default', `ARG SUM=${DIGEST}\nADD --checksum=\${SUM} https://example.com/t.tgz /opt/`],
+      ['checksum from a build argument without default', 'ARG SUM\nADD --checksum=${SUM} https://example.com/t.tgz /opt/'],
       ['local file', 'ADD app.tar.gz /opt/'],
       ['local folder', 'ADD . /src'],
       ['scheme-less github path is a local path for ADD', 'ADD github.com/o/r /src'],
