@@ -39,14 +39,26 @@ export function readSuppressions(model: DockerfileModel, rules: readonly Rule[])
   return {
     isSuppressed(f: Finding): boolean {
       if (global.has(f.rule)) return true;
-      const inst = model.instructions.find((i) => i.span.start <= f.span.start && f.span.start <= i.span.end);
-      if (!inst) {
-        // A `# syntax=` directive sits before any instruction: only global pragmas apply.
-        return false;
-      }
+      const inst = instructionAt(model, f.span.start);
+      // A `# syntax=` directive sits before any instruction: only global pragmas apply.
+      if (!inst) return false;
       let ids = cache.get(inst.line);
       if (!ids) cache.set(inst.line, (ids = forInstruction(inst.line)));
       return ids.has(f.rule);
     },
   };
+}
+
+/** The instruction containing `offset` (instructions are in source order, so binary search). */
+function instructionAt(model: DockerfileModel, offset: number): DockerfileModel['instructions'][number] | undefined {
+  const list = model.instructions;
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].span.end < offset) lo = mid + 1;
+    else if (list[mid].span.start > offset) hi = mid - 1;
+    else return list[mid];
+  }
+  return undefined;
 }

@@ -1,0 +1,223 @@
+/** The command line as users call it: options, exit codes, stdin, config errors and bad input. */
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runCli } from './helpers/cli';
+
+const PINNED = `FROM python:3.12.7@sha256:${'a'.repeat(64)}\nRUN pip install flask==3.1.0\n`;
+const UNPINNED = 'FROM python:3\nRUN pip install flask\n';
+
+function workspace(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dockrepro-cli-'));
+  for (const [p, content] of Object.entries(files)) {
+    mkdirSync(join(dir, p, '..'), { recursive: true });
+    writeFileSync(join(dir, p), content);
+  }
+  return dir;
+}
+
+describe('exit codes and output', () => {
+  it('exits 0 and says so for a clean file', async () => {
+    const cwd = workspace({ Dockerfile: PINNED });
+    const r = await runCli(['lint'], { cwd });
+    expect(r).toEqual({ code: 0, stdout: 'No findings in 1 file\n', stderr: '' });
+  });
+
+  it('exits 1 with path:line:col: severity rule message lines', async () => {
+    const cwd = workspace({ Dockerfile: UNPINNED });
+    const r = await runCli(['lint', 'Dockerfile'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n')).toEqual([
+      "Dockerfile:1:6: warning image-digest base image 'python:3' has no digest: pin it as 'python:3@sha256:<digest>'",
+      expect.stringMatching(/^Dockerfile:1:6: warning image-tag base image 'python:3' has a floating tag '3'/),
+      "Dockerfile:2:17: warning pip-pin pip requirement 'flask' is not pinned: use 'flask==<version>'",
+      '3 findings (3 warnings) in 1 file',
+      '',
+    ]);
+  });
+
+  it('colours only on a TTY, and never with NO_COLOR', async () => {
+    const cwd = workspace({ Dockerfile: UNPINNED });
+    expect((await runCli(['lint'], { cwd, tty: true })).stdout).toContain('\x1b[');
+    expect((await runCli(['lint'], { cwd, tty: true, env: { NO_COLOR: '1' } })).stdout).not.toContain('\x1b[');
+    expect((await runCli(['lint'], { cwd, tty: false })).stdout).not.toContain('\x1b[');
+  });
+
+  it('--failure-threshold decides what fails', async () => {
+    const cwd = workspace({ Dockerfile: UNPINNED });
+    expect((await runCli(['lint', '-t', 'error'], { cwd })).code).toBe(0);
+    expect((await runCli(['lint', '-t', 'warning'], { cwd })).code).toBe(1);
+    expect((await runCli(['lint', '--failure-threshold', 'none'], { cwd })).code).toBe(0);
+  });
+
+  it('--rules and --disable select rules', async () => {
+    const cwd = workspace({ Dockerfile: UNPINNED });
+    const only = await runCli(['lint', '--rules', 'pip-pin', '-f', 'json'], { cwd });
+    expect(JSON.parse(only.stdout).files[0].findings.map((f: { rule: string }) => f.rule)).toEqual(['pip-pin']);
+    const without = await runCli(['lint', '--disable', 'image-digest,image-tag', '-f', 'json'], { cwd });
+    expect(JSON.parse(without.stdout).files[0].findings.map((f: { rule: string }) => f.rule)).toEqual(['pip-pin']);
+  });
+
+  it.each([
+    [['lint', '--bogus'], "Unknown option '--bogus'"],
+    [['lint', '--format', 'xml'], '--format must be one of'],
+    [['lint', '-t', 'high'], '--failure-threshold must be one of'],
+    [['lint', '--rules', 'DL3008'], "unknown rule 'DL3008'"],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+    [[], 'missing command'],
+  ])('usage error %j exits 2', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('prints the version, help and the rule table', async () => {
+    expect((await runCli(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const help = await runCli(['--help']);
+    expect(help.stdout).toContain('dockrepro lint [options] [paths..]');
+    expect(help.stdout).toContain('Examples:');
+    const rules = await runCli(['rules']);
+    expect(rules.code).toBe(0);
+    expect(rules.stdout.split('\n')[0]).toMatch(/^rule\s+severity\s+hadolint\s+summary$/);
+    expect(rules.stdout).toMatch(/\napt-pin\s+warning\s+DL3008\s+Pin versions/);
+    expect(rules.stdout.trim().split('\n')).toHaveLength(16);
+  });
+});
+
+describe('stdin', () => {
+  it('lints stdin and names it by --stdin-filename, reading the build context of that path', async () => {
+    const cwd = workspace({ 'app/requirements.txt': 'flask\n' });
+    const code = `FROM python:3.12.7@sha256:${'a'.repeat(64)}\nCOPY requirements.txt /r.txt\nRUN pip install -r /r.txt\n`;
+    const r = await runCli(['lint', '-', '--stdin-filename', 'app/Dockerfile'], { cwd, stdin: code });
+    expect(r.stdout).toBe("app/Dockerfile:3:20: warning pip-pin requirements.txt:1: 'flask' is not pinned: use 'flask==<version>'\n1 finding (1 warning) in 1 file\n");
+    expect(r.code).toBe(1);
+  });
+
+  it('calls stdin "-" without a name', async () => {
+    const r = await runCli(['lint', '-'], { stdin: UNPINNED });
+    expect(r.stdout).toMatch(/^-:2:17: warning pip-pin/m);
+  });
+});
+
+describe('configuration', () => {
+  it('applies the nearest .dockrepro.yaml', async () => {
+    const cwd = workspace({
+      '.dockrepro.yaml': 'rules:\n  image-tag: off\n  pip-pin: error\n',
+      'svc/Dockerfile': UNPINNED,
+      'svc/.dockrepro.yaml': 'failure-threshold: error\nrules:\n  image-digest: off\n  image-tag: off\n',
+      'web/Dockerfile': UNPINNED,
+    });
+    const r = await runCli(['lint', '-f', 'json'], { cwd });
+    const files = JSON.parse(r.stdout).files as { path: string; findings: { rule: string; severity: string }[] }[];
+    const byPath = Object.fromEntries(files.map((f) => [f.path, f.findings.map((x) => `${x.rule}:${x.severity}`)]));
+    expect(byPath).toEqual({
+      'svc/Dockerfile': ['pip-pin:warning'],
+      'web/Dockerfile': ['image-digest:warning', 'pip-pin:error'],
+    });
+    expect(r.code).toBe(1);
+  });
+
+  it('exits 2 naming a bad key, and lints nothing', async () => {
+    const cwd = workspace({ '.dockrepro.yaml': 'rules:\n  pip-pin: loud\n', Dockerfile: UNPINNED });
+    const r = await runCli(['lint'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('rules.pip-pin: expected one of off, on, error');
+    expect(r.stdout).toBe('');
+  });
+
+  it('skips files under ignore-paths', async () => {
+    const cwd = workspace({ '.dockrepro.yaml': 'ignore-paths: ["vendor/"]\n', 'vendor/x/Dockerfile': UNPINNED, Dockerfile: PINNED });
+    expect(await runCli(['lint'], { cwd })).toMatchObject({ code: 0, stdout: 'No findings in 1 file\n' });
+  });
+
+  it('--config overrides the search', async () => {
+    const cwd = workspace({ 'strict.yaml': 'rules:\n  pip-pin: off\n  image-tag: off\n  image-digest: off\n', Dockerfile: UNPINNED });
+    expect((await runCli(['lint', '-c', 'strict.yaml'], { cwd })).code).toBe(0);
+    const missing = await runCli(['lint', '-c', 'nope.yaml'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.yaml: cannot read config: ENOENT');
+  });
+});
+
+describe('bad input: a clear message per file, the others still linted', () => {
+  const cases: [string, string | Buffer, RegExp][] = [
+    ['binary', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]), /binary\.Dockerfile: error: binary file \(NUL byte at offset 4\)/],
+    ['latin1', Buffer.from('FROM a\nRUN echo caf\xe9\n', 'latin1'), /latin1\.Dockerfile: error: invalid UTF-8 at byte 19 \(line 2\)/],
+  ];
+  it.each(cases)('%s file: error, exit 2, other files still reported', async (name, content, message) => {
+    const cwd = workspace({ [`${name}.Dockerfile`]: content, 'ok/Dockerfile': UNPINNED });
+    const r = await runCli(['lint', '.'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(message);
+    expect(r.stdout).toContain('ok/Dockerfile:2:17: warning pip-pin');
+    expect(r.stderr).toBe('');
+  });
+
+  it('an empty file is a note, not an error', async () => {
+    const cwd = workspace({ Dockerfile: '' });
+    const r = await runCli(['lint'], { cwd });
+    expect(r.stdout).toContain('Dockerfile: note: empty file, nothing to lint');
+    expect(r.code).toBe(0);
+  });
+
+  it('BOM and CRLF: positions are those an editor shows', async () => {
+    const cwd = workspace({ Dockerfile: '\uFEFFFROM python:3\r\nRUN pip install flask\r\n' });
+    const r = await runCli(['lint', '--rules', 'pip-pin'], { cwd });
+    expect(r.stdout).toContain("Dockerfile:2:17: warning pip-pin pip requirement 'flask' is not pinned");
+  });
+
+  it('unknown instructions and unterminated heredocs are notes; the rest is linted', async () => {
+    const cwd = workspace({ Dockerfile: 'FROM python:3\nFORM x\nRUN pip install flask && cat <<EOF\nnever closed\n' });
+    const r = await runCli(['lint', '--rules', 'pip-pin'], { cwd });
+    expect(r.stdout).toContain("Dockerfile:3:17: warning pip-pin pip requirement 'flask'");
+    expect(r.stdout).toContain("line 2: unknown instruction 'FORM'");
+    expect(r.stdout).toContain("line 3: RUN: unterminated here-document 'EOF'");
+  });
+
+  it('missing paths, unreadable paths and folders without Dockerfiles exit 2, the rest is linted', async () => {
+    const cwd = workspace({ 'ok/Dockerfile': UNPINNED, 'empty/.keep': '' });
+    symlinkSync(join(cwd, 'nowhere'), join(cwd, 'dangling.Dockerfile'));
+    const r = await runCli(['lint', 'missing', 'empty', 'dangling.Dockerfile', 'ok'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('missing: error: no such file or folder');
+    expect(r.stdout).toContain('empty: error: no Dockerfiles found in this folder');
+    expect(r.stdout).toContain('dangling.Dockerfile: error: no such file or folder');
+    expect(r.stdout).toContain('ok/Dockerfile:2:17: warning pip-pin');
+  });
+
+  it('a file that cannot be read (a folder named like a Dockerfile inside a folder we walk is walked, not read)', async () => {
+    const cwd = workspace({ 'Dockerfile/Dockerfile': UNPINNED });
+    const r = await runCli(['lint'], { cwd });
+    expect(r.stdout).toContain('Dockerfile/Dockerfile:2:17');
+  });
+
+  it('a permission error is reported per file (when not running as root)', async () => {
+    const cwd = workspace({ 'a/Dockerfile': UNPINNED, 'b/Dockerfile': UNPINNED });
+    chmodSync(join(cwd, 'a/Dockerfile'), 0o000);
+    const r = await runCli(['lint'], { cwd });
+    chmodSync(join(cwd, 'a/Dockerfile'), 0o644);
+    if (process.getuid?.() === 0) {
+      // root reads anything: the file is simply linted.
+      expect(r.code).toBe(1);
+    } else {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain('a/Dockerfile: error: permission denied');
+    }
+    expect(r.stdout).toContain('b/Dockerfile:2:17');
+  });
+});
+
+describe('the installed binary', () => {
+  it('runs, prints findings and exits 1, without a stack trace on bad input', () => {
+    const bin = resolve(__dirname, '../bin/dockrepro');
+    const cwd = workspace({ Dockerfile: UNPINNED, 'bad.Dockerfile': Buffer.from([0, 1, 2]) });
+    const ok = spawnSync(process.execPath, [bin, 'lint', 'Dockerfile'], { cwd, encoding: 'utf8' });
+    expect(ok.status).toBe(1);
+    expect(ok.stdout).toContain('Dockerfile:2:17: warning pip-pin');
+    const bad = spawnSync(process.execPath, [bin, 'lint', 'bad.Dockerfile', 'Dockerfile'], { cwd, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout + bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});
