@@ -13,7 +13,8 @@ const { join, resolve } = require('node:path');
 
 const root = resolve(__dirname, '..');
 const bin = join(root, 'bin', 'dockrepro');
-const corpus = process.env.DOCKREPRO_CORPUS || resolve(root, '..', 'shared', 'corpus', 'files');
+const corpus = [process.env.DOCKREPRO_CORPUS, resolve(root, '..', 'shared', 'corpus', 'files'), '/work/shared/corpus/files']
+  .find((p) => p && existsSync(p)) || resolve(root, '..', 'shared', 'corpus', 'files');
 const example = join(root, 'examples', 'seed-better', 'Dockerfile');
 
 function time(cmd, args) {
@@ -53,7 +54,7 @@ if (existsSync(corpus)) {
   const parseOnly = `const {DockerfileParser}=require('dockerfile-ast');const fs=require('fs');const p=require('path');` +
     `for(const f of fs.readdirSync(${JSON.stringify(corpus)}))DockerfileParser.parse(fs.readFileSync(p.join(${JSON.stringify(corpus)},f),'utf8'));`;
   results.push(compare(`lint whole corpus (${files} files) vs dockerfile-ast parse only`, 2, 7,
-    () => time(process.execPath, [bin, 'lint', '--format', 'json', '--no-color', corpus]),
+    () => time(process.execPath, [bin, 'lint', '--format', 'json', ...readdirSync(corpus).map((f) => join(corpus, f))]),
     () => time(process.execPath, ['-e', parseOnly])));
 } else {
   console.log(`corpus not found at ${corpus}: set DOCKREPRO_CORPUS to measure the batch ratio`);
