@@ -7,8 +7,10 @@
  *
  * It understands what decides command boundaries and argument words: quoting and escapes, `&& || ; | &`,
  * newlines, subshells and groups, `$(…)`, backticks, `<(…)`, `${…}` with defaults, here-documents (data,
- * unless fed to a shell), compound-command keywords, and prefix assignments. Wrappers (`sudo`, `env`,
- * `sh -c '…'`, …) are unwrapped so rules see the real program.
+ * unless fed to a shell; the substitutions in an unquoted one still run), compound-command keywords, prefix
+ * assignments and arrays. Commands nested anywhere (in a `${X:-$(…)}` operand, `$(( ))`, a `for` list) are
+ * found. Wrappers (`sudo`, `env`, `sh -c '…'`, …) are unwrapped so rules see the real program.
+ * Odd input never throws or hangs: what cannot be lexed is reported in `problems`.
  */
 import type { Span } from '../util/text';
 
@@ -38,6 +40,8 @@ export interface SimpleCommand {
   /** Basename of the program after unwrapping `sudo`, `env`, …; '' when the program is not literal. */
   name: string;
   program: Word | undefined;
+  /** Every word of the command as written, before unwrapping (`sudo`, `-u`, `app`, `pip`, …); no assignments. */
+  words: Word[];
   /** Arguments after the program. */
   args: Word[];
   /** `VAR=value` words before the program. */
@@ -68,6 +72,8 @@ const CLOSING_KEYWORDS = new Set(['fi', 'done', '}', 'esac']);
 interface PendingHeredoc {
   delimiter: string;
   stripTabs: boolean;
+  /** A quoted delimiter (`<<'EOF'`) makes the body literal: no substitutions run in it. */
+  quoted: boolean;
   command: CommandBuilder;
 }
 
@@ -77,6 +83,9 @@ interface CommandBuilder {
 }
 
 let pipelineCounter = 0;
+
+/** Deeper nesting of (…), $(…), `…` or ${…} is not a real script: stop rather than overflow the stack. */
+const MAX_NESTING = 100;
 
 export function sourceFromText(text: string, startOffset: number): Source {
   const offsets = new Array<number>(text.length + 1);
@@ -104,6 +113,8 @@ export function commandsFromArgv(words: Word[], lookup: VarLookup): ShellParse {
 
 class Lexer {
   private pendingHeredocs: PendingHeredoc[] = [];
+  /** Lexing the inside of `…`: the first backquote not preceded by a backslash ends it, even in quotes. */
+  private inBackquotes = false;
   /** Variables assigned by the script itself (`X=1; pip install a==$X`). */
   private readonly local = new Map<string, string | undefined>();
 
@@ -113,6 +124,8 @@ class Lexer {
     private readonly result: ShellParse,
     private readonly parent: SimpleCommand | undefined,
     private readonly wrappers: string[],
+    /** How deep this lexer is nested in others (plus `${…}` levels being read). */
+    private depth = 0,
   ) {}
 
   private lookup = (name: string): string | undefined =>
@@ -121,6 +134,11 @@ class Lexer {
   /** Parses commands until `stop` (')' or '`') or the end; returns the position after the stop character. */
   parseList(pos: number, stop: string | null): number {
     const t = this.src.text;
+    this.inBackquotes = stop === '`';
+    if (this.depth > MAX_NESTING) {
+      this.result.problems.push('nesting too deep');
+      return t.length;
+    }
     let current: CommandBuilder | undefined;
     let pipeline = ++pipelineCounter;
     let pipeIndex = 0;
@@ -152,7 +170,7 @@ class Lexer {
         continue;
       }
       if (c === '#') {
-        while (pos < t.length && t[pos] !== '\n') pos++;
+        while (pos < t.length && t[pos] !== '\n' && !(this.inBackquotes && t[pos] === '`')) pos++;
         continue;
       }
       if (c === '\n') {
@@ -217,6 +235,13 @@ class Lexer {
         pos += 2;
         continue;
       }
+      if (c === '(' && current) {
+        // `echo a(b)` is a syntax error in sh; lex the parenthesised part as a subshell and move on.
+        this.result.problems.push("unexpected '('");
+        finish(false);
+        pos = this.child(this.parent, []).parseList(pos + 1, ')');
+        continue;
+      }
       if (c === ')') {
         // Unbalanced `)` (e.g. a case pattern we did not see as one): treat as a separator.
         finish(false);
@@ -266,6 +291,12 @@ class Lexer {
       }
       current ??= this.newCommand(pos, pipeline, pipeIndex);
       const { word, end } = this.readWord(pos, current);
+      if (end === pos) {
+        // Cannot happen with the operator cases above; a guard so that odd input never hangs the linter.
+        this.result.problems.push(`unexpected '${c}'`);
+        pos++;
+        continue;
+      }
       pos = end;
       if (current.words.length === 0 && isAssignment(word.raw)) {
         current.cmd.assignments.push(word);
@@ -282,8 +313,22 @@ class Lexer {
     return pos;
   }
 
+  /** Runs a nested read (a `${…}` in a `${…}`, …); absurdly deep nesting ends the lexing instead of the stack. */
+  private nested(read: () => number): number {
+    if (this.depth >= MAX_NESTING) {
+      this.result.problems.push('nesting too deep');
+      return this.src.text.length;
+    }
+    this.depth++;
+    try {
+      return read();
+    } finally {
+      this.depth--;
+    }
+  }
+
   private child(parent: SimpleCommand | undefined, wrappers: string[], src: Source = this.src): Lexer {
-    return new Lexer(src, this.lookup, this.result, parent, wrappers);
+    return new Lexer(src, this.lookup, this.result, parent, wrappers, this.depth + 1);
   }
 
   private newCommand(pos: number, pipeline: number, pipeIndex: number): CommandBuilder {
@@ -293,6 +338,7 @@ class Lexer {
       cmd: {
         name: '',
         program: undefined,
+        words: [],
         args: [],
         assignments: [],
         span: { start: offset, end: offset },
@@ -314,6 +360,7 @@ class Lexer {
       return;
     }
     const words = b.words;
+    cmd.words = words;
     cmd.program = words[0];
     cmd.args = words.slice(1);
     unwrap(cmd, (inner, sub) => this.reparse(inner, sub));
@@ -380,7 +427,8 @@ class Lexer {
       while (t[pos] === ' ' || t[pos] === '\t') pos++;
       const { word, end } = this.readWord(pos, current);
       const delimiter = word.raw.replace(/['"\\]/g, '');
-      if (current) this.pendingHeredocs.push({ delimiter, stripTabs, command: current });
+      const quoted = delimiter !== word.raw;
+      if (current) this.pendingHeredocs.push({ delimiter, stripTabs, quoted, command: current });
       return end;
     } else if (t.startsWith('&>>', pos)) pos += 3;
     else if (t.startsWith('&>', pos) || t.startsWith('>>', pos) || t.startsWith('>&', pos)) pos += 2;
@@ -425,6 +473,9 @@ class Lexer {
           offsets: this.src.offsets.slice(bodyStart, bodyEnd + 1),
         };
         this.child(target.cmd.parent, [...this.wrappers, `${basename(program)} <<`], sub).parseList(0, null);
+      } else if (!h.quoted) {
+        // The body is data, but the shell runs the substitutions in it (`deb … $(lsb_release -cs) main`).
+        this.lexSubstitutions(bodyStart, bodyEnd, target);
       }
     }
     return pos;
@@ -432,17 +483,26 @@ class Lexer {
 
   private skipToSeparator(pos: number): number {
     const t = this.src.text;
-    while (pos < t.length && t[pos] !== ';' && t[pos] !== '\n') {
-      if (t[pos] === '"' || t[pos] === "'" || t[pos] === '$' || t[pos] === '`' || t[pos] === '\\') {
+    while (pos < t.length && (t[pos] === ' ' || t[pos] === '\t')) pos++;
+    // `for ((i = 0; i < n; i++))`: the semicolons are inside the arithmetic.
+    if (t.startsWith('((', pos)) return this.skipArithmetic(pos + 2);
+    while (pos < t.length && t[pos] !== ';' && t[pos] !== '\n' && !this.atClosingBackquote(pos)) {
+      const c = t[pos];
+      if (c === '"' || c === "'" || c === '$' || c === '`' || c === '\\' || ((c === '<' || c === '>') && t[pos + 1] === '(')) {
         pos = this.readWord(pos, undefined).end;
       } else pos++;
     }
     return pos;
   }
 
+  /** Inside `…`, the first unescaped backquote ends the substitution: every construct stops there. */
+  private atClosingBackquote(pos: number): boolean {
+    return this.inBackquotes && this.src.text[pos] === '`';
+  }
+
   private skipToSeparatorOrBrace(pos: number): number {
     const t = this.src.text;
-    while (pos < t.length && !/[;\n{(]/.test(t[pos])) pos++;
+    while (pos < t.length && !/[;\n{(]/.test(t[pos]) && !this.atClosingBackquote(pos)) pos++;
     if (t[pos] === '(' && t[pos + 1] === ')') pos += 2;
     return pos;
   }
@@ -460,16 +520,16 @@ class Lexer {
   /** Skips a case pattern up to and including its unquoted `)`. */
   private skipPattern(pos: number): number {
     const t = this.src.text;
-    while (pos < t.length && t[pos] !== ')') {
+    while (pos < t.length && t[pos] !== ')' && !this.atClosingBackquote(pos)) {
       if (t[pos] === '"' || t[pos] === "'" || t[pos] === '$' || t[pos] === '\\') pos = this.readWord(pos, undefined).end;
       else pos++;
     }
-    return pos + 1;
+    return t[pos] === ')' ? pos + 1 : Math.min(pos, t.length);
   }
 
   private skipDoubleBracket(pos: number): number {
     const t = this.src.text;
-    while (pos < t.length && !(t.startsWith(']]', pos) && this.isWordEnd(pos + 2))) {
+    while (pos < t.length && !(t.startsWith(']]', pos) && this.isWordEnd(pos + 2)) && !this.atClosingBackquote(pos)) {
       if (t[pos] === '"' || t[pos] === "'" || t[pos] === '$' || t[pos] === '\\' || t[pos] === '`') {
         pos = this.readWord(pos, undefined).end;
       } else pos++;
@@ -477,13 +537,54 @@ class Lexer {
     return Math.min(pos + 2, t.length);
   }
 
-  /** Skips `(( … ))` or `$(( … ))` arithmetic, starting after the opening parentheses. */
-  private skipArithmetic(pos: number): number {
+  /** Lexes the commands of the `$(…)` and backquotes in an unquoted here-document body (quotes are literal there). */
+  private lexSubstitutions(pos: number, end: number, owner: CommandBuilder): void {
+    const t = this.src.text;
+    while (pos < end) {
+      const c = t[pos];
+      if (c === '\\') pos += 2;
+      else if (c === '$' && (t[pos + 1] === '(' || t[pos + 1] === '{')) pos = this.readExpansion(pos, owner, true).end;
+      else if (c === '`') pos = this.child(owner.cmd, []).parseList(pos + 1, '`');
+      else pos++;
+    }
+  }
+
+  /** Skips the elements of an array assignment `name=( … )`, starting after `(`; substitutions in them are lexed. */
+  private skipArray(pos: number, owner: CommandBuilder | undefined): number {
+    const t = this.src.text;
+    // Split elements go to a scratch command: they are not words of the command the assignment belongs to.
+    const scratch = owner && { words: [], cmd: owner.cmd };
+    while (pos < t.length && !this.atClosingBackquote(pos)) {
+      const c = t[pos];
+      if (c === ')') return pos + 1;
+      if (/\s/.test(c)) pos++;
+      else if (c === '#' && /\s/.test(t[pos - 1])) pos = t.indexOf('\n', pos) < 0 ? t.length : t.indexOf('\n', pos);
+      else {
+        const end = this.readWord(pos, scratch).end;
+        pos = end > pos ? end : pos + 1;
+      }
+    }
+    this.result.problems.push("missing ')'");
+    return pos;
+  }
+
+  /** Skips `(( … ))` or `$(( … ))` arithmetic, starting after the opening parentheses; lexes the commands in it. */
+  private skipArithmetic(pos: number, owner?: CommandBuilder): number {
     const t = this.src.text;
     let depth = 2;
     while (pos < t.length && depth > 0) {
-      if (t[pos] === '(') depth++;
-      else if (t[pos] === ')') depth--;
+      const c = t[pos];
+      if (c === '$' && t[pos + 1] === '(') {
+        const at = pos;
+        pos = this.nested(() => this.readExpansion(at, owner, true).end);
+        continue;
+      }
+      if (c === '`') {
+        pos = this.child(owner?.cmd, []).parseList(pos + 1, '`');
+        continue;
+      }
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
       pos++;
     }
     return pos;
@@ -511,7 +612,7 @@ class Lexer {
       }
     };
     const expand = (quoted: boolean): void => {
-      const r = this.readExpansion(pos, owner);
+      const r = this.readExpansion(pos, owner, quoted);
       if (r.name) vars.push(r.name);
       if (r.value === undefined) known = false;
       else add(r.value, pos, !quoted);
@@ -522,9 +623,17 @@ class Lexer {
       const c = t[pos];
       if (c === ' ' || c === '\t' || c === '\n' || c === '\r') break;
       if (OPERATOR_CHARS.has(c)) {
-        if ((c === '<' || c === '>') && t[pos + 1] === '(' && pos === start) {
+        if ((c === '<' || c === '>') && t[pos + 1] === '(') {
+          // Process substitution, also inside a word as bash has it (`--file=<(curl …)`, `A=<(cmd)`).
           const parent = owner?.cmd;
           pos = this.child(parent, []).parseList(pos + 2, ')');
+          known = false;
+          continue;
+        }
+        if (c === '(' && /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=$/.test(t.slice(start, pos))) {
+          // `name=(a b c)`: an array assignment is one word, whatever its elements.
+          const at = pos + 1;
+          pos = this.nested(() => this.skipArray(at, owner));
           known = false;
           continue;
         }
@@ -540,11 +649,13 @@ class Lexer {
         continue;
       }
       if (c === "'") {
-        const close = t.indexOf("'", pos + 1);
-        const end = close < 0 ? t.length : close;
+        let close = t.indexOf("'", pos + 1);
+        const backquote = this.inBackquotes ? t.indexOf('`', pos + 1) : -1;
+        if (backquote >= 0 && (close < 0 || backquote < close)) close = -1;
+        const end = close < 0 ? (backquote >= 0 ? backquote : t.length) : close;
         if (close < 0) this.result.problems.push('unterminated single quote');
         for (let i = pos + 1; i < end; i++) add(t[i], i);
-        pos = end + 1;
+        pos = close < 0 ? end : end + 1;
         continue;
       }
       if (c === '"') {
@@ -564,6 +675,7 @@ class Lexer {
           } else if (d === '$') {
             expand(true);
           } else if (d === '`') {
+            if (this.inBackquotes) break;
             pos = this.child(owner?.cmd, []).parseList(pos + 1, '`');
             known = false;
           } else {
@@ -571,8 +683,8 @@ class Lexer {
             pos++;
           }
         }
-        if (pos >= t.length) this.result.problems.push('unterminated double quote');
-        pos++;
+        if (t[pos] === '"') pos++;
+        else this.result.problems.push('unterminated double quote');
         continue;
       }
       if (c === '$') {
@@ -584,6 +696,7 @@ class Lexer {
         continue;
       }
       if (c === '`') {
+        if (this.inBackquotes) break;
         pos = this.child(owner?.cmd, []).parseList(pos + 1, '`');
         known = false;
         continue;
@@ -591,10 +704,14 @@ class Lexer {
       add(c, pos);
       pos++;
     }
+    // The word ends after its last character: a line continuation right after it is not part of it, and
+    // off[pos] would be the first character of the next line when the continuation was joined away.
+    let last = Math.min(pos, t.length);
+    while (last - 2 > start && t[last - 1] === '\n' && t[last - 2] === '\\') last -= 2;
     const word: Word = {
-      raw: t.slice(start, pos),
+      raw: t.slice(start, last),
       value: known ? value : undefined,
-      span: { start: off[start], end: off[Math.min(pos, t.length)] },
+      span: { start: off[start], end: last > start ? off[last - 1] + 1 : off[start] },
       vars,
       valueOffsets,
     };
@@ -622,16 +739,20 @@ class Lexer {
     return pos + 1;
   }
 
-  /** Reads `$name`, `${…}`, `$(…)` or `$((…))` at `pos` (which holds `$`). */
-  private readExpansion(pos: number, owner: CommandBuilder | undefined): { value: string | undefined; end: number; name?: string } {
+  /** Reads `$name`, `${…}`, `$(…)` or `$((…))` at `pos` (which holds `$`); `quoted`: inside "…" or a here-document. */
+  private readExpansion(
+    pos: number,
+    owner: CommandBuilder | undefined,
+    quoted: boolean,
+  ): { value: string | undefined; end: number; name?: string } {
     const t = this.src.text;
     const n = t[pos + 1];
     if (n === '(') {
-      if (t[pos + 2] === '(') return { value: undefined, end: this.skipArithmetic(pos + 3) };
+      if (t[pos + 2] === '(') return { value: undefined, end: this.skipArithmetic(pos + 3, owner) };
       const end = this.child(owner?.cmd, []).parseList(pos + 2, ')');
       return { value: undefined, end };
     }
-    if (n === '{') return this.readBraced(pos + 2, owner);
+    if (n === '{') return this.readBraced(pos + 2, owner, quoted);
     const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(t.slice(pos + 1, pos + 200));
     if (m) return { value: this.lookup(m[0]), end: pos + 1 + m[0].length, name: m[0] };
     if (n !== undefined && /[0-9@*#?$!-]/.test(n)) return { value: undefined, end: pos + 2 };
@@ -639,10 +760,14 @@ class Lexer {
   }
 
   /** Reads the inside of `${…}` starting after `${`. Supports `:-`, `-`, `:+`, `+`, `:=`; the rest is unknown. */
-  private readBraced(pos: number, owner: CommandBuilder | undefined): { value: string | undefined; end: number; name?: string } {
+  private readBraced(
+    pos: number,
+    owner: CommandBuilder | undefined,
+    quoted: boolean,
+  ): { value: string | undefined; end: number; name?: string } {
     const t = this.src.text;
     const m = /^(#?)([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])/.exec(t.slice(pos, pos + 200));
-    const close = this.matchingBrace(pos);
+    const close = this.matchingBrace(pos, owner, quoted);
     if (!m) return { value: undefined, end: close };
     const name = m[2];
     let p = pos + m[0].length;
@@ -671,25 +796,44 @@ class Lexer {
     }
   }
 
-  /** Position after the `}` that closes a `${` whose content starts at `pos`. */
-  private matchingBrace(pos: number): number {
+  /**
+   * Position after the `}` that closes a `${` whose content starts at `pos`. On the way, quotes are
+   * honoured (a `'` is literal when the expansion is in double quotes: "${A:-don't}") and the commands of
+   * `$(…)` and backquotes in the operand are lexed: they run when it is expanded (`${V:-$(cat /version)}`).
+   */
+  private matchingBrace(pos: number, owner: CommandBuilder | undefined, quoted: boolean): number {
     const t = this.src.text;
     let depth = 1;
+    let inDouble = false;
     while (pos < t.length) {
       const c = t[pos];
+      const literalQuote = quoted || inDouble;
       if (c === '\\') pos += 2;
-      else if (c === "'") pos = t.indexOf("'", pos + 1) < 0 ? t.length : t.indexOf("'", pos + 1) + 1;
-      else if (c === '{') {
+      else if (c === "'" && !literalQuote) {
+        const close = t.indexOf("'", pos + 1);
+        pos = close < 0 ? t.length : close + 1;
+      } else if (c === '$' && t[pos + 1] === "'" && !literalQuote) {
+        pos = this.readAnsiC(pos + 2, () => undefined);
+      } else if (c === '"') {
+        inDouble = !inDouble;
+        pos++;
+      } else if (c === '$' && (t[pos + 1] === '(' || t[pos + 1] === '{')) {
+        const at = pos;
+        pos = this.nested(() => this.readExpansion(at, owner, literalQuote).end);
+      } else if (c === '`') {
+        if (this.inBackquotes) break;
+        pos = this.child(owner?.cmd, []).parseList(pos + 1, '`');
+      } else if (c === '{' && !inDouble) {
         depth++;
         pos++;
-      } else if (c === '}') {
+      } else if (c === '}' && !inDouble) {
         depth--;
         pos++;
         if (depth === 0) return pos;
       } else pos++;
     }
     this.result.problems.push("missing '}'");
-    return pos;
+    return Math.min(pos, t.length);
   }
 }
 
@@ -740,6 +884,8 @@ function unwrap(cmd: SimpleCommand, reparse: (inner: Word, cmd: SimpleCommand) =
   for (let guard = 0; guard < 8 && cmd.program; guard++) {
     const name = cmd.program.value === undefined ? '' : basename(cmd.program.value);
     const valueFlags = WRAPPER_VALUE_FLAGS[name];
+    // `command -v pip` looks pip up; it does not run it.
+    if (name === 'command' && cmd.args.some((a) => a.value === '-v' || a.value === '-V')) return;
     if (valueFlags) {
       let i = 0;
       const args = cmd.args;
