@@ -38,14 +38,18 @@ function compare(name, target, runs, subject, baseline) {
     b.push(baseline());
     a.push(subject());
   }
+  // This VM's timings drift with its neighbours: the minimum is the least disturbed run of each command,
+  // the median says what a user typically waits. The goal is judged on the median.
   const ratio = median(a) / median(b);
   const ok = ratio <= target;
-  console.log(`${name}: ${median(a).toFixed(1)} ms vs ${median(b).toFixed(1)} ms baseline = ${ratio.toFixed(2)}x (target <= ${target}x) ${ok ? 'OK' : 'OVER'}`);
+  console.log(`${name}: median ${median(a).toFixed(1)} vs ${median(b).toFixed(1)} ms = ${ratio.toFixed(2)}x, ` +
+    `min ${Math.min(...a).toFixed(1)} vs ${Math.min(...b).toFixed(1)} ms = ${(Math.min(...a) / Math.min(...b)).toFixed(2)}x ` +
+    `(target <= ${target}x) ${ok ? 'OK' : 'OVER'}`);
   return ok;
 }
 
 const results = [];
-results.push(compare('cold lint of one Dockerfile vs node -e 0', 1.5, 21,
+results.push(compare('cold lint of one Dockerfile vs node -e 0', 1.5, 31,
   () => time(process.execPath, [bin, 'lint', example]),
   () => time(process.execPath, ['-e', '0'])));
 
@@ -53,7 +57,7 @@ if (existsSync(corpus)) {
   const files = readdirSync(corpus).length;
   const parseOnly = `const {DockerfileParser}=require('dockerfile-ast');const fs=require('fs');const p=require('path');` +
     `for(const f of fs.readdirSync(${JSON.stringify(corpus)}))DockerfileParser.parse(fs.readFileSync(p.join(${JSON.stringify(corpus)},f),'utf8'));`;
-  results.push(compare(`lint whole corpus (${files} files) vs dockerfile-ast parse only`, 2, 7,
+  results.push(compare(`lint whole corpus (${files} files) vs dockerfile-ast parse only`, 2, 11,
     () => time(process.execPath, [bin, 'lint', '--format', 'json', ...readdirSync(corpus).map((f) => join(corpus, f))]),
     () => time(process.execPath, ['-e', parseOnly])));
 } else {

@@ -3,7 +3,7 @@
  * fifth of the whole start-up budget of the editor and pre-commit hooks, and we need only flat options.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lintFile, type LintRun } from './run';
 import { ConfigError, ConfigFinder, loadConfigFile, type Threshold } from './config';
@@ -161,7 +161,7 @@ function lintStdin(io: Io, stdinFilename: string | undefined, run: LintRun): Fil
 }
 
 function display(io: Io, abs: string): string {
-  const rel = require('node:path').relative(io.cwd, abs) as string;
+  const rel = relative(io.cwd, abs);
   return rel === '' ? '.' : rel.startsWith('..') ? abs : rel;
 }
 

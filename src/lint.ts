@@ -37,7 +37,7 @@ export function lintModel(model: DockerfileModel, options: LintOptions): Finding
   }
   return findings
     .filter((f) => !suppressions.isSuppressed(f))
-    .sort((a, b) => a.span.start - b.span.start || a.rule.localeCompare(b.rule));
+    .sort((a, b) => a.span.start - b.span.start || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
 }
 
 function indexCommands(runs: RunBlock[]): Map<string, { cmd: SimpleCommand; run: RunBlock }[]> {

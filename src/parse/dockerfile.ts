@@ -256,9 +256,23 @@ export function parseDockerfile(text: string): DockerfileModel {
     model.imageSites.push(makeSite(kind, raw, span, expansion, stage));
   }
 
+  /**
+   * Flags and the offset where arguments start. dockerfile-ast re-tokenizes the whole instruction for
+   * `getFlags()` and `getArgumentsRange()` (a third of the model's cost on the corpus), so flags are only
+   * asked for when the text after the keyword starts with `--`.
+   */
+  function flagsAndArgsStart(inst: Instruction): { flags: Flag[]; argsStart: number } {
+    const keywordEnd = spanOf(inst.getInstructionRange()).end;
+    const after = /^(?:[ \t]|\r?\n)*/.exec(text.slice(keywordEnd, keywordEnd + 200))![0].length;
+    if (!text.startsWith('--', keywordEnd + after) && text[keywordEnd + after] !== escape) return { flags: [], argsStart: keywordEnd };
+    const flags = (inst as unknown as { getFlags(): Flag[] }).getFlags?.() ?? [];
+    const range = flags.length ? flags[flags.length - 1].getRange() : undefined;
+    return { flags, argsStart: range ? spanOf(range).end : keywordEnd };
+  }
+
   function parseRun(inst: Instruction, onbuild: boolean): RunBlock {
     const span = spanOf(inst.getRange());
-    const flags = (inst as unknown as { getFlags(): Flag[] }).getFlags?.() ?? [];
+    const { flags, argsStart } = flagsAndArgsStart(inst);
     const block: RunBlock = {
       span,
       stage: stageIndex,
@@ -281,9 +295,7 @@ export function parseDockerfile(text: string): DockerfileModel {
       block.skipped = 'the stage runs RUN with a non-POSIX shell';
       return block;
     }
-    const argsRange = inst.getArgumentsRange();
-    if (!argsRange) return block;
-    const args = spanOf(argsRange);
+    const args = { start: argsStart, end: span.end };
     const lookup = (name: string) => scope.get(name)?.value;
     const argv = jsonArgv(inst, text, spanOf);
     if (argv) {
@@ -320,7 +332,7 @@ export function parseDockerfile(text: string): DockerfileModel {
   function parseCopy(inst: Instruction, keyword: 'COPY' | 'ADD', onbuild: boolean): CopyBlock {
     const span = spanOf(inst.getRange());
     const flagMap = new Map<string, { raw?: string; value: string | undefined; span: Span }>();
-    for (const f of (inst as unknown as { getFlags(): Flag[] }).getFlags?.() ?? []) {
+    for (const f of flagsAndArgsStart(inst).flags) {
       const vr = f.getValueRange();
       const fspan = vr ? spanOf(vr) : spanOf(f.getRange());
       const raw = f.getValue();
@@ -455,9 +467,17 @@ function parseExecForm(argv: FileOperand[], lookup: (n: string) => string | unde
  * (as BuildKit does), then any here-document bodies verbatim. Every character maps back to its offset.
  */
 export function runSource(text: string, start: number, end: number, escape: string): { source: Source; firstLine: string } {
-  let out = '';
-  const offsets: number[] = [];
+  // Copied in runs of characters (a slice each) rather than one by one: this is on the path of every RUN.
+  const pieces: string[] = [];
+  const offsets = new Int32Array(end - start + 1);
+  let length = 0;
+  const copy = (from: number, to: number) => {
+    if (to <= from) return;
+    pieces.push(text.slice(from, to));
+    for (let k = from; k < to; k++) offsets[length++] = k;
+  };
   let i = start;
+  let runStart = start;
   let firstLineEnd = -1;
   while (i < end) {
     const c = text[i];
@@ -466,6 +486,7 @@ export function runSource(text: string, start: number, end: number, escape: stri
       while (text[j] === ' ' || text[j] === '\t') j++;
       if (text[j] === '\r') j++;
       if (text[j] === '\n' || j >= end) {
+        copy(runStart, i);
         i = j + 1;
         // Skip comment lines and empty lines inside the continuation.
         for (;;) {
@@ -478,24 +499,28 @@ export function runSource(text: string, start: number, end: number, escape: stri
             i = text[k] === '\r' ? k + 2 : k + 1;
           } else break;
         }
+        runStart = i;
         continue;
       }
     }
     if (c === '\n') {
-      firstLineEnd = out.length;
+      copy(runStart, i);
+      firstLineEnd = length;
+      runStart = i;
       break;
     }
-    out += c;
-    offsets.push(i);
     i++;
   }
-  const firstLine = firstLineEnd < 0 ? out : out.slice(0, firstLineEnd);
-  for (; i < end; i++) {
-    out += text[i];
-    offsets.push(i);
+  if (firstLineEnd < 0) {
+    copy(runStart, Math.min(i, end));
+    runStart = end;
   }
-  offsets.push(end);
-  return { source: { text: out, offsets }, firstLine };
+  // Here-document bodies (everything after the first line) are copied verbatim.
+  copy(runStart, end);
+  offsets[length] = end;
+  const out = pieces.join('');
+  const firstLine = firstLineEnd < 0 ? out : out.slice(0, firstLineEnd);
+  return { source: { text: out, offsets: offsets.subarray(0, length + 1) }, firstLine };
 }
 
 interface PropertyLike {
