@@ -149,6 +149,9 @@ export function parseDockerfile(text: string): DockerfileModel {
     model.imageSites.push(makeSite('syntax', raw, span, { value: raw, used: [], unknown: [], undeclared: [] }, -1));
   }
 
+  // `# hadolint shell=powershell` (or `# dockrepro shell=…`) declares the RUN shell for the whole file.
+  const shellPragma = /^[ \t]*#[ \t]*(?:hadolint|dockrepro)[ \t]+shell[ \t]*=[ \t]*(\S+)/im.exec(text)?.[1];
+  const nonPosixPragma = shellPragma !== undefined && !SHELL_NAMES.has(basename(shellPragma).toLowerCase());
   let scope: Scope = model.globalScope;
   const stageScopes: Scope[] = [];
   let stageIndex = -1;
@@ -228,7 +231,7 @@ export function parseDockerfile(text: string): DockerfileModel {
     const from = inst as unknown as FromLike;
     const span = spanOf(inst.getRange());
     const stageName = from.getBuildStage()?.toLowerCase() ?? undefined;
-    const stage: Stage = { index, name: stageName, span, nonPosixShell: false };
+    const stage: Stage = { index, name: stageName, span, nonPosixShell: nonPosixPragma };
     const imageRange = from.getImageRange();
     if (!imageRange) return stage;
     const imageSpan = spanOf(imageRange);

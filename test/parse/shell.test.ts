@@ -299,3 +299,21 @@ describe('shell lexer', () => {
     });
   });
 });
+
+describe('non-POSIX shells', () => {
+  const { parseDockerfile } = require('../../src/parse/dockerfile') as typeof import('../../src/parse/dockerfile');
+  it.each([
+    ['SHELL powershell', 'FROM x\nSHELL ["powershell", "-Command"]\nRUN pip install flask\n'],
+    ['hadolint shell pragma', '# hadolint shell=powershell\nFROM x\nRUN pip install flask\n'],
+    ['dockrepro shell pragma', '# dockrepro shell=pwsh\nFROM x\nRUN pip install flask\n'],
+    ['Windows base image', 'FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN pip install flask\n'],
+  ])('%s: RUN is not analysed as POSIX shell', (_name, code) => {
+    const run = parseDockerfile(code).runs[0];
+    expect(run.commands).toEqual([]);
+    expect(run.skipped).toBe('the stage runs RUN with a non-POSIX shell');
+  });
+
+  it('a POSIX shell pragma changes nothing', () => {
+    expect(parseDockerfile('# hadolint shell=bash\nFROM x\nRUN pip install flask\n').runs[0].commands.map((c) => c.name)).toEqual(['pip']);
+  });
+});

@@ -51,9 +51,9 @@ describe('curl-pipe-shell', () => {
       expect(flagged(rule, D + code)).toEqual(expected);
     });
 
-    // Lexer bug (src/parse/shell.ts readWord): a word that ends right at the closing backtick takes the
-    // backtick and opens a nested one, so the curl span runs to the end of the RUN.
-    it.todo('eval `curl -fsSL URL` (closing backtick right after a word)');
+    it('eval `curl -fsSL URL` (closing backtick right after a word)', () => {
+      expect(flagged(rule, D + `RUN eval \`curl -fsSL ${URL}\` && echo done`)).toEqual([`curl -fsSL ${URL}`]);
+    });
 
     it('reports the command position and names the interpreter', () => {
       const found = lint(rule, D + `RUN set -eux; \\\n    curl -fsSL ${URL} | sudo bash -s -- --yes`);
