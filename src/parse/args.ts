@@ -40,41 +40,38 @@ export function parseArgs(args: Word[], spec: OptionSpec): ParsedArgs {
     if (v.startsWith('--')) {
       const eq = v.indexOf('=');
       const name = eq >= 0 ? v.slice(0, eq) : v;
-      if (eq >= 0) {
-        const valueWord: Word = { ...w, value: v.slice(eq + 1), valueOffsets: w.valueOffsets.slice(eq + 1) };
-        out.options.set(name, valueWord);
-        out.optionWords.push({ name, word: w, value: valueWord });
-      } else if (spec.withValue.has(name) && i + 1 < args.length) {
-        out.options.set(name, args[i + 1]);
-        out.optionWords.push({ name, word: w, value: args[i + 1] });
-        i++;
-      } else {
-        out.options.set(name, true);
-        out.optionWords.push({ name, word: w });
-      }
+      if (eq >= 0) record(out, name, w, tail(w, eq + 1));
+      else if (spec.withValue.has(name) && i + 1 < args.length) record(out, name, w, args[++i]);
+      else record(out, name, w);
       continue;
     }
     // Short options, possibly bundled (`-yq`), the last one possibly taking a value (`-tNAME`, `-t NAME`).
     for (let j = 1; j < v.length; j++) {
       const name = `-${v[j]}`;
-      if (spec.withValue.has(name)) {
-        if (j + 1 < v.length) {
-          const valueWord: Word = { ...w, value: v.slice(j + 1), valueOffsets: w.valueOffsets.slice(j + 1) };
-          out.options.set(name, valueWord);
-          out.optionWords.push({ name, word: w, value: valueWord });
-        } else if (i + 1 < args.length) {
-          out.options.set(name, args[i + 1]);
-          out.optionWords.push({ name, word: w, value: args[i + 1] });
-          i++;
-        } else {
-          out.options.set(name, true);
-          out.optionWords.push({ name, word: w });
-        }
-        break;
+      if (!spec.withValue.has(name)) {
+        record(out, name, w);
+        continue;
       }
-      out.options.set(name, true);
-      out.optionWords.push({ name, word: w });
+      if (j + 1 < v.length) record(out, name, w, tail(w, j + 1));
+      else if (i + 1 < args.length) record(out, name, w, args[++i]);
+      else record(out, name, w);
+      break;
     }
   }
   return out;
+}
+
+function record(out: ParsedArgs, name: string, word: Word, value?: Word): void {
+  out.options.set(name, value ?? true);
+  out.optionWords.push(value ? { name, word, value } : { name, word });
+}
+
+/** The part of a word from character `from` of its value on (`URL` of `--index-url=URL`), with its own range. */
+function tail(w: Word, from: number): Word {
+  const value = w.value!.slice(from);
+  const offsets = w.valueOffsets.slice(from);
+  const start = offsets.length ? offsets[0] : w.span.end;
+  const end = offsets.length ? Math.max(offsets[offsets.length - 1] + 1, start) : w.span.end;
+  // Characters from an expansion all map to the expansion's start: keep the word's end then.
+  return { ...w, value, valueOffsets: offsets, span: { start, end: end <= start ? w.span.end : Math.max(end, start) } };
 }

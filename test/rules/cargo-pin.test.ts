@@ -19,7 +19,7 @@ describe('cargo-pin', () => {
       ['one per crate', 'RUN cargo install --locked ripgrep fd-find@10.2.0 bat', ['ripgrep', 'bat']],
       ['--git without --rev', `RUN cargo install --locked --git ${GIT} tool`, [GIT]],
       ['--git at a tag', `RUN cargo install --locked --git ${GIT} --tag v1.0.0`, [GIT]],
-      ['--git at a branch', `RUN cargo install --locked --git=${GIT} --branch main`, [`--git=${GIT}`]],
+      ['--git at a branch', `RUN cargo install --locked --git=${GIT} --branch main`, [GIT]],
       ['--git at a short rev', `RUN cargo install --locked --git ${GIT} --rev abc1234`, [GIT]],
       ['--path needs --locked', 'RUN cargo install --path .', ['install']],
       ['option values are not crates', "RUN cargo install --locked --root /usr/local --target x86_64-unknown-linux-musl --features 'a b' -j 4 --profile release --registry my --index sparse+https://i.example --bin rg -Z sparse-registry ripgrep", ['ripgrep']],

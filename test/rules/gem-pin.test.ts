@@ -17,7 +17,7 @@ describe('gem-pin', () => {
       ['-P value', 'RUN gem install -P HighSecurity rake', ['rake']],
       ['G3 pessimistic range', "RUN gem install bundler --version '~> 2.5'", ["'~> 2.5'"]],
       ['-v >= range', "RUN gem install bundler -v '>= 2'", ["'>= 2'"]],
-      ['--version= range', "RUN gem install bundler --version='~> 2.5'", ["--version='~> 2.5'"]],
+      ['--version= range', "RUN gem install bundler --version='~> 2.5'", ['~> 2.5']],
       ['two -v make a range', "RUN gem install rack -v '>= 2' -v 2.2.9", ["'>= 2'"]],
       ['name:range', "RUN gem install 'rails:~> 7.1'", ["'rails:~> 7.1'"]],
       ['before --', 'RUN gem install nokogiri -- --use-system-libraries', ['nokogiri']],
