@@ -77,9 +77,10 @@ function parseNotes(model: DockerfileModel): string[] {
     if (!INSTRUCTIONS.has(i.keyword)) notes.push(`line ${i.line}: unknown instruction '${i.keyword}'`);
   }
   if (model.stages.length === 0 && model.instructions.length > 0) notes.push('no FROM instruction');
-  for (const run of model.runs) {
-    const line = model.lines.position(run.span.start).line;
-    for (const p of new Set(run.problems)) notes.push(`line ${line}: RUN: ${p}`);
+  for (const block of [...model.runs, ...model.copies]) {
+    const line = model.lines.position(block.span.start).line;
+    const keyword = 'keyword' in block ? block.keyword : 'RUN';
+    for (const p of new Set(block.problems)) notes.push(`line ${line}: ${keyword}: ${p}`);
   }
   return notes;
 }

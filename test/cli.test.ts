@@ -176,6 +176,33 @@ describe('bad input: a clear message per file, the others still linted', () => {
     expect(r.stdout).toContain("line 3: RUN: unterminated here-document 'EOF'");
   });
 
+  it('an unterminated RUN or COPY here-document is a note; the script is still linted', async () => {
+    const cwd = workspace({
+      'run/Dockerfile': 'FROM python:3\nRUN <<EOF\npip install flask\n',
+      'copy/Dockerfile': 'FROM python:3\nCOPY <<EOT /etc/motd\nhello\n',
+    });
+    const r = await runCli(['lint', '--rules', 'pip-pin'], { cwd });
+    expect(r.stdout).toContain("run/Dockerfile:3:13: warning pip-pin pip requirement 'flask'");
+    expect(r.stdout).toContain("run/Dockerfile: note: line 2: RUN: unterminated here-document 'EOF'");
+    expect(r.stdout).toContain("copy/Dockerfile: note: line 2: COPY: unterminated here-document 'EOT'");
+  });
+
+  it('a 10 MB Dockerfile is linted (no quadratic blow-up on many variables and RUNs)', async () => {
+    const lines = [`FROM debian:12.7@sha256:${'a'.repeat(64)}`];
+    for (let i = 0; lines.length < 200_000; i++) {
+      lines.push(`# comment ${i} with enough text to make this file about ten megabytes in all, as a stress test`, `ENV VAR${i}=value${i}`);
+      if (i % 100 === 0) lines.push(`RUN apt-get install -y pkg${i}=1.0 && pip install flask${i}`);
+    }
+    const text = `${lines.join('\n')}\n`;
+    expect(text.length).toBeGreaterThan(10_000_000);
+    const cwd = workspace({ Dockerfile: text });
+    const r = await runCli(['lint', '-f', 'json'], { cwd });
+    const findings = JSON.parse(r.stdout).files[0].findings as { rule: string; line: number }[];
+    expect(findings.length).toBe(lines.filter((l) => l.startsWith('RUN')).length);
+    expect(findings.every((f) => f.rule === 'pip-pin')).toBe(true);
+    expect(r.code).toBe(1);
+  }, 60_000);
+
   it('missing paths, unreadable paths and folders without Dockerfiles exit 2, the rest is linted', async () => {
     const cwd = workspace({ 'ok/Dockerfile': UNPINNED, 'empty/.keep': '' });
     symlinkSync(join(cwd, 'nowhere'), join(cwd, 'dangling.Dockerfile'));

@@ -55,8 +55,6 @@ export interface RunBlock {
   problems: string[];
   /** Set when the body is not analysed (PowerShell, a non-shell heredoc script). */
   skipped?: string;
-  /** Variables in scope at this RUN. */
-  scope: Scope;
   flags: Flag[];
   /** WORKDIR in effect (absolute), when known. */
   workdir?: string;
@@ -83,6 +81,8 @@ export interface CopyBlock {
   flags: Map<string, { raw?: string; value: string | undefined; span: Span }>;
   /** True for `COPY <<EOF` (the heredoc is file content). */
   heredoc: boolean;
+  /** Syntax problems BuildKit would stop at (an unterminated here-document). */
+  problems: string[];
   /** WORKDIR in effect (absolute), when known. */
   workdir?: string;
 }
@@ -282,7 +282,6 @@ export function parseDockerfile(text: string): DockerfileModel {
       onbuild,
       commands: [],
       problems: [],
-      scope: new Map(scope),
       flags,
       workdir: model.stages[stageIndex]?.workdir,
     };
@@ -304,7 +303,7 @@ export function parseDockerfile(text: string): DockerfileModel {
     if (argv) {
       const parsed = parseExecForm(argv, lookup);
       block.commands = parsed.commands;
-      block.problems = parsed.problems;
+      block.problems.push(...parsed.problems);
       return block;
     }
     const src = runSource(text, args.start, args.end, escape);
@@ -312,6 +311,7 @@ export function parseDockerfile(text: string): DockerfileModel {
     let shellSrc: Source = src.source;
     if (heredocOnly) {
       const heredocs = (inst as unknown as { getHeredocs(): HeredocLike[] }).getHeredocs?.() ?? [];
+      block.problems.push(...unterminated(heredocs));
       const first = heredocs[0]?.getContentRange();
       if (!first) return block;
       const body = spanOf(first);
@@ -328,7 +328,7 @@ export function parseDockerfile(text: string): DockerfileModel {
     }
     const parsed = parseShell(shellSrc, lookup);
     block.commands = parsed.commands;
-    block.problems = parsed.problems;
+    block.problems.push(...parsed.problems);
     return block;
   }
 
@@ -352,6 +352,7 @@ export function parseDockerfile(text: string): DockerfileModel {
       sources: [],
       flags: flagMap,
       heredoc: false,
+      problems: [],
       workdir: model.stages[stageIndex]?.workdir,
     };
     const from = flagMap.get('from');
@@ -363,6 +364,7 @@ export function parseDockerfile(text: string): DockerfileModel {
       const heredocs = (inst as unknown as { getHeredocs?(): HeredocLike[] }).getHeredocs?.() ?? [];
       if (heredocs.length) {
         block.heredoc = true;
+        block.problems.push(...unterminated(heredocs));
         return block;
       }
       operands = inst.getArguments().map((a) => {
@@ -538,5 +540,12 @@ interface FromLike {
 }
 
 interface HeredocLike {
+  getName(): string;
   getContentRange(): { start: { line: number; character: number }; end: { line: number; character: number } } | null;
+  getDelimiterRange(): { start: { line: number; character: number }; end: { line: number; character: number } } | null;
+}
+
+/** dockerfile-ast leaves the delimiter range empty when the file ends before the delimiter line. */
+function unterminated(heredocs: HeredocLike[]): string[] {
+  return heredocs.filter((h) => h.getDelimiterRange() === null).map((h) => `unterminated here-document '${h.getName()}'`);
 }
