@@ -10,6 +10,8 @@ import { ConfigError, ConfigFinder, loadConfigFile, type Threshold } from './con
 import { RULES } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
 import type { FileResult } from './report/types';
+import { discover } from './discover';
+import { FORMATS, loadReporter, type ReportFormat } from './report/index';
 
 export interface Io {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -19,8 +21,6 @@ export interface Io {
   cwd: string;
 }
 
-const FORMATS = ['text', 'json', 'sarif', 'checkstyle', 'github'] as const;
-type Format = (typeof FORMATS)[number];
 
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
 
@@ -96,7 +96,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   if (command !== 'lint') return usage(io, `unknown command '${command}'`);
 
-  const format = (values.format ?? 'text') as Format;
+  const format = (values.format ?? 'text') as ReportFormat;
   if (!FORMATS.includes(format)) return usage(io, `--format must be one of ${FORMATS.join(', ')}`);
   const threshold = values['failure-threshold'] as Threshold | undefined;
   if (threshold !== undefined && ![...SEVERITIES, 'none'].includes(threshold)) {
@@ -109,17 +109,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   if (paths.includes('-') && paths.length > 1) return usage(io, "'-' (stdin) cannot be combined with other paths");
 
-  const run: LintRun = {
-    only,
-    disabled: new Set(disabled ?? []),
-    contextDir: values.context ? resolve(io.cwd, values.context) : undefined,
-    findConfig: undefined as never,
-  };
   let results: FileResult[];
   try {
+    // A config error (here or in any .dockrepro.yaml found on the way) stops the whole run with exit 2.
     const explicit = values.config ? loadConfigFile(resolve(io.cwd, values.config)) : undefined;
     const finder = new ConfigFinder();
-    run.findConfig = (dir: string) => explicit ?? finder.find(dir);
+    const run: LintRun = {
+      only,
+      disabled: new Set(disabled ?? []),
+      contextDir: values.context ? resolve(io.cwd, values.context) : undefined,
+      findConfig: (dir: string) => explicit ?? finder.find(dir),
+    };
     results = paths[0] === '-' ? [lintStdin(io, values['stdin-filename'], run)] : lintPaths(paths.length ? paths : ['.'], io, run);
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -130,7 +130,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 
   const color = values['no-color'] ? false : values.color ? true : !!io.stdout.isTTY && io.env.NO_COLOR === undefined;
-  const { loadReporter } = require('./report/index') as typeof import('./report/index');
   io.stdout.write(loadReporter(format)({ files: results, rules: RULES, color, version: version() }));
 
   if (results.some((r) => r.error)) return EXIT.error;
@@ -142,7 +141,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 function lintPaths(paths: string[], io: Io, run: LintRun): FileResult[] {
-  const { discover } = require('./discover') as typeof import('./discover');
   const found = discover(paths.map((p) => resolve(io.cwd, p)));
   const results: FileResult[] = found.errors.map((e) => ({ path: display(io, e.path), findings: [], error: e.message }));
   for (const file of found.files) {
@@ -157,7 +155,8 @@ function lintStdin(io: Io, stdinFilename: string | undefined, run: LintRun): Fil
   // An editor passes the real path: its folder is the build context and where config is searched.
   const abs = stdinFilename ? resolve(io.cwd, stdinFilename) : resolve(io.cwd, 'Dockerfile');
   const contextRun = { ...run, contextDir: run.contextDir ?? (stdinFilename ? dirname(abs) : undefined) };
-  return lintFile(abs, name, () => io.readStdin(), contextRun, true) ?? { path: name, findings: [], notice: 'ignored by ignore-paths' };
+  // ignore-paths never drops stdin (the editor asked for this text), so there is always a result.
+  return lintFile(abs, name, () => io.readStdin(), contextRun, true)!;
 }
 
 function display(io: Io, abs: string): string {
