@@ -1,0 +1,40 @@
+/**
+ * Every rule has its file, test and doc page, and each doc page's examples are true: the `## Example`
+ * block triggers the rule and the `Use instead:` block does not (ESLint checks its rule docs the same way).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDockerfile } from '../src/parse/dockerfile';
+import { lintModel } from '../src/lint';
+import { RULES } from '../src/rules/index';
+
+const root = resolve(__dirname, '..');
+const HEADINGS = ['## What it does', '## Why is this bad?', '## Example', '## Fix safety', '## Options', '## When not to use it', '## References'];
+
+/** The first ```dockerfile block after `marker`. */
+function blockAfter(doc: string, marker: string): string | undefined {
+  const at = doc.indexOf(marker);
+  if (at < 0) return undefined;
+  return /```dockerfile\n([\s\S]*?)```/.exec(doc.slice(at))?.[1];
+}
+
+describe.each(RULES.map((r) => [r.meta.id, r] as const))('%s', (id, rule) => {
+  const docPath = resolve(root, 'docs/rules', `${id}.md`);
+  const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+
+  it('has a test file, a doc page with the standard headings, and a README row', () => {
+    expect(existsSync(resolve(root, 'test/rules', `${id}.test.ts`))).toBe(true);
+    expect(doc).toMatch(new RegExp(`^---\\nid: ${id}\\n`));
+    for (const h of HEADINGS) expect(doc).toContain(`\n${h}`);
+    expect(readFileSync(resolve(root, 'README.md'), 'utf8')).toContain(`[${id}](docs/rules/${id}.md)`);
+  });
+
+  it('its Example triggers the rule and its Use instead does not', () => {
+    const bad = blockAfter(doc, '## Example');
+    const good = blockAfter(doc, '\nUse instead:');
+    expect(bad).toBeDefined();
+    expect(good).toBeDefined();
+    expect(lintModel(parseDockerfile(bad!), { rules: [rule] }).length).toBeGreaterThan(0);
+    expect(lintModel(parseDockerfile(good!), { rules: [rule] })).toEqual([]);
+  });
+});
