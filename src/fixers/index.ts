@@ -1,0 +1,15 @@
+/** The fixer registry, by fix request kind. Adding a fixer touches only this list and its own files. */
+import type { Fixer } from './types';
+
+export const FIXERS: readonly Fixer[] = [];
+
+export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
+
+/**
+ * Request kinds whose fix needs a registry or package index (image digests, package versions, checksums,
+ * commit ids). Their resolvers come with later work; until then such findings are left as "needs network".
+ */
+export const NETWORK_KINDS: ReadonlySet<string> = new Set([
+  'image-digest', 'image-tag', 'apt-version', 'apk-version', 'rpm-version', 'pip-version', 'npm-version',
+  'gem-version', 'go-version', 'cargo-version', 'add-checksum', 'git-commit',
+]);

@@ -1,0 +1,55 @@
+/**
+ * Fixers turn fix requests (attached to findings by rules) into text edits. One fixer per request kind, in
+ * its own file, registered in src/fixers/index.ts. A fixer gets every request of its kind in one file at
+ * once, so it can make consistent choices (the same id for a user and its group) and, for network-backed
+ * fixers, deduplicate lookups.
+ */
+import type { BuildContext } from '../context';
+import type { DockerfileModel } from '../parse/dockerfile';
+import type { Finding } from '../rules/types';
+
+/** A replacement of text[start, end) by `text`; offsets into the text the model was parsed from. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * safe: the same build today, only made explicit (`npm ci` with the lockfile `npm install` would honour).
+ * unsafe: changes what gets built (an explicit UID that may differ from the one the base image would assign).
+ */
+export type Applicability = 'safe' | 'unsafe';
+
+export interface Fix {
+  /** What the fix does, for summaries and diffs: `add --uid 10001 to useradd 'app'`. */
+  title: string;
+  edits: TextEdit[];
+  applicability: Applicability;
+}
+
+/** Why a finding is left as it is. */
+export type LeftReason = 'no-fixer' | 'unsafe' | 'needs-network' | 'failed';
+
+export interface NoFix {
+  left: LeftReason;
+  reason: string;
+}
+
+export interface FixerContext {
+  model: DockerfileModel;
+  buildContext?: BuildContext;
+  /** `rules.useradd-uid.base-id` from the config (default 10001). */
+  baseId: number;
+}
+
+export interface Fixer {
+  /** The fix request kind it handles (`explicit-id`, `npm-ci`, …). */
+  kind: string;
+  /** One result per finding, in the same order. */
+  fix(findings: Finding[], ctx: FixerContext): (Fix | NoFix)[] | Promise<(Fix | NoFix)[]>;
+}
+
+export function isFix(r: Fix | NoFix): r is Fix {
+  return 'edits' in r;
+}
