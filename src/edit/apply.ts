@@ -1,10 +1,9 @@
 /** Applying text edits: everything outside an edit stays byte for byte as it was. */
 import type { TextEdit } from '../fixers/types';
 
-/** True when two edits touch the same text (insertions at one offset also conflict: their order is unclear). */
+/** True when two edits touch the same text; two edits starting at one offset conflict too (order unclear). */
 export function overlaps(a: TextEdit, b: TextEdit): boolean {
-  if (a.start === a.end && b.start === b.end) return a.start === b.start;
-  return a.start < b.end && b.start < a.end || (a.start === a.end && b.start < a.start && a.start < b.end) || (b.start === b.end && a.start < b.start && b.start < a.end);
+  return (a.start < b.end && b.start < a.end) || a.start === b.start;
 }
 
 /** Applies non-overlapping edits to `text`. Throws on overlapping edits: callers must select first. */
