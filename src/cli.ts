@@ -14,8 +14,8 @@ import { discover } from './discover';
 import { FORMATS, loadReporter, type ReportFormat } from './report/index';
 
 export interface Io {
-  stdout: { write(s: string): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown };
+  stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
   readStdin(): Buffer;
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -28,6 +28,7 @@ const HELP = `dockrepro: find what makes Docker builds non-reproducible
 
 Usage:
   dockrepro lint [options] [paths..]   lint files and folders (default: .)
+  dockrepro fix [options] [paths..]    rewrite them so they are reproducible (default: .)
   dockrepro rules                      list the rules
   dockrepro --version | --help
 
@@ -41,12 +42,21 @@ Lint options:
       --stdin-filename <path>   name (and context folder) for the file read from '-'
       --color / --no-color      force colour on or off (default: on a TTY, unless NO_COLOR is set)
 
+Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename):
+      --dry-run                 print a unified diff, write nothing
+      --check                   write nothing; exit 1 when anything would change (pre-commit, CI)
+      --unsafe                  also apply fixes that change what gets built (e.g. explicit UIDs)
+      --offline                 never use the network; findings that need it are left and counted
+  With '-', the fixed text goes to stdout (for an editor's save hook) and messages to stderr.
+
 Examples:
   dockrepro lint                                  every Dockerfile under the current folder
   dockrepro lint Dockerfile build/Containerfile   just these files
   dockrepro lint -f sarif . > dockrepro.sarif     for GitHub code scanning
   dockrepro lint - --stdin-filename app/Dockerfile < app/Dockerfile
   dockrepro lint --disable apt-pin,apk-pin -t warning
+  dockrepro fix --dry-run .                       show what fix would change
+  dockrepro fix - --stdin-filename Dockerfile < Dockerfile > Dockerfile.fixed
 
 Exit codes: 0 no finding at or above the threshold, 1 findings, 2 usage, config or IO error.
 Rules and config: https://github.com/dockrepro/dockrepro#readme`;
@@ -74,6 +84,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         'stdin-filename': { type: 'string' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        check: { type: 'boolean' },
+        unsafe: { type: 'boolean' },
+        offline: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -94,7 +108,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(rulesTable());
     return EXIT.ok;
   }
-  if (command !== 'lint') return usage(io, `unknown command '${command}'`);
+  if (command !== 'lint' && command !== 'fix') return usage(io, `unknown command '${command}'`);
+  const fixOnly = (['dry-run', 'check', 'unsafe', 'offline'] as const).find((o) => values[o]);
+  if (command === 'lint' && fixOnly) return usage(io, `--${fixOnly} is an option of 'dockrepro fix'`);
+  if (command === 'fix' && values.format) return usage(io, "--format is an option of 'dockrepro lint'");
 
   const format = (values.format ?? 'text') as ReportFormat;
   if (!FORMATS.includes(format)) return usage(io, `--format must be one of ${FORMATS.join(', ')}`);
@@ -120,6 +137,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
       contextDir: values.context ? resolve(io.cwd, values.context) : undefined,
       findConfig: (dir: string) => explicit ?? finder.find(dir),
     };
+    if (command === 'fix') {
+      const { runFix } = require('./fixCommand') as typeof import('./fixCommand');
+      const flags = {
+        dryRun: !!values['dry-run'],
+        check: !!values.check,
+        unsafe: !!values.unsafe,
+        offline: !!values.offline,
+        threshold,
+        stdinFilename: values['stdin-filename'],
+      };
+      return await runFix(paths.length ? paths : ['.'], flags, io, run, (abs) => display(io, abs));
+    }
     results = paths[0] === '-' ? [lintStdin(io, values['stdin-filename'], run)] : lintPaths(paths.length ? paths : ['.'], io, run);
   } catch (e) {
     if (e instanceof ConfigError) {

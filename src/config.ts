@@ -7,6 +7,7 @@
  * rules:
  *   apt-pin: off                  # off | on | error | warning | info | style
  *   image-tag: { severity: error }
+ *   useradd-uid: { base-id: 20000 }   # first id `dockrepro fix` gives users and groups (default 10001)
  * ignore-paths: ["vendor/**"]     # gitignore-style, relative to this file's folder
  * ```
  */
@@ -27,6 +28,8 @@ export interface Config {
   /** Rule ids switched off. */
   disabled: Set<string>;
   severities: Map<string, Severity>;
+  /** First uid/gid the useradd-uid fixer assigns (`rules.useradd-uid.base-id`). */
+  baseId: number;
   /** True when `relPath` (relative to the config's folder) matches `ignore-paths`. */
   isIgnored(absPath: string): boolean;
 }
@@ -37,7 +40,19 @@ export const DEFAULT_CONFIG: Config = {
   failureThreshold: 'style',
   disabled: new Set(),
   severities: new Map(),
+  baseId: 10001,
   isIgnored: () => false,
+};
+
+/** Options a rule accepts besides `severity`, with their validation. */
+const RULE_OPTIONS: Record<string, Record<string, (v: unknown, config: Config) => string | undefined>> = {
+  'useradd-uid': {
+    'base-id': (v, config) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 2) return 'expected a whole number from 1 to 2147483646';
+      config.baseId = v;
+      return undefined;
+    },
+  },
 };
 
 const RULE_VALUES = ['off', 'on', ...SEVERITIES];
@@ -83,9 +98,15 @@ function readRules(value: unknown, path: string, config: Config): void {
     if (!RULES_BY_ID.has(id)) throw new ConfigError(`${path}: rules.${id}: unknown rule (see 'dockrepro rules')`);
     let level: unknown = setting;
     if (typeof setting === 'object' && setting !== null && !Array.isArray(setting)) {
-      const entries = Object.entries(setting as Record<string, unknown>);
-      for (const [k] of entries) if (k !== 'severity') throw new ConfigError(`${path}: rules.${id}.${k}: unknown key (known: severity)`);
-      level = (setting as { severity?: unknown }).severity;
+      const options = RULE_OPTIONS[id] ?? {};
+      for (const [k, v] of Object.entries(setting as Record<string, unknown>)) {
+        if (k === 'severity') continue;
+        const check = options[k];
+        if (!check) throw new ConfigError(`${path}: rules.${id}.${k}: unknown key (known: ${['severity', ...Object.keys(options)].join(', ')})`);
+        const problem = check(v, config);
+        if (problem) throw new ConfigError(`${path}: rules.${id}.${k}: ${problem}, got ${JSON.stringify(v)}`);
+      }
+      level = (setting as { severity?: unknown }).severity ?? 'on';
     }
     if (setting === false) level = 'off';
     if (setting === true) level = 'on';

@@ -1,7 +1,7 @@
 /** Lints one file: read, decode, parse, run the enabled rules. Every failure becomes a message, never a throw. */
 import { dirname } from 'node:path';
 import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
-import { lintModel } from './lint';
+import { lintModel, type LintOptions } from './lint';
 import { BuildContext } from './context';
 import { decodeDockerfile } from './util/decode';
 import { describeFsError } from './discover';
@@ -56,22 +56,23 @@ export function lintFile(abs: string, path: string, read: () => Buffer, run: Lin
     return result;
   }
   result.lines = model.lines;
-  const rules = RULES.filter(
-    (r) => !config.disabled.has(r.meta.id) && !run.disabled.has(r.meta.id) && (!run.only || run.only.includes(r.meta.id)),
-  );
-  const contextDir = run.contextDir ?? (fromStdin ? undefined : dirname(abs));
-  result.findings = lintModel(model, {
-    rules,
-    severities: config.severities,
-    buildContext: contextDir ? new BuildContext(contextDir) : undefined,
-  });
+  result.findings = lintModel(model, lintOptions(abs, config, run, fromStdin));
   const notes = parseNotes(model);
   if (notes.length) result.notice = notes.join('; ');
   return result;
 }
 
+/** The rules, severities and build context that apply to the file at `abs`. */
+export function lintOptions(abs: string, config: Config, run: LintRun, fromStdin: boolean): LintOptions {
+  const rules = RULES.filter(
+    (r) => !config.disabled.has(r.meta.id) && !run.disabled.has(r.meta.id) && (!run.only || run.only.includes(r.meta.id)),
+  );
+  const contextDir = run.contextDir ?? (fromStdin ? undefined : dirname(abs));
+  return { rules, severities: config.severities, buildContext: contextDir ? new BuildContext(contextDir) : undefined };
+}
+
 /** Problems BuildKit would stop at, reported as notes: unknown instructions, unbalanced shell syntax. */
-function parseNotes(model: DockerfileModel): string[] {
+export function parseNotes(model: DockerfileModel): string[] {
   const notes: string[] = [];
   for (const i of model.instructions) {
     if (!INSTRUCTIONS.has(i.keyword)) notes.push(`line ${i.line}: unknown instruction '${i.keyword}'`);

@@ -11,7 +11,7 @@ export async function runCli(args: string[], opts: { cwd?: string; stdin?: strin
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
-    stdout: { write: (s: string) => (stdout += s), isTTY: opts.tty ?? false },
+    stdout: { write: (s: string | Uint8Array) => (stdout += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), isTTY: opts.tty ?? false },
     stderr: { write: (s: string) => (stderr += s) },
     readStdin: () => Buffer.from(opts.stdin ?? ''),
     env: opts.env ?? {},

@@ -1,0 +1,191 @@
+/**
+ * The fix engine: lint → fix requests → fixers → non-overlapping edits → re-parse and re-lint, in passes
+ * until nothing changes (at most MAX_PASSES). A fix whose result has a new parse problem or a new finding
+ * is dropped and reported, never applied. Only the edited bytes change.
+ */
+import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
+import { lintModel, type LintOptions } from './lint';
+import { applyEdits, overlaps } from './edit/apply';
+import { FIXERS_BY_KIND, NETWORK_KINDS } from './fixers/index';
+import { isFix, type Fix, type LeftReason, type NoFix } from './fixers/types';
+import type { Finding } from './rules/types';
+
+const MAX_PASSES = 10;
+
+export interface FixOptions extends LintOptions {
+  /** Apply unsafe fixes too (`--unsafe`). */
+  unsafe: boolean;
+  /** Never touch the network (`--offline`). */
+  offline: boolean;
+  /** First id for explicit uids/gids (config `rules.useradd-uid.base-id`). */
+  baseId: number;
+}
+
+export interface AppliedFix {
+  rule: string;
+  title: string;
+  applicability: Fix['applicability'];
+}
+
+export interface LeftFinding {
+  finding: Finding;
+  left: LeftReason;
+  reason: string;
+}
+
+export interface FixOutcome {
+  text: string;
+  applied: AppliedFix[];
+  /** Findings still present in `text`, each with why it was not fixed. */
+  left: LeftFinding[];
+  /** The model of `text` (for positions of `left`). */
+  model: DockerfileModel;
+}
+
+interface Candidate {
+  finding: Finding;
+  fix: Fix;
+}
+
+/** Stable identity of a finding across passes (offsets move when earlier text is edited). */
+function findingKey(f: Finding): string {
+  return `${f.rule}\u0000${f.message}`;
+}
+
+function problemCount(model: DockerfileModel): number {
+  return model.runs.reduce((n, r) => n + r.problems.length, 0) + model.copies.reduce((n, c) => n + c.problems.length, 0);
+}
+
+export async function fixText(original: string, options: FixOptions): Promise<FixOutcome> {
+  let text = original;
+  const applied: AppliedFix[] = [];
+  /** Fixes dropped by verification, by finding key: not tried again. */
+  const dropped = new Map<string, NoFix>();
+  const history = [text];
+  let model = parseDockerfile(text);
+  let findings = lintModel(model, options);
+  let reasons = new Map<Finding, NoFix>();
+
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const gathered = await gather(model, findings, options, dropped);
+    reasons = gathered.reasons;
+    const selected = selectNonOverlapping(gathered.candidates);
+    if (selected.length === 0) break;
+
+    const accepted = verified(text, model, findings, selected, options, dropped);
+    if (accepted.length === 0) continue; // the dropped fixes are recorded; the next pass gathers the rest
+    const next = applyEdits(text, accepted.flatMap((c) => c.fix.edits));
+    // A cycle (A → B → A) would never settle: stop at the first repeat.
+    if (history.includes(next)) break;
+    history.push(next);
+    text = next;
+    for (const c of accepted) applied.push({ rule: c.finding.rule, title: c.fix.title, applicability: c.fix.applicability });
+    model = parseDockerfile(text);
+    findings = lintModel(model, options);
+    if (pass === MAX_PASSES - 1) reasons = (await gather(model, findings, options, dropped)).reasons;
+  }
+
+  const left = findings.map((finding): LeftFinding => {
+    const why = reasons.get(finding) ?? dropped.get(findingKey(finding)) ?? { left: 'no-fixer', reason: 'no automatic fix for this rule' };
+    return { finding, ...why };
+  });
+  return { text, applied, left, model };
+}
+
+/** Asks the fixers for a fix of every finding that has a fix request; records why the others have none. */
+async function gather(model: DockerfileModel, findings: Finding[], options: FixOptions, dropped: Map<string, NoFix>) {
+  const reasons = new Map<Finding, NoFix>();
+  const candidates: Candidate[] = [];
+  const byKind = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const earlier = dropped.get(findingKey(f));
+    if (earlier) reasons.set(f, earlier);
+    else if (!f.fix) reasons.set(f, { left: 'no-fixer', reason: 'no automatic fix for this rule' });
+    else {
+      const list = byKind.get(f.fix.kind) ?? [];
+      list.push(f);
+      byKind.set(f.fix.kind, list);
+    }
+  }
+  for (const [kind, list] of byKind) {
+    const fixer = FIXERS_BY_KIND.get(kind);
+    if (!fixer) {
+      const reason: NoFix = NETWORK_KINDS.has(kind)
+        ? { left: 'needs-network', reason: options.offline ? 'needs the network (--offline)' : 'needs a registry or package index lookup (not available yet)' }
+        : { left: 'no-fixer', reason: `no fixer for '${kind}'` };
+      for (const f of list) reasons.set(f, reason);
+      continue;
+    }
+    let results: (Fix | NoFix)[];
+    try {
+      results = await fixer.fix(list, { model, buildContext: options.buildContext, baseId: options.baseId });
+    } catch (e) {
+      results = list.map(() => ({ left: 'failed', reason: `fixer '${kind}' failed: ${(e as Error).message}` }) as NoFix);
+    }
+    list.forEach((finding, i) => {
+      const r = results[i] ?? { left: 'failed', reason: `fixer '${kind}' gave no result` };
+      if (!isFix(r)) reasons.set(finding, r);
+      else if (r.applicability === 'unsafe' && !options.unsafe) {
+        reasons.set(finding, { left: 'unsafe', reason: `${r.title} (an unsafe fix: it may change what gets built; use --unsafe)` });
+      } else if (r.edits.length > 0) candidates.push({ finding, fix: r });
+    });
+  }
+  return { candidates, reasons };
+}
+
+/** Fixes in source order whose edits overlap no fix taken before; the rest wait for the next pass. */
+function selectNonOverlapping(candidates: Candidate[]): Candidate[] {
+  const start = (c: Candidate) => Math.min(...c.fix.edits.map((e) => e.start));
+  const selected: Candidate[] = [];
+  for (const c of [...candidates].sort((a, b) => start(a) - start(b))) {
+    const clash = selected.some((s) => s.fix.edits.some((a) => c.fix.edits.some((b) => overlaps(a, b))));
+    if (!clash) selected.push(c);
+  }
+  return selected;
+}
+
+/**
+ * The fixes whose result re-parses without new problems and re-lints without new findings. All together
+ * first (the common case: one re-lint); if that fails, each on its own, and the good ones together again.
+ */
+function verified(
+  text: string,
+  model: DockerfileModel,
+  findings: Finding[],
+  selected: Candidate[],
+  options: FixOptions,
+  dropped: Map<string, NoFix>,
+): Candidate[] {
+  const before = countKeys(findings);
+  const problems = problemCount(model);
+  const check = (cands: Candidate[]): string | undefined => {
+    let next: string;
+    try {
+      next = applyEdits(text, cands.flatMap((c) => c.fix.edits));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    const m = parseDockerfile(next);
+    if (problemCount(m) > problems) return 'the result does not parse';
+    const after = countKeys(lintModel(m, options));
+    for (const [key, n] of after) {
+      if (n > (before.get(key) ?? 0)) return `the result has a new finding: ${key.split('\u0000')[1]}`;
+    }
+    return undefined;
+  };
+  if (check(selected) === undefined) return selected;
+  const good: Candidate[] = [];
+  for (const c of selected) {
+    const problem = check([c]);
+    if (problem === undefined) good.push(c);
+    else dropped.set(findingKey(c.finding), { left: 'failed', reason: `fix dropped (${c.fix.title}): ${problem}` });
+  }
+  // Each is fine alone; if they still clash together, keep the first and let the next pass retry the rest.
+  return good.length > 1 && check(good) !== undefined ? good.slice(0, 1) : good;
+}
+
+function countKeys(findings: Finding[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const f of findings) m.set(findingKey(f), (m.get(findingKey(f)) ?? 0) + 1);
+  return m;
+}
