@@ -7,7 +7,7 @@ import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
 import { applyEdits, overlaps } from './edit/apply';
 import { FIXERS_BY_KIND, NETWORK_KINDS } from './fixers/index';
-import { isFix, type Fix, type LeftReason, type NoFix } from './fixers/types';
+import { isFix, type Fix, type Fixer, type LeftReason, type NoFix } from './fixers/types';
 import type { Finding } from './rules/types';
 
 const MAX_PASSES = 10;
@@ -19,6 +19,8 @@ export interface FixOptions extends LintOptions {
   offline: boolean;
   /** First id for explicit uids/gids (config `rules.useradd-uid.base-id`). */
   baseId: number;
+  /** The fixers by request kind (default: the registry in src/fixers/index.ts). */
+  fixers?: ReadonlyMap<string, Fixer>;
 }
 
 export interface AppliedFix {
@@ -108,7 +110,7 @@ async function gather(model: DockerfileModel, findings: Finding[], options: FixO
     }
   }
   for (const [kind, list] of byKind) {
-    const fixer = FIXERS_BY_KIND.get(kind);
+    const fixer = (options.fixers ?? FIXERS_BY_KIND).get(kind);
     if (!fixer) {
       const reason: NoFix = NETWORK_KINDS.has(kind)
         ? { left: 'needs-network', reason: options.offline ? 'needs the network (--offline)' : 'needs a registry or package index lookup (not available yet)' }

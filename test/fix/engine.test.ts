@@ -1,0 +1,111 @@
+/**
+ * The fix engine with small fixers written for these tests (the engine is what is under test): passes until
+ * stable, byte-exact edits, safe/unsafe, verification that drops fixes which break parsing or add findings.
+ */
+import { fixText, type FixOptions } from '../../src/fix';
+import type { Fix, Fixer, NoFix } from '../../src/fixers/types';
+import type { Finding } from '../../src/rules/types';
+import { RULES } from '../../src/rules/index';
+
+const pipRule = RULES.filter((r) => r.meta.id === 'pip-pin');
+
+/** Pins a pip requirement by replacing the reported word with `<transform(word)>`. */
+function pipFixer(transform: (word: string) => string, applicability: Fix['applicability'] = 'safe'): Fixer {
+  return {
+    kind: 'pip-version',
+    fix: (findings: Finding[], ctx) =>
+      findings.map((f) => {
+        const word = ctx.model.text.slice(f.span.start, f.span.end);
+        return { title: `pin ${word}`, applicability, edits: [{ start: f.span.start, end: f.span.end, text: transform(word) }] };
+      }),
+  };
+}
+
+function options(fixer: Fixer | undefined, extra: Partial<FixOptions> = {}): FixOptions {
+  return { rules: pipRule, unsafe: false, offline: true, baseId: 10001, fixers: new Map(fixer ? [[fixer.kind, fixer]] : []), ...extra };
+}
+
+describe('fix engine', () => {
+  it('applies safe fixes and changes only the edited bytes (CRLF, comments, continuations kept)', async () => {
+    const text = 'FROM python:3\r\n# deps\r\nRUN pip install flask \\\r\n    requests==2.32.3 \\\r\n  django\r\n';
+    const r = await fixText(text, options(pipFixer((w) => `${w}==1.0.0`)));
+    expect(r.text).toBe('FROM python:3\r\n# deps\r\nRUN pip install flask==1.0.0 \\\r\n    requests==2.32.3 \\\r\n  django==1.0.0\r\n');
+    expect(r.applied.map((a) => a.title)).toEqual(['pin flask', 'pin django']);
+    expect(r.left).toEqual([]);
+  });
+
+  it('is idempotent: fixing the output changes nothing', async () => {
+    const first = await fixText('FROM x\nRUN pip install a b\n', options(pipFixer((w) => `${w}==2`)));
+    const second = await fixText(first.text, options(pipFixer((w) => `${w}==2`)));
+    expect(second.text).toBe(first.text);
+    expect(second.applied).toEqual([]);
+  });
+
+  it('leaves unsafe fixes unless asked', async () => {
+    const text = 'FROM x\nRUN pip install flask\n';
+    const safeOnly = await fixText(text, options(pipFixer((w) => `${w}==1`, 'unsafe')));
+    expect(safeOnly.text).toBe(text);
+    expect(safeOnly.left.map((l) => [l.left, l.reason])).toEqual([['unsafe', 'pin flask (an unsafe fix: it may change what gets built; use --unsafe)']]);
+    const withUnsafe = await fixText(text, options(pipFixer((w) => `${w}==1`, 'unsafe'), { unsafe: true }));
+    expect(withUnsafe.text).toBe('FROM x\nRUN pip install flask==1\n');
+  });
+
+  it('drops a fix that adds a finding, and says why', async () => {
+    const text = 'FROM x\nRUN pip install flask\n';
+    const r = await fixText(text, options(pipFixer((w) => `${w}==1 requests`)));
+    expect(r.text).toBe(text);
+    expect(r.left.map((l) => l.left)).toEqual(['failed']);
+    expect(r.left[0].reason).toContain("the result has a new finding: pip requirement 'requests' is not pinned");
+  });
+
+  it('drops a fix that breaks the shell syntax', async () => {
+    const text = 'FROM x\nRUN pip install flask\n';
+    const r = await fixText(text, options(pipFixer((w) => `"${w}==1`)));
+    expect(r.text).toBe(text);
+    expect(r.left[0]).toMatchObject({ left: 'failed', reason: expect.stringContaining('does not parse') });
+  });
+
+  it('keeps good fixes when one of the same pass is bad', async () => {
+    const r = await fixText('FROM x\nRUN pip install good bad\n', options(pipFixer((w) => (w === 'bad' ? `${w}==1 evil` : `${w}==1`))));
+    expect(r.text).toBe('FROM x\nRUN pip install good==1 bad\n');
+    expect(r.left.map((l) => [l.finding.message.split("'")[1], l.left])).toEqual([['bad', 'failed']]);
+  });
+
+  it('reports a fixer that throws as failed, and others still run', async () => {
+    const throwing: Fixer = { kind: 'pip-version', fix: () => { throw new Error('index unreachable'); } };
+    const r = await fixText('FROM x\nRUN pip install flask\n', options(throwing));
+    expect(r.left[0]).toMatchObject({ left: 'failed', reason: "fixer 'pip-version' failed: index unreachable" });
+  });
+
+  it('applies overlapping fixes over several passes', async () => {
+    // Both fixes rewrite the whole RUN line: only one can go per pass.
+    const wholeLine: Fixer = {
+      kind: 'pip-version',
+      fix: (findings, ctx) =>
+        findings.map((f): Fix | NoFix => {
+          const run = ctx.model.runs.find((r) => r.span.start <= f.span.start && f.span.end <= r.span.end)!;
+          const word = ctx.model.text.slice(f.span.start, f.span.end);
+          const line = ctx.model.text.slice(run.span.start, run.span.end).replace(new RegExp(`\\b${word}\\b(?!=)`), `${word}==3`);
+          return { title: `pin ${word}`, applicability: 'safe', edits: [{ start: run.span.start, end: run.span.end, text: line }] };
+        }),
+    };
+    const r = await fixText('FROM x\nRUN pip install a b c\n', options(wholeLine));
+    expect(r.text).toBe('FROM x\nRUN pip install a==3 b==3 c==3\n');
+    expect(r.applied).toHaveLength(3);
+  });
+
+  it('says which findings need the network and which have no fixer', async () => {
+    const r = await fixText('FROM python:3\nRUN pip install flask && curl -s https://x | sh\n', {
+      rules: RULES.filter((x) => ['pip-pin', 'curl-pipe-shell', 'image-tag'].includes(x.meta.id)),
+      unsafe: false,
+      offline: true,
+      baseId: 10001,
+      fixers: new Map(),
+    });
+    expect(r.left.map((l) => [l.finding.rule, l.left, l.reason])).toEqual([
+      ['image-tag', 'needs-network', 'needs the network (--offline)'],
+      ['pip-pin', 'needs-network', 'needs the network (--offline)'],
+      ['curl-pipe-shell', 'no-fixer', 'no automatic fix for this rule'],
+    ]);
+  });
+});
