@@ -42,8 +42,11 @@ export function copiedFrom(model: DockerfileModel, run: RunBlock, imagePath: str
   if (target === undefined) return undefined;
   let found: string | undefined;
   for (const copy of model.copies) {
-    if (copy.stage !== run.stage || copy.span.start > run.span.start || copy.onbuild) continue;
-    if (copy.flags.has('from') || copy.heredoc || !copy.destination?.value) continue;
+    if (copy.stage !== run.stage || copy.span.start > run.span.start || (copy.onbuild && !run.onbuild)) continue;
+    if (copy.heredoc || !copy.destination?.value) continue;
+    // A copy from another stage or image, or an ONBUILD copy (from the child image's context), may replace
+    // the file with content we cannot read: a later match of such a copy makes the file unknown.
+    const foreign = copy.flags.has('from') || copy.onbuild;
     let dest = copy.destination.value;
     const destIsDir = dest.endsWith('/') || dest === '.' || copy.sources.length > 1;
     if (!dest.startsWith('/')) {
@@ -73,7 +76,8 @@ export function copiedFrom(model: DockerfileModel, run: RunBlock, imagePath: str
       }
     }
     // Later COPYs overwrite earlier ones, so the last COPY that matches wins.
-    found = exact ?? inFolder ?? found;
+    const match = exact ?? inFolder;
+    if (match !== undefined) found = foreign ? undefined : match;
   }
   return found;
 }

@@ -1,7 +1,9 @@
 /** The fixer registry, by fix request kind. Adding a fixer touches only this list and its own files. */
 import type { Fixer } from './types';
+import explicitId from './explicit-id';
+import npmCi from './npm-ci';
 
-export const FIXERS: readonly Fixer[] = [];
+export const FIXERS: readonly Fixer[] = [explicitId, npmCi];
 
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
 

@@ -1,0 +1,224 @@
+/**
+ * `explicit-id` (rule useradd-uid): gives every user and group created without an id an explicit one,
+ * `--uid N` / `--gid N` (`-u N` / `-g N` for busybox), inserted right after the program word so that
+ * everything else in the file stays byte for byte as it was.
+ *
+ * Ids are chosen for the whole file at once: from `ctx.baseId` up, in source order, skipping every id the
+ * file already uses explicitly. Users and groups share one pool, so a user's private group can take the
+ * same number as its uid, and a group created for a user (`groupadd app && useradd -g app app`) gets the
+ * user's number. Unsafe: the id the build assigns today (often 1000) may differ from the one chosen.
+ */
+import { optionSpec, parseArgs, type OptionSpec, type ParsedArgs } from '../parse/args';
+import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
+import type { SimpleCommand, Word } from '../parse/shell';
+import type { Finding } from '../rules/types';
+import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+
+type Command = 'useradd' | 'adduser' | 'groupadd' | 'addgroup';
+type Style = 'debian' | 'busybox' | 'shadow';
+type Id = 'uid' | 'gid';
+
+/** Options that take a value, per program (shadow 4.16 man pages, Debian adduser 3.13x, busybox 1.36). */
+const USERADD = ['-b', '--base-dir', '-c', '--comment', '-d', '--home-dir', '-e', '--expiredate', '-f', '--inactive',
+  '-g', '--gid', '-G', '--groups', '-k', '--skel', '-K', '--key', '-p', '--password', '-R', '--root', '-P', '--prefix',
+  '-s', '--shell', '-u', '--uid', '-Z', '--selinux-user', '--selinux-range'];
+const SPECS: Record<string, OptionSpec> = {
+  useradd: optionSpec(USERADD),
+  // The union of Debian, busybox and shadow (RHEL links adduser to useradd): they agree on which take a value.
+  adduser: optionSpec([...USERADD, '-h', '--home', '--gecos', '--ingroup', '--conf', '--firstuid', '--lastuid',
+    '--firstgid', '--lastgid', '--stdoutmsglevel', '--stderrmsglevel', '--logmsglevel']),
+  groupadd: optionSpec(['-g', '--gid', '-K', '--key', '-p', '--password', '-R', '--root', '-P', '--prefix', '-U', '--users']),
+  addgroup: optionSpec(['-g', '--gid', '--conf', '--firstgid', '--lastgid', '--stdoutmsglevel', '--stderrmsglevel', '--logmsglevel']),
+  usermod: optionSpec([...USERADD, '-l', '--login', '-d', '--home', '-v', '--add-subuids', '-V', '--del-subuids',
+    '-w', '--add-subgids', '-W', '--del-subgids']),
+  groupmod: optionSpec(['-g', '--gid', '-n', '--new-name', '-p', '--password', '-R', '--root', '-P', '--prefix', '-U', '--users']),
+};
+
+/** Options whose numeric values are ids (or comma lists of them) in some of the six programs. */
+const ID_OPTIONS = ['-u', '--uid', '-g', '--gid', '-G', '--groups', '--ingroup'];
+
+/** The option naming a user's primary group, by style (shadow `-G` and busybox `-g` mean something else). */
+const PRIMARY_GROUP: Record<Style, string[]> = { shadow: ['-g', '--gid'], busybox: ['-G', '--ingroup'], debian: ['--ingroup'] };
+
+/** nobody/nogroup, and (uid_t)-1 of 16-bit tools: never handed out. */
+const RESERVED = new Set([65534, 65535]);
+const MAX_ID = 2 ** 31 - 2;
+
+const isNumeric = (v: string | undefined): v is string => v !== undefined && /^[0-9]+$/.test(v);
+
+function valuesOf(parsed: ParsedArgs, names: string[]): string[] {
+  return parsed.optionWords.filter((o) => names.includes(o.name) && o.value?.value !== undefined).map((o) => o.value!.value!);
+}
+
+/** Every id the file states: options of the user/group tools, numeric `USER`, `COPY/ADD --chown`. */
+function usedIds(model: DockerfileModel): Set<number> {
+  const used = new Set<number>();
+  const add = (v: string) => {
+    for (const part of v.split(/[,:]/)) if (isNumeric(part)) used.add(Number(part));
+  };
+  for (const run of model.runs) {
+    for (const cmd of run.commands) {
+      const spec = SPECS[cmd.name];
+      if (spec) valuesOf(parseArgs(cmd.args, spec), ID_OPTIONS).forEach(add);
+    }
+  }
+  for (const inst of model.instructions) {
+    if (inst.keyword !== 'USER' && inst.keyword !== 'ONBUILD') continue;
+    const body = model.text.slice(inst.span.start, inst.span.end).split(`${model.escape}\n`).join('').split(`${model.escape}\r\n`).join('');
+    const m = /^\s*(?:ONBUILD\s+)?USER\s+(\S+)/i.exec(body);
+    if (m) add(m[1]);
+  }
+  for (const copy of model.copies) {
+    const chown = copy.flags.get('chown')?.value;
+    if (chown) add(chown);
+  }
+  return used;
+}
+
+/** The command (of the request's program) one of whose words is exactly the finding's span, innermost first. */
+function locate(model: DockerfileModel, f: Finding, command: string): { cmd: SimpleCommand; run: RunBlock; at: Word } | undefined {
+  let best: { cmd: SimpleCommand; run: RunBlock; at: Word } | undefined;
+  for (const run of model.runs) {
+    for (const cmd of run.commands) {
+      if (cmd.name !== command || cmd.span.start > f.span.start || cmd.span.end < f.span.end) continue;
+      const at = [cmd.program, ...cmd.args].find((w) => w && w.span.start === f.span.start && w.span.end === f.span.end);
+      if (at && (!best || cmd.span.end - cmd.span.start < best.cmd.span.end - best.cmd.span.start)) best = { cmd, run, at };
+    }
+  }
+  return best;
+}
+
+/** `RUN ["useradd", …]`: the command's first word is a JSON string right after the `[`. */
+function isExecForm(model: DockerfileModel, cmd: SimpleCommand): boolean {
+  const first = cmd.words[0];
+  if (!first?.raw.startsWith('"')) return false;
+  let i = first.span.start - 1;
+  while (i >= 0 && (/\s/.test(model.text[i]) || model.text[i] === model.escape)) i--;
+  return model.text[i] === '[';
+}
+
+/** The stage and the stages it builds on (`FROM base`): where a group a user names may have been created. */
+function lineage(model: DockerfileModel, stage: number): number[] {
+  const out: number[] = [];
+  for (let i: number | undefined = stage; i !== undefined && i >= 0 && !out.includes(i); i = model.stages[i]?.baseStage) out.push(i);
+  return out;
+}
+
+interface Entry {
+  cmd: SimpleCommand;
+  run: RunBlock;
+  command: Command;
+  style: Style;
+  id: Id;
+  name: string;
+  /** The primary group a user names (`-g app`, `-G app`, `--ingroup app`), when not numeric. */
+  group?: string;
+  /** A group entry paired with a user entry (or the reverse): both get one number. */
+  partner?: Entry;
+  value?: number;
+}
+
+/** Checks a finding and its request; the entry to give an id, or why not. */
+function entryFor(model: DockerfileModel, f: Finding): Entry | NoFix {
+  const req = f.fix ?? { kind: '' };
+  const command = req.command as Command;
+  const style = req.style as Style;
+  const needs = req.needs as unknown;
+  const id = Array.isArray(needs) && needs.length === 1 ? (needs[0] as Id) : undefined;
+  if (!SPECS[command] || !PRIMARY_GROUP[style] || (id !== 'uid' && id !== 'gid')) {
+    return { left: 'failed', reason: `malformed explicit-id request ${JSON.stringify(req)}` };
+  }
+  const found = locate(model, f, command);
+  if (!found) return { left: 'failed', reason: `cannot find the ${command} command this finding points at` };
+  const { cmd, run, at } = found;
+  const program = cmd.program!;
+  const what = id === 'uid' ? 'user' : 'group';
+  const written = model.text.slice(program.span.start, program.span.end);
+  if (program.vars.length > 0 || written !== program.raw) {
+    // Where a variable's value or a split word ends in the text is not ours to guess.
+    const why = program.vars.length > 0 ? `comes from $${program.vars[0]}` : 'is written with a line continuation or escapes in it';
+    return { left: 'no-fixer', reason: `the program word '${written}' ${why}: add '${optionText(style, id, 'N')}' by hand` };
+  }
+  if (at === program) return { left: 'no-fixer', reason: `${command} names no ${what}: nothing to give an id to` };
+  if (at.value === undefined) {
+    return { left: 'no-fixer', reason: `the ${what} name ${at.raw} is not known (an ARG without a default?): add '${optionText(style, id, 'N')}' by hand` };
+  }
+  const parsed = parseArgs(cmd.args, SPECS[command]);
+  if ((id === 'uid' ? ['-u', '--uid'] : ['-g', '--gid']).some((n) => parsed.options.has(n))) {
+    return { left: 'failed', reason: `${command} '${at.value}' already has a ${id}` };
+  }
+  const group = id === 'uid' ? valuesOf(parsed, PRIMARY_GROUP[style]).find((v) => !isNumeric(v)) : undefined;
+  return { cmd, run, command, style, id, name: at.value, group };
+}
+
+/** `--uid 10001`, or `-u 10001` for busybox. */
+function optionText(style: Style, id: Id, value: string): string {
+  return `${style === 'busybox' ? (id === 'uid' ? '-u' : '-g') : `--${id}`} ${value}`;
+}
+
+/**
+ * Pairs each user with the group its primary-group option names: the nearest earlier group of that name in
+ * the same stage (or one it builds on), both ONBUILD or both not. `sorted` is in source order, so the first
+ * user of a shared group gets it.
+ */
+function pair(model: DockerfileModel, sorted: Entry[]): void {
+  for (const user of sorted) {
+    if (user.id !== 'uid' || user.group === undefined) continue;
+    const stages = lineage(model, user.run.stage);
+    const group = sorted
+      .filter((g) => g.id === 'gid' && g.name === user.group && g.cmd.span.start < user.cmd.span.start &&
+        g.run.onbuild === user.run.onbuild && stages.includes(g.run.stage))
+      .pop();
+    if (group && !group.partner) {
+      group.partner = user;
+      user.partner = group;
+    }
+  }
+}
+
+/** Hands out ids in source order (a pair at its first command), skipping the used ones. */
+function allocate(sorted: Entry[], used: Set<number>, baseId: number): void {
+  let next = baseId;
+  for (const e of sorted) {
+    if (e.value !== undefined) continue;
+    while (used.has(next) || RESERVED.has(next)) next++;
+    if (next > MAX_ID) return;
+    e.value = next;
+    if (e.partner) e.partner.value = next;
+    used.add(next);
+  }
+}
+
+function fixFor(model: DockerfileModel, e: Entry): Fix | NoFix {
+  if (e.value === undefined) return { left: 'failed', reason: `no free id left between the base id and ${MAX_ID}` };
+  const program = e.cmd.program!;
+  const option = optionText(e.style, e.id, String(e.value));
+  let edit: TextEdit;
+  if (isExecForm(model, e.cmd)) {
+    // `["useradd", "-m", "app"]` → `["useradd", "--uid", "10001", "-m", "app"]`, keeping the separator style.
+    const sep = /^\s*,([ \t]*)/.exec(model.text.slice(program.span.end));
+    if (!sep) return { left: 'failed', reason: `cannot find the argument after '${program.raw}' in the exec form` };
+    const at = program.span.end + sep[0].length;
+    const json = option.split(' ').map((s) => JSON.stringify(s) + ',' + sep[1]).join('');
+    edit = { start: at, end: at, text: json };
+  } else {
+    edit = { start: program.span.end, end: program.span.end, text: ` ${option}` };
+  }
+  const p = e.partner;
+  const note = p ? (e.id === 'gid' ? ` (the uid of its user '${p.name}')` : ` (the gid of its group '${p.name}')`) : '';
+  return { title: `add ${option} to ${e.command} '${e.name}'${note}`, edits: [edit], applicability: 'unsafe' };
+}
+
+const fixer: Fixer = {
+  kind: 'explicit-id',
+  fix(findings: Finding[], ctx: FixerContext): (Fix | NoFix)[] {
+    const checked = findings.map((f) => entryFor(ctx.model, f));
+    // Decisions follow the file, not the order the findings come in: same file, same ids.
+    const sorted = checked.filter((c): c is Entry => 'cmd' in c).sort((a, b) => a.cmd.span.start - b.cmd.span.start);
+    pair(ctx.model, sorted);
+    allocate(sorted, usedIds(ctx.model), ctx.baseId);
+    return checked.map((c) => ('cmd' in c ? fixFor(ctx.model, c) : c));
+  },
+};
+
+export default fixer;

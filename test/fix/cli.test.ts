@@ -1,0 +1,119 @@
+/** `dockrepro fix` as users run it: in place, --dry-run, --check, stdin for editors, summary, exit codes. */
+import { mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli';
+
+const LOCK = JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' } } });
+const PKG = JSON.stringify({ name: 'app', version: '1.0.0' });
+const NODE_APP = 'FROM node:20.18.1@sha256:' + 'a'.repeat(64) + '\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm install --production\n';
+const USERS = 'FROM debian:12.7@sha256:' + 'b'.repeat(64) + '\nRUN useradd -m app\n';
+
+function workspace(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dockrepro-fix-'));
+  for (const [p, content] of Object.entries(files)) {
+    mkdirSync(join(dir, p, '..'), { recursive: true });
+    writeFileSync(join(dir, p), content);
+  }
+  return dir;
+}
+
+describe('dockrepro fix', () => {
+  it('rewrites in place with safe fixes, says what it did, and exits 0 when nothing is left', async () => {
+    const cwd = workspace({ Dockerfile: NODE_APP, 'package.json': PKG, 'package-lock.json': LOCK });
+    const r = await runCli(['fix'], { cwd });
+    expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe(NODE_APP.replace('npm install --production', 'npm ci --omit=dev'));
+    expect(r.stdout).toBe('1 file scanned, 1 changed, 1 finding fixed, 0 left\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('keeps unsafe fixes for --unsafe and counts them as left otherwise', async () => {
+    const cwd = workspace({ Dockerfile: USERS });
+    const safe = await runCli(['fix'], { cwd });
+    expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe(USERS);
+    expect(safe.stdout).toContain('Dockerfile:2:16: useradd-uid left (unsafe not enabled)');
+    expect(safe.stdout).toContain('1 file scanned, 0 changed, 0 findings fixed, 1 left (1 unsafe not enabled)');
+    expect(safe.code).toBe(1);
+    const unsafe = await runCli(['fix', '--unsafe'], { cwd });
+    expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe(USERS.replace('useradd -m app', 'useradd --uid 10001 -m app'));
+    expect(unsafe.code).toBe(0);
+  });
+
+  it('does not write unchanged files (mtime kept) and keeps the mode of changed ones', async () => {
+    const cwd = workspace({ 'a/Dockerfile': USERS, 'b/Dockerfile': 'FROM scratch\n' });
+    const old = new Date('2020-01-01T00:00:00Z');
+    utimesSync(join(cwd, 'b/Dockerfile'), old, old);
+    const { chmodSync } = require('node:fs') as typeof import('node:fs');
+    chmodSync(join(cwd, 'a/Dockerfile'), 0o640);
+    await runCli(['fix', '--unsafe'], { cwd });
+    expect(statSync(join(cwd, 'b/Dockerfile')).mtime.getTime()).toBe(old.getTime());
+    expect(statSync(join(cwd, 'a/Dockerfile')).mode & 0o777).toBe(0o640);
+    expect(readdirSync(join(cwd, 'a'))).toEqual(['Dockerfile']); // no temporary file left behind
+  });
+
+  it('--dry-run prints a unified diff and writes nothing', async () => {
+    const cwd = workspace({ Dockerfile: USERS });
+    const r = await runCli(['fix', '--dry-run', '--unsafe'], { cwd });
+    expect(r.stdout).toContain('--- a/Dockerfile\n+++ b/Dockerfile\n');
+    expect(r.stdout).toContain('-RUN useradd -m app\n+RUN useradd --uid 10001 -m app\n');
+    expect(r.stderr).toContain('1 file scanned, 1 would change, 1 finding fixed, 0 left');
+    expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe(USERS);
+  });
+
+  it('--check exits 1 when anything would change and writes nothing', async () => {
+    const cwd = workspace({ Dockerfile: USERS });
+    expect((await runCli(['fix', '--check', '--unsafe'], { cwd })).code).toBe(1);
+    expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe(USERS);
+    await runCli(['fix', '--unsafe'], { cwd });
+    expect((await runCli(['fix', '--check', '--unsafe'], { cwd })).code).toBe(0);
+  });
+
+  it('reads stdin and writes only the fixed text to stdout, messages to stderr (editor save hook)', async () => {
+    const cwd = workspace({ 'app/package.json': PKG, 'app/package-lock.json': LOCK });
+    const r = await runCli(['fix', '-', '--stdin-filename', 'app/Dockerfile'], { cwd, stdin: NODE_APP });
+    expect(r.stdout).toBe(NODE_APP.replace('npm install --production', 'npm ci --omit=dev'));
+    expect(r.stderr).toBe('1 file scanned, 1 changed, 1 finding fixed, 0 left\n');
+  });
+
+  it('stdin with nothing to fix echoes the text unchanged', async () => {
+    const text = 'FROM python:3\nRUN pip install flask\n';
+    const r = await runCli(['fix', '-'], { stdin: text });
+    expect(r.stdout).toBe(text);
+    expect(r.stderr).toContain('pip-pin left (needs network)');
+    expect(r.code).toBe(1);
+  });
+
+  it('keeps a BOM and CRLF line endings byte for byte', async () => {
+    const text = '\uFEFF' + USERS.replace(/\n/g, '\r\n');
+    const cwd = workspace({ Dockerfile: text });
+    await runCli(['fix', '--unsafe'], { cwd });
+    expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe(text.replace('useradd -m app', 'useradd --uid 10001 -m app'));
+  });
+
+  it('--offline counts findings that need the network', async () => {
+    const cwd = workspace({ Dockerfile: 'FROM python:3\nRUN pip install flask\n' });
+    const r = await runCli(['fix', '--offline'], { cwd });
+    expect(r.stdout).toContain('Dockerfile:2:17: pip-pin left (needs network): needs the network (--offline)');
+    expect(r.stdout).toContain('0 findings fixed, 3 left (3 needs network)');
+  });
+
+  it('an unreadable or invalid file is an error; the others are still fixed', async () => {
+    const cwd = workspace({ 'bad/Dockerfile': Buffer.from([0, 1, 2]), 'ok/Dockerfile': USERS });
+    const r = await runCli(['fix', '--unsafe', 'bad', 'ok', 'missing'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('bad/Dockerfile: error: binary file');
+    expect(r.stdout).toContain('missing: error: no such file or folder');
+    expect(readFileSync(join(cwd, 'ok/Dockerfile'), 'utf8')).toContain('--uid 10001');
+  });
+
+  it('uses the base id from .dockrepro.yaml', async () => {
+    const cwd = workspace({ '.dockrepro.yaml': 'rules:\n  useradd-uid: { base-id: 20000 }\n', Dockerfile: USERS });
+    await runCli(['fix', '--unsafe'], { cwd });
+    expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toContain('useradd --uid 20000 -m app');
+  });
+
+  it('rejects lint-only and fix-only options in the wrong command', async () => {
+    expect((await runCli(['lint', '--dry-run'])).stderr).toContain("--dry-run is an option of 'dockrepro fix'");
+    expect((await runCli(['fix', '-f', 'json'])).stderr).toContain("--format is an option of 'dockrepro lint'");
+  });
+});

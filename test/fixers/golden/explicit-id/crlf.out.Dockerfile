@@ -1,0 +1,5 @@
+FROM ubuntu:24.04
+RUN groupadd --gid 10001 app \
+ && useradd --uid 10001 -g app \
+      -m app
+USER app

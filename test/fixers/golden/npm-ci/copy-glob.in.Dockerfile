@@ -1,0 +1,5 @@
+FROM node:20.18.0-slim
+WORKDIR /app
+COPY package*.json ./
+RUN npm install --production
+COPY . .
