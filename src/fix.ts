@@ -21,6 +21,8 @@ export interface FixOptions extends LintOptions {
   baseId: number;
   /** The fixers by request kind (default: the registry in src/fixers/index.ts). */
   fixers?: ReadonlyMap<string, Fixer>;
+  /** Lookups shared across the files of a run (see FixerContext.lookups); a fresh map when absent. */
+  lookups?: Map<string, Promise<unknown>>;
 }
 
 export interface AppliedFix {
@@ -58,7 +60,8 @@ function problemCount(model: DockerfileModel): number {
   return model.runs.reduce((n, r) => n + r.problems.length, 0) + model.copies.reduce((n, c) => n + c.problems.length, 0);
 }
 
-export async function fixText(original: string, options: FixOptions): Promise<FixOutcome> {
+export async function fixText(original: string, fixOptions: FixOptions): Promise<FixOutcome> {
+  const options = { ...fixOptions, lookups: fixOptions.lookups ?? new Map<string, Promise<unknown>>() };
   let text = original;
   const applied: AppliedFix[] = [];
   /** Fixes dropped by verification, by finding key: not tried again. */
@@ -95,7 +98,7 @@ export async function fixText(original: string, options: FixOptions): Promise<Fi
 }
 
 /** Asks the fixers for a fix of every finding that has a fix request; records why the others have none. */
-async function gather(model: DockerfileModel, findings: Finding[], options: FixOptions, dropped: Map<string, NoFix>) {
+async function gather(model: DockerfileModel, findings: Finding[], options: FixOptions & { lookups: Map<string, Promise<unknown>> }, dropped: Map<string, NoFix>) {
   const reasons = new Map<Finding, NoFix>();
   const candidates: Candidate[] = [];
   const byKind = new Map<string, Finding[]>();
@@ -120,7 +123,7 @@ async function gather(model: DockerfileModel, findings: Finding[], options: FixO
     }
     let results: (Fix | NoFix)[];
     try {
-      results = await fixer.fix(list, { model, buildContext: options.buildContext, baseId: options.baseId });
+      results = await fixer.fix(list, { model, buildContext: options.buildContext, baseId: options.baseId, lookups: options.lookups });
     } catch (e) {
       results = list.map(() => ({ left: 'failed', reason: `fixer '${kind}' failed: ${(e as Error).message}` }) as NoFix);
     }

@@ -45,11 +45,12 @@ const LEFT_LABELS: Record<LeftReason, string> = {
 
 export async function runFix(paths: string[], flags: FixFlags, io: Io, run: LintRun, display: (abs: string) => string): Promise<number> {
   const out: FileOutcome[] = [];
+  const lookups = new Map<string, Promise<unknown>>();
   if (paths[0] === '-') {
     const abs = resolve(io.cwd, flags.stdinFilename ?? 'Dockerfile');
     const contextRun = { ...run, contextDir: run.contextDir ?? (flags.stdinFilename ? dirname(abs) : undefined) };
     const bytes = io.readStdin();
-    const r = await fixOne(abs, flags.stdinFilename ?? '-', bytes, flags, contextRun, true);
+    const r = await fixOne(abs, flags.stdinFilename ?? '-', bytes, flags, contextRun, true, lookups);
     // The editor replaces its buffer with stdout: always the whole text, the original when nothing was fixed.
     io.stdout.write(r.output ?? bytes);
     out.push(r.outcome);
@@ -69,7 +70,7 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
       out.push(emptyOutcome(display(file), { error: describeFsError(e) }));
       continue;
     }
-    const r = await fixOne(file, display(file), bytes, flags, run, false);
+    const r = await fixOne(file, display(file), bytes, flags, run, false, lookups);
     if (r.output && !flags.dryRun && !flags.check) {
       try {
         writeFileAtomic(file, r.output);
@@ -91,7 +92,15 @@ function emptyOutcome(path: string, extra: Partial<FileOutcome>): FileOutcome {
 }
 
 /** Fixes one file's bytes; `output` is set only when the bytes change. */
-async function fixOne(abs: string, path: string, bytes: Buffer, flags: FixFlags, run: LintRun, fromStdin: boolean) {
+async function fixOne(
+  abs: string,
+  path: string,
+  bytes: Buffer,
+  flags: FixFlags,
+  run: LintRun,
+  fromStdin: boolean,
+  lookups: Map<string, Promise<unknown>>,
+) {
   const config = run.findConfig(dirname(abs));
   if (!fromStdin && config.isIgnored(abs)) return { outcome: emptyOutcome(path, { note: 'ignored by ignore-paths' }) };
   const decoded = decodeDockerfile(bytes);
@@ -104,6 +113,7 @@ async function fixOne(abs: string, path: string, bytes: Buffer, flags: FixFlags,
       unsafe: flags.unsafe,
       offline: flags.offline,
       baseId: config.baseId,
+      lookups,
     });
   } catch (e) {
     return { outcome: emptyOutcome(path, { error: `could not fix: ${(e as Error).message} (the file is unchanged)` }) };

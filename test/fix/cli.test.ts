@@ -117,3 +117,29 @@ describe('dockrepro fix', () => {
     expect((await runCli(['fix', '-f', 'json'])).stderr).toContain("--format is an option of 'dockrepro lint'");
   });
 });
+
+describe('progress', () => {
+  it('shows progress on a terminal for long runs, and clears it', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 25; i++) files[`s${i}/Dockerfile`] = USERS;
+    const cwd = workspace(files);
+    let stderr = '';
+    const { main } = require('../../src/cli') as typeof import('../../src/cli');
+    await main(['fix', '--unsafe'], {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s), isTTY: true },
+      readStdin: () => Buffer.alloc(0),
+      env: {},
+      cwd,
+    });
+    expect(stderr).toContain('\r\x1b[K[1/25] s0/Dockerfile');
+    expect(stderr).toContain('[25/25]');
+    expect(stderr.endsWith('\r\x1b[K')).toBe(true);
+  });
+
+  it('is silent when stderr is not a terminal', async () => {
+    const cwd = workspace(Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`s${i}/Dockerfile`, USERS])));
+    const r = await runCli(['fix', '--unsafe'], { cwd });
+    expect(r.stderr).toBe('');
+  });
+});
