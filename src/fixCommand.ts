@@ -37,7 +37,7 @@ interface FileOutcome {
 }
 
 const LEFT_LABELS: Record<LeftReason, string> = {
-  'no-fixer': 'no fixer',
+  'no-fixer': 'no fix',
   unsafe: 'unsafe not enabled',
   'needs-network': 'needs network',
   failed: 'failed',

@@ -211,16 +211,17 @@ function fixOne(finding: Finding, ctx: FixerContext): Fix | NoFix {
     const where = ctx.buildContext
       ? 'no package-lock.json or npm-shrinkwrap.json is copied from the build context before this install'
       : 'linted without a build context, so whether a lockfile is copied before this install is not known';
-    return { left: 'failed', reason: `${where}: \`npm ci\` would fail without one` };
+    // Not a failure: there is no safe rewrite for this install (the case needs a person).
+    return { left: 'no-fixer', reason: `${where}: \`npm ci\` would fail without one` };
   }
   const found = commandAt(ctx, finding);
   if (!found || found.verb.value === undefined) return { left: 'failed', reason: 'the `npm install` command was not found at this place' };
   const { cmd, verb } = found;
   const options = rewriteOptions(ctx.model.text, cmd, verb);
-  if (typeof options === 'string') return { left: 'failed', reason: options };
+  if (typeof options === 'string') return { left: 'no-fixer', reason: options };
   const to = ciVerb(verb.value!);
   const verbEdit = replaceValue(ctx.model.text, verb, to);
-  if (!verbEdit) return { left: 'failed', reason: split(verb.raw) };
+  if (!verbEdit) return { left: 'no-fixer', reason: split(verb.raw) };
   const changes = [`\`npm ${verb.value}\` → \`npm ${to}\``, ...options.changes].join(', ');
   return {
     title: `${changes}: installs exactly ${lockfile}`,

@@ -28,7 +28,11 @@ export interface Fix {
   applicability: Applicability;
 }
 
-/** Why a finding is left as it is. */
+/**
+ * Why a finding is left as it is. no-fixer: no automatic fix exists for this rule or this case (it needs a
+ * person); unsafe: a fix exists but may change the build (--unsafe); needs-network: the fix needs a lookup;
+ * failed: a fix was attempted and did not work (dropped by verification, a fixer error, a lookup failure).
+ */
 export type LeftReason = 'no-fixer' | 'unsafe' | 'needs-network' | 'failed';
 
 export interface NoFix {

@@ -143,3 +143,19 @@ describe('progress', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('as an editor runs it', () => {
+  it('pipes a file through the real binary: stdout is exactly the fixed file', () => {
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    const cwd = workspace({ 'app/package.json': PKG, 'app/package-lock.json': LOCK, 'app/Dockerfile': NODE_APP });
+    const bin = join(__dirname, '../../bin/dockrepro');
+    const r = spawnSync(process.execPath, [bin, 'fix', '-', '--stdin-filename', 'app/Dockerfile'], {
+      cwd,
+      input: readFileSync(join(cwd, 'app/Dockerfile')),
+    });
+    expect(r.stdout.toString('utf8')).toBe(NODE_APP.replace('npm install --production', 'npm ci --omit=dev'));
+    expect(r.stderr.toString('utf8')).toBe('1 file scanned, 1 changed, 1 finding fixed, 0 left\n');
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(cwd, 'app/Dockerfile'), 'utf8')).toBe(NODE_APP); // stdin mode never writes files
+  });
+});

@@ -2,7 +2,10 @@
  * `fix --unsafe` (offline) on every corpus file: never throws, is idempotent, adds no finding, and changes
  * no line that no fix touched (line count kept; at most one changed line per applied fix).
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli';
 import { basename } from 'node:path';
 import { fixText } from '../../src/fix';
 import { parseDockerfile } from '../../src/parse/dockerfile';
@@ -46,4 +49,37 @@ it('fixes every corpus file safely and idempotently', async () => {
     expect(changedFiles).toBeGreaterThan(10);
     expect(fixes).toBeGreaterThanOrEqual(changedFiles);
   }
+}, 120_000);
+
+it('dockrepro fix --unsafe on a temp copy of the corpus writes exactly what the engine computes', async () => {
+  const files = corpusFiles();
+  if (files.length === 0) return;
+  const dir = mkdtempSync(join(tmpdir(), 'dockrepro-corpus-fix-'));
+  const copies = files.map((f) => {
+    const copy = join(dir, basename(f));
+    copyFileSync(f, copy);
+    return copy;
+  });
+  const mtimes = new Map(copies.map((c) => [c, statSync(c).mtimeMs]));
+  const r = await runCli(['fix', '--unsafe', '--offline', ...copies], { cwd: dir });
+  expect(r.stderr).toBe('');
+  let changed = 0;
+  for (const [i, copy] of copies.entries()) {
+    const original = readFileSync(files[i]);
+    const decoded = decodeDockerfile(original);
+    const now = readFileSync(copy);
+    if (decoded.kind !== 'text') {
+      expect(now.equals(original)).toBe(true);
+      continue;
+    }
+    const expected = (await fixText(decoded.text, options)).text;
+    if (expected === decoded.text) {
+      expect(now.equals(original)).toBe(true);
+      expect(statSync(copy).mtimeMs).toBe(mtimes.get(copy)); // unchanged files are not written
+    } else {
+      changed++;
+      expect(now.toString('utf8')).toBe((decoded.bom ? '\uFEFF' : '') + expected);
+    }
+  }
+  expect(r.stdout).toMatch(new RegExp(`${files.length} files scanned, ${changed} changed, \\d+ findings fixed`));
 }, 120_000);

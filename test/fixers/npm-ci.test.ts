@@ -157,7 +157,7 @@ describe('npm-ci fixer', () => {
       ['alias split by an escape', 'RUN npm install --pro\\duction', '`--pro\\duction` is not written in one piece (quotes or escapes inside it); rewrite by hand'],
     ])('%s', (_name, line, reason) => {
       const run = fix(D + line);
-      expect(run.results).toEqual([{ left: 'failed', reason }]);
+      expect(run.results).toEqual([{ left: 'no-fixer', reason }]);
       expect(run.out).toBe(D + line);
     });
 
@@ -169,12 +169,12 @@ describe('npm-ci fixer', () => {
       ];
       for (const code of cases) {
         const run = fix(code);
-        expect(run.results).toEqual([{ left: 'failed', reason }]);
+        expect(run.results).toEqual([{ left: 'no-fixer', reason }]);
         expect(run.out).toBe(code);
       }
       // Linted without a build context on disk (stdin): nothing is known about a lockfile.
       expect(fix(D + 'RUN npm install', null).results).toEqual([{
-        left: 'failed',
+        left: 'no-fixer',
         reason: 'linted without a build context, so whether a lockfile is copied before this install is not known: `npm ci` would fail without one',
       }]);
     });
@@ -184,7 +184,7 @@ describe('npm-ci fixer', () => {
       ['a COPY --from another stage', `${D}COPY --from=deps /app/package-lock.json ./\nRUN npm install\n`],
     ])('a lockfile replaced by %s is not ours to vouch for: no fix', (_name, code) => {
       const run = fix(code);
-      expect(run.results).toEqual([{ left: 'failed', reason: expect.stringContaining('npm ci` would fail without one') }]);
+      expect(run.results).toEqual([{ left: 'no-fixer', reason: expect.stringContaining('npm ci` would fail without one') }]);
       expect(run.out).toBe(code);
     });
 
