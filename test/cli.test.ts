@@ -1,21 +1,13 @@
 /** The command line as users call it: options, exit codes, stdin, config errors and bad input. */
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, symlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { workspace } from './helpers/workspace';
 import { runCli } from './helpers/cli';
 
 const PINNED = `FROM python:3.12.7@sha256:${'a'.repeat(64)}\nRUN pip install flask==3.1.0\n`;
 const UNPINNED = 'FROM python:3\nRUN pip install flask\n';
 
-function workspace(files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dockrepro-cli-'));
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), content);
-  }
-  return dir;
-}
 
 describe('exit codes and output', () => {
   it('exits 0 and says so for a clean file', async () => {

@@ -1,7 +1,7 @@
 /** `dockrepro fix` as users run it: in place, --dry-run, --check, stdin for editors, summary, exit codes. */
-import { mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, utimesSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { workspace } from '../helpers/workspace';
 import { runCli } from '../helpers/cli';
 
 const LOCK = JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' } } });
@@ -9,14 +9,6 @@ const PKG = JSON.stringify({ name: 'app', version: '1.0.0' });
 const NODE_APP = 'FROM node:20.18.1@sha256:' + 'a'.repeat(64) + '\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm install --production\n';
 const USERS = 'FROM debian:12.7@sha256:' + 'b'.repeat(64) + '\nRUN useradd -m app\n';
 
-function workspace(files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dockrepro-fix-'));
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), content);
-  }
-  return dir;
-}
 
 describe('dockrepro fix', () => {
   it('rewrites in place with safe fixes, says what it did, and exits 0 when nothing is left', async () => {

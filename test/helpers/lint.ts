@@ -1,7 +1,5 @@
 /** Test helpers: lint a Dockerfile string with one rule and get findings with 1-based positions. */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { workspace } from './workspace';
 import { parseDockerfile } from '../../src/parse/dockerfile';
 import { lintModel } from '../../src/lint';
 import { BuildContext } from '../../src/context';
@@ -22,12 +20,7 @@ export function lint(rule: Rule, code: string, files?: Record<string, string>): 
   const model = parseDockerfile(code);
   let buildContext: BuildContext | undefined;
   if (files) {
-    const dir = mkdtempSync(join(tmpdir(), 'dockrepro-ctx-'));
-    for (const [p, content] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, p)), { recursive: true });
-      writeFileSync(join(dir, p), content);
-    }
-    buildContext = new BuildContext(dir);
+    buildContext = new BuildContext(workspace(files, 'dockrepro-ctx-'));
   }
   return lintModel(model, { rules: [rule], buildContext }).map((f) => {
     const pos = model.lines.position(f.span.start);
