@@ -13,23 +13,16 @@ import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+import { SPEC as RULE_SPEC } from '../rules/useradd-uid';
 
 type Command = 'useradd' | 'adduser' | 'groupadd' | 'addgroup';
 type Style = 'debian' | 'busybox' | 'shadow';
 type Id = 'uid' | 'gid';
 
-/** Options that take a value, per program (shadow 4.16 man pages, Debian adduser 3.13x, busybox 1.36). */
-const USERADD = ['-b', '--base-dir', '-c', '--comment', '-d', '--home-dir', '-e', '--expiredate', '-f', '--inactive',
-  '-g', '--gid', '-G', '--groups', '-k', '--skel', '-K', '--key', '-p', '--password', '-R', '--root', '-P', '--prefix',
-  '-s', '--shell', '-u', '--uid', '-Z', '--selinux-user', '--selinux-range'];
+/** Options that take a value, per program: the rule's tables, plus usermod/groupmod whose ids count as used. */
 const SPECS: Record<string, OptionSpec> = {
-  useradd: optionSpec(USERADD),
-  // The union of Debian, busybox and shadow (RHEL links adduser to useradd): they agree on which take a value.
-  adduser: optionSpec([...USERADD, '-h', '--home', '--gecos', '--ingroup', '--conf', '--firstuid', '--lastuid',
-    '--firstgid', '--lastgid', '--stdoutmsglevel', '--stderrmsglevel', '--logmsglevel']),
-  groupadd: optionSpec(['-g', '--gid', '-K', '--key', '-p', '--password', '-R', '--root', '-P', '--prefix', '-U', '--users']),
-  addgroup: optionSpec(['-g', '--gid', '--conf', '--firstgid', '--lastgid', '--stdoutmsglevel', '--stderrmsglevel', '--logmsglevel']),
-  usermod: optionSpec([...USERADD, '-l', '--login', '-d', '--home', '-v', '--add-subuids', '-V', '--del-subuids',
+  ...RULE_SPEC,
+  usermod: optionSpec([...RULE_SPEC.useradd.withValue, '-l', '--login', '-d', '--home', '-v', '--add-subuids', '-V', '--del-subuids',
     '-w', '--add-subgids', '-W', '--del-subgids']),
   groupmod: optionSpec(['-g', '--gid', '-n', '--new-name', '-p', '--password', '-R', '--root', '-P', '--prefix', '-U', '--users']),
 };

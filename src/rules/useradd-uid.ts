@@ -31,7 +31,8 @@ const ADDGROUP = optionSpec([
   '-g', '--gid', '--conf', '--firstgid', '--lastgid', '--stdoutmsglevel', '--stderrmsglevel', '--logmsglevel',
 ]);
 
-const SPEC = { useradd: USERADD, groupadd: GROUPADD, adduser: ADDUSER, addgroup: ADDGROUP };
+/** Option tables of the four tools (shared with the explicit-id fixer, which edits the same commands). */
+export const SPEC = { useradd: USERADD, groupadd: GROUPADD, adduser: ADDUSER, addgroup: ADDGROUP };
 
 /** Short options only busybox adduser/addgroup know, and those only shadow useradd knows. */
 const BUSYBOX_ONLY = new Set(['-D', '-S', '-H']);
