@@ -2,5 +2,8 @@
 module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Real registries for test/resolve (skipped loudly when docker-registry is not installed).
+  globalSetup: '<rootDir>/test/setup/registries.ts',
+  globalTeardown: '<rootDir>/test/setup/registries-teardown.ts',
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.test.json' }] },
 };

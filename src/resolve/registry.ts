@@ -1,0 +1,446 @@
+/**
+ * A small client for the OCI distribution / Docker registry v2 API: the digest a tag points at, and a
+ * repository's tags. Built on Node's fetch; handles Basic and Bearer-token auth, redirects (credentials never
+ * leave the host they are for), timeouts, retries and rate limits. Errors are `RegistryError`s whose message
+ * says what failed and why, so a caller can leave an image unpinned with a clear reason.
+ */
+import { createHash } from 'node:crypto';
+import { type ImageRef, parseImageRef, SHA256_DIGEST } from '../parse/imageRef';
+import { parseWwwAuthenticate, type Challenge } from './challenge';
+import { endpointOf, usesPlainHttp, type Endpoint } from './endpoint';
+
+export const MEDIA_TYPES = {
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+} as const;
+const ACCEPTED: readonly string[] = Object.values(MEDIA_TYPES);
+const ACCEPT = ACCEPTED.join(', ');
+
+/** The tag grammar of distribution/reference: anything else in a tags list is dropped. */
+const TAG = /^[\w][\w.-]{0,127}$/;
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
+const MAX_TAG_PAGES = 1000;
+const MAX_TAG_LIST_BYTES = 64 * 1024 * 1024;
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface RegistryClientOptions {
+  /** Credentials for a registry host as users name it (`docker.io`, `localhost:5000`). */
+  credentials?: (host: string) => Credentials | undefined | Promise<Credentials | undefined>;
+  /** Hosts (with port, as written) reached over plain HTTP besides loopback ones. */
+  insecure?: readonly string[];
+  /** Per-request timeout, including reading the body. Default 15 s. */
+  timeoutMs?: number;
+  /** Retries after a 5xx, 429, timeout or network error. Default 3. */
+  retries?: number;
+  /** First backoff delay, doubled each retry. Default 250 ms. */
+  backoffMs?: number;
+  /** Longest `Retry-After` honoured; longer waits are cut to this. Default 30 s. */
+  maxRetryAfterMs?: number;
+  userAgent?: string;
+}
+
+export type RegistryErrorKind =
+  | 'unauthorized'
+  | 'denied'
+  | 'not-found'
+  | 'rate-limited'
+  | 'server'
+  | 'timeout'
+  | 'network'
+  | 'malformed'
+  | 'unsupported'
+  | 'redirect'
+  | 'invalid-reference';
+
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+  constructor(
+    message: string,
+    readonly kind: RegistryErrorKind,
+    readonly status?: number,
+    readonly url?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DigestResult {
+  digest: string;
+  mediaType: string;
+  /** The tag (or digest) that was looked up. */
+  reference: string;
+}
+
+interface Target {
+  endpoint: Endpoint;
+  /** Token scope for this repository. */
+  scope: string;
+}
+
+/** A finished HTTP exchange, its body read within the same timeout (so a truncated body is retried too). */
+interface Exchange {
+  status: number;
+  headers: Headers;
+  /** The URL that answered, after redirects: the base for relative links. */
+  url: string;
+  body: Buffer;
+}
+
+interface CachedToken {
+  token: string;
+  expires: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `Retry-After` as milliseconds: delay-seconds or an HTTP date. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The `rel="next"` target of a Link header, resolved against the URL it came with. */
+export function nextLink(link: string | null, base: string): string | undefined {
+  if (!link) return undefined;
+  for (const m of link.matchAll(/<([^>]*)>\s*((?:;\s*[^;,]*)*)/g)) {
+    if (/;\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(m[2])) return new URL(m[1], base).toString();
+  }
+  return undefined;
+}
+
+function describeErrorBody(body: string): string {
+  try {
+    const errors = (JSON.parse(body) as { errors?: { code?: string; message?: string }[] }).errors;
+    if (Array.isArray(errors) && errors.length > 0) {
+      return errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return '';
+}
+
+export class RegistryClient {
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly tokens = new Map<string, CachedToken>();
+  /** The last challenge each host answered with, to authenticate the next request up front. */
+  private readonly challenges = new Map<string, Challenge>();
+
+  constructor(private readonly options: RegistryClientOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.retries = options.retries ?? 3;
+    this.backoffMs = options.backoffMs ?? 250;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+  }
+
+  /** Digest and media type of what a tag (or the digest itself) names; `latest` when the reference has neither. */
+  async digestOf(ref: ImageRef | string): Promise<DigestResult> {
+    const parsed = toRef(ref);
+    const target = this.target(parsed);
+    // The tag wins over a digest written beside it: pinning asks what the tag means today.
+    const reference = parsed.tag ?? parsed.digest ?? 'latest';
+    const url = `${target.endpoint.baseUrl}/v2/${target.endpoint.repository}/manifests/${reference}`;
+    const head = await this.request(target, url, 'HEAD', { Accept: ACCEPT }, 0);
+    let digest = head.status === 200 ? head.headers.get('docker-content-digest') : null;
+    let mediaType = head.status === 200 ? head.headers.get('content-type') : null;
+    if (head.status !== 200 && head.status !== 405) this.fail(head, url);
+    if (!digest || !mediaType) {
+      // No digest header (or HEAD unsupported): hash the exact bytes the registry serves.
+      const get = await this.request(target, url, 'GET', { Accept: ACCEPT }, MAX_MANIFEST_BYTES);
+      const body = get.body;
+      if (get.status !== 200) this.fail(get, url);
+      const computed = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+      const claimed = get.headers.get('docker-content-digest') ?? digest;
+      if (claimed && claimed !== computed) {
+        throw new RegistryError(
+          `${url}: the registry says the manifest digest is ${claimed} but its content hashes to ${computed}`,
+          'malformed',
+          get.status,
+          url,
+        );
+      }
+      digest = computed;
+      mediaType = get.headers.get('content-type') ?? mediaType ?? this.mediaTypeField(body, url);
+    }
+    if (!SHA256_DIGEST.test(digest)) {
+      throw new RegistryError(`${url}: the registry answered a malformed digest '${digest}'`, 'malformed', 200, url);
+    }
+    if (reference === parsed.digest && digest !== parsed.digest) {
+      throw new RegistryError(`${url}: asked for ${parsed.digest}, the registry answered ${digest}`, 'malformed', 200, url);
+    }
+    mediaType = mediaType.split(';')[0].trim();
+    if (!ACCEPTED.includes(mediaType)) {
+      throw new RegistryError(
+        `${url}: unsupported manifest media type '${mediaType}' (expected an OCI or Docker v2 manifest or index)`,
+        'unsupported',
+        200,
+        url,
+      );
+    }
+    return { digest, mediaType, reference };
+  }
+
+  /** All tags of a repository, following `Link: <…>; rel="next"` pages; tags outside the tag grammar are dropped. */
+  async tags(ref: ImageRef | string): Promise<string[]> {
+    const target = this.target(toRef(ref));
+    let url: string | undefined = `${target.endpoint.baseUrl}/v2/${target.endpoint.repository}/tags/list`;
+    const seen = new Set<string>();
+    const out: string[] = [];
+    while (url !== undefined) {
+      if (seen.has(url) || seen.size >= MAX_TAG_PAGES) {
+        throw new RegistryError(`${url}: tag list pagination does not end`, 'malformed', undefined, url);
+      }
+      seen.add(url);
+      const res = await this.request(target, url, 'GET', { Accept: 'application/json' }, MAX_TAG_LIST_BYTES);
+      const body = res.body.toString('utf8');
+      if (res.status !== 200) this.fail(res, url);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        throw new RegistryError(`${url}: the tag list is not valid JSON`, 'malformed', res.status, url);
+      }
+      const tags = (parsed as { tags?: unknown } | null)?.tags;
+      if (tags !== null && tags !== undefined && !Array.isArray(tags)) {
+        throw new RegistryError(`${url}: the tag list has no 'tags' array`, 'malformed', res.status, url);
+      }
+      for (const t of tags ?? []) if (typeof t === 'string' && TAG.test(t)) out.push(t);
+      url = nextLink(res.headers.get('link'), res.url);
+    }
+    return out;
+  }
+
+  private target(ref: ImageRef): Target {
+    const endpoint = endpointOf(ref, { insecure: this.options.insecure });
+    return { endpoint, scope: `repository:${endpoint.repository}:pull` };
+  }
+
+  private mediaTypeField(body: Buffer, url: string): string {
+    try {
+      const mt = (JSON.parse(body.toString('utf8')) as { mediaType?: unknown }).mediaType;
+      if (typeof mt === 'string') return mt;
+    } catch {
+      throw new RegistryError(`${url}: the manifest is not valid JSON`, 'malformed', 200, url);
+    }
+    throw new RegistryError(`${url}: the manifest has no media type`, 'malformed', 200, url);
+  }
+
+  private fail(res: Exchange, url: string): never {
+    const detail = describeErrorBody(res.body.toString('utf8'));
+    const suffix = detail ? ` (${detail})` : '';
+    const s = res.status;
+    if (s === 401) throw new RegistryError(`${url}: authentication required or credentials rejected${suffix}`, 'unauthorized', s, url);
+    if (s === 403) throw new RegistryError(`${url}: access denied${suffix}`, 'denied', s, url);
+    if (s === 404) throw new RegistryError(`${url}: not found (unknown repository, tag or digest)${suffix}`, 'not-found', s, url);
+    if (s === 429) throw new RegistryError(`${url}: rate limited by the registry, retries exhausted${suffix}`, 'rate-limited', s, url);
+    if (s >= 500) throw new RegistryError(`${url}: registry server error ${s}, retries exhausted${suffix}`, 'server', s, url);
+    throw new RegistryError(`${url}: unexpected HTTP status ${s}${suffix}`, 'malformed', s, url);
+  }
+
+  private transportError(e: unknown, url: string): RegistryError {
+    if (e instanceof RegistryError) return e;
+    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
+      return new RegistryError(`${url}: no answer within ${this.timeoutMs} ms`, 'timeout', undefined, url);
+    }
+    const cause = err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
+    return new RegistryError(`${url}: network error (${cause})`, 'network', undefined, url);
+  }
+
+  /**
+   * One logical request: authentication (at most one challenge round), redirects, and retries. Returns the
+   * final response for any status the caller must interpret (2xx, 401 after auth, 403, 404, 405).
+   */
+  private async request(
+    target: Target,
+    url: string,
+    method: 'GET' | 'HEAD',
+    headers: Record<string, string>,
+    maxBytes: number,
+  ): Promise<Exchange> {
+    const host = target.endpoint.host;
+    let triedChallenge = false;
+    for (;;) {
+      const auth = await this.authorization(target);
+      const res = await this.withRetries(url, () => this.follow(url, method, { ...headers, ...auth }, maxBytes));
+      if (res.status !== 401 || triedChallenge) return res;
+      const header = res.headers.get('www-authenticate');
+      const challenge = header ? this.pickChallenge(parseWwwAuthenticate(header)) : undefined;
+      if (!challenge) return res;
+      this.challenges.set(host, challenge);
+      triedChallenge = true;
+      if (challenge.scheme === 'bearer') await this.fetchToken(target, challenge);
+      else if (!(await this.credentialsFor(host))) return this.noCredentials(host, url);
+    }
+  }
+
+  private noCredentials(host: string, url: string): never {
+    throw new RegistryError(
+      `${url}: ${host} requires authentication and no credentials are configured for it`,
+      'unauthorized',
+      401,
+      url,
+    );
+  }
+
+  private pickChallenge(challenges: Challenge[]): Challenge | undefined {
+    return challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+  }
+
+  private async credentialsFor(host: string): Promise<Credentials | undefined> {
+    return this.options.credentials ? await this.options.credentials(host) : undefined;
+  }
+
+  private async authorization(target: Target): Promise<Record<string, string>> {
+    const host = target.endpoint.host;
+    const challenge = this.challenges.get(host);
+    if (!challenge) return {};
+    if (challenge.scheme === 'basic') {
+      const creds = await this.credentialsFor(host);
+      return creds ? { Authorization: basic(creds) } : {};
+    }
+    const cached = this.tokens.get(`${host}\n${this.scopeOf(target, challenge)}`);
+    return cached && cached.expires > Date.now() ? { Authorization: `Bearer ${cached.token}` } : {};
+  }
+
+  private scopeOf(target: Target, challenge: Challenge): string {
+    // The challenge's scope is the one the registry wants for *that* request; ours names this repository.
+    return challenge.params.scope && challenge.params.scope.includes(`:${target.endpoint.repository}:`)
+      ? challenge.params.scope
+      : target.scope;
+  }
+
+  private async fetchToken(target: Target, challenge: Challenge): Promise<void> {
+    const host = target.endpoint.host;
+    const realm = challenge.params.realm;
+    if (!realm) throw new RegistryError(`${host}: Bearer challenge without a realm`, 'malformed', 401);
+    let realmUrl: URL;
+    try {
+      realmUrl = new URL(realm);
+    } catch {
+      throw new RegistryError(`${host}: Bearer realm '${realm}' is not a URL`, 'malformed', 401);
+    }
+    if (realmUrl.protocol !== 'https:' && !(realmUrl.protocol === 'http:' && usesPlainHttp(realmUrl.host, this.options))) {
+      throw new RegistryError(`${host}: refusing token realm over plain HTTP: ${realm}`, 'unsupported', 401);
+    }
+    const scope = this.scopeOf(target, challenge);
+    if (challenge.params.service) realmUrl.searchParams.set('service', challenge.params.service);
+    realmUrl.searchParams.set('scope', scope);
+    const creds = await this.credentialsFor(host);
+    const url = realmUrl.toString();
+    const res = await this.withRetries(url, () =>
+      this.follow(url, 'GET', { Accept: 'application/json', ...(creds ? { Authorization: basic(creds) } : {}) }, 1024 * 1024),
+    );
+    const body = res.body.toString('utf8');
+    if (res.status !== 200) this.fail(res, url);
+    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw new RegistryError(`${url}: the token response is not valid JSON`, 'malformed', res.status, url);
+    }
+    const token = typeof parsed.token === 'string' && parsed.token ? parsed.token : parsed.access_token;
+    if (typeof token !== 'string' || token === '') {
+      throw new RegistryError(`${url}: the token response has neither 'token' nor 'access_token'`, 'malformed', res.status, url);
+    }
+    const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 60;
+    // Renew a little early so a token does not expire between check and use.
+    this.tokens.set(`${host}\n${scope}`, { token, expires: Date.now() + Math.max(lifetime - 10, 1) * 1000 });
+  }
+
+  /** Retries network errors, timeouts, 5xx and 429 (honouring a capped `Retry-After`), with exponential backoff. */
+  private async withRetries(url: string, attempt: () => Promise<Exchange>): Promise<Exchange> {
+    for (let i = 0; ; i++) {
+      let res: Exchange;
+      try {
+        res = await attempt();
+      } catch (e) {
+        const err = this.transportError(e, url);
+        if (i >= this.retries || (err.kind !== 'timeout' && err.kind !== 'network')) throw err;
+        await sleep(this.backoff(i));
+        continue;
+      }
+      const retryable = res.status === 429 || (res.status >= 500 && res.status !== 501);
+      if (!retryable || i >= this.retries) return res;
+      const wait = res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
+      await sleep(Math.min(wait ?? this.backoff(i), this.maxRetryAfterMs));
+    }
+  }
+
+  private backoff(i: number): number {
+    return this.backoffMs * 2 ** i * (0.75 + Math.random() * 0.5);
+  }
+
+  /**
+   * One HTTP exchange with manual redirects: Authorization is dropped as soon as a redirect leaves the
+   * original origin, and an https → http downgrade is refused unless the new host may speak plain HTTP.
+   */
+  private async follow(url: string, method: 'GET' | 'HEAD', headers: Record<string, string>, maxBytes: number): Promise<Exchange> {
+    const origin = new URL(url).origin;
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let current = url;
+    let sent = headers;
+    for (let hop = 0; ; hop++) {
+      const res = await fetch(current, {
+        method,
+        headers: { 'User-Agent': this.options.userAgent ?? 'dockrepro', ...sent },
+        redirect: 'manual',
+        signal,
+      });
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status > 399 || res.status === 304 || !location) {
+        return { status: res.status, headers: res.headers, url: current, body: await readBody(res, current, maxBytes) };
+      }
+      await res.body?.cancel().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) throw new RegistryError(`${url}: too many redirects`, 'redirect', res.status, url);
+      const next = new URL(location, current);
+      if (next.protocol !== 'https:' && !(next.protocol === 'http:' && usesPlainHttp(next.host, this.options))) {
+        throw new RegistryError(`${url}: refusing redirect to ${next.protocol}//${next.host}`, 'redirect', res.status, url);
+      }
+      if (next.origin !== origin && 'Authorization' in sent) {
+        sent = { ...sent };
+        delete sent.Authorization;
+      }
+      current = next.toString();
+    }
+  }
+}
+
+function toRef(ref: ImageRef | string): ImageRef {
+  if (typeof ref !== 'string') return ref;
+  const r = parseImageRef(ref);
+  if (!r.ok) throw new RegistryError(r.error, 'invalid-reference');
+  return r.ref;
+}
+
+/** Reads a body, refusing more than `max` bytes (but at least 64 KiB, so error pages always fit). */
+async function readBody(res: Response, url: string, max: number): Promise<Buffer> {
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.length;
+    if (size > Math.max(max, 64 * 1024)) {
+      await res.body.cancel().catch(() => undefined);
+      throw new RegistryError(`${url}: response larger than ${max} bytes`, 'malformed', res.status, url);
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
+function basic(c: Credentials): string {
+  return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+}
