@@ -3,9 +3,9 @@
  * fifth of the whole start-up budget of the editor and pre-commit hooks, and we need only flat options.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { lintFile, type LintRun } from './run';
+import { lintFile, stdinTarget, type LintRun } from './run';
 import { ConfigError, ConfigFinder, loadConfigFile, type Threshold } from './config';
 import { RULES } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
@@ -180,12 +180,9 @@ function lintPaths(paths: string[], io: Io, run: LintRun): FileResult[] {
 }
 
 function lintStdin(io: Io, stdinFilename: string | undefined, run: LintRun): FileResult {
-  const name = stdinFilename ?? '-';
-  // An editor passes the real path: its folder is the build context and where config is searched.
-  const abs = stdinFilename ? resolve(io.cwd, stdinFilename) : resolve(io.cwd, 'Dockerfile');
-  const contextRun = { ...run, contextDir: run.contextDir ?? (stdinFilename ? dirname(abs) : undefined) };
+  const target = stdinTarget(io.cwd, stdinFilename, run);
   // ignore-paths never drops stdin (the editor asked for this text), so there is always a result.
-  return lintFile(abs, name, () => io.readStdin(), contextRun, true)!;
+  return lintFile(target.abs, target.name, () => io.readStdin(), target.run, true)!;
 }
 
 function display(io: Io, abs: string): string {

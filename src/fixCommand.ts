@@ -5,10 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { discover } from './discover';
-import { describeFsError } from './discover';
+import { describeFsError, discover } from './discover';
 import { fixText, type FixOutcome, type LeftFinding } from './fix';
-import { lintOptions, type LintRun } from './run';
+import { lintOptions, stdinTarget, type LintRun } from './run';
 import { decodeDockerfile } from './util/decode';
 import { writeFileAtomic } from './edit/write';
 import { meetsThreshold, type Io } from './cli';
@@ -47,10 +46,9 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
   const out: FileOutcome[] = [];
   const lookups = new Map<string, Promise<unknown>>();
   if (paths[0] === '-') {
-    const abs = resolve(io.cwd, flags.stdinFilename ?? 'Dockerfile');
-    const contextRun = { ...run, contextDir: run.contextDir ?? (flags.stdinFilename ? dirname(abs) : undefined) };
+    const target = stdinTarget(io.cwd, flags.stdinFilename, run);
     const bytes = io.readStdin();
-    const r = await fixOne(abs, flags.stdinFilename ?? '-', bytes, flags, contextRun, true, lookups);
+    const r = await fixOne(target.abs, target.name, bytes, flags, target.run, true, lookups);
     // The editor replaces its buffer with stdout: always the whole text, the original when nothing was fixed.
     io.stdout.write(r.output ?? bytes);
     out.push(r.outcome);

@@ -1,5 +1,5 @@
 /** Lints one file: read, decode, parse, run the enabled rules. Every failure becomes a message, never a throw. */
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
 import { BuildContext } from './context';
@@ -60,6 +60,20 @@ export function lintFile(abs: string, path: string, read: () => Buffer, run: Lin
   const notes = parseNotes(model);
   if (notes.length) result.notice = notes.join('; ');
   return result;
+}
+
+/**
+ * Where text read from stdin lives: an editor passes the real path with --stdin-filename, so its folder is
+ * the build context and where config is searched. Without a name, config is searched from the cwd and there
+ * is no build context.
+ */
+export function stdinTarget(cwd: string, stdinFilename: string | undefined, run: LintRun): { abs: string; name: string; run: LintRun } {
+  const abs = resolve(cwd, stdinFilename ?? 'Dockerfile');
+  return {
+    abs,
+    name: stdinFilename ?? '-',
+    run: { ...run, contextDir: run.contextDir ?? (stdinFilename ? dirname(abs) : undefined) },
+  };
 }
 
 /** The rules, severities and build context that apply to the file at `abs`. */
