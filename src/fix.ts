@@ -77,16 +77,14 @@ export async function fixText(original: string, fixOptions: FixOptions): Promise
     const selected = selectNonOverlapping(gathered.candidates);
     if (selected.length === 0) break;
 
-    const accepted = verified(text, model, findings, selected, options, dropped);
-    if (accepted.length === 0) continue; // the dropped fixes are recorded; the next pass gathers the rest
-    const next = applyEdits(text, accepted.flatMap((c) => c.fix.edits));
+    const result = verified(text, model, findings, selected, options, dropped);
+    if (!result) continue; // the dropped fixes are recorded; the next pass gathers the rest
     // A cycle (A → B → A) would never settle: stop at the first repeat.
-    if (history.includes(next)) break;
-    history.push(next);
-    text = next;
-    for (const c of accepted) applied.push({ rule: c.finding.rule, title: c.fix.title, applicability: c.fix.applicability });
-    model = parseDockerfile(text);
-    findings = lintModel(model, options);
+    if (history.includes(result.text)) break;
+    history.push(result.text);
+    for (const c of result.accepted) applied.push({ rule: c.finding.rule, title: c.fix.title, applicability: c.fix.applicability });
+    // The verification already parsed and linted the new text: it is the next pass's starting point.
+    ({ text, model, findings } = result);
     if (pass === MAX_PASSES - 1) reasons = (await gather(model, findings, options, dropped)).reasons;
   }
 
@@ -149,9 +147,17 @@ function selectNonOverlapping(candidates: Candidate[]): Candidate[] {
   return selected;
 }
 
+interface Checked {
+  accepted: Candidate[];
+  text: string;
+  model: DockerfileModel;
+  findings: Finding[];
+}
+
 /**
- * The fixes whose result re-parses without new problems and re-lints without new findings. All together
- * first (the common case: one re-lint); if that fails, each on its own, and the good ones together again.
+ * The fixes whose result re-parses without new problems and re-lints without new findings, with that
+ * result. All together first (the common case: one re-lint); if that fails, each on its own, and the good
+ * ones together again.
  */
 function verified(
   text: string,
@@ -160,33 +166,36 @@ function verified(
   selected: Candidate[],
   options: FixOptions,
   dropped: Map<string, NoFix>,
-): Candidate[] {
+): Checked | undefined {
   const before = countKeys(findings);
   const problems = problemCount(model);
-  const check = (cands: Candidate[]): string | undefined => {
+  const check = (accepted: Candidate[]): Checked | string => {
     let next: string;
     try {
-      next = applyEdits(text, cands.flatMap((c) => c.fix.edits));
+      next = applyEdits(text, accepted.flatMap((c) => c.fix.edits));
     } catch (e) {
       return (e as Error).message;
     }
     const m = parseDockerfile(next);
     if (problemCount(m) > problems) return 'the result does not parse';
-    const after = countKeys(lintModel(m, options));
-    for (const [key, n] of after) {
+    const after = lintModel(m, options);
+    for (const [key, n] of countKeys(after)) {
       if (n > (before.get(key) ?? 0)) return `the result has a new finding: ${key.split('\u0000')[1]}`;
     }
-    return undefined;
+    return { accepted, text: next, model: m, findings: after };
   };
-  if (check(selected) === undefined) return selected;
-  const good: Candidate[] = [];
+  const all = check(selected);
+  if (typeof all !== 'string') return all;
+  const good: Checked[] = [];
   for (const c of selected) {
-    const problem = check([c]);
-    if (problem === undefined) good.push(c);
-    else dropped.set(findingKey(c.finding), { left: 'failed', reason: `fix dropped (${c.fix.title}): ${problem}` });
+    const alone = check([c]);
+    if (typeof alone !== 'string') good.push(alone);
+    else dropped.set(findingKey(c.finding), { left: 'failed', reason: `fix dropped (${c.fix.title}): ${alone}` });
   }
+  if (good.length <= 1) return good[0];
   // Each is fine alone; if they still clash together, keep the first and let the next pass retry the rest.
-  return good.length > 1 && check(good) !== undefined ? good.slice(0, 1) : good;
+  const together = check(good.flatMap((g) => g.accepted));
+  return typeof together === 'string' ? good[0] : together;
 }
 
 function countKeys(findings: Finding[]): Map<string, number> {
