@@ -23,10 +23,6 @@ export function loadReporter(format: ReportFormat): Reporter {
   return LOADERS[format]();
 }
 
-/** Every reporter by format name; each property is a getter, so reading one loads only that module. */
-export const REPORTERS = {} as Record<ReportFormat, Reporter>;
-for (const format of FORMATS) Object.defineProperty(REPORTERS, format, { enumerable: true, get: LOADERS[format] });
-
 /** 1-based start and end of a finding; the end is exclusive (the column just after the last character). */
 export interface Location {
   line: number;

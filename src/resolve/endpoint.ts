@@ -47,7 +47,10 @@ export function endpointOf(ref: ImageRef | string, options: EndpointOptions = {}
   }
   const written = parsed.registry;
   if (written === undefined || DOCKER_HUB.has(written)) {
-    const repository = parsed.path.includes('/') ? parsed.path : `library/${parsed.path}`;
+    // The reference parser already spells Hub names out (`docker.io/library/python`); the API host differs.
+    const repository = parsed.normalizedName.startsWith('docker.io/')
+      ? parsed.normalizedName.slice('docker.io/'.length)
+      : parsed.path.includes('/') ? parsed.path : `library/${parsed.path}`; // written as registry-1.docker.io
     return { host: 'docker.io', baseUrl: 'https://registry-1.docker.io', repository };
   }
   const scheme = usesPlainHttp(written, options) ? 'http' : 'https';

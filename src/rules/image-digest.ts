@@ -27,14 +27,9 @@ export function fromNote(site: ImageSite): string {
   return ` (from ${defs.map((d) => `${d.kind === 'env' ? 'ENV' : 'ARG'} ${d.name}`).join(', ')})`;
 }
 
-/** Undeclared variables used plainly (the model leaves out `${X:-default}`, a deliberate fallback). */
-export function plainUndeclared(site: ImageSite): string[] {
-  return [...new Set(site.undeclaredVars)];
-}
-
 /** True when image-digest reports the site for a reason other than the digest (so image-tag stays quiet). */
 export function unresolvable(site: ImageSite): boolean {
-  return site.value === undefined || site.unknownVars.length > 0 || plainUndeclared(site).length > 0 || site.error !== undefined;
+  return site.value === undefined || site.unknownVars.length > 0 || site.undeclaredVars.length > 0 || site.error !== undefined;
 }
 
 /**
@@ -77,7 +72,7 @@ export default defineRule({
         continue;
       }
       if (site.value === undefined) continue; // an expansion we cannot evaluate: cannot tell
-      const undeclared = plainUndeclared(site);
+      const undeclared = [...new Set(site.undeclaredVars)];
       if (undeclared.length > 0) {
         ctx.report({
           message:

@@ -1,14 +1,12 @@
-import { FORMATS, REPORTERS, loadReporter, locate, totals } from '../../src/report/index';
+import { FORMATS, loadReporter, locate, totals } from '../../src/report/index';
 import { TEXT_A, TEXT_B, at, file, finding, input, sample } from './fixtures';
 
 const MODULES = ['text', 'json', 'sarif', 'checkstyle', 'github'];
 
 describe('report registry', () => {
   it('has a reporter for every format', () => {
-    expect(Object.keys(REPORTERS)).toEqual(MODULES);
     expect(FORMATS).toEqual(MODULES);
     for (const format of FORMATS) {
-      expect(REPORTERS[format]).toBe(loadReporter(format));
       expect(typeof loadReporter(format)(input(sample()))).toBe('string');
     }
   });
@@ -26,7 +24,7 @@ describe('report registry', () => {
       expect(loaded).toEqual([]);
       index.loadReporter('text');
       expect(loaded).toEqual(['text']);
-      void index.REPORTERS.sarif;
+      index.loadReporter('sarif');
       expect(loaded).toEqual(['text', 'sarif']);
     });
   });
