@@ -75,3 +75,8 @@ function tail(w: Word, from: number): Word {
   // Characters from an expansion all map to the expansion's start: keep the word's end then.
   return { ...w, value, valueOffsets: offsets, span: { start, end: end <= start ? w.span.end : Math.max(end, start) } };
 }
+
+/** `'git'`, or `'git' (from $PKGS)` when the word came from a variable, so the user finds where to pin. */
+export function operandLabel(word: Word, value: string): string {
+  return word.vars.length > 0 && word.raw !== value ? `'${value}' (from ${word.raw})` : `'${value}'`;
+}

@@ -1,5 +1,4 @@
-import { optionSpec, parseArgs } from '../parse/args';
-import type { Word } from '../parse/shell';
+import { optionSpec, parseArgs, operandLabel } from '../parse/args';
 import { defineRule } from './types';
 
 /**
@@ -24,10 +23,6 @@ export function apkPackageState(v: string): ApkPackage {
   return 'unpinned';
 }
 
-/** `'git'`, or `'git' (from $PKGS)` when the word came from a variable. */
-function describe(word: Word, pkg: string): string {
-  return word.vars.length > 0 && word.raw !== pkg ? `'${pkg}' (from ${word.raw})` : `'${pkg}'`;
-}
 
 export default defineRule({
   meta: {
@@ -44,7 +39,7 @@ export default defineRule({
         if (word.value === undefined) continue; // built from something unknown: cannot tell
         if (apkPackageState(word.value) !== 'unpinned') continue;
         ctx.report({
-          message: `apk package ${describe(word, word.value)} is not pinned: use '${word.value}=<version>'`,
+          message: `apk package ${operandLabel(word, word.value)} is not pinned: use '${word.value}=<version>'`,
           span: word.span,
           fix: { kind: 'apk-version', package: word.value },
         });

@@ -1,4 +1,4 @@
-import { optionSpec, parseArgs, type OptionSpec } from '../parse/args';
+import { optionSpec, parseArgs, type OptionSpec, operandLabel } from '../parse/args';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { defineRule } from './types';
 
@@ -46,11 +46,6 @@ export function aptPackageState(v: string): AptPackage {
   return 'unpinned';
 }
 
-/** `'git'`, or `'git' (from $PKGS)` when the word came from a variable, so the user finds where to pin. */
-function describe(word: Word, pkg: string): string {
-  const fromVar = word.vars.length > 0 && word.raw !== pkg;
-  return fromVar ? `'${pkg}' (from ${word.raw})` : `'${pkg}'`;
-}
 
 export default defineRule({
   meta: {
@@ -69,7 +64,7 @@ export default defineRule({
         // A single trailing `+` asks apt-get to install (`curl+`); `g++` is a name.
         const pkg = /[^+]\+$/.test(word.value) ? word.value.slice(0, -1) : word.value;
         ctx.report({
-          message: `apt package ${describe(word, pkg)} is not pinned: use '${pkg}=<version>'`,
+          message: `apt package ${operandLabel(word, pkg)} is not pinned: use '${pkg}=<version>'`,
           span: word.span,
           fix: { kind: 'apt-version', package: pkg, stage: run.stage },
         });

@@ -1,4 +1,4 @@
-import { optionSpec, parseArgs } from '../parse/args';
+import { optionSpec, parseArgs, operandLabel } from '../parse/args';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { defineRule } from './types';
 
@@ -68,9 +68,6 @@ export function zypperPackageState(v: string): RpmPackage {
   return /[<>=]/.test(v) || /\.rpm$/i.test(v) ? 'pinned' : 'unpinned';
 }
 
-function describe(word: Word, pkg: string): string {
-  return word.vars.length > 0 && word.raw !== pkg ? `'${pkg}' (from ${word.raw})` : `'${pkg}'`;
-}
 
 export default defineRule({
   meta: {
@@ -92,7 +89,7 @@ export default defineRule({
           const name = v.replace(/\/.*$/, '');
           const profile = v.slice(name.length);
           ctx.report({
-            message: `${manager} module ${describe(word, v)} has no stream: use '${name}:<stream>${profile}'`,
+            message: `${manager} module ${operandLabel(word, v)} has no stream: use '${name}:<stream>${profile}'`,
             span: word.span,
             fix: { kind: 'rpm-version', package: name, manager, module: true },
           });
@@ -101,7 +98,7 @@ export default defineRule({
         const state = call.syntax === 'zypper' ? zypperPackageState(v) : rpmPackageState(v);
         if (state === 'capability') {
           ctx.report({
-            message: `${manager} capability ${describe(word, v)} installs whatever package provides it: install that package by name with a version ('<name>-<version>')`,
+            message: `${manager} capability ${operandLabel(word, v)} installs whatever package provides it: install that package by name with a version ('<name>-<version>')`,
             span: word.span,
           });
         } else if (state === 'unpinned') {
@@ -109,7 +106,7 @@ export default defineRule({
           const name = v.slice(0, v.length - arch.length);
           const hint = call.syntax === 'zypper' ? `${v}=<version>` : `${name}-<version>${arch}`;
           ctx.report({
-            message: `${manager} package ${describe(word, v)} is not pinned: use '${hint}'`,
+            message: `${manager} package ${operandLabel(word, v)} is not pinned: use '${hint}'`,
             span: word.span,
             fix: { kind: 'rpm-version', package: name, manager, ...(arch ? { arch: arch.slice(1) } : {}) },
           });
