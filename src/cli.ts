@@ -22,6 +22,8 @@ export interface Io {
 }
 
 
+const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)?$/;
+
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
 
 const HELP = `dockrepro: find what makes Docker builds non-reproducible
@@ -46,7 +48,11 @@ Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename):
       --dry-run                 print a unified diff, write nothing
       --check                   write nothing; exit 1 when anything would change (pre-commit, CI)
       --unsafe                  also apply fixes that change what gets built (e.g. explicit UIDs)
-      --offline                 never use the network; findings that need it are left and counted
+      --offline                 never use the network: images resolve from the lock file only
+      --refresh                 resolve images again even when the lock file has them
+      --lock <file>             lock file (default: dockrepro.lock.json in the nearest folder upwards
+                                holding one, a .dockrepro.yaml or .git; else beside the Dockerfile)
+      --platform <os/arch>      pin that platform's manifest instead of the multi-platform index
   With '-', the fixed text goes to stdout (for an editor's save hook) and messages to stderr.
 
 Examples:
@@ -88,6 +94,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         check: { type: 'boolean' },
         unsafe: { type: 'boolean' },
         offline: { type: 'boolean' },
+        refresh: { type: 'boolean' },
+        lock: { type: 'string' },
+        platform: { type: 'string' },
+        'verify-lock': { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -109,9 +119,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (command !== 'lint' && command !== 'fix') return usage(io, `unknown command '${command}'`);
-  const fixOnly = (['dry-run', 'check', 'unsafe', 'offline'] as const).find((o) => values[o]);
+  const fixOnly = (['dry-run', 'check', 'unsafe', 'offline', 'refresh', 'platform'] as const).find((o) => values[o]);
   if (command === 'lint' && fixOnly) return usage(io, `--${fixOnly} is an option of 'dockrepro fix'`);
-  if (command === 'fix' && values.format) return usage(io, "--format is an option of 'dockrepro lint'");
+  const lintOnly = (['format', 'verify-lock'] as const).find((o) => values[o]);
+  if (command === 'fix' && lintOnly) return usage(io, `--${lintOnly} is an option of 'dockrepro lint'`);
+  if (values.offline && values.refresh) return usage(io, '--refresh needs the network; it cannot be combined with --offline');
+  if (values.platform !== undefined && !PLATFORM.test(values.platform)) return usage(io, `--platform must be os/arch[/variant] (e.g. linux/arm64), got '${values.platform}'`);
 
   const format = (values.format ?? 'text') as ReportFormat;
   if (!FORMATS.includes(format)) return usage(io, `--format must be one of ${FORMATS.join(', ')}`);
@@ -144,6 +157,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         check: !!values.check,
         unsafe: !!values.unsafe,
         offline: !!values.offline,
+        refresh: !!values.refresh,
+        lock: values.lock === undefined ? undefined : resolve(io.cwd, values.lock),
+        platform: values.platform,
         threshold,
         stdinFilename: values['stdin-filename'],
       };

@@ -9,6 +9,9 @@
  *   image-tag: { severity: error }
  *   useradd-uid: { base-id: 20000 }   # first id `dockrepro fix` gives users and groups (default 10001)
  * ignore-paths: ["vendor/**"]     # gitignore-style, relative to this file's folder
+ * registries:                     # how `dockrepro fix` reaches registries
+ *   docker.io: { mirror: "registry.internal:5000" }   # look Docker Hub images up here (same paths)
+ *   registry.internal:5000: { insecure: true }         # plain HTTP (loopback hosts always are)
  * ```
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -30,6 +33,8 @@ export interface Config {
   severities: Map<string, Severity>;
   /** First uid/gid the useradd-uid fixer assigns (`rules.useradd-uid.base-id`). */
   baseId: number;
+  /** Registry mirrors and plain-HTTP hosts for image lookups. */
+  registries: { mirrors: Record<string, string>; insecure: string[] };
   /** True when `relPath` (relative to the config's folder) matches `ignore-paths`. */
   isIgnored(absPath: string): boolean;
 }
@@ -41,6 +46,7 @@ export const DEFAULT_CONFIG: Config = {
   disabled: new Set(),
   severities: new Map(),
   baseId: 10001,
+  registries: { mirrors: {}, insecure: [] },
   isIgnored: () => false,
 };
 
@@ -70,7 +76,7 @@ export function parseConfig(text: string, path: string): Config {
   }
   if (data === undefined || data === null) data = {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${path}: expected a mapping at the top level`);
-  const config: Config = { ...DEFAULT_CONFIG, path, disabled: new Set(), severities: new Map() };
+  const config: Config = { ...DEFAULT_CONFIG, path, disabled: new Set(), severities: new Map(), registries: { mirrors: {}, insecure: [] } };
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     switch (key) {
       case 'failure-threshold':
@@ -85,8 +91,11 @@ export function parseConfig(text: string, path: string): Config {
       case 'ignore-paths':
         config.isIgnored = readIgnorePaths(value, path);
         break;
+      case 'registries':
+        readRegistries(value, path, config);
+        break;
       default:
-        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths)`);
+        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths, registries)`);
     }
   }
   return config;
@@ -115,6 +124,29 @@ function readRules(value: unknown, path: string, config: Config): void {
     }
     if (level === 'off') config.disabled.add(id);
     else if (level !== 'on') config.severities.set(id, level as Severity);
+  }
+}
+
+/** A registry host as image references write it: domain or IP, optional port. */
+const REGISTRY_HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::[0-9]{1,5})?$/;
+
+function readRegistries(value: unknown, path: string, config: Config): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${path}: registries: expected a mapping of registry host to settings`);
+  for (const [host, setting] of Object.entries(value as Record<string, unknown>)) {
+    const at = `${path}: registries.${host}`;
+    if (!REGISTRY_HOST.test(host)) throw new ConfigError(`${at}: not a registry host (host or host:port)`);
+    if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) throw new ConfigError(`${at}: expected a mapping (mirror, insecure)`);
+    for (const [k, v] of Object.entries(setting as Record<string, unknown>)) {
+      if (k === 'mirror') {
+        if (typeof v !== 'string' || !REGISTRY_HOST.test(v)) throw new ConfigError(`${at}.mirror: expected a registry host (host or host:port), got ${JSON.stringify(v)}`);
+        config.registries.mirrors[host] = v;
+      } else if (k === 'insecure') {
+        if (typeof v !== 'boolean') throw new ConfigError(`${at}.insecure: expected true or false, got ${JSON.stringify(v)}`);
+        if (v) config.registries.insecure.push(host);
+      } else {
+        throw new ConfigError(`${at}.${k}: unknown key (known: mirror, insecure)`);
+      }
+    }
   }
 }
 

@@ -7,8 +7,9 @@ import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
 import { applyEdits, overlaps } from './edit/apply';
 import { FIXERS_BY_KIND, NETWORK_KINDS } from './fixers/index';
-import { isFix, type Fix, type Fixer, type LeftReason, type NoFix } from './fixers/types';
+import { isFix, type Fix, type Fixer, type LeftReason, type NoFix, type TextEdit } from './fixers/types';
 import type { Finding } from './rules/types';
+import type { ImagePinner } from './resolve/images';
 
 const MAX_PASSES = 10;
 
@@ -21,6 +22,8 @@ export interface FixOptions extends LintOptions {
   baseId: number;
   /** The fixers by request kind (default: the registry in src/fixers/index.ts). */
   fixers?: ReadonlyMap<string, Fixer>;
+  /** Resolves image references for the image fixers; without it they are left as "needs network". */
+  images?: ImagePinner;
   /** Lookups shared across the files of a run (see FixerContext.lookups); a fresh map when absent. */
   lookups?: Map<string, Promise<unknown>>;
 }
@@ -121,7 +124,14 @@ async function gather(model: DockerfileModel, findings: Finding[], options: FixO
     }
     let results: (Fix | NoFix)[];
     try {
-      results = await fixer.fix(list, { model, buildContext: options.buildContext, baseId: options.baseId, lookups: options.lookups });
+      results = await fixer.fix(list, {
+        model,
+        buildContext: options.buildContext,
+        baseId: options.baseId,
+        lookups: options.lookups,
+        findings,
+        images: options.images,
+      });
     } catch (e) {
       results = list.map(() => ({ left: 'failed', reason: `fixer '${kind}' failed: ${(e as Error).message}` }) as NoFix);
     }
@@ -136,12 +146,24 @@ async function gather(model: DockerfileModel, findings: Finding[], options: FixO
   return { candidates, reasons };
 }
 
+function sameEdit(a: TextEdit, b: TextEdit): boolean {
+  return a.start === b.start && a.end === b.end && a.text === b.text;
+}
+
+/** The edits of several fixes, each identical edit once. */
+function uniqueEdits(candidates: Candidate[]): TextEdit[] {
+  const out: TextEdit[] = [];
+  for (const e of candidates.flatMap((c) => c.fix.edits)) if (!out.some((o) => sameEdit(o, e))) out.push(e);
+  return out;
+}
+
 /** Fixes in source order whose edits overlap no fix taken before; the rest wait for the next pass. */
 function selectNonOverlapping(candidates: Candidate[]): Candidate[] {
   const start = (c: Candidate) => Math.min(...c.fix.edits.map((e) => e.start));
   const selected: Candidate[] = [];
   for (const c of [...candidates].sort((a, b) => start(a) - start(b))) {
-    const clash = selected.some((s) => s.fix.edits.some((a) => c.fix.edits.some((b) => overlaps(a, b))));
+    // Two fixes making the very same edit (image-tag and image-digest both pinning one reference) do not clash.
+    const clash = selected.some((s) => s.fix.edits.some((a) => c.fix.edits.some((b) => overlaps(a, b) && !sameEdit(a, b))));
     if (!clash) selected.push(c);
   }
   return selected;
@@ -172,7 +194,7 @@ function verified(
   const check = (accepted: Candidate[]): Checked | string => {
     let next: string;
     try {
-      next = applyEdits(text, accepted.flatMap((c) => c.fix.edits));
+      next = applyEdits(text, uniqueEdits(accepted));
     } catch (e) {
       return (e as Error).message;
     }

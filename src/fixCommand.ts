@@ -13,12 +13,19 @@ import { writeFileAtomic } from './edit/write';
 import { meetsThreshold, type Io } from './cli';
 import type { Threshold } from './config';
 import type { LeftReason } from './fixers/types';
+import { Resolvers } from './resolve/resolvers';
 
 export interface FixFlags {
   dryRun: boolean;
   check: boolean;
   unsafe: boolean;
   offline: boolean;
+  /** Re-resolve images even when the lock has them. */
+  refresh: boolean;
+  /** Use this lock file instead of the nearest `dockrepro.lock.json`. */
+  lock?: string;
+  /** Pin this platform's manifest instead of the multi-platform index. */
+  platform?: string;
   threshold?: Threshold;
   stdinFilename?: string;
 }
@@ -28,6 +35,8 @@ interface FileOutcome {
   changed: boolean;
   fixed: number;
   left: LeftFinding[];
+  /** Titles of the fixes made (what and why), shown by --dry-run. */
+  applied: string[];
   /** 1-based positions of `left`, in the fixed text. */
   positions: { line: number; column: number }[];
   threshold: Threshold;
@@ -42,16 +51,20 @@ const LEFT_LABELS: Record<LeftReason, string> = {
   failed: 'failed',
 };
 
+/** Files fixed at once: their registry lookups overlap, while parsing and linting stay sequential (one thread). */
+const FILE_CONCURRENCY = 8;
+
 export async function runFix(paths: string[], flags: FixFlags, io: Io, run: LintRun, display: (abs: string) => string): Promise<number> {
   const out: FileOutcome[] = [];
-  const lookups = new Map<string, Promise<unknown>>();
+  const resolvers = new Resolvers(flags);
   if (paths[0] === '-') {
     const target = stdinTarget(io.cwd, flags.stdinFilename, run);
     const bytes = io.readStdin();
-    const r = await fixOne(target.abs, target.name, bytes, flags, target.run, true, lookups);
+    const r = await fixOne(target.abs, target.name, bytes, flags, target.run, true, resolvers);
     // The editor replaces its buffer with stdout: always the whole text, the original when nothing was fixed.
     io.stdout.write(r.output ?? bytes);
     out.push(r.outcome);
+    saveLocks(resolvers, out, display);
     io.stderr.write(summary(out, flags));
     return exitCode(out, flags);
   }
@@ -59,34 +72,68 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
   const found = discover(paths.map((p) => resolve(io.cwd, p)));
   for (const e of found.errors) out.push(emptyOutcome(display(e.path), { error: e.message }));
   const progress = progressBar(io, found.files.length);
-  for (const [i, file] of found.files.entries()) {
-    progress(i, display(file));
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      out.push(emptyOutcome(display(file), { error: describeFsError(e) }));
-      continue;
-    }
-    const r = await fixOne(file, display(file), bytes, flags, run, false, lookups);
-    if (r.output && !flags.dryRun && !flags.check) {
-      try {
-        writeFileAtomic(file, r.output);
-      } catch (e) {
-        r.outcome.error = `could not write: ${describeFsError(e)} (the file is unchanged)`;
-        r.outcome.changed = false;
-      }
-    }
-    if (r.output && flags.dryRun) io.stdout.write(unifiedDiff(display(file), bytes.toString('utf8'), r.output.toString('utf8')));
+  let done = 0;
+  const results = await mapLimit(found.files, FILE_CONCURRENCY, async (file) => {
+    const r = await fixFile(file, display(file), flags, run, resolvers);
+    progress(done++, display(file));
+    return r;
+  });
+  progress(found.files.length, '');
+  for (const r of results) {
+    if (r.diff) io.stdout.write(r.diff);
     out.push(r.outcome);
   }
-  progress(found.files.length, '');
+  if (!flags.dryRun && !flags.check) saveLocks(resolvers, out, display);
   (flags.dryRun ? io.stderr : io.stdout).write(summary(out, flags));
   return exitCode(out, flags);
 }
 
+/** Reads, fixes and (unless --dry-run/--check) writes one file. */
+async function fixFile(file: string, path: string, flags: FixFlags, run: LintRun, resolvers: Resolvers): Promise<{ outcome: FileOutcome; diff?: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    return { outcome: emptyOutcome(path, { error: describeFsError(e) }) };
+  }
+  const r = await fixOne(file, path, bytes, flags, run, false, resolvers);
+  if (r.output && !flags.dryRun && !flags.check) {
+    try {
+      writeFileAtomic(file, r.output);
+    } catch (e) {
+      r.outcome.error = `could not write: ${describeFsError(e)} (the file is unchanged)`;
+      r.outcome.changed = false;
+    }
+  }
+  const diff = r.output && flags.dryRun ? unifiedDiff(path, bytes.toString('utf8'), r.output.toString('utf8')) : undefined;
+  return { outcome: r.outcome, diff };
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Writes the lock files this run changed; a failure is reported on every file, which stays fixed. */
+function saveLocks(resolvers: Resolvers, out: FileOutcome[], display: (abs: string) => string): void {
+  try {
+    for (const path of resolvers.locks.saveAll()) out.push(emptyOutcome(display(path), { note: 'lock file updated' }));
+  } catch (e) {
+    out.push(emptyOutcome('dockrepro.lock.json', { error: `could not write the lock file: ${describeFsError(e)}` }));
+  }
+}
+
 function emptyOutcome(path: string, extra: Partial<FileOutcome>): FileOutcome {
-  return { path, changed: false, fixed: 0, left: [], positions: [], threshold: 'style', ...extra };
+  return { path, changed: false, fixed: 0, left: [], applied: [], positions: [], threshold: 'style', ...extra };
 }
 
 /** Fixes one file's bytes; `output` is set only when the bytes change. */
@@ -97,7 +144,7 @@ async function fixOne(
   flags: FixFlags,
   run: LintRun,
   fromStdin: boolean,
-  lookups: Map<string, Promise<unknown>>,
+  resolvers: Resolvers,
 ) {
   const config = run.findConfig(dirname(abs));
   if (!fromStdin && config.isIgnored(abs)) return { outcome: emptyOutcome(path, { note: 'ignored by ignore-paths' }) };
@@ -106,12 +153,14 @@ async function fixOne(
   if (decoded.kind === 'invalid') return { outcome: emptyOutcome(path, { error: decoded.reason }) };
   let result: FixOutcome;
   try {
+    const images = resolvers.pinnerFor(config, dirname(abs));
     result = await fixText(decoded.text, {
       ...lintOptions(abs, config, run, fromStdin),
       unsafe: flags.unsafe,
       offline: flags.offline,
       baseId: config.baseId,
-      lookups,
+      lookups: resolvers.lookups,
+      images,
     });
   } catch (e) {
     return { outcome: emptyOutcome(path, { error: `could not fix: ${(e as Error).message} (the file is unchanged)` }) };
@@ -122,6 +171,7 @@ async function fixOne(
     changed,
     fixed: result.applied.length,
     left: result.left,
+    applied: result.applied.map((a) => a.title),
     positions: result.left.map((l) => result.model.lines.position(l.finding.span.start)),
     threshold: flags.threshold ?? config.failureThreshold,
   };
@@ -150,6 +200,8 @@ function summary(files: FileOutcome[], flags: FixFlags): string {
   for (const f of files) {
     if (f.error) lines.push(`${f.path}: error: ${f.error}`);
     if (f.note) lines.push(`${f.path}: note: ${f.note}`);
+    // --dry-run explains each change (which tag was chosen and why); a real run just does it.
+    if (flags.dryRun) for (const title of f.applied) lines.push(`${f.path}: would ${title}`);
     f.left.forEach((l, i) => {
       const { line, column } = f.positions[i];
       lines.push(`${f.path}:${line}:${column}: ${l.finding.rule} left (${LEFT_LABELS[l.left]}): ${l.reason}`);

@@ -2,8 +2,10 @@
 import type { Fixer } from './types';
 import explicitId from './explicit-id';
 import npmCi from './npm-ci';
+import imageDigest from './image-digest';
+import imageTag from './image-tag';
 
-export const FIXERS: readonly Fixer[] = [explicitId, npmCi];
+export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTag];
 
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
 

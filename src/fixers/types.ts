@@ -7,6 +7,7 @@
 import type { BuildContext } from '../context';
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
+import type { ImagePinner } from '../resolve/images';
 
 /** A replacement of text[start, end) by `text`; offsets into the text the model was parsed from. */
 export interface TextEdit {
@@ -50,6 +51,10 @@ export interface FixerContext {
    * key of their own (`registry:docker.io/library/python:3`), so N files naming one image make one lookup.
    */
   lookups: Map<string, Promise<unknown>>;
+  /** Every finding of the file (a fixer may defer to another rule's fix of the same text). */
+  findings: readonly Finding[];
+  /** Resolves image references (lock first, then the registry); absent when the run has no resolver. */
+  images?: ImagePinner;
 }
 
 export interface Fixer {

@@ -13,6 +13,11 @@ export interface Endpoint {
 export interface EndpointOptions {
   /** Extra hosts (as written, with port) that speak plain HTTP. Loopback hosts always do. */
   insecure?: readonly string[];
+  /**
+   * Registries looked up somewhere else, by host as users name it (`docker.io`, `ghcr.io`): the host[:port] to
+   * ask instead, with the same repository paths (a pull-through mirror, or a local registry in tests).
+   */
+  mirrors?: Readonly<Record<string, string>>;
 }
 
 const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
@@ -51,8 +56,18 @@ export function endpointOf(ref: ImageRef | string, options: EndpointOptions = {}
     const repository = parsed.normalizedName.startsWith('docker.io/')
       ? parsed.normalizedName.slice('docker.io/'.length)
       : parsed.path.includes('/') ? parsed.path : `library/${parsed.path}`; // written as registry-1.docker.io
-    return { host: 'docker.io', baseUrl: 'https://registry-1.docker.io', repository };
+    return withMirror({ host: 'docker.io', baseUrl: 'https://registry-1.docker.io', repository }, options);
   }
+  const mirrored = withMirror({ host: written, baseUrl: '', repository: parsed.path }, options);
+  if (mirrored.baseUrl) return mirrored;
   const scheme = usesPlainHttp(written, options) ? 'http' : 'https';
   return { host: written, baseUrl: `${scheme}://${written}`, repository: parsed.path };
+}
+
+/** The endpoint with its host replaced by the configured mirror (credentials then belong to the mirror). */
+function withMirror(e: Endpoint, options: EndpointOptions): Endpoint {
+  const mirror = options.mirrors?.[e.host];
+  if (mirror === undefined) return e;
+  const scheme = usesPlainHttp(mirror, options) ? 'http' : 'https';
+  return { host: mirror, baseUrl: `${scheme}://${mirror}`, repository: e.repository };
 }

@@ -35,6 +35,8 @@ export interface RegistryClientOptions {
   credentials?: (host: string) => Credentials | undefined | Promise<Credentials | undefined>;
   /** Hosts (with port, as written) reached over plain HTTP besides loopback ones. */
   insecure?: readonly string[];
+  /** Registries looked up at another host (see EndpointOptions.mirrors). */
+  mirrors?: Readonly<Record<string, string>>;
   /** Per-request timeout, including reading the body. Default 15 s. */
   timeoutMs?: number;
   /** Retries after a 5xx, 429, timeout or network error. Default 3. */
@@ -44,6 +46,8 @@ export interface RegistryClientOptions {
   /** Longest `Retry-After` honoured; longer waits are cut to this. Default 30 s. */
   maxRetryAfterMs?: number;
   userAgent?: string;
+  /** HTTP requests in flight at once, over all registries. Default 8. */
+  concurrency?: number;
 }
 
 export type RegistryErrorKind =
@@ -137,6 +141,10 @@ export class RegistryClient {
   private readonly tokens = new Map<string, CachedToken>();
   /** The last challenge each host answered with, to authenticate the next request up front. */
   private readonly challenges = new Map<string, Challenge>();
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** HTTP exchanges made (each redirect hop and retry counts), for the bench and tests. */
+  requests = 0;
 
   constructor(private readonly options: RegistryClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 15_000;
@@ -192,6 +200,71 @@ export class RegistryClient {
     return { digest, mediaType, reference };
   }
 
+  /**
+   * The manifest (or index) a tag or digest names: its exact bytes, verified against the digest the registry
+   * claims and, for a digest reference, against the digest asked for.
+   */
+  async manifest(ref: ImageRef | string): Promise<{ digest: string; mediaType: string; body: Buffer }> {
+    const parsed = toRef(ref);
+    const target = this.target(parsed);
+    const reference = parsed.tag ?? parsed.digest ?? 'latest';
+    const url = `${target.endpoint.baseUrl}/v2/${target.endpoint.repository}/manifests/${reference}`;
+    const get = await this.request(target, url, 'GET', { Accept: ACCEPT }, MAX_MANIFEST_BYTES);
+    if (get.status !== 200) this.fail(get, url);
+    const digest = `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
+    const claimed = get.headers.get('docker-content-digest');
+    if ((claimed && claimed !== digest) || (reference === parsed.digest && reference !== digest)) {
+      throw new RegistryError(`${url}: expected ${claimed ?? reference} but the manifest content hashes to ${digest}`, 'malformed', 200, url);
+    }
+    const mediaType = (get.headers.get('content-type') ?? this.mediaTypeField(get.body, url)).split(';')[0].trim();
+    return { digest, mediaType, body: get.body };
+  }
+
+  /**
+   * The digest of one platform's manifest (`linux/arm64`, `linux/arm/v7`) inside the index a tag names. A
+   * single-platform manifest is accepted when its image config says it is for that platform.
+   */
+  async platformDigestOf(ref: ImageRef | string, platform: string): Promise<DigestResult> {
+    const parsed = toRef(ref);
+    const [os, architecture, variant] = platform.split('/');
+    const m = await this.manifest(parsed);
+    const url = `${this.target(parsed).endpoint.baseUrl}/v2/${this.target(parsed).endpoint.repository}/manifests/${parsed.tag ?? parsed.digest ?? 'latest'}`;
+    const json = parseJson(m.body, url) as {
+      manifests?: { digest?: unknown; mediaType?: unknown; platform?: { os?: unknown; architecture?: unknown; variant?: unknown } }[];
+      config?: { digest?: unknown };
+    };
+    if (m.mediaType === MEDIA_TYPES.ociIndex || m.mediaType === MEDIA_TYPES.dockerList) {
+      const match = (json.manifests ?? []).find(
+        (d) => d.platform?.os === os && d.platform?.architecture === architecture && (variant === undefined || d.platform?.variant === variant),
+      );
+      if (!match) throw new RegistryError(`${url}: the image has no ${platform} manifest`, 'not-found', 200, url);
+      if (typeof match.digest !== 'string' || !SHA256_DIGEST.test(match.digest)) {
+        throw new RegistryError(`${url}: the ${platform} entry has a malformed digest`, 'malformed', 200, url);
+      }
+      return { digest: match.digest, mediaType: String(match.mediaType ?? ''), reference: parsed.tag ?? 'latest' };
+    }
+    // A single manifest: its config blob says which platform it is for.
+    const configDigest = json.config?.digest;
+    if (typeof configDigest !== 'string' || !SHA256_DIGEST.test(configDigest)) {
+      throw new RegistryError(`${url}: the manifest has no valid config digest`, 'malformed', 200, url);
+    }
+    const target = this.target(parsed);
+    const blobUrl = `${target.endpoint.baseUrl}/v2/${target.endpoint.repository}/blobs/${configDigest}`;
+    const blob = await this.request(target, blobUrl, 'GET', {}, MAX_MANIFEST_BYTES);
+    if (blob.status !== 200) this.fail(blob, blobUrl);
+    const config = parseJson(blob.body, blobUrl) as { os?: unknown; architecture?: unknown; variant?: unknown };
+    if (config.os !== os || config.architecture !== architecture || (variant !== undefined && config.variant !== variant)) {
+      const actual = [config.os, config.architecture, config.variant].filter((x) => typeof x === 'string').join('/');
+      throw new RegistryError(`${url}: a single-platform image for ${actual || 'an unknown platform'}, not ${platform}`, 'not-found', 200, url);
+    }
+    return { digest: m.digest, mediaType: m.mediaType, reference: parsed.tag ?? 'latest' };
+  }
+
+  /** Where a reference is looked up: for keys of caches shared across clients. */
+  endpoint(ref: ImageRef | string): Endpoint {
+    return this.target(toRef(ref)).endpoint;
+  }
+
   /** All tags of a repository, following `Link: <…>; rel="next"` pages; tags outside the tag grammar are dropped. */
   async tags(ref: ImageRef | string): Promise<string[]> {
     const target = this.target(toRef(ref));
@@ -223,7 +296,7 @@ export class RegistryClient {
   }
 
   private target(ref: ImageRef): Target {
-    const endpoint = endpointOf(ref, { insecure: this.options.insecure });
+    const endpoint = endpointOf(ref, this.options);
     return { endpoint, scope: `repository:${endpoint.repository}:pull` };
   }
 
@@ -368,7 +441,9 @@ export class RegistryClient {
         res = await attempt();
       } catch (e) {
         const err = this.transportError(e, url);
-        if (i >= this.retries || (err.kind !== 'timeout' && err.kind !== 'network')) throw err;
+        // An unknown host name will not appear by retrying (EAI_AGAIN, a resolver hiccup, is retried).
+        const permanent = (e as { cause?: { code?: string } })?.cause?.code === 'ENOTFOUND';
+        if (i >= this.retries || permanent || (err.kind !== 'timeout' && err.kind !== 'network')) throw err;
         await sleep(this.backoff(i));
         continue;
       }
@@ -388,11 +463,26 @@ export class RegistryClient {
    * original origin, and an https → http downgrade is refused unless the new host may speak plain HTTP.
    */
   private async follow(url: string, method: 'GET' | 'HEAD', headers: Record<string, string>, maxBytes: number): Promise<Exchange> {
+    const limit = this.options.concurrency ?? 8;
+    // A finished request hands its slot straight to the next waiter, so the limit holds exactly.
+    if (this.active >= limit) await new Promise<void>((r) => this.waiting.push(r));
+    else this.active++;
+    try {
+      return await this.exchange(url, method, headers, maxBytes);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+
+  private async exchange(url: string, method: 'GET' | 'HEAD', headers: Record<string, string>, maxBytes: number): Promise<Exchange> {
     const origin = new URL(url).origin;
     const signal = AbortSignal.timeout(this.timeoutMs);
     let current = url;
     let sent = headers;
     for (let hop = 0; ; hop++) {
+      this.requests++;
       const res = await fetch(current, {
         method,
         headers: { 'User-Agent': this.options.userAgent ?? 'dockrepro', ...sent },
@@ -439,6 +529,16 @@ async function readBody(res: Response, url: string, max: number): Promise<Buffer
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks);
+}
+
+function parseJson(body: Buffer, url: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(body.toString('utf8')) as unknown;
+    if (typeof v === 'object' && v !== null) return v as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new RegistryError(`${url}: the response is not a JSON object`, 'malformed', 200, url);
 }
 
 function basic(c: Credentials): string {

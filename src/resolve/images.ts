@@ -1,0 +1,155 @@
+/**
+ * Image pinning: what a reference like `python:3` means today, as the most precise tag with the same digest
+ * and that digest (`3.12.7`, `sha256:…`). The lock file answers first (a re-run is offline and gives the same
+ * bytes); otherwise the registry, with every lookup shared through the run's `lookups` map, so N files naming
+ * one image make one set of requests.
+ */
+import type { ImageRef } from '../parse/imageRef';
+import { isPreciseTag } from '../rules/image-tag';
+import { lockKey, type LockEntry, type LockFile } from './lock';
+import { RegistryError, type RegistryClient } from './registry';
+import { preciseCandidates } from './tags';
+
+/** How many candidate tags are compared by digest before giving up on a more precise tag. */
+const MAX_CANDIDATES = 20;
+
+export interface Pin {
+  /** The most precise tag with the same digest; undefined when none is more precise than the one written. */
+  tag?: string;
+  digest: string;
+  /** Why this tag and digest, for `--dry-run` and summaries. */
+  explanation: string;
+}
+
+/** A lookup that did not give a pin; `left` says how the finding is reported. */
+export class PinError extends Error {
+  constructor(
+    message: string,
+    readonly left: 'needs-network' | 'failed',
+  ) {
+    super(message);
+  }
+}
+
+export interface ImagePinnerOptions {
+  client: RegistryClient;
+  lock?: LockFile;
+  /** Never touch the network: only the lock answers. */
+  offline: boolean;
+  /** Ignore the lock and resolve again (the lock is updated). */
+  refresh: boolean;
+  /** `os/arch[/variant]`: pin that platform's manifest instead of the multi-platform index. */
+  platform?: string;
+  lookups: Map<string, Promise<unknown>>;
+  now?: () => Date;
+}
+
+export class ImagePinner {
+  constructor(private readonly o: ImagePinnerOptions) {}
+
+  async pin(ref: ImageRef): Promise<Pin> {
+    const { lock, platform } = this.o;
+    const key = lockKey(ref.normalizedName, ref.tag, platform);
+    const locked = this.o.refresh ? undefined : lock?.get(key);
+    if (locked) return { tag: locked.tag === ref.tag ? undefined : locked.tag, digest: locked.digest, explanation: `from ${lock!.path}` };
+    if (this.o.offline) {
+      throw new PinError(`'${key}' is not in ${lock?.path ?? 'the lock file'} and --offline forbids a registry lookup`, 'needs-network');
+    }
+    let resolved: Resolved;
+    try {
+      resolved = await this.resolve(ref);
+    } catch (e) {
+      if (e instanceof RegistryError) throw new PinError(`registry lookup failed: ${e.message}`, 'failed');
+      throw e;
+    }
+    if (lock) {
+      const entry: LockEntry = {
+        tag: resolved.tag ?? ref.tag,
+        digest: resolved.digest,
+        mediaType: resolved.mediaType,
+        platform,
+        resolvedAt: (this.o.now?.() ?? new Date()).toISOString(),
+      };
+      lock.set(key, entry);
+      // The pinned spelling gets an entry too, so `lint --verify-lock` can check what fix wrote.
+      if (resolved.tag !== undefined) lock.set(lockKey(ref.normalizedName, resolved.tag, platform), entry);
+    }
+    return { tag: resolved.tag, digest: resolved.digest, explanation: resolved.explanation };
+  }
+
+  /** One resolution per (where it is looked up, tag, platform) per run, however many files ask. */
+  private resolve(ref: ImageRef): Promise<Resolved> {
+    const e = this.o.client.endpoint(ref);
+    const key = `image:${e.baseUrl}/${e.repository}:${ref.tag ?? 'latest'}:${this.o.platform ?? ''}`;
+    return this.shared(key, () => this.lookUp(ref));
+  }
+
+  private async lookUp(ref: ImageRef): Promise<Resolved> {
+    const written = ref.tag ?? 'latest';
+    const plain = { ...ref, tag: written, digest: undefined };
+    const indexDigest = await this.digest(plain);
+    const pinned = this.o.platform ? await this.o.client.platformDigestOf(plain, this.o.platform) : await this.described(plain);
+    const forPlatform = this.o.platform ? ` (${this.o.platform} manifest)` : '';
+    if (ref.tag !== undefined && isPreciseTag(ref.tag)) {
+      return { digest: pinned.digest, mediaType: pinned.mediaType, explanation: `'${written}' is already a precise tag; digest added${forPlatform}` };
+    }
+    let tags: string[];
+    try {
+      tags = await this.shared(`tags:${this.repoKey(ref)}`, () => this.o.client.tags(ref));
+    } catch (e) {
+      if (!(e instanceof RegistryError)) throw e;
+      return { digest: pinned.digest, mediaType: pinned.mediaType, explanation: `tags could not be listed (${e.message}); kept '${written}'${forPlatform}` };
+    }
+    const candidates = preciseCandidates(ref.tag, tags).slice(0, MAX_CANDIDATES);
+    for (const tag of candidates) {
+      let d: string;
+      try {
+        d = await this.digest({ ...plain, tag });
+      } catch (e) {
+        if (e instanceof RegistryError && e.kind === 'not-found') continue; // deleted since it was listed
+        throw e;
+      }
+      if (d === indexDigest) {
+        return {
+          tag,
+          digest: pinned.digest,
+          mediaType: pinned.mediaType,
+          explanation: `'${tag}' is the most precise tag with the same digest as '${written}'${forPlatform}`,
+        };
+      }
+    }
+    const why = candidates.length === 0 ? 'no more precise tag exists' : `none of ${candidates.length} more precise tags has the same digest`;
+    return { digest: pinned.digest, mediaType: pinned.mediaType, explanation: `${why}; kept '${written}'${forPlatform}` };
+  }
+
+  private async digest(ref: ImageRef): Promise<string> {
+    return (await this.described(ref)).digest;
+  }
+
+  private described(ref: ImageRef): Promise<{ digest: string; mediaType: string }> {
+    return this.shared(`digest:${this.repoKey(ref)}:${ref.tag}`, () => this.o.client.digestOf(ref));
+  }
+
+  private repoKey(ref: ImageRef): string {
+    const e = this.o.client.endpoint(ref);
+    return `${e.baseUrl}/${e.repository}`;
+  }
+
+  /** The run-wide promise for `key`, started by `start` when no file asked before. */
+  private shared<T>(key: string, start: () => Promise<T>): Promise<T> {
+    let p = this.o.lookups.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = start();
+      this.o.lookups.set(key, p);
+      p.catch(() => undefined); // a failure is reported by whoever awaits it, not as an unhandled rejection
+    }
+    return p;
+  }
+}
+
+interface Resolved {
+  tag?: string;
+  digest: string;
+  mediaType: string;
+  explanation: string;
+}

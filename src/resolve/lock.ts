@@ -1,0 +1,174 @@
+/**
+ * `dockrepro.lock.json`: what each image reference resolved to, committed beside the code so that a re-run of
+ * `dockrepro fix` is offline and gives the same bytes, and CI can check pinned digests against it
+ * (`dockrepro lint --verify-lock`). Keys and entries are sorted and the file is only written when an entry
+ * changes, so re-runs leave it byte-identical.
+ *
+ * ```json
+ * {
+ *   "version": 1,
+ *   "images": {
+ *     "docker.io/library/python:3": {
+ *       "tag": "3.12.7",
+ *       "digest": "sha256:…",
+ *       "mediaType": "application/vnd.oci.image.index.v1+json",
+ *       "resolvedAt": "2026-11-25T21:40:00.000Z"
+ *     }
+ *   }
+ * }
+ * ```
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { SHA256_DIGEST } from '../parse/imageRef';
+import { writeFileAtomic } from '../edit/write';
+
+export const LOCK_NAME = 'dockrepro.lock.json';
+const VERSION = 1;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)?$/;
+
+export interface LockEntry {
+  /** The most precise tag with the same digest (absent when none was found: the tag stays as written). */
+  tag?: string;
+  digest: string;
+  mediaType: string;
+  /** `os/arch[/variant]` when a platform's manifest was pinned instead of the index. */
+  platform?: string;
+  resolvedAt: string;
+}
+
+export class LockError extends Error {}
+
+/** The lock key of a reference: fully qualified name, tag (`latest` when none), and the platform if one was asked. */
+export function lockKey(normalizedName: string, tag: string | undefined, platform?: string): string {
+  return `${normalizedName}:${tag ?? 'latest'}${platform ? ` ${platform}` : ''}`;
+}
+
+export class LockFile {
+  private readonly entries = new Map<string, LockEntry>();
+  private changed = false;
+
+  constructor(readonly path: string) {}
+
+  /** Reads the lock at `path`; a missing file is an empty lock. A malformed one is a LockError naming what is wrong. */
+  static load(path: string): LockFile {
+    const lock = new LockFile(path);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return lock;
+      throw new LockError(`${path}: cannot read the lock file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      throw new LockError(`${path}: the lock file is not valid JSON: ${(e as Error).message}`);
+    }
+    const root = data as { version?: unknown; images?: unknown } | null;
+    if (typeof root !== 'object' || root === null || root.version !== VERSION) {
+      throw new LockError(`${path}: not a version ${VERSION} dockrepro lock file`);
+    }
+    if (typeof root.images !== 'object' || root.images === null || Array.isArray(root.images)) {
+      throw new LockError(`${path}: 'images' must be an object`);
+    }
+    for (const [key, value] of Object.entries(root.images as Record<string, unknown>)) {
+      const problem = invalidEntry(value);
+      if (problem) throw new LockError(`${path}: images["${key}"]: ${problem}`);
+      lock.entries.set(key, value as LockEntry);
+    }
+    return lock;
+  }
+
+  get(key: string): LockEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, entry: LockEntry): void {
+    const old = this.entries.get(key);
+    if (old && old.digest === entry.digest && old.tag === entry.tag && old.platform === entry.platform && old.mediaType === entry.mediaType) return;
+    this.entries.set(key, entry);
+    this.changed = true;
+  }
+
+  /** Every entry, for checks that look by name and digest. */
+  all(): IterableIterator<[string, LockEntry]> {
+    return this.entries.entries();
+  }
+
+  get dirty(): boolean {
+    return this.changed;
+  }
+
+  text(): string {
+    const images: Record<string, LockEntry> = {};
+    for (const key of [...this.entries.keys()].sort()) {
+      const e = this.entries.get(key)!;
+      // A fixed field order keeps diffs of the committed file small and stable.
+      images[key] = {
+        ...(e.tag !== undefined ? { tag: e.tag } : {}),
+        digest: e.digest,
+        mediaType: e.mediaType,
+        ...(e.platform !== undefined ? { platform: e.platform } : {}),
+        resolvedAt: e.resolvedAt,
+      };
+    }
+    return `${JSON.stringify({ version: VERSION, images }, null, 2)}\n`;
+  }
+
+  /** Writes the file atomically when anything changed. */
+  save(): boolean {
+    if (!this.changed) return false;
+    writeFileAtomic(this.path, Buffer.from(this.text(), 'utf8'));
+    this.changed = false;
+    return true;
+  }
+}
+
+/** Why a lock entry read from disk is unusable, or undefined. Nothing unchecked from the file reaches a Dockerfile. */
+function invalidEntry(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null) return 'expected an object';
+  const e = v as Record<string, unknown>;
+  if (typeof e.digest !== 'string' || !SHA256_DIGEST.test(e.digest)) return `'digest' must be sha256: and 64 lowercase hex digits`;
+  if (e.tag !== undefined && (typeof e.tag !== 'string' || !TAG.test(e.tag))) return `'tag' is not a valid tag`;
+  if (typeof e.mediaType !== 'string') return `'mediaType' must be a string`;
+  if (e.platform !== undefined && (typeof e.platform !== 'string' || !PLATFORM.test(e.platform))) return `'platform' must be os/arch[/variant]`;
+  if (typeof e.resolvedAt !== 'string') return `'resolvedAt' must be a string`;
+  return undefined;
+}
+
+/**
+ * Where the lock for a Dockerfile in `dir` lives: the nearest folder upwards holding a lock file, a
+ * `.dockrepro.yaml` or a `.git`, so one lock serves a repository; `dir` itself when there is none.
+ */
+export function lockPathFor(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (['dockrepro.lock.json', '.dockrepro.yaml', '.dockrepro.yml', '.git'].some((n) => existsSync(join(d, n)))) return join(d, LOCK_NAME);
+    if (dirname(d) === d) return join(dir, LOCK_NAME);
+  }
+}
+
+/** Loads each lock once per run. */
+export class LockFiles {
+  private readonly locks = new Map<string, LockFile>();
+
+  constructor(private readonly explicit?: string) {}
+
+  forDir(dir: string): LockFile {
+    const path = this.explicit ?? lockPathFor(dir);
+    let lock = this.locks.get(path);
+    if (!lock) {
+      if (existsSync(path) && statSync(path).isDirectory()) throw new LockError(`${path}: is a folder, expected a lock file`);
+      lock = LockFile.load(path);
+      this.locks.set(path, lock);
+    }
+    return lock;
+  }
+
+  /** Saves every changed lock; returns the paths written. */
+  saveAll(): string[] {
+    return [...this.locks.values()].filter((l) => l.save()).map((l) => l.path);
+  }
+}

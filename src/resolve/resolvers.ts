@@ -1,0 +1,48 @@
+/**
+ * The network side of one `dockrepro fix` run: a registry client per configuration (mirrors and insecure
+ * hosts come from `.dockrepro.yaml`), the lock files, and the lookups shared by every file.
+ */
+import type { Config } from '../config';
+import { ImagePinner } from './images';
+import { LockFiles } from './lock';
+import { RegistryClient } from './registry';
+
+export interface ResolverFlags {
+  offline: boolean;
+  refresh: boolean;
+  lock?: string;
+  platform?: string;
+}
+
+export class Resolvers {
+  readonly lookups = new Map<string, Promise<unknown>>();
+  readonly locks: LockFiles;
+  private readonly clients = new Map<Config, RegistryClient>();
+  private readonly pinners = new Map<string, ImagePinner>();
+
+  constructor(private readonly flags: ResolverFlags) {
+    this.locks = new LockFiles(flags.lock);
+  }
+
+  /** The pinner for a Dockerfile in `dir` under `config`: its lock is the nearest one (or --lock). */
+  pinnerFor(config: Config, dir: string): ImagePinner {
+    const lock = this.locks.forDir(dir);
+    let client = this.clients.get(config);
+    if (!client) {
+      client = new RegistryClient({ mirrors: config.registries.mirrors, insecure: config.registries.insecure });
+      this.clients.set(config, client);
+    }
+    const key = `${lock.path}\n${[...this.clients.keys()].indexOf(config)}`;
+    let pinner = this.pinners.get(key);
+    if (!pinner) {
+      pinner = new ImagePinner({ client, lock, offline: this.flags.offline, refresh: this.flags.refresh, platform: this.flags.platform, lookups: this.lookups });
+      this.pinners.set(key, pinner);
+    }
+    return pinner;
+  }
+
+  /** HTTP requests made by every client of the run. */
+  get requests(): number {
+    return [...this.clients.values()].reduce((n, c) => n + c.requests, 0);
+  }
+}
