@@ -201,7 +201,7 @@ function summary(files: FileOutcome[], flags: FixFlags): string {
     if (f.error) lines.push(`${f.path}: error: ${f.error}`);
     if (f.note) lines.push(`${f.path}: note: ${f.note}`);
     // --dry-run explains each change (which tag was chosen and why); a real run just does it.
-    if (flags.dryRun) for (const title of f.applied) lines.push(`${f.path}: would ${title}`);
+    if (flags.dryRun) for (const title of new Set(f.applied)) lines.push(`${f.path}: would ${title}`);
     f.left.forEach((l, i) => {
       const { line, column } = f.positions[i];
       lines.push(`${f.path}:${line}:${column}: ${l.finding.rule} left (${LEFT_LABELS[l.left]}): ${l.reason}`);

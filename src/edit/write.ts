@@ -8,8 +8,9 @@ import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 
+/** Replaces `path` (or creates it, mode 0666 less the umask, when it does not exist yet). */
 export function writeFileAtomic(path: string, data: Buffer): void {
-  const st = statSync(path);
+  const st = existing(path) ?? { mode: 0o666 & ~process.umask(), uid: -1, gid: -1 };
   const tmp = join(dirname(path), `.${basename(path)}.dockrepro-${process.pid}-${++counter}.tmp`);
   const fd = openSync(tmp, 'wx', st.mode & 0o7777);
   let open = true;
@@ -18,7 +19,7 @@ export function writeFileAtomic(path: string, data: Buffer): void {
     while (written < data.length) written += writeSync(fd, data, written, data.length - written);
     fchmodSync(fd, st.mode & 0o7777);
     try {
-      fchownSync(fd, st.uid, st.gid);
+      if (st.uid >= 0) fchownSync(fd, st.uid, st.gid);
     } catch {
       // Only root may give a file away; a user's own file already has the user's ids.
     }
@@ -34,6 +35,15 @@ export function writeFileAtomic(path: string, data: Buffer): void {
     renameSync(tmp, path);
   } catch (e) {
     unlinkSync(tmp);
+    throw e;
+  }
+}
+
+function existing(path: string): { mode: number; uid: number; gid: number } | undefined {
+  try {
+    return statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
 }

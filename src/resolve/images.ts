@@ -87,7 +87,7 @@ export class ImagePinner {
   private async lookUp(ref: ImageRef): Promise<Resolved> {
     const written = ref.tag ?? 'latest';
     const plain = { ...ref, tag: written, digest: undefined };
-    const indexDigest = await this.digest(plain);
+    const indexDigest = (await this.described(plain)).digest;
     const pinned = this.o.platform ? await this.o.client.platformDigestOf(plain, this.o.platform) : await this.described(plain);
     const forPlatform = this.o.platform ? ` (${this.o.platform} manifest)` : '';
     if (ref.tag !== undefined && isPreciseTag(ref.tag)) {
@@ -104,7 +104,7 @@ export class ImagePinner {
     for (const tag of candidates) {
       let d: string;
       try {
-        d = await this.digest({ ...plain, tag });
+        d = await this.candidateDigest({ ...plain, tag });
       } catch (e) {
         if (e instanceof RegistryError && e.kind === 'not-found') continue; // deleted since it was listed
         throw e;
@@ -122,10 +122,12 @@ export class ImagePinner {
     return { digest: pinned.digest, mediaType: pinned.mediaType, explanation: `${why}; kept '${written}'${forPlatform}` };
   }
 
-  private async digest(ref: ImageRef): Promise<string> {
-    return (await this.described(ref)).digest;
+  /** Candidates are only compared with the verified digest: a HEAD answer is enough (see headDigest). */
+  private candidateDigest(ref: ImageRef): Promise<string> {
+    return this.shared(`head:${this.repoKey(ref)}:${ref.tag}`, () => this.o.client.headDigest(ref));
   }
 
+  /** Verified: the digest of the manifest bytes, the one written into Dockerfiles. */
   private described(ref: ImageRef): Promise<{ digest: string; mediaType: string }> {
     return this.shared(`digest:${this.repoKey(ref)}:${ref.tag}`, () => this.o.client.digestOf(ref));
   }

@@ -25,10 +25,11 @@ const MAX_REDIRECTS = 5;
 const MAX_TAG_PAGES = 1000;
 const MAX_TAG_LIST_BYTES = 64 * 1024 * 1024;
 
-export interface Credentials {
-  username: string;
-  password: string;
-}
+/**
+ * User and password, or an identity token (`docker login`'s OAuth2 refresh token, e.g. Azure ACR), which is
+ * exchanged at the Bearer realm and cannot be used for Basic auth.
+ */
+export type Credentials = { username: string; password: string } | { identityToken: string };
 
 export interface RegistryClientOptions {
   /** Credentials for a registry host as users name it (`docker.io`, `localhost:5000`). */
@@ -153,51 +154,49 @@ export class RegistryClient {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
   }
 
-  /** Digest and media type of what a tag (or the digest itself) names; `latest` when the reference has neither. */
+  /**
+   * Digest and media type of what a tag (or the digest itself) names; `latest` when the reference has neither.
+   * Always from the manifest bytes (GET, then sha256): a Docker-Content-Digest header alone cannot be checked,
+   * and this is the digest that gets written into Dockerfiles.
+   */
   async digestOf(ref: ImageRef | string): Promise<DigestResult> {
     const parsed = toRef(ref);
-    const target = this.target(parsed);
-    // The tag wins over a digest written beside it: pinning asks what the tag means today.
+    const m = await this.manifest(parsed);
     const reference = parsed.tag ?? parsed.digest ?? 'latest';
-    const url = `${target.endpoint.baseUrl}/v2/${target.endpoint.repository}/manifests/${reference}`;
-    const head = await this.request(target, url, 'HEAD', { Accept: ACCEPT }, 0);
-    let digest = head.status === 200 ? head.headers.get('docker-content-digest') : null;
-    let mediaType = head.status === 200 ? head.headers.get('content-type') : null;
-    if (head.status !== 200 && head.status !== 405) this.fail(head, url);
-    if (!digest || !mediaType) {
-      // No digest header (or HEAD unsupported): hash the exact bytes the registry serves.
-      const get = await this.request(target, url, 'GET', { Accept: ACCEPT }, MAX_MANIFEST_BYTES);
-      const body = get.body;
-      if (get.status !== 200) this.fail(get, url);
-      const computed = `sha256:${createHash('sha256').update(body).digest('hex')}`;
-      const claimed = get.headers.get('docker-content-digest') ?? digest;
-      if (claimed && claimed !== computed) {
-        throw new RegistryError(
-          `${url}: the registry says the manifest digest is ${claimed} but its content hashes to ${computed}`,
-          'malformed',
-          get.status,
-          url,
-        );
-      }
-      digest = computed;
-      mediaType = get.headers.get('content-type') ?? mediaType ?? this.mediaTypeField(body, url);
-    }
-    if (!SHA256_DIGEST.test(digest)) {
-      throw new RegistryError(`${url}: the registry answered a malformed digest '${digest}'`, 'malformed', 200, url);
-    }
-    if (reference === parsed.digest && digest !== parsed.digest) {
-      throw new RegistryError(`${url}: asked for ${parsed.digest}, the registry answered ${digest}`, 'malformed', 200, url);
-    }
-    mediaType = mediaType.split(';')[0].trim();
-    if (!ACCEPTED.includes(mediaType)) {
+    if (!ACCEPTED.includes(m.mediaType)) {
+      const url = this.manifestUrl(parsed);
       throw new RegistryError(
-        `${url}: unsupported manifest media type '${mediaType}' (expected an OCI or Docker v2 manifest or index)`,
+        `${url}: unsupported manifest media type '${m.mediaType}' (expected an OCI or Docker v2 manifest or index)`,
         'unsupported',
         200,
         url,
       );
     }
-    return { digest, mediaType, reference };
+    return { digest: m.digest, mediaType: m.mediaType, reference };
+  }
+
+  /**
+   * The digest a registry names for a tag in a HEAD answer, for comparing tags with each other (which tag of
+   * many has the digest just verified). Cheaper than digestOf, and Docker Hub does not count HEAD requests
+   * against its pull rate limit; falls back to digestOf when the header is missing or HEAD is refused.
+   */
+  async headDigest(ref: ImageRef | string): Promise<string> {
+    const parsed = toRef(ref);
+    const target = this.target(parsed);
+    const url = this.manifestUrl(parsed);
+    const head = await this.request(target, url, 'HEAD', { Accept: ACCEPT }, 0);
+    if (head.status !== 200 && head.status !== 405) this.fail(head, url);
+    const digest = head.status === 200 ? head.headers.get('docker-content-digest') : null;
+    if (digest === null) return (await this.digestOf(parsed)).digest;
+    if (!SHA256_DIGEST.test(digest)) {
+      throw new RegistryError(`${url}: the registry answered a malformed digest '${digest}'`, 'malformed', 200, url);
+    }
+    return digest;
+  }
+
+  private manifestUrl(ref: ImageRef): string {
+    const e = this.target(ref).endpoint;
+    return `${e.baseUrl}/v2/${e.repository}/manifests/${ref.tag ?? ref.digest ?? 'latest'}`;
   }
 
   /**
@@ -207,14 +206,18 @@ export class RegistryClient {
   async manifest(ref: ImageRef | string): Promise<{ digest: string; mediaType: string; body: Buffer }> {
     const parsed = toRef(ref);
     const target = this.target(parsed);
+    // The tag wins over a digest written beside it: pinning asks what the tag means today.
     const reference = parsed.tag ?? parsed.digest ?? 'latest';
-    const url = `${target.endpoint.baseUrl}/v2/${target.endpoint.repository}/manifests/${reference}`;
+    const url = this.manifestUrl(parsed);
     const get = await this.request(target, url, 'GET', { Accept: ACCEPT }, MAX_MANIFEST_BYTES);
     if (get.status !== 200) this.fail(get, url);
     const digest = `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
     const claimed = get.headers.get('docker-content-digest');
-    if ((claimed && claimed !== digest) || (reference === parsed.digest && reference !== digest)) {
-      throw new RegistryError(`${url}: expected ${claimed ?? reference} but the manifest content hashes to ${digest}`, 'malformed', 200, url);
+    if (claimed && claimed !== digest) {
+      throw new RegistryError(`${url}: the registry says the manifest digest is ${claimed} but its content hashes to ${digest}`, 'malformed', 200, url);
+    }
+    if (reference === parsed.digest && digest !== parsed.digest) {
+      throw new RegistryError(`${url}: asked for ${parsed.digest}, the registry answered ${digest}`, 'malformed', 200, url);
     }
     const mediaType = (get.headers.get('content-type') ?? this.mediaTypeField(get.body, url)).split(';')[0].trim();
     return { digest, mediaType, body: get.body };
@@ -228,7 +231,7 @@ export class RegistryClient {
     const parsed = toRef(ref);
     const [os, architecture, variant] = platform.split('/');
     const m = await this.manifest(parsed);
-    const url = `${this.target(parsed).endpoint.baseUrl}/v2/${this.target(parsed).endpoint.repository}/manifests/${parsed.tag ?? parsed.digest ?? 'latest'}`;
+    const url = this.manifestUrl(parsed);
     const json = parseJson(m.body, url) as {
       manifests?: { digest?: unknown; mediaType?: unknown; platform?: { os?: unknown; architecture?: unknown; variant?: unknown } }[];
       config?: { digest?: unknown };
@@ -355,7 +358,7 @@ export class RegistryClient {
       this.challenges.set(host, challenge);
       triedChallenge = true;
       if (challenge.scheme === 'bearer') await this.fetchToken(target, challenge);
-      else if (!(await this.credentialsFor(host))) return this.noCredentials(host, url);
+      else if (!(await this.basicCredentialsFor(host))) return this.noCredentials(host, url);
     }
   }
 
@@ -373,7 +376,19 @@ export class RegistryClient {
   }
 
   private async credentialsFor(host: string): Promise<Credentials | undefined> {
-    return this.options.credentials ? await this.options.credentials(host) : undefined;
+    if (!this.options.credentials) return undefined;
+    try {
+      return await this.options.credentials(host);
+    } catch (e) {
+      // A broken docker config or credential helper must surface as a RegistryError like every other failure.
+      throw new RegistryError(`${host}: cannot get credentials: ${(e as Error).message}`, 'unauthorized');
+    }
+  }
+
+  /** Credentials usable for Basic auth: an identity token is not. */
+  private async basicCredentialsFor(host: string): Promise<{ username: string; password: string } | undefined> {
+    const creds = await this.credentialsFor(host);
+    return creds && 'username' in creds ? creds : undefined;
   }
 
   private async authorization(target: Target): Promise<Record<string, string>> {
@@ -381,7 +396,7 @@ export class RegistryClient {
     const challenge = this.challenges.get(host);
     if (!challenge) return {};
     if (challenge.scheme === 'basic') {
-      const creds = await this.credentialsFor(host);
+      const creds = await this.basicCredentialsFor(host);
       return creds ? { Authorization: basic(creds) } : {};
     }
     const cached = this.tokens.get(`${host}\n${this.scopeOf(target, challenge)}`);
@@ -412,11 +427,35 @@ export class RegistryClient {
     if (challenge.params.service) realmUrl.searchParams.set('service', challenge.params.service);
     realmUrl.searchParams.set('scope', scope);
     const creds = await this.credentialsFor(host);
-    const url = realmUrl.toString();
-    const res = await this.withRetries(url, () =>
-      this.follow(url, 'GET', { Accept: 'application/json', ...(creds ? { Authorization: basic(creds) } : {}) }, 1024 * 1024),
-    );
+    let url = realmUrl.toString();
+    let res: Exchange;
+    if (creds && 'identityToken' in creds) {
+      // OAuth2 refresh-token grant, as docker does with an identity token: a form POST to the realm itself.
+      url = realm;
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: creds.identityToken,
+        service: challenge.params.service ?? '',
+        scope,
+        client_id: 'dockrepro',
+      }).toString();
+      res = await this.withRetries(url, () =>
+        this.follow(url, 'POST', { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' }, 1024 * 1024, form),
+      );
+    } else {
+      res = await this.withRetries(url, () =>
+        this.follow(url, 'GET', { Accept: 'application/json', ...(creds ? { Authorization: basic(creds) } : {}) }, 1024 * 1024),
+      );
+    }
     const body = res.body.toString('utf8');
+    if (res.status === 401 && !creds) {
+      throw new RegistryError(
+        `${host} requires authentication for ${scope} and no credentials are configured for it (token server ${realmUrl.origin}${realmUrl.pathname})`,
+        'unauthorized',
+        401,
+        url,
+      );
+    }
     if (res.status !== 200) this.fail(res, url);
     let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
@@ -462,13 +501,13 @@ export class RegistryClient {
    * One HTTP exchange with manual redirects: Authorization is dropped as soon as a redirect leaves the
    * original origin, and an https → http downgrade is refused unless the new host may speak plain HTTP.
    */
-  private async follow(url: string, method: 'GET' | 'HEAD', headers: Record<string, string>, maxBytes: number): Promise<Exchange> {
+  private async follow(url: string, method: 'GET' | 'HEAD' | 'POST', headers: Record<string, string>, maxBytes: number, body?: string): Promise<Exchange> {
     const limit = this.options.concurrency ?? 8;
     // A finished request hands its slot straight to the next waiter, so the limit holds exactly.
     if (this.active >= limit) await new Promise<void>((r) => this.waiting.push(r));
     else this.active++;
     try {
-      return await this.exchange(url, method, headers, maxBytes);
+      return await this.exchange(url, method, headers, maxBytes, body);
     } finally {
       const next = this.waiting.shift();
       if (next) next();
@@ -476,7 +515,7 @@ export class RegistryClient {
     }
   }
 
-  private async exchange(url: string, method: 'GET' | 'HEAD', headers: Record<string, string>, maxBytes: number): Promise<Exchange> {
+  private async exchange(url: string, method: 'GET' | 'HEAD' | 'POST', headers: Record<string, string>, maxBytes: number, body?: string): Promise<Exchange> {
     const origin = new URL(url).origin;
     const signal = AbortSignal.timeout(this.timeoutMs);
     let current = url;
@@ -488,6 +527,7 @@ export class RegistryClient {
         headers: { 'User-Agent': this.options.userAgent ?? 'dockrepro', ...sent },
         redirect: 'manual',
         signal,
+        body,
       });
       const location = res.headers.get('location');
       if (res.status < 300 || res.status > 399 || res.status === 304 || !location) {
@@ -495,6 +535,8 @@ export class RegistryClient {
       }
       await res.body?.cancel().catch(() => undefined);
       if (hop >= MAX_REDIRECTS) throw new RegistryError(`${url}: too many redirects`, 'redirect', res.status, url);
+      // A POST body holds a refresh token: it is never sent on to wherever a redirect points.
+      if (body !== undefined) throw new RegistryError(`${url}: the token endpoint redirected a POST`, 'redirect', res.status, url);
       const next = new URL(location, current);
       if (next.protocol !== 'https:' && !(next.protocol === 'http:' && usesPlainHttp(next.host, this.options))) {
         throw new RegistryError(`${url}: refusing redirect to ${next.protocol}//${next.host}`, 'redirect', res.status, url);
@@ -541,6 +583,6 @@ function parseJson(body: Buffer, url: string): Record<string, unknown> {
   throw new RegistryError(`${url}: the response is not a JSON object`, 'malformed', 200, url);
 }
 
-function basic(c: Credentials): string {
+function basic(c: { username: string; password: string }): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
 }

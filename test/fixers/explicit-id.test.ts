@@ -17,7 +17,7 @@ function fixAll(text: string, baseId = 10001, reorder?: (f: Finding[]) => Findin
   const model = parseDockerfile(text);
   let findings = lintModel(model, { rules: [rule] });
   if (reorder) findings = reorder(findings);
-  const results = fixer.fix(findings, { model, baseId, lookups: new Map() }) as (Fix | NoFix)[];
+  const results = fixer.fix(findings, { model, baseId, lookups: new Map(), findings }) as (Fix | NoFix)[];
   return { model, findings, results };
 }
 
@@ -174,7 +174,7 @@ describe('explicit-id fixer', () => {
         finding(at('app'), { ...request, needs: ['uid', 'gid'] }),
         finding(at('app'), { ...request, style: 'bsd' }),
         finding(at('app'), request),
-      ], { model, baseId: 10001, lookups: new Map() });
+      ], { model, baseId: 10001, lookups: new Map(), findings: [] });
       expect(results).toEqual([
         { left: 'failed', reason: 'cannot find the useradd command this finding points at' },
         { left: 'failed', reason: expect.stringMatching(/^malformed explicit-id request/) },

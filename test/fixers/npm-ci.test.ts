@@ -26,7 +26,7 @@ function fix(code: string, context: BuildContext | null = CONTEXT): Run {
   const buildContext = context ?? undefined;
   const model = parseDockerfile(code);
   const findings = lintModel(model, { rules: [rule], buildContext }).filter((f) => f.fix?.kind === 'npm-ci');
-  const results = fixer.fix(findings, { model, buildContext, baseId: 10001, lookups: new Map() }) as (Fix | NoFix)[];
+  const results = fixer.fix(findings, { model, buildContext, baseId: 10001, lookups: new Map(), findings }) as (Fix | NoFix)[];
   const out = applyEdits(code, results.filter(isFix).flatMap((r) => r.edits));
   return { code, findings, results, out };
 }
@@ -191,7 +191,7 @@ describe('npm-ci fixer', () => {
     it('a finding that is not at an npm subcommand', () => {
       const model = parseDockerfile(D + 'RUN npm install');
       const finding: Finding = { rule: 'npm-pin', severity: 'warning', message: '', span: { start: 0, end: 4 }, fix: { kind: 'npm-ci', lockfile: 'package-lock.json' } };
-      expect(fixer.fix([finding], { model, baseId: 10001, lookups: new Map() })).toEqual([{ left: 'failed', reason: 'the `npm install` command was not found at this place' }]);
+      expect(fixer.fix([finding], { model, baseId: 10001, lookups: new Map(), findings: [finding] })).toEqual([{ left: 'failed', reason: 'the `npm install` command was not found at this place' }]);
     });
   });
 

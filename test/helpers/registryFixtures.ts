@@ -1,13 +1,15 @@
 /**
  * Fixtures for the real registries started by test/setup/registries.ts: blobs and manifests are pushed
  * through the registry's own HTTP API (no docker client), and every push returns the exact bytes and digest
- * so tests can compare what the client resolves with sha256 of what was stored.
+ * so tests can compare what the client resolves with sha256 of what was stored. Pushes to the token-auth
+ * registry first get a push+pull token for the repository from its token server.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { STATE_ENV, type RegistriesState, type RegistryInstance } from '../setup/registries';
+import type { TokenRequest } from './tokenServer';
 
-export type { RegistryInstance };
+export type { RegistryInstance, TokenRequest };
 
 export const MT = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -42,10 +44,18 @@ export function testRegistries(): RegistriesState {
  * `describe` for suites that need the registries: skipped with a loud message when they are not running,
  * failing instead under CI=true, where skipping would hide that nothing was tested.
  */
-export function describeWithRegistries(name: string, fn: (regs: { open: RegistryInstance; auth: RegistryInstance }) => void): void {
+export interface TestRegistries {
+  open: RegistryInstance;
+  /** htpasswd Basic auth. */
+  auth: RegistryInstance;
+  /** Token auth; `token` describes its token server. */
+  token: RegistryInstance & { token: NonNullable<RegistryInstance['token']>; credentials: NonNullable<RegistryInstance['credentials']> };
+}
+
+export function describeWithRegistries(name: string, fn: (regs: TestRegistries) => void): void {
   const state = testRegistries();
-  if (state.open && state.auth) {
-    const regs = { open: state.open, auth: state.auth };
+  if (state.open && state.auth && state.token?.token && state.token.credentials) {
+    const regs: TestRegistries = { open: state.open, auth: state.auth, token: { ...state.token, token: state.token.token, credentials: state.token.credentials } };
     describe(name, () => fn(regs));
     return;
   }
@@ -62,9 +72,38 @@ export function describeWithRegistries(name: string, fn: (regs: { open: Registry
   describe.skip(name, () => fn({} as never));
 }
 
-function authHeaders(reg: RegistryInstance): Record<string, string> {
+const basic = (c: { username: string; password: string }) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+
+/** The User-Agent of the fixtures' own token requests. */
+export const FIXTURE_AGENT = 'dockrepro-test-fixtures';
+
+/** Push tokens by registry and repository, reused until shortly before they expire. */
+const pushTokens = new Map<string, { token: string; expires: number }>();
+
+/** What the fixtures send to push to `repo`: Basic credentials, or a push+pull token from the token server. */
+async function authHeaders(reg: RegistryInstance, repo: string): Promise<Record<string, string>> {
   const c = reg.credentials;
-  return c ? { Authorization: `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` } : {};
+  if (!reg.token) return c ? { Authorization: basic(c) } : {};
+  const key = `${reg.host}\n${repo}`;
+  const cached = pushTokens.get(key);
+  if (cached && cached.expires > Date.now()) return { Authorization: `Bearer ${cached.token}` };
+  const url = new URL(reg.token.realm);
+  url.searchParams.set('service', reg.token.service);
+  url.searchParams.set('scope', `repository:${repo}:push,pull`);
+  // A User-Agent of their own keeps fixture requests apart from the client's in the token server's log.
+  const res = await fetch(url, { headers: { 'User-Agent': FIXTURE_AGENT, ...(c ? { Authorization: basic(c) } : {}) } });
+  await expectStatus(res, 200, `token to push to ${repo}`);
+  const body = (await res.json()) as { token: string; expires_in: number };
+  pushTokens.set(key, { token: body.token, expires: Date.now() + (body.expires_in - 30) * 1000 });
+  return { Authorization: `Bearer ${body.token}` };
+}
+
+/** Every request the token server of a token-auth registry has answered so far (all test files together). */
+export async function tokenRequests(reg: RegistryInstance): Promise<TokenRequest[]> {
+  if (!reg.token) throw new Error(`${reg.host} is not a token-auth registry`);
+  const res = await fetch(reg.token.requestsUrl);
+  await expectStatus(res, 200, 'token server request log');
+  return (await res.json()) as TokenRequest[];
 }
 
 async function expectStatus(res: Response, expected: number, what: string): Promise<void> {
@@ -73,13 +112,14 @@ async function expectStatus(res: Response, expected: number, what: string): Prom
 
 export async function pushBlob(reg: RegistryInstance, repo: string, bytes: Buffer): Promise<string> {
   const digest = sha256(bytes);
-  const start = await fetch(`${reg.url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: authHeaders(reg) });
+  const auth = await authHeaders(reg, repo);
+  const start = await fetch(`${reg.url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: auth });
   await expectStatus(start, 202, `start upload to ${repo}`);
   const location = new URL(start.headers.get('location')!, reg.url);
   location.searchParams.set('digest', digest);
   const put = await fetch(location, {
     method: 'PUT',
-    headers: { ...authHeaders(reg), 'Content-Type': 'application/octet-stream' },
+    headers: { ...auth, 'Content-Type': 'application/octet-stream' },
     body: new Uint8Array(bytes),
   });
   await expectStatus(put, 201, `upload blob ${digest} to ${repo}`);
@@ -92,7 +132,7 @@ export async function pushManifest(reg: RegistryInstance, repo: string, mediaTyp
   for (const ref of refs.length > 0 ? refs : [digest]) {
     const res = await fetch(`${reg.url}/v2/${repo}/manifests/${ref}`, {
       method: 'PUT',
-      headers: { ...authHeaders(reg), 'Content-Type': mediaType },
+      headers: { ...(await authHeaders(reg, repo)), 'Content-Type': mediaType },
       body: new Uint8Array(bytes),
     });
     await expectStatus(res, 201, `put manifest ${repo}:${ref}`);

@@ -234,7 +234,7 @@ describe('registry client against a spec-following test server', () => {
           .writeHead(401, { 'WWW-Authenticate': `Bearer realm="${base}/token",service="test,svc",scope="repository:lib/a:pull"` })
           .end();
       }
-      res.writeHead(200, { 'Docker-Content-Digest': sha256(manifest), 'Content-Type': MT.ociIndex }).end();
+      res.writeHead(200, { 'Docker-Content-Digest': sha256(manifest), 'Content-Type': MT.ociIndex }).end(manifest);
     });
     const c = new RegistryClient(fast);
     expect((await c.digestOf(`${s.host}/lib/a:1`)).digest).toBe(sha256(manifest));
@@ -243,12 +243,12 @@ describe('registry client against a spec-following test server', () => {
     expect(tokenCalls).toHaveLength(1);
     expect(tokenCalls[0].url).toBe('/token?service=test%2Csvc&scope=repository%3Alib%2Fa%3Apull');
     expect(tokenCalls[0].authorization).toBeUndefined();
-    // 401, token, HEAD :1, HEAD :2 (the second request is authenticated up front)
+    // 401, token, GET :1, GET :2 (the second request is authenticated up front)
     expect(s.seen.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
-      'HEAD /v2/lib/a/manifests/1',
+      'GET /v2/lib/a/manifests/1',
       'GET /token',
-      'HEAD /v2/lib/a/manifests/1',
-      'HEAD /v2/lib/a/manifests/2',
+      'GET /v2/lib/a/manifests/1',
+      'GET /v2/lib/a/manifests/2',
     ]);
   });
 
@@ -261,7 +261,7 @@ describe('registry client against a spec-following test server', () => {
       if (req.headers.authorization !== 'Bearer T') {
         return void res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${base}/token"` }).end();
       }
-      res.writeHead(200, { 'Docker-Content-Digest': sha256(manifest), 'Content-Type': MT.ociIndex }).end();
+      res.writeHead(200, { 'Docker-Content-Digest': sha256(manifest), 'Content-Type': MT.ociIndex }).end(manifest);
     });
     const anon = await rejection(new RegistryClient(fast).digestOf(`${s.host}/a:1`));
     expect(anon).toMatchObject({ kind: 'unauthorized', status: 401 });
@@ -284,17 +284,17 @@ describe('registry client against a spec-following test server', () => {
 
   it('a malformed digest header and an unsupported media type are refused', async () => {
     const s = await start((req, res) => {
-      if (req.url!.includes('/swapped/')) return void res.writeHead(200, { 'Docker-Content-Digest': sha256('y'), 'Content-Type': MT.ociIndex }).end();
-      if (req.url!.includes('/md5/')) return void res.writeHead(200, { 'Docker-Content-Digest': 'md5:abc', 'Content-Type': MT.ociIndex }).end();
+      if (req.url!.includes('/swapped/')) return void res.writeHead(200, { 'Docker-Content-Digest': sha256('y'), 'Content-Type': MT.ociIndex }).end('y');
+      if (req.url!.includes('/md5/')) return void res.writeHead(200, { 'Docker-Content-Digest': 'md5:abc', 'Content-Type': MT.ociIndex }).end(manifest);
       res
         .writeHead(200, {
           'Docker-Content-Digest': sha256('x'),
           'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws',
         })
-        .end();
+        .end('x');
     });
     const c = new RegistryClient(fast);
-    expect((await rejection(c.digestOf(`${s.host}/md5:1`))).message).toMatch(/malformed digest 'md5:abc'/);
+    expect((await rejection(c.digestOf(`${s.host}/md5:1`))).message).toMatch(/digest is md5:abc but its content hashes to sha256:/);
     expect(await rejection(c.digestOf(`${s.host}/v1:1`))).toMatchObject({ kind: 'unsupported' });
     expect((await rejection(c.digestOf(`${s.host}/swapped@${sha256('x')}`))).message).toMatch(/asked for sha256:.*answered sha256:/);
   });
@@ -305,7 +305,7 @@ describe('registry client against a spec-following test server', () => {
       calls++;
       if (calls === 1) return void res.writeHead(503).end();
       if (calls === 2) return void res.writeHead(429, { 'Retry-After': '3600' }).end();
-      res.writeHead(200, { 'Docker-Content-Digest': sha256(manifest), 'Content-Type': MT.ociIndex }).end();
+      res.writeHead(200, { 'Docker-Content-Digest': sha256(manifest), 'Content-Type': MT.ociIndex }).end(manifest);
     });
     const started = Date.now();
     const c = new RegistryClient({ ...fast, retries: 3, maxRetryAfterMs: 50 });
@@ -346,13 +346,13 @@ describe('registry client against a spec-following test server', () => {
 
   it('follows a redirect to another host without the credentials', async () => {
     const other = await start((_req, res) => {
-      res.writeHead(200, { 'Docker-Content-Digest': sha256(manifest), 'Content-Type': MT.ociIndex }).end();
+      res.writeHead(200, { 'Docker-Content-Digest': sha256(manifest), 'Content-Type': MT.ociIndex }).end(manifest);
     });
     const creds = { username: 'u', password: 'p' };
     const s = await start((req, res) => {
       if (req.headers.authorization === undefined) return void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="r"' }).end();
       if (req.url!.includes('/same/')) return void res.writeHead(307, { Location: '/v2/final/manifests/1' }).end();
-      if (req.url!.includes('/final/')) return void res.writeHead(200, { 'Docker-Content-Digest': sha256('same'), 'Content-Type': MT.ociIndex }).end();
+      if (req.url!.includes('/final/')) return void res.writeHead(200, { 'Docker-Content-Digest': sha256('same'), 'Content-Type': MT.ociIndex }).end('same');
       // `localhost` is another host to the client even though it is the same machine.
       res.writeHead(302, { Location: `http://localhost:${other.host.split(':')[1]}/blob` }).end();
     });

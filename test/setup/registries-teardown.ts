@@ -1,6 +1,10 @@
-/** Jest globalTeardown: stops the registries test/setup/registries.ts started and removes their storage. */
+/**
+ * Jest globalTeardown: stops the registries and the token server test/setup/registries.ts started and removes
+ * their storage.
+ */
 import { readFileSync, rmSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
+import type { TokenServer } from '../helpers/tokenServer';
 import { STATE_ENV, type RegistriesState } from './registries';
 
 export default async function globalTeardown(): Promise<void> {
@@ -14,7 +18,7 @@ export default async function globalTeardown(): Promise<void> {
   }
   const children = (globalThis as { __dockreproRegistries?: ChildProcess[] }).__dockreproRegistries ?? [];
   const exited = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))));
-  for (const inst of [state.open, state.auth]) {
+  for (const inst of [state.open, state.auth, state.token]) {
     if (!inst) continue;
     try {
       process.kill(inst.pid, 'SIGTERM');
@@ -26,6 +30,7 @@ export default async function globalTeardown(): Promise<void> {
   await Promise.race([Promise.all(exited), new Promise((r) => (timer = setTimeout(r, 2000)))]);
   clearTimeout(timer);
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await (globalThis as { __dockreproTokenServer?: TokenServer }).__dockreproTokenServer?.close();
   if (state.root) rmSync(state.root, { recursive: true, force: true });
   rmSync(stateFile, { force: true });
 }

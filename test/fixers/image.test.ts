@@ -1,0 +1,196 @@
+/**
+ * The image-digest and image-tag fixers through the fix engine, against the real registry started for the
+ * tests: floating tags become the most precise tag with the same digest plus that digest, wherever the
+ * reference is written, and the lock makes a re-run offline and identical.
+ */
+import { join } from 'node:path';
+import { fixText, type FixOutcome } from '../../src/fix';
+import { ImagePinner } from '../../src/resolve/images';
+import { LockFile } from '../../src/resolve/lock';
+import { RegistryClient } from '../../src/resolve/registry';
+import { RULES } from '../../src/rules/index';
+import { describeWithRegistries, pushIndex, pushImage, type PushedIndex } from '../helpers/registryFixtures';
+import { workspace } from '../helpers/workspace';
+
+const IMAGE_RULES = RULES.filter((r) => r.meta.id === 'image-digest' || r.meta.id === 'image-tag');
+
+describeWithRegistries('image fixers against a real registry', ({ open }) => {
+  const H = open.host;
+  let py3: PushedIndex; // 3, 3.12, 3.12.7, latest
+  let py311: PushedIndex; // 3.11, 3.11.10
+  let slim: PushedIndex; // 3-slim, 3.12-slim, 3.12.7-slim
+  let tool: PushedIndex; // stable only
+  let bookworm: PushedIndex; // bookworm, bookworm-20241111
+
+  beforeAll(async () => {
+    py3 = await pushIndex(open, 'pin/python', 'oci', 'py3127', ['3', '3.12', '3.12.7', 'latest']);
+    py311 = await pushIndex(open, 'pin/python', 'docker', 'py31110', ['3.11', '3.11.10']);
+    await pushIndex(open, 'pin/python', 'oci', 'py3126', ['3.12.6']);
+    slim = await pushIndex(open, 'pin/python', 'oci', 'slim', ['3-slim', '3.12-slim', '3.12.7-slim']);
+    await pushIndex(open, 'pin/python', 'oci', 'slim-bookworm', ['3.12.7-slim-bookworm']);
+    tool = await pushIndex(open, 'pin/tool', 'oci', 'tool', ['stable']);
+    bookworm = await pushIndex(open, 'pin/debian', 'docker', 'bw', ['bookworm', 'bookworm-20241111']);
+    await pushIndex(open, 'pin/debian', 'docker', 'bw-old', ['bookworm-20241016']);
+    await pushImage(open, 'pin/single', 'oci', { os: 'linux', architecture: 'amd64' }, 'single', ['1']);
+  }, 60_000);
+
+  function pinner(opts: { lock?: LockFile; offline?: boolean; refresh?: boolean; platform?: string; lookups?: Map<string, Promise<unknown>>; client?: RegistryClient } = {}) {
+    const client = opts.client ?? new RegistryClient({ retries: 0, timeoutMs: 5000 });
+    const lookups = opts.lookups ?? new Map();
+    return {
+      client,
+      lookups,
+      images: new ImagePinner({ client, lock: opts.lock, offline: !!opts.offline, refresh: !!opts.refresh, platform: opts.platform, lookups, now: () => new Date('2026-11-25T12:00:00Z') }),
+    };
+  }
+
+  async function fix(text: string, p = pinner(), rules = IMAGE_RULES): Promise<FixOutcome> {
+    return fixText(text, { rules, unsafe: false, offline: false, baseId: 10001, images: p.images, lookups: p.lookups });
+  }
+
+  it('FROM with a floating tag: the most precise tag with the same digest, and that digest; flags, AS and case kept', async () => {
+    const r = await fix(`from  --platform=$BUILDPLATFORM   ${H}/pin/python:3   As build\nRUN true\n`);
+    expect(r.text).toBe(`from  --platform=$BUILDPLATFORM   ${H}/pin/python:3.12.7@${py3.digest}   As build\nRUN true\n`);
+    expect(r.left).toEqual([]);
+    // image-digest and image-tag make the very same edit: both findings are fixed by it.
+    const title = `pin base image '${H}/pin/python:3' → '${H}/pin/python:3.12.7@${py3.digest}' ('3.12.7' is the most precise tag with the same digest as '3')`;
+    expect(r.applied).toEqual([
+      { rule: 'image-digest', title, applicability: 'safe' },
+      { rule: 'image-tag', title, applicability: 'safe' },
+    ]);
+  });
+
+  it('the variant suffix is kept: 3-slim → 3.12.7-slim (not -slim-bookworm)', async () => {
+    const r = await fix(`FROM ${H}/pin/python:3-slim\n`);
+    expect(r.text).toBe(`FROM ${H}/pin/python:3.12.7-slim@${slim.digest}\n`);
+  });
+
+  it('latest and no tag become the most precise version tag of that digest', async () => {
+    expect((await fix(`FROM ${H}/pin/python:latest\n`)).text).toBe(`FROM ${H}/pin/python:3.12.7@${py3.digest}\n`);
+    expect((await fix(`FROM ${H}/pin/python\n`)).text).toBe(`FROM ${H}/pin/python:3.12.7@${py3.digest}\n`);
+  });
+
+  it('a floating tag pointing at an older line finds that line (3.11 → 3.11.10, a Docker manifest list)', async () => {
+    expect((await fix(`FROM ${H}/pin/python:3.11\n`)).text).toBe(`FROM ${H}/pin/python:3.11.10@${py311.digest}\n`);
+  });
+
+  it('a codename gets its date-stamped tag', async () => {
+    expect((await fix(`FROM ${H}/pin/debian:bookworm\n`)).text).toBe(`FROM ${H}/pin/debian:bookworm-20241111@${bookworm.digest}\n`);
+  });
+
+  it('no more precise tag: the tag is kept and the digest added, and the reason says so', async () => {
+    const r = await fix(`FROM ${H}/pin/tool:stable\n`);
+    expect(r.text).toBe(`FROM ${H}/pin/tool:stable@${tool.digest}\n`);
+    expect(r.applied[0].title).toMatch(/no more precise tag exists; kept 'stable'/);
+  });
+
+  it('a precise tag only gets the digest', async () => {
+    const r = await fix(`FROM ${H}/pin/python:3.12.7\n`);
+    expect(r.text).toBe(`FROM ${H}/pin/python:3.12.7@${py3.digest}\n`);
+    expect(r.applied[0].title).toMatch(/already a precise tag/);
+  });
+
+  it('COPY --from, RUN --mount from= and # syntax= are pinned in place', async () => {
+    const text =
+      `# syntax=${H}/pin/python:3\n` +
+      `FROM ${H}/pin/python:3.12.7@${py3.digest}\n` +
+      `COPY --from=${H}/pin/tool:stable /a /b\n` +
+      `RUN --mount=type=bind,from=${H}/pin/python:3-slim,target=/x true\n`;
+    const r = await fix(text);
+    expect(r.text).toBe(
+      `# syntax=${H}/pin/python:3.12.7@${py3.digest}\n` +
+        `FROM ${H}/pin/python:3.12.7@${py3.digest}\n` +
+        `COPY --from=${H}/pin/tool:stable@${tool.digest} /a /b\n` +
+        `RUN --mount=type=bind,from=${H}/pin/python:3.12.7-slim@${slim.digest},target=/x true\n`,
+    );
+    expect(r.left).toEqual([]);
+  });
+
+  it('a reference from one ARG is pinned in the ARG default (quotes kept), once for every FROM using it', async () => {
+    const r = await fix(`ARG BASE="${H}/pin/python:3"\nFROM \${BASE} AS a\nFROM \${BASE}\n`);
+    expect(r.text).toBe(`ARG BASE="${H}/pin/python:3.12.7@${py3.digest}"\nFROM \${BASE} AS a\nFROM \${BASE}\n`);
+    expect(r.left).toEqual([]);
+  });
+
+  it('a reference assembled from an ARG keeps its tag and gets the digest appended', async () => {
+    const r = await fix(`ARG PY=3\nFROM ${H}/pin/python:\${PY}-slim\n`);
+    expect(r.text).toBe(`ARG PY=3\nFROM ${H}/pin/python:\${PY}-slim@${slim.digest}\n`);
+  });
+
+  it('a malformed digest is replaced by the real one', async () => {
+    const r = await fix(`FROM ${H}/pin/python:3.12.7@sha256:abc123\n`);
+    expect(r.text).toBe(`FROM ${H}/pin/python:3.12.7@${py3.digest}\n`);
+  });
+
+  it('image-tag alone (image-digest off) makes the tag precise without a digest', async () => {
+    const r = await fix(`FROM ${H}/pin/python:3\n`, pinner(), IMAGE_RULES.filter((x) => x.meta.id === 'image-tag'));
+    expect(r.text).toBe(`FROM ${H}/pin/python:3.12.7\n`);
+  });
+
+  it('a failed lookup leaves that image with the reason; the others are still pinned', async () => {
+    const r = await fix(`FROM ${H}/pin/missing:1\nCOPY --from=${H}/pin/tool:stable /a /b\n`);
+    expect(r.text).toBe(`FROM ${H}/pin/missing:1\nCOPY --from=${H}/pin/tool:stable@${tool.digest} /a /b\n`);
+    expect(r.left.map((l) => [l.finding.rule, l.left])).toEqual([
+      ['image-digest', 'failed'],
+      ['image-tag', 'failed'],
+    ]);
+    expect(r.left[0].reason).toMatch(/registry lookup failed: .*not found/);
+  });
+
+  it('--platform pins that platform manifest inside the index; a single-platform image is checked', async () => {
+    const arm = py3.platforms.find((p) => p.platform.architecture === 'arm64')!.manifest.digest;
+    const r = await fix(`FROM ${H}/pin/python:3\n`, pinner({ platform: 'linux/arm64' }));
+    expect(r.text).toBe(`FROM ${H}/pin/python:3.12.7@${arm}\n`);
+    const wrong = await fix(`FROM ${H}/pin/single:1\n`, pinner({ platform: 'linux/arm64' }));
+    expect(wrong.text).toBe(`FROM ${H}/pin/single:1\n`);
+    expect(wrong.left[0].reason).toMatch(/single-platform image for linux\/amd64, not linux\/arm64/);
+  });
+
+  it('the lock: written on the first run, then answers offline with the same bytes and no request', async () => {
+    const dir = workspace({});
+    const lockPath = join(dir, 'dockrepro.lock.json');
+    const text = `FROM ${H}/pin/python:3\nFROM ${H}/pin/tool:stable\n`;
+    const lock = LockFile.load(lockPath);
+    const first = pinner({ lock });
+    const r1 = await fix(text, first);
+    expect(first.client.requests).toBeGreaterThan(0);
+    expect(lock.dirty).toBe(true);
+    lock.save(); // the CLI saves once at the end of a run
+    const reloaded = LockFile.load(lockPath);
+    expect(reloaded.get(`${H}/pin/python:3`)).toEqual({
+      tag: '3.12.7',
+      digest: py3.digest,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      resolvedAt: '2026-11-25T12:00:00.000Z',
+    });
+    expect(reloaded.get(`${H}/pin/python:3.12.7`)?.digest).toBe(py3.digest);
+
+    const second = pinner({ lock: reloaded, offline: true });
+    const r2 = await fix(text, second);
+    expect(r2.text).toBe(r1.text);
+    expect(second.client.requests).toBe(0);
+
+    // Offline without an entry: left as needing the network, nothing written.
+    const r3 = await fix(`FROM ${H}/pin/python:3.11\n`, pinner({ lock: reloaded, offline: true }));
+    expect(r3.text).toBe(`FROM ${H}/pin/python:3.11\n`);
+    expect(r3.left[0]).toMatchObject({ left: 'needs-network', reason: expect.stringMatching(/not in .*dockrepro.lock.json and --offline/) });
+  });
+
+  it('--refresh ignores the lock and updates it', async () => {
+    const lock = LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
+    lock.set(`${H}/pin/python:3`, { tag: '3.12.6', digest: `sha256:${'0'.repeat(64)}`, mediaType: 'x', resolvedAt: '2020-01-01T00:00:00.000Z' });
+    expect((await fix(`FROM ${H}/pin/python:3\n`, pinner({ lock }))).text).toBe(`FROM ${H}/pin/python:3.12.6@sha256:${'0'.repeat(64)}\n`);
+    expect((await fix(`FROM ${H}/pin/python:3\n`, pinner({ lock, refresh: true }))).text).toBe(`FROM ${H}/pin/python:3.12.7@${py3.digest}\n`);
+    expect(lock.get(`${H}/pin/python:3`)?.digest).toBe(py3.digest);
+  });
+
+  it('files fixed at once share their lookups: N files naming one image make the requests of one', async () => {
+    const text = `FROM ${H}/pin/python:3-slim\nCOPY --from=${H}/pin/tool:stable /a /b\n`;
+    const one = pinner();
+    await fix(text, one);
+    const many = pinner();
+    const results = await Promise.all(Array.from({ length: 6 }, () => fix(text, many)));
+    expect(new Set(results.map((r) => r.text)).size).toBe(1);
+    expect(many.client.requests).toBe(one.client.requests);
+  });
+});
