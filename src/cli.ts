@@ -12,6 +12,7 @@ import { SEVERITIES, type Severity } from './rules/types';
 import type { FileResult } from './report/types';
 import { discover } from './discover';
 import { FORMATS, loadReporter, type ReportFormat } from './report/index';
+import { LockFiles } from './resolve/lock';
 
 export interface Io {
   stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
@@ -43,6 +44,8 @@ Lint options:
       --disable <ids>           switch these rules off (comma-separated)
       --stdin-filename <path>   name (and context folder) for the file read from '-'
       --color / --no-color      force colour on or off (default: on a TTY, unless NO_COLOR is set)
+      --verify-lock             check every pinned digest against dockrepro.lock.json (rule image-lock)
+      --lock <file>             the lock file to check (default: as for fix)
 
 Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename):
       --dry-run                 print a unified diff, write nothing
@@ -123,6 +126,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (command === 'lint' && fixOnly) return usage(io, `--${fixOnly} is an option of 'dockrepro fix'`);
   const lintOnly = (['format', 'verify-lock'] as const).find((o) => values[o]);
   if (command === 'fix' && lintOnly) return usage(io, `--${lintOnly} is an option of 'dockrepro lint'`);
+  if (command === 'lint' && values.lock !== undefined && !values['verify-lock']) return usage(io, '--lock needs --verify-lock for lint');
   if (values.offline && values.refresh) return usage(io, '--refresh needs the network; it cannot be combined with --offline');
   if (values.platform !== undefined && !PLATFORM.test(values.platform)) return usage(io, `--platform must be os/arch[/variant] (e.g. linux/arm64), got '${values.platform}'`);
 
@@ -149,6 +153,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       disabled: new Set(disabled ?? []),
       contextDir: values.context ? resolve(io.cwd, values.context) : undefined,
       findConfig: (dir: string) => explicit ?? finder.find(dir),
+      locks: values['verify-lock'] ? new LockFiles(values.lock === undefined ? undefined : resolve(io.cwd, values.lock)) : undefined,
     };
     if (command === 'fix') {
       const { runFix } = require('./fixCommand') as typeof import('./fixCommand');

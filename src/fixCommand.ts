@@ -56,7 +56,7 @@ const FILE_CONCURRENCY = 8;
 
 export async function runFix(paths: string[], flags: FixFlags, io: Io, run: LintRun, display: (abs: string) => string): Promise<number> {
   const out: FileOutcome[] = [];
-  const resolvers = new Resolvers(flags);
+  const resolvers = new Resolvers(flags, io.env);
   if (paths[0] === '-') {
     const target = stdinTarget(io.cwd, flags.stdinFilename, run);
     const bytes = io.readStdin();
@@ -64,9 +64,9 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
     // The editor replaces its buffer with stdout: always the whole text, the original when nothing was fixed.
     io.stdout.write(r.output ?? bytes);
     out.push(r.outcome);
-    saveLocks(resolvers, out, display);
-    io.stderr.write(summary(out, flags));
-    return exitCode(out, flags);
+    const locks = saveLocks(resolvers, display);
+    io.stderr.write(summary(out, flags, locks.lines));
+    return locks.failed ? 2 : exitCode(out, flags);
   }
 
   const found = discover(paths.map((p) => resolve(io.cwd, p)));
@@ -83,9 +83,9 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
     if (r.diff) io.stdout.write(r.diff);
     out.push(r.outcome);
   }
-  if (!flags.dryRun && !flags.check) saveLocks(resolvers, out, display);
-  (flags.dryRun ? io.stderr : io.stdout).write(summary(out, flags));
-  return exitCode(out, flags);
+  const locks = flags.dryRun || flags.check ? { lines: [], failed: false } : saveLocks(resolvers, display);
+  (flags.dryRun ? io.stderr : io.stdout).write(summary(out, flags, locks.lines));
+  return locks.failed ? 2 : exitCode(out, flags);
 }
 
 /** Reads, fixes and (unless --dry-run/--check) writes one file. */
@@ -123,12 +123,12 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return results;
 }
 
-/** Writes the lock files this run changed; a failure is reported on every file, which stays fixed. */
-function saveLocks(resolvers: Resolvers, out: FileOutcome[], display: (abs: string) => string): void {
+/** Writes the lock files this run changed; returns a line per lock written, or the error (exit 2). */
+function saveLocks(resolvers: Resolvers, display: (abs: string) => string): { lines: string[]; failed: boolean } {
   try {
-    for (const path of resolvers.locks.saveAll()) out.push(emptyOutcome(display(path), { note: 'lock file updated' }));
+    return { lines: resolvers.locks.saveAll().map((p) => `${display(p)}: lock file updated`), failed: false };
   } catch (e) {
-    out.push(emptyOutcome('dockrepro.lock.json', { error: `could not write the lock file: ${describeFsError(e)}` }));
+    return { lines: [`error: could not write the lock file: ${describeFsError(e)} (the fixed Dockerfiles are written)`], failed: true };
   }
 }
 
@@ -195,7 +195,7 @@ function progressBar(io: Io, total: number): (done: number, current: string) => 
   };
 }
 
-function summary(files: FileOutcome[], flags: FixFlags): string {
+function summary(files: FileOutcome[], flags: FixFlags, lockLines: string[]): string {
   const lines: string[] = [];
   for (const f of files) {
     if (f.error) lines.push(`${f.path}: error: ${f.error}`);
@@ -207,6 +207,7 @@ function summary(files: FileOutcome[], flags: FixFlags): string {
       lines.push(`${f.path}:${line}:${column}: ${l.finding.rule} left (${LEFT_LABELS[l.left]}): ${l.reason}`);
     });
   }
+  lines.push(...lockLines);
   const scanned = files.filter((f) => !f.error).length;
   const changed = files.filter((f) => f.changed).length;
   const fixed = files.reduce((n, f) => n + f.fixed, 0);

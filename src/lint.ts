@@ -4,12 +4,15 @@ import type { SimpleCommand } from './parse/shell';
 import type { BuildContext } from './context';
 import type { Finding, Rule, RuleContext, Severity } from './rules/types';
 import { readSuppressions } from './suppress';
+import type { LockFile } from './resolve/lock';
 
 export interface LintOptions {
   rules: readonly Rule[];
   /** Severity per rule id, overriding the rule's default. */
   severities?: ReadonlyMap<string, Severity>;
   buildContext?: BuildContext;
+  /** For image-lock (`lint --verify-lock`). */
+  lock?: LockFile;
 }
 
 export function lintModel(model: DockerfileModel, options: LintOptions): Finding[] {
@@ -21,6 +24,7 @@ export function lintModel(model: DockerfileModel, options: LintOptions): Finding
     const ctx: RuleContext = {
       model,
       buildContext: options.buildContext,
+      lock: options.lock,
       report: (r) => findings.push({ rule: rule.meta.id, severity, message: r.message, span: r.span, fix: r.fix }),
       *commands(...names: (string | RegExp)[]) {
         const keys = new Set<string>();

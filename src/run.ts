@@ -8,6 +8,7 @@ import { describeFsError } from './discover';
 import { RULES } from './rules/index';
 import type { Config } from './config';
 import type { FileResult } from './report/types';
+import type { LockFiles } from './resolve/lock';
 
 export interface LintRun {
   /** `--rules`: only these rule ids. */
@@ -17,6 +18,8 @@ export interface LintRun {
   /** `--context`: the build context folder for every file. */
   contextDir?: string;
   findConfig(dir: string): Config;
+  /** `lint --verify-lock`: the lock files pinned digests are checked against (rule image-lock). */
+  locks?: LockFiles;
 }
 
 const INSTRUCTIONS = new Set([
@@ -56,7 +59,20 @@ export function lintFile(abs: string, path: string, read: () => Buffer, run: Lin
     return result;
   }
   result.lines = model.lines;
-  result.findings = lintModel(model, lintOptions(abs, config, run, fromStdin));
+  const options = lintOptions(abs, config, run, fromStdin);
+  if (run.locks) {
+    try {
+      options.lock = run.locks.forDir(dirname(abs));
+    } catch (e) {
+      result.error = (e as Error).message;
+      return result;
+    }
+    if (!options.lock.found) {
+      result.error = `--verify-lock: no lock file at ${options.lock.path} (it is written by 'dockrepro fix')`;
+      return result;
+    }
+  }
+  result.findings = lintModel(model, options);
   const notes = parseNotes(model);
   if (notes.length) result.notice = notes.join('; ');
   return result;

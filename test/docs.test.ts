@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseDockerfile } from '../src/parse/dockerfile';
 import { lintModel } from '../src/lint';
 import { RULES } from '../src/rules/index';
+import { LockFile } from '../src/resolve/lock';
 
 const root = resolve(__dirname, '..');
 const HEADINGS = ['## What it does', '## Why is this bad?', '## Example', '## Fix safety', '## Options', '## When not to use it', '## References'];
@@ -34,7 +35,10 @@ describe.each(RULES.map((r) => [r.meta.id, r] as const))('%s', (id, rule) => {
     const good = blockAfter(doc, '\nUse instead:');
     expect(bad).toBeDefined();
     expect(good).toBeDefined();
-    expect(lintModel(parseDockerfile(bad!), { rules: [rule] }).length).toBeGreaterThan(0);
-    expect(lintModel(parseDockerfile(good!), { rules: [rule] })).toEqual([]);
+    // A page whose example needs a lock file shows it first (image-lock).
+    const lockJson = /With this `dockrepro.lock.json`:\s*```json\n([\s\S]*?)```/.exec(doc)?.[1];
+    const lock = lockJson === undefined ? undefined : LockFile.fromText(lockJson, 'dockrepro.lock.json');
+    expect(lintModel(parseDockerfile(bad!), { rules: [rule], lock }).length).toBeGreaterThan(0);
+    expect(lintModel(parseDockerfile(good!), { rules: [rule], lock })).toEqual([]);
   });
 });

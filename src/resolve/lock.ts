@@ -48,6 +48,8 @@ export function lockKey(normalizedName: string, tag: string | undefined, platfor
 export class LockFile {
   private readonly entries = new Map<string, LockEntry>();
   private changed = false;
+  /** True when the file existed when it was loaded. */
+  found = false;
 
   constructor(readonly path: string) {}
 
@@ -61,6 +63,14 @@ export class LockFile {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return lock;
       throw new LockError(`${path}: cannot read the lock file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    const parsed = LockFile.fromText(text, path);
+    parsed.found = true;
+    return parsed;
+  }
+
+  /** A lock from its JSON text (`path` names it in messages and is where it would be saved). */
+  static fromText(text: string, path: string): LockFile {
+    const lock = new LockFile(path);
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -145,7 +155,7 @@ function invalidEntry(v: unknown): string | undefined {
  */
 export function lockPathFor(dir: string): string {
   for (let d = dir; ; d = dirname(d)) {
-    if (['dockrepro.lock.json', '.dockrepro.yaml', '.dockrepro.yml', '.git'].some((n) => existsSync(join(d, n)))) return join(d, LOCK_NAME);
+    if ([LOCK_NAME, '.dockrepro.yaml', '.dockrepro.yml', '.git'].some((n) => existsSync(join(d, n)))) return join(d, LOCK_NAME);
     if (dirname(d) === d) return join(dir, LOCK_NAME);
   }
 }

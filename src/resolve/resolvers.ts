@@ -3,6 +3,7 @@
  * hosts come from `.dockrepro.yaml`), the lock files, and the lookups shared by every file.
  */
 import type { Config } from '../config';
+import { loadDockerCredentials, type DockerCredentialSource } from './credentials';
 import { ImagePinner } from './images';
 import { LockFiles } from './lock';
 import { RegistryClient } from './registry';
@@ -19,17 +20,27 @@ export class Resolvers {
   readonly locks: LockFiles;
   private readonly clients = new Map<Config, RegistryClient>();
   private readonly pinners = new Map<string, ImagePinner>();
+  /** Read on the first registry that asks for credentials, once per run. */
+  private credentials?: Promise<DockerCredentialSource>;
 
-  constructor(private readonly flags: ResolverFlags) {
+  constructor(
+    private readonly flags: ResolverFlags,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
     this.locks = new LockFiles(flags.lock);
   }
+
+  private credentialsFor = async (host: string) => {
+    this.credentials ??= loadDockerCredentials({ env: this.env, homedir: this.env.HOME });
+    return (await this.credentials).get(host);
+  };
 
   /** The pinner for a Dockerfile in `dir` under `config`: its lock is the nearest one (or --lock). */
   pinnerFor(config: Config, dir: string): ImagePinner {
     const lock = this.locks.forDir(dir);
     let client = this.clients.get(config);
     if (!client) {
-      client = new RegistryClient({ mirrors: config.registries.mirrors, insecure: config.registries.insecure });
+      client = new RegistryClient({ mirrors: config.registries.mirrors, insecure: config.registries.insecure, credentials: this.credentialsFor });
       this.clients.set(config, client);
     }
     const key = `${lock.path}\n${[...this.clients.keys()].indexOf(config)}`;

@@ -2,6 +2,7 @@
 import type { Rule } from './types';
 import imageDigest from './image-digest';
 import imageTag from './image-tag';
+import imageLock from './image-lock';
 import aptPin from './apt-pin';
 import aptUpgrade from './apt-upgrade';
 import apkPin from './apk-pin';
@@ -19,6 +20,7 @@ import gitClonePin from './git-clone-pin';
 export const RULES: readonly Rule[] = [
   imageDigest,
   imageTag,
+  imageLock,
   aptPin,
   aptUpgrade,
   apkPin,

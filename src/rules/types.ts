@@ -2,6 +2,7 @@ import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand } from '../parse/shell';
 import type { Span } from '../util/text';
 import type { BuildContext } from '../context';
+import type { LockFile } from '../resolve/lock';
 
 export type Severity = 'error' | 'warning' | 'info' | 'style';
 
@@ -44,6 +45,8 @@ export interface RuleContext {
   model: DockerfileModel;
   /** The build context on disk, when linting a file (not stdin without --context). */
   buildContext?: BuildContext;
+  /** The lock file to check pinned digests against (`lint --verify-lock`); undefined otherwise. */
+  lock?: LockFile;
   report(r: Report): void;
   /** Every simple command of every RUN whose program (basename) is one of `names` or matches a RegExp, in source order. */
   commands(...names: (string | RegExp)[]): Iterable<{ cmd: SimpleCommand; run: RunBlock }>;
