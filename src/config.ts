@@ -12,6 +12,8 @@
  * registries:                     # how `dockrepro fix` reaches registries
  *   docker.io: { mirror: "registry.internal:5000" }   # look Docker Hub images up here (same paths)
  *   registry.internal:5000: { insecure: true }         # plain HTTP (loopback hosts always are)
+ *   # docker.io also takes `tags-api: <url> | false`: the Docker Hub API used to find precise tags
+ *   # (default https://hub.docker.com, or off when docker.io has a mirror)
  * ```
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -34,7 +36,7 @@ export interface Config {
   /** First uid/gid the useradd-uid fixer assigns (`rules.useradd-uid.base-id`). */
   baseId: number;
   /** Registry mirrors and plain-HTTP hosts for image lookups. */
-  registries: { mirrors: Record<string, string>; insecure: string[] };
+  registries: { mirrors: Record<string, string>; insecure: string[]; hubTagsApi?: string | false };
   /** True when `relPath` (relative to the config's folder) matches `ignore-paths`. */
   isIgnored(absPath: string): boolean;
 }
@@ -135,7 +137,7 @@ function readRegistries(value: unknown, path: string, config: Config): void {
   for (const [host, setting] of Object.entries(value as Record<string, unknown>)) {
     const at = `${path}: registries.${host}`;
     if (!REGISTRY_HOST.test(host)) throw new ConfigError(`${at}: not a registry host (host or host:port)`);
-    if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) throw new ConfigError(`${at}: expected a mapping (mirror, insecure)`);
+    if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) throw new ConfigError(`${at}: expected a mapping (mirror, insecure, tags-api)`);
     for (const [k, v] of Object.entries(setting as Record<string, unknown>)) {
       if (k === 'mirror') {
         if (typeof v !== 'string' || !REGISTRY_HOST.test(v)) throw new ConfigError(`${at}.mirror: expected a registry host (host or host:port), got ${JSON.stringify(v)}`);
@@ -143,8 +145,11 @@ function readRegistries(value: unknown, path: string, config: Config): void {
       } else if (k === 'insecure') {
         if (typeof v !== 'boolean') throw new ConfigError(`${at}.insecure: expected true or false, got ${JSON.stringify(v)}`);
         if (v) config.registries.insecure.push(host);
+      } else if (k === 'tags-api' && host === 'docker.io') {
+        if (v !== false && (typeof v !== 'string' || !/^https?:\/\/[^/]+\/?$/.test(v))) throw new ConfigError(`${at}.tags-api: expected false or a URL like https://hub.docker.com, got ${JSON.stringify(v)}`);
+        config.registries.hubTagsApi = v as string | false;
       } else {
-        throw new ConfigError(`${at}.${k}: unknown key (known: mirror, insecure)`);
+        throw new ConfigError(`${at}.${k}: unknown key (known: mirror, insecure${host === 'docker.io' ? ', tags-api' : ''})`);
       }
     }
   }

@@ -14,6 +14,13 @@ describe('parseConfig', () => {
     expect(c.isIgnored('/elsewhere/vendor/Dockerfile')).toBe(false);
   });
 
+  it('reads registries: mirrors, insecure hosts and the Docker Hub tags API setting', () => {
+    const c = parseConfig('registries:\n  docker.io: { mirror: "mirror.internal:5000", tags-api: false }\n  r.internal:5000: { insecure: true }\n  ghcr.io: { insecure: false }\n', 'x.yaml');
+    expect(c.registries).toEqual({ mirrors: { 'docker.io': 'mirror.internal:5000' }, insecure: ['r.internal:5000'], hubTagsApi: false });
+    // Each config has its own lists: the defaults are never shared and changed.
+    expect(parseConfig('', 'y.yaml').registries).toEqual({ mirrors: {}, insecure: [] });
+  });
+
   it('accepts an empty file', () => {
     expect(parseConfig('', 'x.yaml').failureThreshold).toBe('style');
   });
@@ -27,6 +34,12 @@ describe('parseConfig', () => {
     ['bad ignore-paths', 'ignore-paths: vendor\n', 'ignore-paths: expected a list'],
     ['not a mapping', '- a\n', 'expected a mapping'],
     ['invalid YAML', 'rules: [\n', 'invalid YAML'],
+    ['registries not a mapping', 'registries: [a]\n', 'registries: expected a mapping'],
+    ['registry host with a path', 'registries:\n  ghcr.io/x: { insecure: true }\n', 'registries.ghcr.io/x: not a registry host'],
+    ['mirror that is a URL', 'registries:\n  docker.io: { mirror: "https://m.example" }\n', 'registries.docker.io.mirror: expected a registry host'],
+    ['insecure not a boolean', 'registries:\n  r.io: { insecure: "yes" }\n', 'registries.r.io.insecure: expected true or false'],
+    ['tags-api for another registry', 'registries:\n  ghcr.io: { tags-api: false }\n', 'registries.ghcr.io.tags-api: unknown key (known: mirror, insecure)'],
+    ['tags-api with a path', 'registries:\n  docker.io: { tags-api: "https://hub.docker.com/v2" }\n', 'tags-api: expected false or a URL'],
   ])('%s is an error naming the key', (_name, text, message) => {
     expect(() => parseConfig(text, 'cfg.yaml')).toThrow(ConfigError);
     expect(() => parseConfig(text, 'cfg.yaml')).toThrow(message);

@@ -93,6 +93,15 @@ export class ImagePinner {
     if (ref.tag !== undefined && isPreciseTag(ref.tag)) {
       return { digest: pinned.digest, mediaType: pinned.mediaType, explanation: `'${written}' is already a precise tag; digest added${forPlatform}` };
     }
+    const fromHub = await this.hubChoice(ref, indexDigest);
+    if (fromHub) {
+      return {
+        tag: fromHub,
+        digest: pinned.digest,
+        mediaType: pinned.mediaType,
+        explanation: `'${fromHub}' is the most precise tag with the same digest as '${written}' (Docker Hub tags API)${forPlatform}`,
+      };
+    }
     let tags: string[];
     try {
       tags = await this.shared(`tags:${this.repoKey(ref)}`, () => this.o.client.tags(ref));
@@ -120,6 +129,19 @@ export class ImagePinner {
     }
     const why = candidates.length === 0 ? 'no more precise tag exists' : `none of ${candidates.length} more precise tags has the same digest`;
     return { digest: pinned.digest, mediaType: pinned.mediaType, explanation: `${why}; kept '${written}'${forPlatform}` };
+  }
+
+  /** The most precise candidate the Docker Hub API lists with `digest`; undefined when it cannot tell (then the registry API decides). */
+  private async hubChoice(ref: ImageRef, digest: string): Promise<string | undefined> {
+    let recent: Map<string, string> | undefined;
+    try {
+      recent = await this.shared(`hub:${ref.normalizedName}`, () => this.o.client.hubTagDigests(ref));
+    } catch (e) {
+      if (e instanceof RegistryError) return undefined;
+      throw e;
+    }
+    if (!recent) return undefined;
+    return preciseCandidates(ref.tag, [...recent.keys()]).find((t) => recent.get(t) === digest);
   }
 
   /** Candidates are only compared with the verified digest: a HEAD answer is enough (see headDigest). */

@@ -49,6 +49,11 @@ export interface RegistryClientOptions {
   userAgent?: string;
   /** HTTP requests in flight at once, over all registries. Default 8. */
   concurrency?: number;
+  /**
+   * Base URL of the Docker Hub API (`https://hub.docker.com`), whose tag list gives each tag's digest in one
+   * request; false to never use it. Default off (the resolver turns it on for Docker Hub without a mirror).
+   */
+  hubTagsApi?: string | false;
 }
 
 export type RegistryErrorKind =
@@ -144,6 +149,8 @@ export class RegistryClient {
   private readonly challenges = new Map<string, Challenge>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Set when the Docker Hub API did not answer: later lookups skip it. */
+  private hubUnreachable = false;
   /** HTTP exchanges made (each redirect hop and retry counts), for the bench and tests. */
   requests = 0;
 
@@ -261,6 +268,48 @@ export class RegistryClient {
       throw new RegistryError(`${url}: a single-platform image for ${actual || 'an unknown platform'}, not ${platform}`, 'not-found', 200, url);
     }
     return { digest: m.digest, mediaType: m.mediaType, reference: parsed.tag ?? 'latest' };
+  }
+
+  /**
+   * Tag → digest for the most recently updated tags of a Docker Hub repository (`pages` pages of 100), from
+   * the Hub API, which the registry API cannot give without one request per tag. A floating tag and its
+   * precise twin are pushed together, so they are among the most recent. Undefined when the reference is
+   * not on Docker Hub or the API is off. One attempt, no retries: callers fall back to the registry API.
+   */
+  async hubTagDigests(ref: ImageRef | string, pages = 2): Promise<Map<string, string> | undefined> {
+    const parsed = toRef(ref);
+    const api = this.options.hubTagsApi;
+    if (!api || !parsed.normalizedName.startsWith('docker.io/')) return undefined;
+    const base = new URL(api);
+    if (base.protocol !== 'https:' && !(base.protocol === 'http:' && usesPlainHttp(base.host, this.options))) {
+      throw new RegistryError(`${api}: refusing the Docker Hub API over plain HTTP`, 'unsupported');
+    }
+    const [namespace, name] = parsed.normalizedName.slice('docker.io/'.length).split('/');
+    let url: string | undefined =
+      `${base.origin}/v2/namespaces/${namespace}/repositories/${name}/tags?page_size=100&ordering=last_updated`;
+    const out = new Map<string, string>();
+    if (this.hubUnreachable) return undefined;
+    for (let page = 0; page < pages && url !== undefined; page++) {
+      let res: Exchange;
+      try {
+        res = await this.follow(url, 'GET', { Accept: 'application/json' }, MAX_MANIFEST_BYTES);
+      } catch (e) {
+        // Unreachable (offline, firewalled): do not wait for it again for every other repository.
+        this.hubUnreachable = true;
+        throw this.transportError(e, url);
+      }
+      if (res.status !== 200) this.fail(res, url);
+      const body = parseJson(res.body, url) as { next?: unknown; results?: { name?: unknown; digest?: unknown }[] };
+      if (!Array.isArray(body.results)) throw new RegistryError(`${url}: no 'results' list`, 'malformed', 200, url);
+      for (const r of body.results) {
+        // Only well-formed tags and digests: these decide what is written into Dockerfiles.
+        if (typeof r?.name === 'string' && TAG.test(r.name) && typeof r.digest === 'string' && SHA256_DIGEST.test(r.digest)) out.set(r.name, r.digest);
+      }
+      // `next` is absolute; it must stay on the API's origin.
+      const next: string | undefined = typeof body.next === 'string' ? new URL(body.next, url).toString() : undefined;
+      url = next !== undefined && new URL(next).origin === base.origin ? next : undefined;
+    }
+    return out;
   }
 
   /** Where a reference is looked up: for keys of caches shared across clients. */

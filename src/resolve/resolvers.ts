@@ -40,7 +40,14 @@ export class Resolvers {
     const lock = this.locks.forDir(dir);
     let client = this.clients.get(config);
     if (!client) {
-      client = new RegistryClient({ mirrors: config.registries.mirrors, insecure: config.registries.insecure, credentials: this.credentialsFor });
+      const { mirrors, insecure, hubTagsApi } = config.registries;
+      client = new RegistryClient({
+        mirrors,
+        insecure,
+        credentials: this.credentialsFor,
+        // Behind a Docker Hub mirror, hub.docker.com may be unreachable: only use its API when configured.
+        hubTagsApi: hubTagsApi ?? (mirrors['docker.io'] ? false : 'https://hub.docker.com'),
+      });
       this.clients.set(config, client);
     }
     const key = `${lock.path}\n${[...this.clients.keys()].indexOf(config)}`;

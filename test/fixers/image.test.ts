@@ -3,6 +3,7 @@
  * tests: floating tags become the most precise tag with the same digest plus that digest, wherever the
  * reference is written, and the lock makes a re-run offline and identical.
  */
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fixText, type FixOutcome } from '../../src/fix';
 import { ImagePinner } from '../../src/resolve/images';
@@ -192,5 +193,63 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
     const results = await Promise.all(Array.from({ length: 6 }, () => fix(text, many)));
     expect(new Set(results.map((r) => r.text)).size).toBe(1);
     expect(many.client.requests).toBe(one.client.requests);
+  });
+
+  describe('Docker Hub tags API (one listing gives the digests of the recent tags)', () => {
+    let hub: Server;
+    let hubUrl: string;
+    const hubSeen: string[] = [];
+    let hubPy: PushedIndex;
+    let other: PushedIndex;
+
+    beforeAll(async () => {
+      hubPy = await pushIndex(open, 'pinhub/python', 'oci', 'hub-3.13.1', ['3', '3.13', '3.13.1']);
+      other = await pushIndex(open, 'pinhub/python', 'oci', 'hub-3.12.9', ['3.12', '3.12.9']);
+      // The Hub API's shape: results newest first, `next` absolute; one bad tag and one bad digest among them.
+      const pages: Record<string, unknown> = {
+        '1': {
+          next: 'PAGE2',
+          results: [
+            { name: '3', digest: hubPy.digest },
+            { name: '3.13.1\nRUN evil', digest: hubPy.digest },
+            { name: '3.13', digest: hubPy.digest },
+            { name: '3.12', digest: 'sha256:short' },
+          ],
+        },
+        // 3.12.9 is older than the two pages read: not in the listing.
+        '2': { next: null, results: [{ name: '3.13.1', digest: hubPy.digest }] },
+      };
+      hub = createServer((req, res) => {
+        hubSeen.push(req.url!);
+        const m = /^\/v2\/namespaces\/pinhub\/repositories\/python\/tags\?(.*)$/.exec(req.url!);
+        if (!m) return void res.writeHead(404).end('{}');
+        const page = new URLSearchParams(m[1]).get('page') ?? '1';
+        const body = JSON.stringify(pages[page]).replace('PAGE2', `${hubUrl}/v2/namespaces/pinhub/repositories/python/tags?page=2&page_size=100`);
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+      });
+      await new Promise<void>((r) => hub.listen(0, '127.0.0.1', r));
+      hubUrl = `http://127.0.0.1:${(hub.address() as { port: number }).port}`;
+    });
+    afterAll(() => new Promise((r) => hub.close(r)));
+
+    const hubClient = (api: string | false) => new RegistryClient({ retries: 0, mirrors: { 'docker.io': open.host }, hubTagsApi: api });
+
+    it('picks the precise tag from the listing; only valid tags and digests count; the written digest is still verified', async () => {
+      hubSeen.length = 0;
+      const r = await fix('FROM pinhub/python:3\n', pinner({ client: hubClient(hubUrl) }));
+      expect(r.text).toBe(`FROM pinhub/python:3.13.1@${hubPy.digest}\n`);
+      expect(r.applied[0].title).toContain('(Docker Hub tags API)');
+      expect(hubSeen.map((u) => u.split('?')[0])).toEqual(['/v2/namespaces/pinhub/repositories/python/tags', '/v2/namespaces/pinhub/repositories/python/tags']);
+    });
+
+    it('nothing matching in the listing, or the API unreachable: the registry API decides', async () => {
+      const r = await fix('FROM pinhub/python:3.12\n', pinner({ client: hubClient(hubUrl) }));
+      // The listing has no 3.12.x: the registry's tag list and HEADs find it.
+      expect(r.text).toBe(`FROM pinhub/python:3.12.9@${other.digest}\n`);
+      expect(r.applied[0].title).not.toContain('Docker Hub tags API');
+      const down = hubClient('http://127.0.0.1:9');
+      const d = await fix('FROM pinhub/python:3\n', pinner({ client: down }));
+      expect(d.text).toBe(`FROM pinhub/python:3.13.1@${hubPy.digest}\n`);
+    });
   });
 });

@@ -282,6 +282,22 @@ describe('registry client against a spec-following test server', () => {
     expect(err.message).toMatch(/hashes to sha256:/);
   });
 
+  it('headDigest: the HEAD header when there is one, else the hashed GET; a malformed header is refused', async () => {
+    const s = await start((req, res) => {
+      const headers: Record<string, string> = { 'Content-Type': MT.ociIndex };
+      if (req.url!.includes('/claims/')) headers['Docker-Content-Digest'] = sha256('claimed');
+      if (req.url!.includes('/bad/')) headers['Docker-Content-Digest'] = 'sha256:XYZ';
+      res.writeHead(200, headers).end(req.method === 'GET' ? manifest : undefined);
+    });
+    const c = new RegistryClient(fast);
+    // Only compared with a verified digest, never written: one HEAD, its header taken as it is.
+    expect(await c.headDigest(`${s.host}/claims:1`)).toBe(sha256('claimed'));
+    expect(s.seen.map((r) => r.method)).toEqual(['HEAD']);
+    expect(await c.headDigest(`${s.host}/none:1`)).toBe(sha256(manifest));
+    expect(s.seen.map((r) => r.method)).toEqual(['HEAD', 'HEAD', 'GET']);
+    expect(await rejection(c.headDigest(`${s.host}/bad:1`))).toMatchObject({ kind: 'malformed' });
+  });
+
   it('a malformed digest header and an unsupported media type are refused', async () => {
     const s = await start((req, res) => {
       if (req.url!.includes('/swapped/')) return void res.writeHead(200, { 'Docker-Content-Digest': sha256('y'), 'Content-Type': MT.ociIndex }).end('y');
