@@ -5,6 +5,8 @@
  *   2. one process linting the whole corpus vs one process that only parses
  *      every file with dockerfile-ast                                          target <= 2x
  * Each command runs interleaved with its baseline, several times; medians are compared.
+ *   3. `dockrepro fix` of the corpus against a registry 50 ms away (bench/registry.js): requests per unique
+ *      image reference, cold fix vs the same requests one by one, and a warm fix (lock) making none.
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -63,4 +65,13 @@ if (existsSync(corpus)) {
 } else {
   console.log(`corpus not found at ${corpus}: set DOCKREPRO_CORPUS to measure the batch ratio`);
 }
-process.exitCode = results.every(Boolean) ? 0 : 1;
+require('./registry').registryBench({ root, corpus }).then(
+  (registry) => {
+    results.push(...registry);
+    process.exitCode = results.every(Boolean) ? 0 : 1;
+  },
+  (e) => {
+    console.error(`registry bench failed: ${e.stack ?? e}`);
+    process.exitCode = 1;
+  },
+);

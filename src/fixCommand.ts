@@ -51,8 +51,11 @@ const LEFT_LABELS: Record<LeftReason, string> = {
   failed: 'failed',
 };
 
-/** Files fixed at once: their registry lookups overlap, while parsing and linting stay sequential (one thread). */
-const FILE_CONCURRENCY = 8;
+/**
+ * Files fixed at once: their registry lookups (each a chain: manifest, tag list, candidate HEADs) overlap, while
+ * parsing and linting stay sequential (one thread). The HTTP limit (8 in flight) is the registry client's.
+ */
+const FILE_CONCURRENCY = 32;
 
 export async function runFix(paths: string[], flags: FixFlags, io: Io, run: LintRun, display: (abs: string) => string): Promise<number> {
   const out: FileOutcome[] = [];

@@ -90,45 +90,32 @@ export class ImagePinner {
     const indexDigest = (await this.described(plain)).digest;
     const pinned = this.o.platform ? await this.o.client.platformDigestOf(plain, this.o.platform) : await this.described(plain);
     const forPlatform = this.o.platform ? ` (${this.o.platform} manifest)` : '';
-    if (ref.tag !== undefined && isPreciseTag(ref.tag)) {
-      return { digest: pinned.digest, mediaType: pinned.mediaType, explanation: `'${written}' is already a precise tag; digest added${forPlatform}` };
-    }
+    const result = (tag: string | undefined, why: string): Resolved => ({ tag, digest: pinned.digest, mediaType: pinned.mediaType, explanation: why + forPlatform });
+    const chosen = (tag: string, source = '') => result(tag, `'${tag}' is the most precise tag with the same digest as '${written}'${source}`);
+
+    if (ref.tag !== undefined && isPreciseTag(ref.tag)) return result(undefined, `'${written}' is already a precise tag; digest added`);
     const fromHub = await this.hubChoice(ref, indexDigest);
-    if (fromHub) {
-      return {
-        tag: fromHub,
-        digest: pinned.digest,
-        mediaType: pinned.mediaType,
-        explanation: `'${fromHub}' is the most precise tag with the same digest as '${written}' (Docker Hub tags API)${forPlatform}`,
-      };
-    }
-    let tags: string[];
+    if (fromHub) return chosen(fromHub, ' (Docker Hub tags API)');
+    // From here on a failure only costs precision: the digest is verified, so it is pinned with the tag as written.
+    let candidates: string[];
     try {
-      tags = await this.shared(`tags:${this.repoKey(ref)}`, () => this.o.client.tags(ref));
+      const tags = await this.shared(`tags:${this.repoKey(ref)}`, () => this.o.client.tags(ref));
+      candidates = preciseCandidates(ref.tag, tags).slice(0, MAX_CANDIDATES);
     } catch (e) {
       if (!(e instanceof RegistryError)) throw e;
-      return { digest: pinned.digest, mediaType: pinned.mediaType, explanation: `tags could not be listed (${e.message}); kept '${written}'${forPlatform}` };
+      return result(undefined, `tags could not be listed (${e.message}); kept '${written}'`);
     }
-    const candidates = preciseCandidates(ref.tag, tags).slice(0, MAX_CANDIDATES);
     for (const tag of candidates) {
-      let d: string;
       try {
-        d = await this.candidateDigest({ ...plain, tag });
+        if ((await this.candidateDigest({ ...plain, tag })) === indexDigest) return chosen(tag);
       } catch (e) {
-        if (e instanceof RegistryError && e.kind === 'not-found') continue; // deleted since it was listed
-        throw e;
-      }
-      if (d === indexDigest) {
-        return {
-          tag,
-          digest: pinned.digest,
-          mediaType: pinned.mediaType,
-          explanation: `'${tag}' is the most precise tag with the same digest as '${written}'${forPlatform}`,
-        };
+        if (!(e instanceof RegistryError)) throw e;
+        if (e.kind === 'not-found') continue; // deleted since it was listed
+        return result(undefined, `tags could not be compared (${e.message}); kept '${written}'`);
       }
     }
     const why = candidates.length === 0 ? 'no more precise tag exists' : `none of ${candidates.length} more precise tags has the same digest`;
-    return { digest: pinned.digest, mediaType: pinned.mediaType, explanation: `${why}; kept '${written}'${forPlatform}` };
+    return result(undefined, `${why}; kept '${written}'`);
   }
 
   /** The most precise candidate the Docker Hub API lists with `digest`; undefined when it cannot tell (then the registry API decides). */

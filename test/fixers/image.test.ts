@@ -12,6 +12,7 @@ import { RegistryClient } from '../../src/resolve/registry';
 import { RULES } from '../../src/rules/index';
 import { describeWithRegistries, pushIndex, pushImage, type PushedIndex } from '../helpers/registryFixtures';
 import { workspace } from '../helpers/workspace';
+import { startFaultProxy } from '../helpers/faultProxy';
 
 const IMAGE_RULES = RULES.filter((r) => r.meta.id === 'image-digest' || r.meta.id === 'image-tag');
 
@@ -136,6 +137,24 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
       ['image-tag', 'failed'],
     ]);
     expect(r.left[0].reason).toMatch(/registry lookup failed: .*not found/);
+  });
+
+  it('when tags cannot be listed or compared, the verified digest is still pinned with the tag as written', async () => {
+    const proxy = await startFaultProxy(open.url);
+    try {
+      const P = proxy.host;
+      proxy.inject({ method: 'GET', path: /\/tags\/list/, times: Infinity, respond: { status: 500 } });
+      const listed = await fix(`FROM ${P}/pin/python:3\n`);
+      expect(listed.text).toBe(`FROM ${P}/pin/python:3@${py3.digest}\n`);
+      expect(listed.applied[0].title).toMatch(/tags could not be listed \(.*registry server error 500.*\); kept '3'/);
+      proxy.reset();
+      proxy.inject({ method: 'HEAD', times: Infinity, respond: { status: 429, headers: { 'Retry-After': '0' } } });
+      const compared = await fix(`FROM ${P}/pin/python:3\n`);
+      expect(compared.text).toBe(`FROM ${P}/pin/python:3@${py3.digest}\n`);
+      expect(compared.applied[0].title).toMatch(/tags could not be compared \(.*rate limited.*\); kept '3'/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('--platform pins that platform manifest inside the index; a single-platform image is checked', async () => {
