@@ -67,7 +67,7 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
     // The editor replaces its buffer with stdout: always the whole text, the original when nothing was fixed.
     io.stdout.write(r.output ?? bytes);
     out.push(r.outcome);
-    const locks = saveLocks(resolvers, display);
+    const locks = flags.dryRun || flags.check ? { lines: [], failed: false } : saveLocks(resolvers, display);
     io.stderr.write(summary(out, flags, locks.lines));
     return locks.failed ? 2 : exitCode(out, flags);
   }

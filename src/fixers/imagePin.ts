@@ -30,6 +30,8 @@ export async function pinSite(finding: Finding, ctx: FixerContext, withDigest: b
     if (e instanceof PinError) return { left: e.left, reason: e.message };
     throw e;
   }
+  // image-tag alone (no digest) with no more precise tag: nothing to write, and the reason says why.
+  if (!withDigest && pin.tag === undefined) return { left: 'no-fixer', reason: pin.explanation };
   const tag = pin.tag ?? ref.tag;
   const name = image!.slice(0, image!.length - (ref.tag === undefined ? 0 : ref.tag.length + 1));
   const pinned = `${name}${tag === undefined ? '' : `:${tag}`}${withDigest ? `@${pin.digest}` : ''}`;
@@ -38,11 +40,11 @@ export async function pinSite(finding: Finding, ctx: FixerContext, withDigest: b
   if (!check.ok || check.ref.normalizedName !== ref.normalizedName) {
     return { left: 'failed', reason: `the resolved reference '${pinned}' is not valid` };
   }
-  const what = `${siteLabel(site)} '${site.value}' → '${pinned}' (${pin.explanation})`;
-
   const edit = placeEdit(site, ctx.model.text, pinned, withDigest ? pin.digest : undefined);
   if (typeof edit === 'string') return { left: 'no-fixer', reason: edit };
-  return { title: `pin ${what}`, edits: [edit], applicability: 'safe' };
+  // Say what is written: an assembled reference keeps its own text and only gains the digest.
+  const result = edit.start === edit.end ? `${site.raw}${edit.text}` : pinned;
+  return { title: `pin ${siteLabel(site)} '${site.value}' → '${result}' (${pin.explanation})`, edits: [edit], applicability: 'safe' };
 }
 
 /** Where the new reference is written, or why it cannot be. */

@@ -47,9 +47,17 @@ export interface ImagePinnerOptions {
 export class ImagePinner {
   constructor(private readonly o: ImagePinnerOptions) {}
 
-  async pin(ref: ImageRef): Promise<Pin> {
+  /**
+   * One answer per reference and lock in a run: image-digest and image-tag both ask about a reference, and the
+   * second must get the first one's answer, not the lock entry the first one has just written.
+   */
+  pin(ref: ImageRef): Promise<Pin> {
+    const key = lockKey(ref.normalizedName, ref.tag, this.o.platform);
+    return this.shared(`pin:${this.o.lock?.path ?? ''}\n${key}`, () => this.pinOnce(ref, key));
+  }
+
+  private async pinOnce(ref: ImageRef, key: string): Promise<Pin> {
     const { lock, platform } = this.o;
-    const key = lockKey(ref.normalizedName, ref.tag, platform);
     const locked = this.o.refresh ? undefined : lock?.get(key);
     if (locked) return { tag: locked.tag === ref.tag ? undefined : locked.tag, digest: locked.digest, explanation: `from ${lock!.path}` };
     if (this.o.offline) {

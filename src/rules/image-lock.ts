@@ -30,7 +30,8 @@ export default defineRule({
       } else {
         const recorded = [...new Set(entries.map(([, e]) => e.digest))].join(', ');
         ctx.report({
-          message: `${head} has a digest the lock does not record for it (the lock has ${recorded}): the Dockerfile or ${lock.path} was edited by hand; run 'dockrepro fix --refresh' to re-resolve both`,
+          message: `${head} has a digest the lock does not record for it (the lock has ${recorded}): the Dockerfile or ${lock.path} was edited by hand; ` +
+            `remove the digest and run 'dockrepro fix --refresh' to resolve the tag again`,
           span: site.span,
         });
       }

@@ -87,6 +87,12 @@ describeWithRegistries('dockrepro fix pins images (CLI, real registry)', ({ open
     );
     expect(read(dir, 'seed-broken/Dockerfile')).toBe(read(EXAMPLES, 'seed-broken/Dockerfile'));
     expect(() => statSync(join(dir, 'dockrepro.lock.json'))).toThrow();
+    // One explanation per reference, though image-digest and image-tag both fixed it.
+    expect(r.stderr.match(/would pin/g)).toHaveLength(1);
+    // Nor from stdin.
+    const stdin = await runCli(['fix', '--dry-run', ...RULES, '-', '--stdin-filename', 'seed-broken/Dockerfile'], { cwd: dir, stdin: read(dir, 'seed-broken/Dockerfile') });
+    expect(stdin.stderr).toContain('would pin');
+    expect(() => statSync(join(dir, 'dockrepro.lock.json'))).toThrow();
   });
 
   it('lint --verify-lock passes on what fix wrote and fails on a hand-edited digest', async () => {

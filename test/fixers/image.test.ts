@@ -117,6 +117,9 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
   it('a reference assembled from an ARG keeps its tag and gets the digest appended', async () => {
     const r = await fix(`ARG PY=3\nFROM ${H}/pin/python:\${PY}-slim\n`);
     expect(r.text).toBe(`ARG PY=3\nFROM ${H}/pin/python:\${PY}-slim@${slim.digest}\n`);
+    expect(r.applied[0].title).toBe(
+      `pin base image '${H}/pin/python:3-slim' → '${H}/pin/python:\${PY}-slim@${slim.digest}' ('3.12.7-slim' is the most precise tag with the same digest as '3-slim')`,
+    );
   });
 
   it('a malformed digest is replaced by the real one', async () => {
@@ -127,6 +130,9 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
   it('image-tag alone (image-digest off) makes the tag precise without a digest', async () => {
     const r = await fix(`FROM ${H}/pin/python:3\n`, pinner(), IMAGE_RULES.filter((x) => x.meta.id === 'image-tag'));
     expect(r.text).toBe(`FROM ${H}/pin/python:3.12.7\n`);
+    const stable = await fix(`FROM ${H}/pin/tool:stable\n`, pinner(), IMAGE_RULES.filter((x) => x.meta.id === 'image-tag'));
+    expect(stable.text).toBe(`FROM ${H}/pin/tool:stable\n`);
+    expect(stable.left).toMatchObject([{ left: 'no-fixer', reason: "no more precise tag exists; kept 'stable'" }]);
   });
 
   it('a failed lookup leaves that image with the reason; the others are still pinned', async () => {

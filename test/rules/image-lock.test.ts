@@ -34,7 +34,7 @@ describe('image-lock', () => {
     it('a digest the lock does not record for that image and tag', () => {
       expect(flagged(`FROM python:3.12.7@${B}`)).toEqual([
         `python:3.12.7@${B}: base image 'python:3.12.7@${B}' has a digest the lock does not record for it (the lock has ${A}): ` +
-          `the Dockerfile or /repo/dockrepro.lock.json was edited by hand; run 'dockrepro fix --refresh' to re-resolve both`,
+          `the Dockerfile or /repo/dockrepro.lock.json was edited by hand; remove the digest and run 'dockrepro fix --refresh' to resolve the tag again`,
       ]);
     });
 
