@@ -3,6 +3,10 @@
  * through the registry's own HTTP API (no docker client), and every push returns the exact bytes and digest
  * so tests can compare what the client resolves with sha256 of what was stored. Pushes to the token-auth
  * registry first get a push+pull token for the repository from its token server.
+ *
+ * The registries are shared by all test files, which run in parallel: each file pushes to repositories of its
+ * own (`client/…`, `pin/…`, `faults/…`; `library/python` belongs to test/fix/pin.test.ts), or tag lists and
+ * tags would change under another file's feet.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

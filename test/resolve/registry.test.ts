@@ -39,8 +39,8 @@ describeWithRegistries('registry client against a real registry', ({ open, auth 
   const client = new RegistryClient(fast);
 
   beforeAll(async () => {
-    python = await pushIndex(open, 'library/python', 'oci', 'py3.12.7', ['3', '3.12', '3.12.7', 'latest']);
-    python311 = await pushIndex(open, 'library/python', 'oci', 'py3.11.10', ['3.11', '3.11.10']);
+    python = await pushIndex(open, 'client/python', 'oci', 'py3.12.7', ['3', '3.12', '3.12.7', 'latest']);
+    python311 = await pushIndex(open, 'client/python', 'oci', 'py3.11.10', ['3.11', '3.11.10']);
     list = await pushIndex(open, 'team/app', 'docker', 'multi', ['multi']);
     dockerV2 = await pushImage(open, 'team/app', 'docker', { os: 'linux', architecture: 'amd64' }, 'v1', ['1', '1.0']);
     ociSingle = await pushImage(open, 'team/app', 'oci', { os: 'linux', architecture: 'arm64' }, 'oci', ['oci']);
@@ -48,19 +48,19 @@ describeWithRegistries('registry client against a real registry', ({ open, auth 
   });
 
   it('digest of a tag on an OCI index is sha256 of the pushed bytes', async () => {
-    const r = await client.digestOf(`${open.host}/library/python:3.12.7`);
+    const r = await client.digestOf(`${open.host}/client/python:3.12.7`);
     expect(r).toEqual({ digest: sha256(python.bytes), mediaType: MT.ociIndex, reference: '3.12.7' });
   });
 
   it('all tags of one index resolve to the same digest; another version differs', async () => {
-    const digests = await Promise.all(['3', '3.12', '3.12.7', 'latest'].map((t) => client.digestOf(`${open.host}/library/python:${t}`)));
+    const digests = await Promise.all(['3', '3.12', '3.12.7', 'latest'].map((t) => client.digestOf(`${open.host}/client/python:${t}`)));
     expect(new Set(digests.map((d) => d.digest))).toEqual(new Set([python.digest]));
-    expect((await client.digestOf(`${open.host}/library/python:3.11`)).digest).toBe(python311.digest);
+    expect((await client.digestOf(`${open.host}/client/python:3.11`)).digest).toBe(python311.digest);
     expect(python311.digest).not.toBe(python.digest);
   });
 
   it('no tag means latest', async () => {
-    expect(await client.digestOf(`${open.host}/library/python`)).toMatchObject({ digest: python.digest, reference: 'latest' });
+    expect(await client.digestOf(`${open.host}/client/python`)).toMatchObject({ digest: python.digest, reference: 'latest' });
   });
 
   it('an invalid reference is a RegistryError before any request', async () => {
@@ -68,19 +68,19 @@ describeWithRegistries('registry client against a real registry', ({ open, auth 
   });
 
   it('accepts a parsed ImageRef', async () => {
-    const parsed = parseImageRef(`${open.host}/library/python:3`);
+    const parsed = parseImageRef(`${open.host}/client/python:3`);
     if (!parsed.ok) throw new Error(parsed.error);
     expect((await client.digestOf(parsed.ref)).digest).toBe(python.digest);
   });
 
   it('with tag and digest written, resolves the tag (what it means today)', async () => {
     const stale = python311.digest;
-    expect(await client.digestOf(`${open.host}/library/python:3@${stale}`)).toMatchObject({ digest: python.digest, reference: '3' });
+    expect(await client.digestOf(`${open.host}/client/python:3@${stale}`)).toMatchObject({ digest: python.digest, reference: '3' });
   });
 
   it('per-platform OCI manifests by digest', async () => {
     for (const { manifest } of python.platforms) {
-      expect(await client.digestOf(`${open.host}/library/python@${manifest.digest}`)).toEqual({
+      expect(await client.digestOf(`${open.host}/client/python@${manifest.digest}`)).toEqual({
         digest: sha256(manifest.bytes),
         mediaType: MT.ociManifest,
         reference: manifest.digest,
@@ -102,12 +102,12 @@ describeWithRegistries('registry client against a real registry', ({ open, auth 
   });
 
   it('lists tags', async () => {
-    expect((await client.tags(`${open.host}/library/python`)).sort()).toEqual(['3', '3.11', '3.11.10', '3.12', '3.12.7', 'latest']);
+    expect((await client.tags(`${open.host}/client/python`)).sort()).toEqual(['3', '3.11', '3.11.10', '3.12', '3.12.7', 'latest']);
     expect((await client.tags(`${open.host}/team/app`)).sort()).toEqual(['1', '1.0', 'multi', 'oci']);
   });
 
   it('unknown tag and unknown repository are 404 RegistryErrors', async () => {
-    const tag = await rejection(client.digestOf(`${open.host}/library/python:9.9`));
+    const tag = await rejection(client.digestOf(`${open.host}/client/python:9.9`));
     expect(tag).toMatchObject({ kind: 'not-found', status: 404 });
     expect(tag.message).toContain(`${open.url}/v2/library/python/manifests/9.9: not found`);
     const repo = await rejection(client.tags(`${open.host}/nobody/here`));
