@@ -109,7 +109,7 @@ describeWithRegistries('registry client against a real registry', ({ open, auth 
   it('unknown tag and unknown repository are 404 RegistryErrors', async () => {
     const tag = await rejection(client.digestOf(`${open.host}/client/python:9.9`));
     expect(tag).toMatchObject({ kind: 'not-found', status: 404 });
-    expect(tag.message).toContain(`${open.url}/v2/library/python/manifests/9.9: not found`);
+    expect(tag.message).toContain(`${open.url}/v2/client/python/manifests/9.9: not found`);
     const repo = await rejection(client.tags(`${open.host}/nobody/here`));
     expect(repo).toMatchObject({ kind: 'not-found', status: 404 });
     expect(repo.message).toMatch(/NAME_UNKNOWN/);
@@ -118,7 +118,7 @@ describeWithRegistries('registry client against a real registry', ({ open, auth 
   it('speaks plain HTTP to 127.0.0.1 and localhost', async () => {
     expect(open.url.startsWith('http://127.0.0.1:')).toBe(true);
     const port = open.host.split(':')[1];
-    expect((await client.digestOf(`localhost:${port}/library/python:3`)).digest).toBe(python.digest);
+    expect((await client.digestOf(`localhost:${port}/client/python:3`)).digest).toBe(python.digest);
   });
 
   it('connection refused is a network RegistryError after retries', async () => {
