@@ -8,6 +8,9 @@ import { createHash } from 'node:crypto';
 import { type ImageRef, parseImageRef, SHA256_DIGEST } from '../parse/imageRef';
 import { parseWwwAuthenticate, type Challenge } from './challenge';
 import { endpointOf, usesPlainHttp, type Endpoint } from './endpoint';
+import { HttpClient, parseJson, RegistryError, type Exchange, type HttpOptions } from './http';
+
+export { RegistryError, retryAfterMs, type RegistryErrorKind } from './http';
 
 export const MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -21,7 +24,6 @@ const ACCEPT = ACCEPTED.join(', ');
 /** The tag grammar of distribution/reference: anything else in a tags list is dropped. */
 const TAG = /^[\w][\w.-]{0,127}$/;
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const MAX_REDIRECTS = 5;
 const MAX_TAG_PAGES = 1000;
 const MAX_TAG_LIST_BYTES = 64 * 1024 * 1024;
 
@@ -31,54 +33,16 @@ const MAX_TAG_LIST_BYTES = 64 * 1024 * 1024;
  */
 export type Credentials = { username: string; password: string } | { identityToken: string };
 
-export interface RegistryClientOptions {
+export interface RegistryClientOptions extends HttpOptions {
   /** Credentials for a registry host as users name it (`docker.io`, `localhost:5000`). */
   credentials?: (host: string) => Credentials | undefined | Promise<Credentials | undefined>;
-  /** Hosts (with port, as written) reached over plain HTTP besides loopback ones. */
-  insecure?: readonly string[];
   /** Registries looked up at another host (see EndpointOptions.mirrors). */
   mirrors?: Readonly<Record<string, string>>;
-  /** Per-request timeout, including reading the body. Default 15 s. */
-  timeoutMs?: number;
-  /** Retries after a 5xx, 429, timeout or network error. Default 3. */
-  retries?: number;
-  /** First backoff delay, doubled each retry. Default 250 ms. */
-  backoffMs?: number;
-  /** Longest `Retry-After` honoured; longer waits are cut to this. Default 30 s. */
-  maxRetryAfterMs?: number;
-  userAgent?: string;
-  /** HTTP requests in flight at once, over all registries. Default 8. */
-  concurrency?: number;
   /**
    * Base URL of the Docker Hub API (`https://hub.docker.com`), whose tag list gives each tag's digest in one
    * request; false to never use it. Default off (the resolver turns it on for Docker Hub without a mirror).
    */
   hubTagsApi?: string | false;
-}
-
-export type RegistryErrorKind =
-  | 'unauthorized'
-  | 'denied'
-  | 'not-found'
-  | 'rate-limited'
-  | 'server'
-  | 'timeout'
-  | 'network'
-  | 'malformed'
-  | 'unsupported'
-  | 'redirect'
-  | 'invalid-reference';
-
-export class RegistryError extends Error {
-  override name = 'RegistryError';
-  constructor(
-    message: string,
-    readonly kind: RegistryErrorKind,
-    readonly status?: number,
-    readonly url?: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface DigestResult {
@@ -94,28 +58,9 @@ interface Target {
   scope: string;
 }
 
-/** A finished HTTP exchange, its body read within the same timeout (so a truncated body is retried too). */
-interface Exchange {
-  status: number;
-  headers: Headers;
-  /** The URL that answered, after redirects: the base for relative links. */
-  url: string;
-  body: Buffer;
-}
-
 interface CachedToken {
   token: string;
   expires: number;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `Retry-After` as milliseconds: delay-seconds or an HTTP date. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** The `rel="next"` target of a Link header, resolved against the URL it came with. */
@@ -127,38 +72,21 @@ export function nextLink(link: string | null, base: string): string | undefined 
   return undefined;
 }
 
-function describeErrorBody(body: string): string {
-  try {
-    const errors = (JSON.parse(body) as { errors?: { code?: string; message?: string }[] }).errors;
-    if (Array.isArray(errors) && errors.length > 0) {
-      return errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
-    }
-  } catch {
-    // not JSON: fall through
-  }
-  return '';
-}
-
 export class RegistryClient {
-  private readonly timeoutMs: number;
-  private readonly retries: number;
-  private readonly backoffMs: number;
-  private readonly maxRetryAfterMs: number;
+  private readonly http: HttpClient;
   private readonly tokens = new Map<string, CachedToken>();
   /** The last challenge each host answered with, to authenticate the next request up front. */
   private readonly challenges = new Map<string, Challenge>();
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
   /** Set when the Docker Hub API did not answer: later lookups skip it. */
   private hubUnreachable = false;
-  /** HTTP exchanges made (each redirect hop and retry counts), for the bench and tests. */
-  requests = 0;
 
   constructor(private readonly options: RegistryClientOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.retries = options.retries ?? 3;
-    this.backoffMs = options.backoffMs ?? 250;
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+    this.http = new HttpClient(options);
+  }
+
+  /** HTTP exchanges made (each redirect hop and retry counts), for the bench and tests. */
+  get requests(): number {
+    return this.http.requests;
   }
 
   /**
@@ -192,7 +120,7 @@ export class RegistryClient {
     const target = this.target(parsed);
     const url = this.manifestUrl(parsed);
     const head = await this.request(target, url, 'HEAD', { Accept: ACCEPT }, 0);
-    if (head.status !== 200 && head.status !== 405) this.fail(head, url);
+    if (head.status !== 200 && head.status !== 405) this.http.fail(head, url);
     const digest = head.status === 200 ? head.headers.get('docker-content-digest') : null;
     if (digest === null) return (await this.digestOf(parsed)).digest;
     if (!SHA256_DIGEST.test(digest)) {
@@ -217,7 +145,7 @@ export class RegistryClient {
     const reference = parsed.tag ?? parsed.digest ?? 'latest';
     const url = this.manifestUrl(parsed);
     const get = await this.request(target, url, 'GET', { Accept: ACCEPT }, MAX_MANIFEST_BYTES);
-    if (get.status !== 200) this.fail(get, url);
+    if (get.status !== 200) this.http.fail(get, url);
     const digest = `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
     const claimed = get.headers.get('docker-content-digest');
     if (claimed && claimed !== digest) {
@@ -261,7 +189,7 @@ export class RegistryClient {
     const target = this.target(parsed);
     const blobUrl = `${target.endpoint.baseUrl}/v2/${target.endpoint.repository}/blobs/${configDigest}`;
     const blob = await this.request(target, blobUrl, 'GET', {}, MAX_MANIFEST_BYTES);
-    if (blob.status !== 200) this.fail(blob, blobUrl);
+    if (blob.status !== 200) this.http.fail(blob, blobUrl);
     const config = parseJson(blob.body, blobUrl) as { os?: unknown; architecture?: unknown; variant?: unknown };
     if (config.os !== os || config.architecture !== architecture || (variant !== undefined && config.variant !== variant)) {
       const actual = [config.os, config.architecture, config.variant].filter((x) => typeof x === 'string').join('/');
@@ -292,13 +220,13 @@ export class RegistryClient {
     for (let page = 0; page < pages && url !== undefined; page++) {
       let res: Exchange;
       try {
-        res = await this.follow(url, 'GET', { Accept: 'application/json' }, MAX_MANIFEST_BYTES);
+        res = await this.http.follow(url, 'GET', { Accept: 'application/json' }, MAX_MANIFEST_BYTES);
       } catch (e) {
         // Unreachable (offline, firewalled): do not wait for it again for every other repository.
         this.hubUnreachable = true;
-        throw this.transportError(e, url);
+        throw this.http.transportError(e, url);
       }
-      if (res.status !== 200) this.fail(res, url);
+      if (res.status !== 200) this.http.fail(res, url);
       const body = parseJson(res.body, url) as { next?: unknown; results?: { name?: unknown; digest?: unknown }[] };
       if (!Array.isArray(body.results)) throw new RegistryError(`${url}: no 'results' list`, 'malformed', 200, url);
       for (const r of body.results) {
@@ -330,7 +258,7 @@ export class RegistryClient {
       seen.add(url);
       const res = await this.request(target, url, 'GET', { Accept: 'application/json' }, MAX_TAG_LIST_BYTES);
       const body = res.body.toString('utf8');
-      if (res.status !== 200) this.fail(res, url);
+      if (res.status !== 200) this.http.fail(res, url);
       let parsed: unknown;
       try {
         parsed = JSON.parse(body);
@@ -362,28 +290,6 @@ export class RegistryClient {
     throw new RegistryError(`${url}: the manifest has no media type`, 'malformed', 200, url);
   }
 
-  private fail(res: Exchange, url: string): never {
-    const detail = describeErrorBody(res.body.toString('utf8'));
-    const suffix = detail ? ` (${detail})` : '';
-    const s = res.status;
-    if (s === 401) throw new RegistryError(`${url}: authentication required or credentials rejected${suffix}`, 'unauthorized', s, url);
-    if (s === 403) throw new RegistryError(`${url}: access denied${suffix}`, 'denied', s, url);
-    if (s === 404) throw new RegistryError(`${url}: not found (unknown repository, tag or digest)${suffix}`, 'not-found', s, url);
-    if (s === 429) throw new RegistryError(`${url}: rate limited by the registry, retries exhausted${suffix}`, 'rate-limited', s, url);
-    if (s >= 500) throw new RegistryError(`${url}: registry server error ${s}, retries exhausted${suffix}`, 'server', s, url);
-    throw new RegistryError(`${url}: unexpected HTTP status ${s}${suffix}`, 'malformed', s, url);
-  }
-
-  private transportError(e: unknown, url: string): RegistryError {
-    if (e instanceof RegistryError) return e;
-    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
-      return new RegistryError(`${url}: no answer within ${this.timeoutMs} ms`, 'timeout', undefined, url);
-    }
-    const cause = err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
-    return new RegistryError(`${url}: network error (${cause})`, 'network', undefined, url);
-  }
-
   /**
    * One logical request: authentication (at most one challenge round), redirects, and retries. Returns the
    * final response for any status the caller must interpret (2xx, 401 after auth, 403, 404, 405).
@@ -399,7 +305,7 @@ export class RegistryClient {
     let triedChallenge = false;
     for (;;) {
       const auth = await this.authorization(target);
-      const res = await this.withRetries(url, () => this.follow(url, method, { ...headers, ...auth }, maxBytes));
+      const res = await this.http.withRetries(url, () => this.http.follow(url, method, { ...headers, ...auth }, maxBytes));
       if (res.status !== 401 || triedChallenge) return res;
       const header = res.headers.get('www-authenticate');
       const challenge = header ? this.pickChallenge(parseWwwAuthenticate(header)) : undefined;
@@ -488,12 +394,12 @@ export class RegistryClient {
         scope,
         client_id: 'dockrepro',
       }).toString();
-      res = await this.withRetries(url, () =>
-        this.follow(url, 'POST', { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' }, 1024 * 1024, form),
+      res = await this.http.withRetries(url, () =>
+        this.http.follow(url, 'POST', { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' }, 1024 * 1024, form),
       );
     } else {
-      res = await this.withRetries(url, () =>
-        this.follow(url, 'GET', { Accept: 'application/json', ...(creds ? { Authorization: basic(creds) } : {}) }, 1024 * 1024),
+      res = await this.http.withRetries(url, () =>
+        this.http.follow(url, 'GET', { Accept: 'application/json', ...(creds ? { Authorization: basic(creds) } : {}) }, 1024 * 1024),
       );
     }
     const body = res.body.toString('utf8');
@@ -505,7 +411,7 @@ export class RegistryClient {
         url,
       );
     }
-    if (res.status !== 200) this.fail(res, url);
+    if (res.status !== 200) this.http.fail(res, url);
     let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
       parsed = JSON.parse(body);
@@ -521,82 +427,6 @@ export class RegistryClient {
     this.tokens.set(`${host}\n${scope}`, { token, expires: Date.now() + Math.max(lifetime - 10, 1) * 1000 });
   }
 
-  /** Retries network errors, timeouts, 5xx and 429 (honouring a capped `Retry-After`), with exponential backoff. */
-  private async withRetries(url: string, attempt: () => Promise<Exchange>): Promise<Exchange> {
-    for (let i = 0; ; i++) {
-      let res: Exchange;
-      try {
-        res = await attempt();
-      } catch (e) {
-        const err = this.transportError(e, url);
-        // An unknown host name will not appear by retrying (EAI_AGAIN, a resolver hiccup, is retried).
-        const permanent = (e as { cause?: { code?: string } })?.cause?.code === 'ENOTFOUND';
-        if (i >= this.retries || permanent || (err.kind !== 'timeout' && err.kind !== 'network')) throw err;
-        await sleep(this.backoff(i));
-        continue;
-      }
-      const retryable = res.status === 429 || (res.status >= 500 && res.status !== 501);
-      if (!retryable || i >= this.retries) return res;
-      const wait = res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : undefined;
-      await sleep(Math.min(wait ?? this.backoff(i), this.maxRetryAfterMs));
-    }
-  }
-
-  private backoff(i: number): number {
-    return this.backoffMs * 2 ** i * (0.75 + Math.random() * 0.5);
-  }
-
-  /**
-   * One HTTP exchange with manual redirects: Authorization is dropped as soon as a redirect leaves the
-   * original origin, and an https → http downgrade is refused unless the new host may speak plain HTTP.
-   */
-  private async follow(url: string, method: 'GET' | 'HEAD' | 'POST', headers: Record<string, string>, maxBytes: number, body?: string): Promise<Exchange> {
-    const limit = this.options.concurrency ?? 8;
-    // A finished request hands its slot straight to the next waiter, so the limit holds exactly.
-    if (this.active >= limit) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
-    try {
-      return await this.exchange(url, method, headers, maxBytes, body);
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-
-  private async exchange(url: string, method: 'GET' | 'HEAD' | 'POST', headers: Record<string, string>, maxBytes: number, body?: string): Promise<Exchange> {
-    const origin = new URL(url).origin;
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    let current = url;
-    let sent = headers;
-    for (let hop = 0; ; hop++) {
-      this.requests++;
-      const res = await fetch(current, {
-        method,
-        headers: { 'User-Agent': this.options.userAgent ?? 'dockrepro', ...sent },
-        redirect: 'manual',
-        signal,
-        body,
-      });
-      const location = res.headers.get('location');
-      if (res.status < 300 || res.status > 399 || res.status === 304 || !location) {
-        return { status: res.status, headers: res.headers, url: current, body: await readBody(res, current, maxBytes) };
-      }
-      await res.body?.cancel().catch(() => undefined);
-      if (hop >= MAX_REDIRECTS) throw new RegistryError(`${url}: too many redirects`, 'redirect', res.status, url);
-      // A POST body holds a refresh token: it is never sent on to wherever a redirect points.
-      if (body !== undefined) throw new RegistryError(`${url}: the token endpoint redirected a POST`, 'redirect', res.status, url);
-      const next = new URL(location, current);
-      if (next.protocol !== 'https:' && !(next.protocol === 'http:' && usesPlainHttp(next.host, this.options))) {
-        throw new RegistryError(`${url}: refusing redirect to ${next.protocol}//${next.host}`, 'redirect', res.status, url);
-      }
-      if (next.origin !== origin && 'Authorization' in sent) {
-        sent = { ...sent };
-        delete sent.Authorization;
-      }
-      current = next.toString();
-    }
-  }
 }
 
 function toRef(ref: ImageRef | string): ImageRef {
@@ -604,32 +434,6 @@ function toRef(ref: ImageRef | string): ImageRef {
   const r = parseImageRef(ref);
   if (!r.ok) throw new RegistryError(r.error, 'invalid-reference');
   return r.ref;
-}
-
-/** Reads a body, refusing more than `max` bytes (but at least 64 KiB, so error pages always fit). */
-async function readBody(res: Response, url: string, max: number): Promise<Buffer> {
-  if (!res.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += chunk.length;
-    if (size > Math.max(max, 64 * 1024)) {
-      await res.body.cancel().catch(() => undefined);
-      throw new RegistryError(`${url}: response larger than ${max} bytes`, 'malformed', res.status, url);
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
-}
-
-function parseJson(body: Buffer, url: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(body.toString('utf8')) as unknown;
-    if (typeof v === 'object' && v !== null) return v as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new RegistryError(`${url}: the response is not a JSON object`, 'malformed', 200, url);
 }
 
 function basic(c: { username: string; password: string }): string {
