@@ -10,6 +10,7 @@ import { FIXERS_BY_KIND, NETWORK_KINDS } from './fixers/index';
 import { isFix, type Fix, type Fixer, type LeftReason, type NoFix, type TextEdit } from './fixers/types';
 import type { Finding } from './rules/types';
 import type { ImagePinner } from './resolve/images';
+import type { PackageContext } from './resolve/packages';
 
 const MAX_PASSES = 10;
 
@@ -24,6 +25,8 @@ export interface FixOptions extends LintOptions {
   fixers?: ReadonlyMap<string, Fixer>;
   /** Resolves image references for the image fixers; without it they are left as "needs network". */
   images?: ImagePinner;
+  /** Package index lookups for the package fixers; without it they are left as "needs network". */
+  packages?: PackageContext;
   /** Lookups shared across the files of a run (see FixerContext.lookups); a fresh map when absent. */
   lookups?: Map<string, Promise<unknown>>;
 }
@@ -131,6 +134,7 @@ async function gather(model: DockerfileModel, findings: Finding[], options: FixO
         lookups: options.lookups,
         findings,
         images: options.images,
+        packages: options.packages,
       });
     } catch (e) {
       results = list.map(() => ({ left: 'failed', reason: `fixer '${kind}' failed: ${(e as Error).message}` }) as NoFix);

@@ -164,6 +164,7 @@ async function fixOne(
       baseId: config.baseId,
       lookups: resolvers.lookups,
       images,
+      packages: resolvers.packagesFor(config, dirname(abs)),
     });
   } catch (e) {
     return { outcome: emptyOutcome(path, { error: `could not fix: ${(e as Error).message} (the file is unchanged)` }) };

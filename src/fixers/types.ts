@@ -8,6 +8,7 @@ import type { BuildContext } from '../context';
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
 import type { ImagePinner } from '../resolve/images';
+import type { PackageContext } from '../resolve/packages';
 
 /** A replacement of text[start, end) by `text`; offsets into the text the model was parsed from. */
 export interface TextEdit {
@@ -55,6 +56,8 @@ export interface FixerContext {
   findings: readonly Finding[];
   /** Resolves image references (lock first, then the registry); absent when the run has no resolver. */
   images?: ImagePinner;
+  /** Package index lookups (lock first); absent when the run has no resolver. */
+  packages?: PackageContext;
 }
 
 export interface Fixer {

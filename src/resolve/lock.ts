@@ -38,6 +38,15 @@ export interface LockEntry {
   resolvedAt: string;
 }
 
+/** A package version resolved by a package fixer (pip, npm, gem, go, cargo). */
+export interface PackageLockEntry {
+  version: string;
+  resolvedAt: string;
+}
+
+/** Versions as package indexes write them (PEP 440, semver, `v1.2.3`, `1.2.3.pre`): what a lock entry may hold. */
+const PACKAGE_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+_!-]{0,127}$/;
+
 export class LockError extends Error {}
 
 /** The lock key of a reference: fully qualified name, tag (`latest` when none), and the platform if one was asked. */
@@ -47,6 +56,7 @@ export function lockKey(normalizedName: string, tag: string | undefined, platfor
 
 export class LockFile {
   private readonly entries = new Map<string, LockEntry>();
+  private readonly packageEntries = new Map<string, PackageLockEntry>();
   private changed = false;
   /** True when the file existed when it was loaded. */
   found = false;
@@ -89,6 +99,15 @@ export class LockFile {
       if (problem) throw new LockError(`${path}: images["${key}"]: ${problem}`);
       lock.entries.set(key, value as LockEntry);
     }
+    const packages = (root as { packages?: unknown }).packages ?? {};
+    if (typeof packages !== 'object' || packages === null || Array.isArray(packages)) throw new LockError(`${path}: 'packages' must be an object`);
+    for (const [key, value] of Object.entries(packages as Record<string, unknown>)) {
+      const e = value as Partial<PackageLockEntry> | null;
+      if (typeof e !== 'object' || e === null || typeof e.version !== 'string' || !PACKAGE_VERSION.test(e.version) || typeof e.resolvedAt !== 'string') {
+        throw new LockError(`${path}: packages["${key}"]: expected { version, resolvedAt } with a well-formed version`);
+      }
+      lock.packageEntries.set(key, { version: e.version, resolvedAt: e.resolvedAt });
+    }
     return lock;
   }
 
@@ -100,6 +119,17 @@ export class LockFile {
     const old = this.entries.get(key);
     if (old && old.digest === entry.digest && old.tag === entry.tag && old.platform === entry.platform && old.mediaType === entry.mediaType) return;
     this.entries.set(key, entry);
+    this.changed = true;
+  }
+
+  getPackage(key: string): PackageLockEntry | undefined {
+    return this.packageEntries.get(key);
+  }
+
+  setPackage(key: string, entry: PackageLockEntry): void {
+    if (!PACKAGE_VERSION.test(entry.version)) throw new LockError(`${this.path}: refusing to record malformed version '${entry.version}' for ${key}`);
+    if (this.packageEntries.get(key)?.version === entry.version) return;
+    this.packageEntries.set(key, entry);
     this.changed = true;
   }
 
@@ -125,7 +155,14 @@ export class LockFile {
         resolvedAt: e.resolvedAt,
       };
     }
-    return `${JSON.stringify({ version: VERSION, images }, null, 2)}\n`;
+    const packages: Record<string, PackageLockEntry> = {};
+    for (const key of [...this.packageEntries.keys()].sort()) {
+      const e = this.packageEntries.get(key)!;
+      packages[key] = { version: e.version, resolvedAt: e.resolvedAt };
+    }
+    // `packages` only appears once a package was resolved, so image-only locks keep their shape.
+    const doc = this.packageEntries.size > 0 ? { version: VERSION, images, packages } : { version: VERSION, images };
+    return `${JSON.stringify(doc, null, 2)}\n`;
   }
 
   /** Writes the file atomically when anything changed. */

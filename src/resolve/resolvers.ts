@@ -7,6 +7,8 @@ import { loadDockerCredentials, type DockerCredentialSource } from './credential
 import { ImagePinner } from './images';
 import { LockFiles } from './lock';
 import { RegistryClient } from './registry';
+import { HttpClient } from './http';
+import type { PackageContext } from './packages';
 
 export interface ResolverFlags {
   offline: boolean;
@@ -59,8 +61,17 @@ export class Resolvers {
     return pinner;
   }
 
+  /** One HTTP client for every package index of the run. */
+  private packageHttp?: HttpClient;
+
+  /** The package lookup context for a Dockerfile in `dir` (its lock is the nearest one, or --lock). */
+  packagesFor(config: Config, dir: string): PackageContext {
+    this.packageHttp ??= new HttpClient({ insecure: config.registries.insecure });
+    return { http: this.packageHttp, lock: this.locks.forDir(dir), offline: this.flags.offline, refresh: this.flags.refresh, lookups: this.lookups, env: this.env, dir };
+  }
+
   /** HTTP requests made by every client of the run. */
   get requests(): number {
-    return [...this.clients.values()].reduce((n, c) => n + c.requests, 0);
+    return [...this.clients.values()].reduce((n, c) => n + c.requests, 0) + (this.packageHttp?.requests ?? 0);
   }
 }

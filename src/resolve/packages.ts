@@ -1,0 +1,66 @@
+/**
+ * What the package fixers (pip, npm, gem, go, cargo) share: the lock first, then one lookup per key per run
+ * (however many files and commands ask), the answer checked against the ecosystem's version grammar before
+ * anything is written, and recorded in the lock so a re-run is offline and gives the same bytes.
+ */
+import type { HttpClient } from './http';
+import { RegistryError } from './http';
+import { PinError } from './images';
+import type { LockFile } from './lock';
+
+export interface PackageContext {
+  /** Shared by every package lookup of the run (request limit, retries, timeouts). */
+  http: HttpClient;
+  lock?: LockFile;
+  /** Never touch the network: only the lock answers. */
+  offline: boolean;
+  /** Ignore the lock and resolve again (the lock is updated). */
+  refresh: boolean;
+  /** Run-wide in-flight and finished lookups (FixerContext.lookups). */
+  lookups: Map<string, Promise<unknown>>;
+  /** The environment of the run: index URLs (PIP_INDEX_URL, GOPROXY, npm_config_*), HOME for config files. */
+  env: NodeJS.ProcessEnv;
+  /** Folder of the Dockerfile being fixed (where project config such as .npmrc is looked for). */
+  dir: string;
+  now?: () => Date;
+}
+
+export interface ResolvedVersion {
+  version: string;
+  /** Why this version, for `--dry-run` (`newest release supporting Python 3.7`, `from the lock`). */
+  explanation: string;
+}
+
+/**
+ * The version for `key` (`pypi:flask py3.7`, `npm:typescript@^5`): from the lock unless --refresh, else by
+ * `resolve` (once per run), refused unless `isValid` accepts it, and recorded in the lock.
+ * Failures are PinErrors: 'needs-network' offline, 'failed' for a lookup that did not work.
+ */
+export async function lookupPackage(
+  ctx: PackageContext,
+  key: string,
+  resolve: () => Promise<ResolvedVersion>,
+  isValid: (version: string) => boolean,
+): Promise<ResolvedVersion> {
+  const locked = ctx.refresh ? undefined : ctx.lock?.getPackage(key);
+  if (locked && isValid(locked.version)) return { version: locked.version, explanation: `from ${ctx.lock!.path}` };
+  if (ctx.offline) throw new PinError(`'${key}' is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids a lookup`, 'needs-network');
+  let p = ctx.lookups.get(`package:${key}`) as Promise<ResolvedVersion> | undefined;
+  if (!p) {
+    p = resolve();
+    ctx.lookups.set(`package:${key}`, p);
+    p.catch(() => undefined); // reported by whoever awaits it
+  }
+  let resolved: ResolvedVersion;
+  try {
+    resolved = await p;
+  } catch (e) {
+    if (e instanceof RegistryError) throw new PinError(`lookup failed: ${e.message}`, 'failed');
+    if (e instanceof PinError) throw e;
+    throw new PinError(`lookup failed: ${(e as Error).message}`, 'failed');
+  }
+  // Nothing from the network reaches a Dockerfile unless it is a version of this ecosystem's grammar.
+  if (!isValid(resolved.version)) throw new PinError(`the index answered a malformed version '${resolved.version}'`, 'failed');
+  ctx.lock?.setPackage(key, { version: resolved.version, resolvedAt: (ctx.now?.() ?? new Date()).toISOString() });
+  return resolved;
+}
