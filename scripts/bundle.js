@@ -23,7 +23,9 @@ buildSync({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['js-yaml', 'ignore', 'semver', 'picomatch'],
+  // Loaded lazily (only when a config, a lockfile check, or a package lookup needs them): left out of the
+  // bundle so start-up does not parse them.
+  external: ['js-yaml', 'ignore', 'semver', 'picomatch', 'pacote', '@renovatebot/pep440'],
   logLevel: 'warning',
 });
 const warmup = spawnSync(process.execPath, [resolve(root, 'bin/dockrepro'), 'lint', resolve(root, 'examples')], {
