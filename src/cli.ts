@@ -56,6 +56,7 @@ Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename):
       --lock <file>             lock file (default: dockrepro.lock.json in the nearest folder upwards
                                 holding one, a .dockrepro.yaml or .git; else beside the Dockerfile)
       --platform <os/arch>      pin that platform's manifest instead of the multi-platform index
+      --write-context           also pin requirement files copied from the build context, in place
   With '-', the fixed text goes to stdout (for an editor's save hook) and messages to stderr.
 
 Examples:
@@ -101,6 +102,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         lock: { type: 'string' },
         platform: { type: 'string' },
         'verify-lock': { type: 'boolean' },
+        'write-context': { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -122,7 +124,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (command !== 'lint' && command !== 'fix') return usage(io, `unknown command '${command}'`);
-  const fixOnly = (['dry-run', 'check', 'unsafe', 'offline', 'refresh', 'platform'] as const).find((o) => values[o]);
+  const fixOnly = (['dry-run', 'check', 'unsafe', 'offline', 'refresh', 'platform', 'write-context'] as const).find((o) => values[o]);
   if (command === 'lint' && fixOnly) return usage(io, `--${fixOnly} is an option of 'dockrepro fix'`);
   const lintOnly = (['format', 'verify-lock'] as const).find((o) => values[o]);
   if (command === 'fix' && lintOnly) return usage(io, `--${lintOnly} is an option of 'dockrepro lint'`);
@@ -165,6 +167,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         refresh: !!values.refresh,
         lock: values.lock === undefined ? undefined : resolve(io.cwd, values.lock),
         platform: values.platform,
+        writeContext: !!values['write-context'],
         threshold,
         stdinFilename: values['stdin-filename'],
       };

@@ -7,7 +7,7 @@ import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
 import { applyEdits, overlaps } from './edit/apply';
 import { FIXERS_BY_KIND, NETWORK_KINDS } from './fixers/index';
-import { isFix, type Fix, type Fixer, type LeftReason, type NoFix, type TextEdit } from './fixers/types';
+import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type NoFix, type TextEdit } from './fixers/types';
 import type { Finding } from './rules/types';
 import type { ImagePinner } from './resolve/images';
 import type { PackageContext } from './resolve/packages';
@@ -25,6 +25,8 @@ export interface FixOptions extends LintOptions {
   fixers?: ReadonlyMap<string, Fixer>;
   /** Resolves image references for the image fixers; without it they are left as "needs network". */
   images?: ImagePinner;
+  /** Allow fixes to build-context files (`--write-context`). */
+  writeContext?: boolean;
   /** Package index lookups for the package fixers; without it they are left as "needs network". */
   packages?: PackageContext;
   /** Lookups shared across the files of a run (see FixerContext.lookups); a fresh map when absent. */
@@ -50,6 +52,8 @@ export interface FixOutcome {
   left: LeftFinding[];
   /** The model of `text` (for positions of `left`). */
   model: DockerfileModel;
+  /** Edits to build-context files (`--write-context`), for the command to apply and write. */
+  contextEdits: ContextEdit[];
 }
 
 interface Candidate {
@@ -76,10 +80,18 @@ export async function fixText(original: string, fixOptions: FixOptions): Promise
   let model = parseDockerfile(text);
   let findings = lintModel(model, options);
   let reasons = new Map<Finding, NoFix>();
+  /** Findings fixed in a build-context file: still reported by the Dockerfile's lint until that file is written. */
+  const fixedInContext = new Set<string>();
+  const contextEdits: ContextEdit[] = [];
 
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const gathered = await gather(model, findings, options, dropped);
+    const gathered = await gather(model, findings, options, dropped, fixedInContext);
     reasons = gathered.reasons;
+    for (const c of gathered.inContext) {
+      fixedInContext.add(findingKey(c.finding));
+      contextEdits.push(...c.fix.contextEdits!);
+      applied.push({ rule: c.finding.rule, title: c.fix.title, applicability: c.fix.applicability });
+    }
     const selected = selectNonOverlapping(gathered.candidates);
     if (selected.length === 0) break;
 
@@ -91,23 +103,31 @@ export async function fixText(original: string, fixOptions: FixOptions): Promise
     for (const c of result.accepted) applied.push({ rule: c.finding.rule, title: c.fix.title, applicability: c.fix.applicability });
     // The verification already parsed and linted the new text: it is the next pass's starting point.
     ({ text, model, findings } = result);
-    if (pass === MAX_PASSES - 1) reasons = (await gather(model, findings, options, dropped)).reasons;
+    if (pass === MAX_PASSES - 1) reasons = (await gather(model, findings, options, dropped, fixedInContext)).reasons;
   }
 
-  const left = findings.map((finding): LeftFinding => {
+  const left = findings.filter((f) => !fixedInContext.has(findingKey(f))).map((finding): LeftFinding => {
     const why = reasons.get(finding) ?? dropped.get(findingKey(finding)) ?? { left: 'no-fixer', reason: 'no automatic fix for this rule' };
     return { finding, ...why };
   });
-  return { text, applied, left, model };
+  return { text, applied, left, model, contextEdits };
 }
 
 /** Asks the fixers for a fix of every finding that has a fix request; records why the others have none. */
-async function gather(model: DockerfileModel, findings: Finding[], options: FixOptions & { lookups: Map<string, Promise<unknown>> }, dropped: Map<string, NoFix>) {
+async function gather(
+  model: DockerfileModel,
+  findings: Finding[],
+  options: FixOptions & { lookups: Map<string, Promise<unknown>> },
+  dropped: Map<string, NoFix>,
+  fixedInContext: Set<string>,
+) {
   const reasons = new Map<Finding, NoFix>();
   const candidates: Candidate[] = [];
+  const inContext: Candidate[] = [];
   const byKind = new Map<string, Finding[]>();
   for (const f of findings) {
     const earlier = dropped.get(findingKey(f));
+    if (fixedInContext.has(findingKey(f))) continue;
     if (earlier) reasons.set(f, earlier);
     else if (!f.fix) reasons.set(f, { left: 'no-fixer', reason: 'no automatic fix for this rule' });
     else {
@@ -135,6 +155,7 @@ async function gather(model: DockerfileModel, findings: Finding[], options: FixO
         findings,
         images: options.images,
         packages: options.packages,
+        writeContext: options.writeContext,
       });
     } catch (e) {
       results = list.map(() => ({ left: 'failed', reason: `fixer '${kind}' failed: ${(e as Error).message}` }) as NoFix);
@@ -144,10 +165,11 @@ async function gather(model: DockerfileModel, findings: Finding[], options: FixO
       if (!isFix(r)) reasons.set(finding, r);
       else if (r.applicability === 'unsafe' && !options.unsafe) {
         reasons.set(finding, { left: 'unsafe', reason: `${r.title} (an unsafe fix: it may change what gets built; use --unsafe)` });
-      } else if (r.edits.length > 0) candidates.push({ finding, fix: r });
+      } else if (r.contextEdits?.length && options.writeContext) inContext.push({ finding, fix: r });
+      else if (r.edits.length > 0) candidates.push({ finding, fix: r });
     });
   }
-  return { candidates, reasons };
+  return { candidates, reasons, inContext };
 }
 
 function sameEdit(a: TextEdit, b: TextEdit): boolean {

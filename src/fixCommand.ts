@@ -12,7 +12,8 @@ import { decodeDockerfile } from './util/decode';
 import { writeFileAtomic } from './edit/write';
 import { meetsThreshold, type Io } from './cli';
 import type { Threshold } from './config';
-import type { LeftReason } from './fixers/types';
+import type { ContextEdit, LeftReason, TextEdit } from './fixers/types';
+import { applyEdits, overlaps } from './edit/apply';
 import { Resolvers } from './resolve/resolvers';
 
 export interface FixFlags {
@@ -26,6 +27,8 @@ export interface FixFlags {
   lock?: string;
   /** Pin this platform's manifest instead of the multi-platform index. */
   platform?: string;
+  /** Also pin requirement files copied from the build context, in place. */
+  writeContext: boolean;
   threshold?: Threshold;
   stdinFilename?: string;
 }
@@ -37,6 +40,10 @@ interface FileOutcome {
   left: LeftFinding[];
   /** Titles of the fixes made (what and why), shown by --dry-run. */
   applied: string[];
+  /** Edits this file's fixes make to build-context files (--write-context). */
+  contextEdits?: ContextEdit[];
+  /** True for a build-context file written by --write-context (not a Dockerfile scanned). */
+  contextFile?: boolean;
   /** 1-based positions of `left`, in the fixed text. */
   positions: { line: number; column: number }[];
   threshold: Threshold;
@@ -86,6 +93,10 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
     if (r.diff) io.stdout.write(r.diff);
     out.push(r.outcome);
   }
+  for (const c of writeContextFiles(out, flags, display)) {
+    if (c.diff) io.stdout.write(c.diff);
+    out.push(c.outcome);
+  }
   const locks = flags.dryRun || flags.check ? { lines: [], failed: false } : saveLocks(resolvers, display);
   (flags.dryRun ? io.stderr : io.stdout).write(summary(out, flags, locks.lines));
   return locks.failed ? 2 : exitCode(out, flags);
@@ -124,6 +135,52 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/**
+ * Applies the build-context edits of every Dockerfile's fixes (two Dockerfiles copying one requirements file
+ * make the same edits: each once), and writes each file atomically; a clash or a file changed since it was
+ * read is an error for that file, which is then left as it is.
+ */
+function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs: string) => string): { outcome: FileOutcome; diff?: string }[] {
+  const byPath = new Map<string, TextEdit[]>();
+  for (const e of files.flatMap((f) => f.contextEdits ?? [])) {
+    const list = byPath.get(e.path) ?? [];
+    for (const edit of e.edits) if (!list.some((o) => o.start === edit.start && o.end === edit.end && o.text === edit.text)) list.push(edit);
+    byPath.set(e.path, list);
+  }
+  const out: { outcome: FileOutcome; diff?: string }[] = [];
+  for (const [path, edits] of byPath) {
+    const shown = display(path);
+    const clash = edits.some((a, i) => edits.some((b, j) => i !== j && overlaps(a, b)));
+    if (clash) {
+      out.push({ outcome: emptyOutcome(shown, { error: 'the fixes of several Dockerfiles disagree about this build-context file; it is unchanged' }) });
+      continue;
+    }
+    let before: string;
+    let after: string;
+    try {
+      before = readFileSync(path, 'utf8');
+      after = applyEdits(before, edits);
+    } catch (e) {
+      out.push({ outcome: emptyOutcome(shown, { error: `could not update: ${describeFsError(e)} (the file is unchanged)` }) });
+      continue;
+    }
+    const outcome = emptyOutcome(shown, { changed: after !== before, contextFile: true, note: 'build-context file pinned (--write-context)' });
+    if (flags.dryRun) out.push({ outcome, diff: unifiedDiff(shown, before, after) });
+    else {
+      if (!flags.check && outcome.changed) {
+        try {
+          writeFileAtomic(path, Buffer.from(after, 'utf8'));
+        } catch (e) {
+          outcome.error = `could not write: ${describeFsError(e)} (the file is unchanged)`;
+          outcome.changed = false;
+        }
+      }
+      out.push({ outcome });
+    }
+  }
+  return out;
 }
 
 /** Writes the lock files this run changed; returns a line per lock written, or the error (exit 2). */
@@ -165,6 +222,7 @@ async function fixOne(
       lookups: resolvers.lookups,
       images,
       packages: resolvers.packagesFor(config, dirname(abs)),
+      writeContext: flags.writeContext,
     });
   } catch (e) {
     return { outcome: emptyOutcome(path, { error: `could not fix: ${(e as Error).message} (the file is unchanged)` }) };
@@ -176,6 +234,7 @@ async function fixOne(
     fixed: result.applied.length,
     left: result.left,
     applied: result.applied.map((a) => a.title),
+    contextEdits: result.contextEdits,
     positions: result.left.map((l) => result.model.lines.position(l.finding.span.start)),
     threshold: flags.threshold ?? config.failureThreshold,
   };
@@ -212,7 +271,7 @@ function summary(files: FileOutcome[], flags: FixFlags, lockLines: string[]): st
     });
   }
   lines.push(...lockLines);
-  const scanned = files.filter((f) => !f.error).length;
+  const scanned = files.filter((f) => !f.error && !f.contextFile).length;
   const changed = files.filter((f) => f.changed).length;
   const fixed = files.reduce((n, f) => n + f.fixed, 0);
   const left = files.flatMap((f) => f.left);

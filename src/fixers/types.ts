@@ -23,11 +23,22 @@ export interface TextEdit {
  */
 export type Applicability = 'safe' | 'unsafe';
 
+/** Edits to a file of the build context (a requirements file), by absolute path; `--write-context` only. */
+export interface ContextEdit {
+  path: string;
+  edits: TextEdit[];
+}
+
 export interface Fix {
   /** What the fix does, for summaries and diffs: `add --uid 10001 to useradd 'app'`. */
   title: string;
   edits: TextEdit[];
   applicability: Applicability;
+  /**
+   * Edits to build-context files instead of the Dockerfile (then `edits` is empty). The Dockerfile's finding
+   * stays until the file is written, so these are not verified by re-linting; the command applies them.
+   */
+  contextEdits?: ContextEdit[];
 }
 
 /**
@@ -56,6 +67,8 @@ export interface FixerContext {
   findings: readonly Finding[];
   /** Resolves image references (lock first, then the registry); absent when the run has no resolver. */
   images?: ImagePinner;
+  /** `--write-context`: fixers may return ContextEdits for files copied from the build context. */
+  writeContext?: boolean;
   /** Package index lookups (lock first); absent when the run has no resolver. */
   packages?: PackageContext;
 }

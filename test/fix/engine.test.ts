@@ -108,4 +108,38 @@ describe('fix engine', () => {
       ['curl-pipe-shell', 'no-fixer', 'no automatic fix for this rule'],
     ]);
   });
+
+  describe('build-context edits (--write-context)', () => {
+    /** Pins requirement-file findings by editing the file (a fake path: the engine only passes edits on). */
+    const contextFixer: Fixer = {
+      kind: 'pip-version',
+      fix: (findings, ctx) =>
+        findings.map((f): Fix | NoFix =>
+          ctx.writeContext && typeof f.fix?.requirementsFile === 'string'
+            ? { title: `pin line ${f.fix.line}`, applicability: 'safe', edits: [], contextEdits: [{ path: `/ctx/${f.fix.requirementsFile}`, edits: [{ start: 0, end: 0, text: `# line ${f.fix.line}\n` }] }] }
+            : { left: 'no-fixer', reason: 'pin it in the requirements file' },
+        ),
+    };
+    const { workspace } = require('../helpers/workspace') as typeof import('../helpers/workspace');
+    const { BuildContext } = require('../../src/context') as typeof import('../../src/context');
+    const text = 'FROM python:3.12.7\nCOPY requirements.txt /tmp/\nRUN pip install -r /tmp/requirements.txt\n';
+    const buildContext = () => new BuildContext(workspace({ 'requirements.txt': 'flask\nrequests==2.32.3\ndjango\n' }));
+
+    it('collects them once per finding, keeps the Dockerfile unchanged, and does not leave those findings', async () => {
+      const r = await fixText(text, options(contextFixer, { buildContext: buildContext(), writeContext: true }));
+      expect(r.text).toBe(text);
+      expect(r.contextEdits).toEqual([
+        { path: '/ctx/requirements.txt', edits: [{ start: 0, end: 0, text: '# line 1\n' }] },
+        { path: '/ctx/requirements.txt', edits: [{ start: 0, end: 0, text: '# line 3\n' }] },
+      ]);
+      expect(r.applied.map((a) => a.title)).toEqual(['pin line 1', 'pin line 3']);
+      expect(r.left).toEqual([]);
+    });
+
+    it('without --write-context the findings are left with the fixer reason', async () => {
+      const r = await fixText(text, options(contextFixer, { buildContext: buildContext() }));
+      expect(r.contextEdits).toEqual([]);
+      expect(r.left.map((l) => l.reason)).toEqual(['pin it in the requirements file', 'pin it in the requirements file']);
+    });
+  });
 });
