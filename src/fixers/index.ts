@@ -4,8 +4,13 @@ import explicitId from './explicit-id';
 import npmCi from './npm-ci';
 import imageDigest from './image-digest';
 import imageTag from './image-tag';
+import pipVersion from './pip-version';
+import npmVersion from './npm-version';
+import gemVersion from './gem-version';
+import goVersion from './go-version';
+import cargoVersion from './cargo-version';
 
-export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTag];
+export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTag, pipVersion, npmVersion, gemVersion, goVersion, cargoVersion];
 
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
 

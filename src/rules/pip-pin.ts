@@ -7,7 +7,7 @@ import { defineRule, type RuleContext } from './types';
 import type { RunBlock } from '../parse/dockerfile';
 
 /** `pip install` options that take a value (pip 24 `pip install --help`, general options included). */
-const PIP_INSTALL = optionSpec([
+export const PIP_INSTALL = optionSpec([
   '-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-t', '--target', '--platform',
   '--python-version', '--implementation', '--abi', '--root', '--prefix', '--src', '--upgrade-strategy',
   '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--no-binary', '--only-binary',
@@ -22,22 +22,30 @@ const PIP_INSTALL = optionSpec([
 ]);
 
 /** `pipx install` / `uv tool install` options that take a value. */
-const PIPX_INSTALL = optionSpec([
+export const PIPX_INSTALL = optionSpec([
   '--python', '--pip-args', '--index-url', '-i', '--suffix', '--preinstall', '--backend', '--with', '-w',
   '--from', '--with-requirements', '--with-editable', '--constraints', '-c', '--overrides', '-p', '--index',
   '--default-index', '--extra-index-url', '-f', '--find-links', '--directory', '--config-file', '--cache-dir',
 ]);
 
-const PIP_GENERAL = optionSpec(['--python', '--log', '--proxy', '--retries', '--timeout', '--exists-action',
+export const PIP_GENERAL = optionSpec(['--python', '--log', '--proxy', '--retries', '--timeout', '--exists-action',
   '--trusted-host', '--cert', '--client-cert', '--cache-dir', '--use-feature', '--use-deprecated', '--keyring-provider']);
 
-interface InstallCall {
-  tool: 'pip' | 'pipx' | 'uv';
+/** `uv-pip` is `uv pip install` (pip's options), `uv-tool` is `uv tool install` (pipx's options). */
+export type PipTool = 'pip' | 'pipx' | 'uv-pip' | 'uv-tool';
+
+export interface InstallCall {
+  tool: PipTool;
   args: Word[];
 }
 
+/** True for the tools whose operands are applications with pipx's options (`pipx install`, `uv tool install`). */
+export function pipxLike(tool: PipTool): boolean {
+  return tool === 'pipx' || tool === 'uv-tool';
+}
+
 /** Finds `install` in the various spellings: pip, pip3, pip3.12, python -m pip, pipx, uv pip, uv tool. */
-function installCall(cmd: SimpleCommand): InstallCall | undefined {
+export function installCall(cmd: SimpleCommand): InstallCall | undefined {
   let tool: InstallCall['tool'];
   let rest: Word[];
   if (/^pip[0-9.]*$/.test(cmd.name)) {
@@ -53,8 +61,8 @@ function installCall(cmd: SimpleCommand): InstallCall | undefined {
     rest = cmd.args;
   } else if (cmd.name === 'uv') {
     const sub = parseArgs(cmd.args, PIP_GENERAL).operands;
-    if (sub[0]?.value === 'pip') tool = 'uv';
-    else if (sub[0]?.value === 'tool') tool = 'pipx';
+    if (sub[0]?.value === 'pip') tool = 'uv-pip';
+    else if (sub[0]?.value === 'tool') tool = 'uv-tool';
     else return undefined;
     rest = cmd.args.slice(cmd.args.indexOf(sub[0]) + 1);
   } else return undefined;
@@ -124,12 +132,12 @@ export default defineRule({
     for (const { cmd, run } of ctx.commands(/^(pip|python)[0-9.]*$/, 'pipx', 'uv')) {
       const call = installCall(cmd);
       if (!call) continue;
-      const parsed = parseArgs(call.args, call.tool === 'pipx' ? PIPX_INSTALL : PIP_INSTALL);
+      const parsed = parseArgs(call.args, pipxLike(call.tool) ? PIPX_INSTALL : PIP_INSTALL);
       // A constraints file pins whatever it lists; the CLI requirements are then not ours to judge.
       if (parsed.options.has('-c') || parsed.options.has('--constraint') || parsed.options.has('--require-hashes')) continue;
       for (const word of requirementOperands(parsed)) {
         if (word.value === undefined) continue; // depends on something unknown: not provably unpinned
-        const spec = call.tool === 'pipx' ? word.value.replace(/^([A-Za-z0-9._-]+)@(?=[0-9])/, '$1==') : word.value;
+        const spec = pipxLike(call.tool) ? word.value.replace(/^([A-Za-z0-9._-]+)@(?=[0-9])/, '$1==') : word.value;
         const state = pipPinState(spec);
         if (!state.pinned) {
           ctx.report({ message: `pip requirement ${describe(word.value, state)}`, span: word.span, fix: { kind: 'pip-version', package: state.name ?? word.value } });

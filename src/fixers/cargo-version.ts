@@ -1,0 +1,149 @@
+/**
+ * `cargo-version`: `cargo install ripgrep` becomes `cargo install ripgrep@14.1.1`, the version cargo would
+ * pick today from the registry's sparse index (the newest that is not yanked and not a prerelease, or the
+ * newest match of `ripgrep@^14` / `--version '~14.1'`). Only the finding's word changes: the crate word gets
+ * `@<version>`, a requirement given with `--version` is replaced by the version; quotes stay.
+ *
+ * The registry: crates.io (https://index.crates.io/; `CARGO_REGISTRIES_CRATES_IO_PROTOCOL=git` reads the
+ * same registry, so its sparse index answers too), `--index sparse+URL`, or `--registry NAME` /
+ * `CARGO_REGISTRY_DEFAULT` with `CARGO_REGISTRIES_<NAME>_INDEX=sparse+URL`. Git indexes, registries defined
+ * only in Cargo config files, and `--git` sources are left with the reason. The `cargo-locked` request
+ * (a missing `--locked`) is another fixer's.
+ */
+import { optionSpec, parseArgs, type ParsedArgs } from '../parse/args';
+import type { Word } from '../parse/shell';
+import type { DockerfileModel } from '../parse/dockerfile';
+import type { Finding } from '../rules/types';
+import { lookupPackage } from '../resolve/packages';
+import { CRATES_IO_INDEX, isCrateName, isCrateVersion, parseSemver, resolveCrate } from '../resolve/crates';
+import type { Fix, Fixer, FixerContext, NoFix } from './types';
+import { locate, needsNetwork, notInOnePiece, pinFailure, replaceValue, sameSpan, variable, type Located } from './go-version';
+
+/** `cargo install` options with a value, as in cargo-pin. */
+const CARGO_INSTALL = optionSpec([
+  '--version', '--vers', '--git', '--branch', '--tag', '--rev', '--path', '--root', '--index', '--registry',
+  '--features', '-F', '--target', '--target-dir', '--profile', '--bin', '--example', '--jobs', '-j', '--config',
+  '-Z', '--color', '-C', '--message-format', '--lockfile-path',
+]);
+
+interface Match {
+  parsed: ParsedArgs;
+  word: Word;
+  /** `crate`: the finding is at a crate word; `range`: at a `--version` value. */
+  at: 'crate' | 'range';
+}
+
+function match(args: Word[], finding: Finding): Match | undefined {
+  const parsed = parseArgs(args.filter((a, i) => !(i === 0 && a.value?.startsWith('+'))), CARGO_INSTALL);
+  if (parsed.operands[0]?.value !== 'install') return undefined;
+  const crate = parsed.operands.slice(1).find((w) => sameSpan(w, finding));
+  if (crate) return { parsed, word: crate, at: 'crate' };
+  const range = parsed.optionWords.find((o) => (o.name === '--version' || o.name === '--vers') && o.value && sameSpan(o.value, finding))?.value;
+  return range ? { parsed, word: range, at: 'range' } : undefined;
+}
+
+export interface CargoFixerOptions {
+  /** The crates.io sparse index (https://index.crates.io/). */
+  cratesIoIndex?: string;
+}
+
+const slash = (u: string) => (u.endsWith('/') ? u : `${u}/`);
+
+/** A `sparse+http(s)://` index as the URL to ask, or why it is not one. */
+function sparse(url: string, what: string): string | NoFix {
+  const m = /^sparse\+(https?:\/\/\S+)$/.exec(url);
+  if (m) return slash(m[1]);
+  return { left: 'no-fixer', reason: `${what} '${url}' is not a sparse index (sparse+https://…): dockrepro reads only sparse indexes` };
+}
+
+/** Where cargo looks the crate up, or why that is not known. */
+function registry(model: DockerfileModel, loc: Located<Match>, env: NodeJS.ProcessEnv | undefined, cratesIo: string): string | NoFix {
+  const { parsed } = loc.match;
+  const index = parsed.options.get('--index');
+  if (index !== undefined) {
+    if (index === true || index.value === undefined) return { left: 'no-fixer', reason: 'the --index value is not known statically' };
+    return sparse(index.value, '--index');
+  }
+  const option = parsed.options.get('--registry');
+  let name: string | undefined;
+  let from = '--registry';
+  if (option !== undefined) {
+    if (option === true || option.value === undefined) return { left: 'no-fixer', reason: 'the --registry value is not known statically' };
+    name = option.value;
+  } else {
+    const def = variable(model, loc, env, 'CARGO_REGISTRY_DEFAULT');
+    if (def) {
+      if (def.value === undefined) return { left: 'no-fixer', reason: `CARGO_REGISTRY_DEFAULT (${def.from}) is not known statically` };
+      name = def.value;
+      from = `CARGO_REGISTRY_DEFAULT (${def.from})`;
+    }
+  }
+  if (name !== undefined && name !== 'crates-io') {
+    const envName = `CARGO_REGISTRIES_${name.toUpperCase().replace(/-/g, '_')}_INDEX`;
+    const url = variable(model, loc, env, envName);
+    if (!url) return { left: 'no-fixer', reason: `registry '${name}' (${from}) is defined in Cargo config files dockrepro cannot see; set ${envName}` };
+    if (url.value === undefined) return { left: 'no-fixer', reason: `${envName} (${url.from}) is not known statically` };
+    return sparse(url.value, envName);
+  }
+  const protocol = variable(model, loc, env, 'CARGO_REGISTRIES_CRATES_IO_PROTOCOL');
+  if (protocol && protocol.value !== 'sparse' && protocol.value !== 'git') {
+    return { left: 'no-fixer', reason: `CARGO_REGISTRIES_CRATES_IO_PROTOCOL=${protocol.value ?? '?'} (${protocol.from}) is not 'sparse' or 'git'` };
+  }
+  return slash(cratesIo);
+}
+
+async function fixOne(finding: Finding, ctx: FixerContext, options: CargoFixerOptions): Promise<Fix | NoFix> {
+  if (typeof finding.fix?.git === 'string') {
+    return { left: 'no-fixer', reason: `a --git source is pinned by '--rev <40-hex commit>'; dockrepro does not ask git servers for commits` };
+  }
+  const loc = locate(ctx.model, finding, 'cargo', (cmd) => match(cmd.args, finding));
+  if (!loc || loc.match.word.value === undefined) return { left: 'failed', reason: 'the cargo install command was not found at this place' };
+  const { parsed, word, at } = loc.match;
+  let name: string;
+  let req: string | undefined;
+  if (at === 'crate') {
+    const i = word.value!.indexOf('@');
+    name = i < 0 ? word.value! : word.value!.slice(0, i);
+    req = i < 0 ? undefined : word.value!.slice(i + 1).trim();
+  } else {
+    const crates = parsed.operands.slice(1).filter((c) => c.value !== undefined);
+    if (crates.length !== 1) return { left: 'no-fixer', reason: '--version with several crates: give each crate as name@version' };
+    name = crates[0].value!.split('@')[0];
+    req = word.value!.trim();
+  }
+  if (!isCrateName(name)) return { left: 'no-fixer', reason: `'${name}' is not a crate name dockrepro can look up` };
+  // cargo reads a version starting with a digit as one exact version, and refuses a partial one (`1.2`).
+  if (req !== undefined && /^\d/.test(req) && !parseSemver(req)) {
+    return { left: 'no-fixer', reason: `cargo install refuses '${req}' (not a full version; a range needs an operator such as '^${req}')` };
+  }
+  const index = registry(ctx.model, loc, ctx.packages?.env, options.cratesIoIndex ?? CRATES_IO_INDEX);
+  if (typeof index !== 'string') return index;
+  if (!ctx.packages) return needsNetwork;
+
+  const key = `cargo:${name}${req === undefined ? '' : `@${req}`} ${index}`;
+  const packages = ctx.packages;
+  try {
+    const r = await lookupPackage(packages, key, () => resolveCrate(packages.http, index, name, req), isCrateVersion);
+    const text = at === 'crate' ? `${name}@${r.version}` : r.version;
+    const edit = replaceValue(ctx.model.text, word, text);
+    if (!edit) return { left: 'no-fixer', reason: notInOnePiece(word) };
+    const title = at === 'crate'
+      ? `pin crate '${word.value}' → '${text}' (${r.explanation})`
+      : `pin crate '${name}' version '${word.value}' → '${text}' (${r.explanation})`;
+    return { title, edits: [edit], applicability: 'safe' };
+  } catch (e) {
+    return pinFailure(e);
+  }
+}
+
+/** The fixer with another crates.io index (tests point it at a local server). */
+export function cargoVersionFixer(options: CargoFixerOptions = {}): Fixer {
+  return {
+    kind: 'cargo-version',
+    fix(findings, ctx) {
+      return Promise.all(findings.map((f) => fixOne(f, ctx, options)));
+    },
+  };
+}
+
+export default cargoVersionFixer();
