@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 import { describeWithRegistries, pushImage, pushIndex, type PushedIndex, type Pushed } from '../helpers/registryFixtures';
 import { workspace } from '../helpers/workspace';
+import { startPypiServer, type PypiServer } from '../helpers/pypiServer';
 
 const EXAMPLES = join(__dirname, '../../examples');
 
@@ -16,13 +17,18 @@ describeWithRegistries('dockrepro fix pins images (CLI, real registry)', ({ open
   let py3: PushedIndex;
   let stretch: PushedIndex;
   let privateApp: Pushed;
+  let py37: PushedIndex;
+  let pypi: PypiServer;
 
   beforeAll(async () => {
     py3 = await pushIndex(open, 'library/python', 'oci', 'python-3.12.7', ['3', '3.12', '3.12.7', 'latest']);
     await pushIndex(open, 'library/python', 'oci', 'python-3.12.6', ['3.12.6']);
     stretch = await pushIndex(open, 'library/python', 'docker', 'python-3.7.3-stretch', ['3.7.3-stretch', '3.7-stretch', '3-stretch']);
     privateApp = await pushImage(auth, 'cred/app', 'oci', { os: 'linux', architecture: 'amd64' }, 'private', ['1', '1.4.2']);
+    py37 = await pushIndex(open, 'library/python', 'oci', 'python-3.7.17', ['3.7', '3.7.17']);
+    pypi = await startPypiServer(join(__dirname, '../fixtures/pypi'));
   }, 60_000);
+  afterAll(() => pypi?.close());
 
   /** The shipped examples in a repository whose config looks Docker Hub images up at the test registry. */
   function repo(): string {
@@ -129,5 +135,37 @@ describeWithRegistries('dockrepro fix pins images (CLI, real registry)', ({ open
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/seed-broken\/Dockerfile: error: could not fix: .*dockrepro.lock.json: images\["x:1"\]: 'digest' must be/);
     expect(read(dir, 'seed-broken/Dockerfile')).toBe(read(EXAMPLES, 'seed-broken/Dockerfile'));
+  });
+
+  describe('images and packages together', () => {
+    const env = () => ({ PIP_INDEX_URL: `${pypi.url}/main/simple/`, HOME: workspace({}) });
+
+    it('seed-broken: python:3 is pinned and flask gets the newest release for that Python, recorded in the lock', async () => {
+      const dir = repo();
+      const r = await runCli(['fix', '--rules', 'image-digest,image-tag,pip-pin', 'seed-broken'], { cwd: dir, env: env() });
+      expect(read(dir, 'seed-broken/Dockerfile')).toBe(
+        read(EXAMPLES, 'seed-broken/Dockerfile')
+          .replace('FROM python:3\n', `FROM python:3.12.7@${py3.digest}\n`)
+          .replace('RUN pip install flask\n', 'RUN pip install flask==3.1.0\n'),
+      );
+      expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining('1 changed, 3 findings fixed, 0 left') });
+      const lock = JSON.parse(read(dir, 'dockrepro.lock.json'));
+      expect(Object.entries(lock.packages)).toEqual([[expect.stringMatching(/^pypi:flask py3\.12\.7 /), { version: '3.1.0', resolvedAt: expect.any(String) }]]);
+      // Again from the original, offline: the same bytes from the lock.
+      const fixed = read(dir, 'seed-broken/Dockerfile');
+      cpSync(join(EXAMPLES, 'seed-broken'), join(dir, 'seed-broken'), { recursive: true });
+      // (The same index setting: the lock key includes the index, which decides the answer.)
+      const again = await runCli(['fix', '--offline', '--rules', 'image-digest,image-tag,pip-pin', 'seed-broken'], { cwd: dir, env: env() });
+      expect(again).toMatchObject({ code: 0 });
+      expect(read(dir, 'seed-broken/Dockerfile')).toBe(fixed);
+    });
+
+    it("the image's Python decides: python:3.7 → flask 2.2.5, the newest release that still supports 3.7", async () => {
+      const dir = repo();
+      writeFileSync(join(dir, 'Dockerfile'), 'FROM python:3.7\nRUN pip install --no-cache-dir flask\n');
+      const r = await runCli(['fix', '--dry-run', '--rules', 'image-digest,image-tag,pip-pin', 'Dockerfile'], { cwd: dir, env: env() });
+      expect(r.stdout).toContain(`+FROM python:3.7.17@${py37.digest}\n+RUN pip install --no-cache-dir flask==2.2.5\n`);
+      expect(r.stderr).toContain("would pin pip requirement 'flask' → 'flask==2.2.5' (newest release for Python 3.7; 3.1.0 requires Python >=3.9)");
+    });
   });
 });
