@@ -65,7 +65,7 @@ if (existsSync(corpus)) {
 } else {
   console.log(`corpus not found at ${corpus}: set DOCKREPRO_CORPUS to measure the batch ratio`);
 }
-require('./registry').registryBench({ root, corpus }).then(
+require('./registry').registryBench({ root, corpus }).then(async (r) => [...r, ...(await require('./packages').packagesBench({ root, corpus }))]).then(
   (registry) => {
     results.push(...registry);
     process.exitCode = results.every(Boolean) ? 0 : 1;
