@@ -7,11 +7,20 @@
  * Only the specifier bytes of the word change: the name, extras, quoting and an environment marker stay as
  * written. The index comes from the command (`-i`, `--extra-index-url`), the stage's ENV/ARG
  * (`PIP_INDEX_URL`, `PIP_EXTRA_INDEX_URL`), the run's environment, or pypi.org.
+ *
+ * With `--write-context`, an unpinned line of a requirements file the install reads (`pip install -r
+ * requirements.txt`, the file COPYed from the build context) is pinned in that file the same way: the index
+ * options of the command and those written in the requirements files (`--index-url`, `--extra-index-url`,
+ * `--pre`) decide, and only the specifier bytes of the line change.
  */
+import { readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { parseArgs, optionSpec, type ParsedArgs } from '../parse/args';
 import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
-import { pipPinState } from '../parse/requirements';
+import { parseRequirementsFile, pipPinState } from '../parse/requirements';
+import { copiedFrom } from '../context';
+import { describeFsError } from '../discover';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { expandVars, type Scope } from '../parse/vars';
 import type { Finding } from '../rules/types';
@@ -32,7 +41,7 @@ import {
   type PypiQuery,
   type PythonVersion,
 } from '../resolve/pypi';
-import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+import type { Fix, Fixer, FixerContext, LeftReason, NoFix, TextEdit } from './types';
 
 /** The options of `--pip-args` that change where and what pip looks up. */
 const PIP_ARGS = optionSpec(['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--python-version']);
@@ -207,7 +216,14 @@ function environment(ctx: FixerContext, model: DockerfileModel, loc: Located): (
   };
 }
 
-class Unfixable extends Error {}
+class Unfixable extends Error {
+  constructor(
+    message: string,
+    readonly left: LeftReason = 'no-fixer',
+  ) {
+    super(message);
+  }
+}
 
 function known(name: string, v: { value: string | undefined } | undefined): string | undefined {
   if (v && v.value === undefined) throw new Unfixable(`${name} depends on a value that is not known (an ARG without a default?)`);
@@ -226,7 +242,11 @@ function pythonOption(value: string, source: string): PythonVersion | undefined 
   return { major: Number(m[1]), minor: Number(m[2]), patch: m[3] === undefined ? undefined : Number(m[3]), impl: 'cp', source };
 }
 
-function lookupFor(ctx: FixerContext, model: DockerfileModel, loc: Located): Omit<Lookup, 'python'> & { pythonOption?: PythonVersion } {
+/**
+ * Where and how the install at `loc` looks a requirement up. For a line of a requirements file, `files` adds
+ * the options written in the files that install reads (in the order pip reads them).
+ */
+function lookupFor(ctx: FixerContext, model: DockerfileModel, loc: Located, files?: Sources): Omit<Lookup, 'python'> & { pythonOption?: PythonVersion } {
   const env = environment(ctx, model, loc);
   const opts: { name: string; value?: string }[] = [];
   for (const o of loc.parsed.optionWords) {
@@ -260,17 +280,33 @@ function lookupFor(ctx: FixerContext, model: DockerfileModel, loc: Located): Omi
     return urls;
   };
 
+  if (files && !uv && TRUE.test(known('PIP_REQUIRE_HASHES', env('PIP_REQUIRE_HASHES')) ?? '')) {
+    throw new Unfixable(`PIP_REQUIRE_HASHES is set (hash-checking mode): a pin without its hashes would not install; ${HASHES_HINT}`);
+  }
+
   if (!uv) {
     const index = values('-i', '--index-url').pop() ?? known('PIP_INDEX_URL', env('PIP_INDEX_URL')) ?? PYPI_SIMPLE;
     // pip adds the command's --extra-index-url to the ones its environment gives.
-    const extras = [...list('PIP_EXTRA_INDEX_URL'), ...values('--extra-index-url')];
-    const pre = has('--pre') || TRUE.test(known('PIP_PRE', env('PIP_PRE')) ?? '');
-    return { indexes: httpOnly(dedupe([index, ...extras])), strategy: 'best-match', pre, pythonOption: pythonOpt };
+    let urls = [index, ...list('PIP_EXTRA_INDEX_URL'), ...values('--extra-index-url')];
+    // Then each option line of the requirements files, in order: `--index-url` replaces every index so far
+    // (the command's extra ones too), `--extra-index-url` adds one (pip's req_file.handle_option_line).
+    for (const op of files?.indexOptions ?? []) urls = op.kind === 'index' ? [op.url] : [...urls, op.url];
+    const pre = has('--pre') || TRUE.test(known('PIP_PRE', env('PIP_PRE')) ?? '') || !!files?.pre;
+    return { indexes: httpOnly(dedupe(urls)), strategy: 'best-match', pre, pythonOption: pythonOpt };
   }
   // uv: --index / --extra-index-url come before the default index, earlier ones first; the first index that
-  // has the project is the only one used unless --index-strategy unsafe-best-match.
-  const index = values('--default-index', '-i', '--index-url').pop() ?? known('UV_DEFAULT_INDEX', env('UV_DEFAULT_INDEX')) ?? known('UV_INDEX_URL', env('UV_INDEX_URL')) ?? PYPI_SIMPLE;
-  const extras = [...values('--index', '--extra-index-url'), ...list('UV_INDEX'), ...list('UV_EXTRA_INDEX_URL')].map((e) => e.replace(/^[A-Za-z0-9_.-]+=(?=https?:)/i, ''));
+  // has the project is the only one used unless --index-strategy unsafe-best-match. Index options of
+  // requirements files come after the command's (uv's IndexLocations::combine): their extra indexes follow
+  // the command's, their --index-url is the default only when the command and environment set none.
+  const fileIndexes = dedupe((files?.indexOptions ?? []).filter((o) => o.kind === 'index').map((o) => o.url));
+  if (fileIndexes.length > 1) throw new Unfixable(`the requirements files set ${fileIndexes.length} different --index-url values (uv stops with an error)`);
+  if (files?.pre) throw new Unfixable(`--pre in ${files.pre}: uv does not read it there the way pip does; pin the line by hand`);
+  const index =
+    values('--default-index', '-i', '--index-url').pop() ?? known('UV_DEFAULT_INDEX', env('UV_DEFAULT_INDEX')) ?? known('UV_INDEX_URL', env('UV_INDEX_URL')) ?? fileIndexes[0] ?? PYPI_SIMPLE;
+  const extras = [
+    ...[...values('--index', '--extra-index-url'), ...list('UV_INDEX'), ...list('UV_EXTRA_INDEX_URL')].map((e) => e.replace(/^[A-Za-z0-9_.-]+=(?=https?:)/i, '')),
+    ...(files?.indexOptions ?? []).filter((o) => o.kind === 'extra').map((o) => o.url),
+  ];
   const strategy = values('--index-strategy').pop() ?? known('UV_INDEX_STRATEGY', env('UV_INDEX_STRATEGY'));
   const prerelease = values('--prerelease').pop() ?? known('UV_PRERELEASE', env('UV_PRERELEASE'));
   return {
@@ -331,18 +367,377 @@ async function imagePython(ctx: FixerContext, stage: number): Promise<PythonVers
   return v && { ...v, impl, source: `FROM ${site!.value}${via}` };
 }
 
+const HASHES_HINT = 'regenerate the file with its hashes (pip-compile --generate-hashes)';
+
 function requirementsFileReason(finding: Finding): NoFix {
   const file = String(finding.fix!.requirementsFile);
   const line = typeof finding.fix!.line === 'number' ? finding.fix!.line : undefined;
   const name = typeof finding.fix!.package === 'string' ? finding.fix!.package : '<name>';
   return {
     left: 'no-fixer',
-    reason: `the requirement is in ${file}${line === undefined ? '' : ` (line ${line})`}, a build-context file dockrepro does not edit: pin line ${line ?? '?'} of ${file} as '${name}==<version>' (or generate it with pip-compile --generate-hashes)`,
+    reason:
+      `the requirement is in ${file}${line === undefined ? '' : ` (line ${line})`}, a build-context file: 'dockrepro fix --write-context' pins it there, ` +
+      `or pin line ${line ?? '?'} of ${file} as '${name}==<version>' by hand (or generate the file with pip-compile --generate-hashes)`,
   };
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext, options: PypiOptions, pythons: Map<number, Promise<PythonVersion | undefined>>): Promise<Fix | NoFix> {
-  if (finding.fix?.requirementsFile !== undefined) return requirementsFileReason(finding);
+/** A logical line of a requirements file (physical lines joined at a trailing `\`), with each character's offset in the file text. */
+interface LogicalLine {
+  /** 1-based number of its first physical line. */
+  line: number;
+  text: string;
+  offsets: number[];
+}
+
+/**
+ * The logical lines of a requirements file, split and joined as parseRequirementsFile does (so line numbers
+ * agree with the rule's): a BOM is skipped, lines end at `\n` or `\r\n`, a line ending in `\` goes on.
+ */
+function logicalLines(text: string): LogicalLine[] {
+  const physical: { start: number; text: string }[] = [];
+  let at = text.startsWith('\uFEFF') ? 1 : 0;
+  for (;;) {
+    const nl = text.indexOf('\n', at);
+    const end = nl < 0 ? text.length : nl > at && text[nl - 1] === '\r' ? nl - 1 : nl;
+    physical.push({ start: at, text: text.slice(at, end) });
+    if (nl < 0) break;
+    at = nl + 1;
+  }
+  const range = (p: { start: number; text: string }) => Array.from({ length: p.text.length }, (_, k) => p.start + k);
+  const out: LogicalLine[] = [];
+  for (let i = 0; i < physical.length; i++) {
+    const line = i + 1;
+    let chars = physical[i].text;
+    let offsets = range(physical[i]);
+    while (chars.endsWith('\\') && i + 1 < physical.length) {
+      i++;
+      chars = chars.slice(0, -1) + physical[i].text;
+      offsets = [...offsets.slice(0, -1), ...range(physical[i])];
+    }
+    out.push({ line, text: chars, offsets });
+  }
+  return out;
+}
+
+/** The part of a logical line that counts: comment removed, whitespace trimmed; [start, end) into its text. */
+function lineBody(l: LogicalLine): { start: number; end: number; text: string } {
+  const comment = /(^|\s)#/.exec(l.text);
+  let end = comment ? comment.index : l.text.length;
+  let start = 0;
+  while (start < end && /\s/.test(l.text[start])) start++;
+  while (end > start && /\s/.test(l.text[end - 1])) end--;
+  return { start, end, text: l.text.slice(start, end) };
+}
+
+/** A requirements file of the build context, read for --write-context. */
+interface ContextFile {
+  rel: string;
+  /** Where its edits go: the real path (two names of one file get one set of edits). */
+  path: string;
+  text: string;
+  lines: LogicalLine[];
+}
+
+function isInside(base: string, p: string): boolean {
+  const r = relative(base, p);
+  return r !== '' && r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r);
+}
+
+/**
+ * Reads a build-context file for editing: inside the context (also after following links), and UTF-8 that
+ * decodes and encodes back to the same bytes (so the command, which reads it as UTF-8, writes only the
+ * edited bytes). The text keeps a BOM: edit offsets count it, as the command's reading of the file does.
+ */
+function readContextFile(root: string, rel: string): ContextFile {
+  const abs = resolve(root, rel);
+  if (!isInside(root, abs)) throw new Unfixable(`${rel} is outside the build context: dockrepro does not write there`);
+  let path: string;
+  let bytes: Buffer;
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+    path = realpathSync(abs);
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new Unfixable(`could not read ${rel}: ${describeFsError(e)}`, 'failed');
+  }
+  if (!isInside(realRoot, path)) throw new Unfixable(`${rel} links to a file outside the build context: dockrepro does not write there`);
+  const text = bytes.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(bytes)) throw new Unfixable(`${rel} is not UTF-8 text: dockrepro does not rewrite it`);
+  return { rel, path, text, lines: logicalLines(text) };
+}
+
+/** What the requirements files of one install say about where pip looks, and about pinning. */
+interface Sources {
+  /** The files the install reads, by context-relative path. */
+  files: Map<string, ContextFile>;
+  /** `--index-url` / `--extra-index-url` lines, in the order pip reads them. */
+  indexOptions: { kind: 'index' | 'extra'; url: string }[];
+  /** Where `--pre` is written, if it is. */
+  pre?: string;
+  /** Where pip's hash-checking mode is switched on (`--hash` on a line, `--require-hashes`), if it is. */
+  hashes?: string;
+  /** Where a constraints file is named (`-c`), if one is. */
+  constraint?: string;
+}
+
+/** Options of requirements-file lines that take a value (pip's req_file parser). */
+const FILE_VALUE_OPTIONS = new Set([
+  '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '-r', '--requirement', '-c', '--constraint',
+  '-e', '--editable', '--trusted-host', '--use-feature', '--only-binary', '--no-binary', '--config-settings',
+  '--global-option', '--hash',
+]);
+
+/** The options of an option line (`--index-url URL`, `--extra-index-url=URL`, `-iURL`, several on one line). */
+function lineOptions(body: string): { name: string; value?: string }[] {
+  const tokens = body.split(/\s+/).filter(Boolean);
+  const out: { name: string; value?: string }[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    let name = t;
+    let value: string | undefined;
+    const long = /^(--[A-Za-z-]+)=(.*)$/.exec(t);
+    if (long) [, name, value] = long;
+    else if (/^-[A-Za-z]./.test(t)) [name, value] = [t.slice(0, 2), t.slice(2)];
+    if (FILE_VALUE_OPTIONS.has(name) && value === undefined) value = tokens[++i];
+    out.push({ name, value });
+  }
+  return out;
+}
+
+const EDITABLE = /^(-e|--editable)(?:\s*=\s*|\s+)/;
+
+/**
+ * Reads every requirements file the install reads (each `-r` of the command, then `-r` lines inside them,
+ * where pip finds them) and collects their options. Every one must be a file COPYed from the build context:
+ * an unknown file may set the index.
+ */
+function requirementSources(ctx: FixerContext, loc: Located, read: (rel: string) => ContextFile): Sources {
+  const out: Sources = { files: new Map(), indexOptions: [] };
+  const visit = (imagePath: string) => {
+    if (imagePath.includes('${')) throw new Unfixable(`the requirements file '${imagePath}' depends on a variable expanded at build time`);
+    const rel = copiedFrom(ctx.model, loc.run, imagePath);
+    if (rel === undefined) throw new Unfixable(`the install also reads ${imagePath}, which is not COPYed from the build context: its index options are unknown`);
+    if (out.files.has(rel)) return;
+    const file = read(rel);
+    out.files.set(rel, file);
+    for (const l of file.lines) {
+      const body = lineBody(l).text;
+      const where = `${rel} line ${l.line}`;
+      if (body === '') continue;
+      if (!body.startsWith('-') || EDITABLE.test(body)) {
+        if (/\s--hash[=\s]/.test(body)) out.hashes ??= `--hash in ${where}`;
+        continue;
+      }
+      for (const o of lineOptions(body)) {
+        const url = () => {
+          if (o.value === undefined || o.value.includes('${')) throw new Unfixable(`the value of ${o.name} in ${where} is not known (a variable expanded at build time?)`);
+          return o.value;
+        };
+        switch (o.name) {
+          case '-i':
+          case '--index-url':
+            out.indexOptions.push({ kind: 'index', url: url() });
+            break;
+          case '--extra-index-url':
+            out.indexOptions.push({ kind: 'extra', url: url() });
+            break;
+          case '--no-index':
+            throw new Unfixable(`--no-index in ${where}: packages come only from --find-links, which dockrepro cannot see`);
+          case '-f':
+          case '--find-links':
+            throw new Unfixable(`--find-links in ${where} adds a source dockrepro does not read: the version pip picks may come from there`);
+          case '--pre':
+            out.pre ??= where;
+            break;
+          case '--require-hashes':
+            out.hashes ??= `--require-hashes in ${where}`;
+            break;
+          case '-c':
+          case '--constraint':
+            out.constraint ??= `-c ${o.value ?? ''} in ${where}`;
+            break;
+          case '-r':
+          case '--requirement': {
+            // Relative to the file that names it, as pip does.
+            const inc = o.value ?? '';
+            visit(inc.startsWith('/') ? inc : posix.join(posix.dirname(imagePath), inc));
+            break;
+          }
+        }
+      }
+    }
+  };
+  for (const o of loc.parsed.optionWords) if (o.name === '-r' || o.name === '--requirement') visit(optionValue(o.name, o.value));
+  return out;
+}
+
+/** The requirement on a line: its text (as parseRequirementsFile reads it) and the file offset of each character. */
+function requirementAt(file: ContextFile, line: number): { spec: string; offsets: number[]; hashes: boolean } | string {
+  const l = file.lines.find((x) => x.line === line);
+  const parsed = parseRequirementsFile(file.text).find((x) => x.line === line);
+  if (!l || !parsed || parsed.include) return `line ${line} of ${file.rel} is not a requirement (has the file changed?)`;
+  let { start, end } = lineBody(l);
+  const editable = EDITABLE.exec(l.text.slice(start, end));
+  if (editable) start += editable[0].length;
+  // Per-requirement options (`--hash=…`, `--config-settings …`) follow the requirement.
+  const option = /\s+--\S/.exec(l.text.slice(start, end));
+  if (option) end = start + option.index;
+  const spec = l.text.slice(start, end).trimEnd();
+  if (spec !== parsed.spec) return `line ${line} of ${file.rel} is not laid out in a way dockrepro can edit: pin it by hand`;
+  return { spec, offsets: l.offsets.slice(start, start + spec.length), hashes: parsed.hashes };
+}
+
+/** The install command whose `-r` value word is at the finding's range (the rule reports file lines there). */
+function locateRequirementsOption(model: DockerfileModel, finding: Finding): Located | undefined {
+  const { start, end } = finding.span;
+  for (const run of model.runs) {
+    if (start < run.span.start || end > run.span.end) continue;
+    for (const cmd of run.commands) {
+      if (start < cmd.span.start || end > cmd.span.end) continue;
+      const call = installCall(cmd);
+      if (!call) continue;
+      const parsed = parseArgs(call.args, pipxLike(call.tool) ? PIPX_INSTALL : PIP_INSTALL);
+      const option = parsed.optionWords.find((o) => (o.name === '-r' || o.name === '--requirement') && o.value?.span.start === start && o.value.span.end === end);
+      if (option) return { run, cmd, tool: call.tool, parsed, word: option.value! };
+    }
+  }
+  return undefined;
+}
+
+/** State shared by the findings of one fixer call: files read once, each install's sources worked out once. */
+interface Session {
+  pythons: Map<number, Promise<PythonVersion | undefined>>;
+  files: Map<string, ContextFile | Unfixable>;
+  sources: Map<SimpleCommand, Sources | Unfixable>;
+}
+
+/** The version `req` resolves to for the install at `loc`, or why there is none. */
+async function resolveFor(
+  ctx: FixerContext,
+  loc: Located,
+  req: Requirement,
+  options: PypiOptions,
+  session: Session,
+  files?: Sources,
+): Promise<{ version: string; explanation: string } | NoFix> {
+  if (!ctx.packages) return { left: 'needs-network', reason: 'needs a package index lookup' };
+  const packages = ctx.packages;
+
+  let lookup: ReturnType<typeof lookupFor>;
+  try {
+    lookup = lookupFor(ctx, ctx.model, loc, files);
+  } catch (e) {
+    if (e instanceof Unfixable) return { left: e.left, reason: e.message };
+    throw e;
+  }
+  let python = lookup.pythonOption;
+  if (!python) {
+    let p = session.pythons.get(loc.run.stage);
+    if (!p) {
+      p = imagePython(ctx, loc.run.stage);
+      session.pythons.set(loc.run.stage, p);
+    }
+    python = await p;
+  }
+  const project = normalizeName(req.name);
+  const query: PypiQuery = { project, specifier: req.specifier, pre: lookup.pre, python, indexes: lookup.indexes, strategy: lookup.strategy };
+  const key = [
+    `pypi:${project}${req.specifier ? ` ${req.specifier}` : ''}`,
+    `py${python ? pythonLabel(python) : 'any'}`,
+    ...(query.pre ? ['pre'] : []),
+    ...(query.indexes.length > 1 ? [query.strategy] : []),
+    ...query.indexes.map(indexLabel),
+  ].join(' ');
+  try {
+    return await lookupPackage(packages, key, () => resolvePypi(packages.http, query, options, packages.lookups), isValidVersion);
+  } catch (e) {
+    if (e instanceof PinError) return { left: e.left, reason: e.message };
+    throw e;
+  }
+}
+
+function isNoFix(r: object): r is NoFix {
+  return 'left' in r;
+}
+
+/** A requirement on a line of a requirements file the install reads (--write-context): an edit of that file. */
+async function fixInFile(finding: Finding, ctx: FixerContext, options: PypiOptions, session: Session): Promise<Fix | NoFix> {
+  if (!ctx.writeContext || !ctx.buildContext) return requirementsFileReason(finding);
+  const rel = String(finding.fix!.requirementsFile);
+  const line = Number(finding.fix!.line);
+  const root = ctx.buildContext.dir;
+  const loc = locateRequirementsOption(ctx.model, finding);
+  if (!loc) return { left: 'failed', reason: `the pip install -r that reads ${rel} was not found at this place` };
+
+  let sources = session.sources.get(loc.cmd);
+  if (!sources) {
+    const read = (r: string): ContextFile => {
+      let f = session.files.get(r);
+      if (!f) {
+        try {
+          f = readContextFile(root, r);
+        } catch (e) {
+          if (!(e instanceof Unfixable)) throw e;
+          f = e;
+        }
+        session.files.set(r, f);
+      }
+      if (f instanceof Unfixable) throw f;
+      return f;
+    };
+    try {
+      sources = requirementSources(ctx, loc, read);
+    } catch (e) {
+      if (!(e instanceof Unfixable)) throw e;
+      sources = e;
+    }
+    session.sources.set(loc.cmd, sources);
+  }
+  if (sources instanceof Unfixable) return { left: sources.left, reason: sources.message };
+  const file = sources.files.get(rel);
+  if (!file) return { left: 'failed', reason: `${rel} is not among the files this install reads` };
+
+  const at = requirementAt(file, line);
+  if (typeof at === 'string') return { left: 'failed', reason: at };
+  const { spec } = at;
+  const state = pipPinState(spec);
+  if (state.pinned) return { left: 'failed', reason: `'${spec}' (${rel} line ${line}) is already pinned` };
+  if (state.name === undefined) {
+    return { left: 'no-fixer', reason: `'${spec}' (${rel} line ${line}) is installed from a URL or VCS: pin it to a full commit id or add a '#sha256=' hash by hand` };
+  }
+  if (typeof finding.fix!.package === 'string' && normalizeName(state.name) !== normalizeName(finding.fix!.package)) {
+    return { left: 'failed', reason: `line ${line} of ${rel} now reads '${spec}' (has the file changed?)` };
+  }
+  if (at.hashes) return { left: 'no-fixer', reason: `'${spec}' (${rel} line ${line}) has --hash: a new pin needs the hashes of that version too; ${HASHES_HINT}` };
+  if (sources.hashes) {
+    return { left: 'no-fixer', reason: `${sources.hashes} puts pip in hash-checking mode: '${spec}' (${rel} line ${line}) pinned without its hashes would not install; ${HASHES_HINT}` };
+  }
+  if (sources.constraint) return { left: 'no-fixer', reason: `${sources.constraint}: the constraints also decide the version of '${spec}' (${rel} line ${line}); pin it by hand` };
+  if (spec.includes('${')) return { left: 'no-fixer', reason: `'${spec}' (${rel} line ${line}) uses a variable expanded at build time: pin it by hand` };
+  const req = parseRequirement(spec);
+  if (typeof req === 'string') return { left: 'no-fixer', reason: `${req} (${rel} line ${line})` };
+
+  const resolved = await resolveFor(ctx, loc, req, options, session, sources);
+  if (isNoFix(resolved)) return resolved;
+  const pin = `==${resolved.version}`;
+  // An insertion goes right after the name (or extras); a specifier split by a `\` line break is replaced whole.
+  const offs = at.offsets;
+  const edit: TextEdit =
+    req.specStart === req.specEnd
+      ? { start: offs[req.specStart - 1] + 1, end: offs[req.specStart - 1] + 1, text: pin }
+      : { start: offs[req.specStart], end: offs[req.specEnd - 1] + 1, text: pin };
+  const after = spec.slice(0, req.specStart) + pin + spec.slice(req.specEnd);
+  return {
+    title: `pin pip requirement '${spec}' → '${after}' in ${rel} line ${line} (${resolved.explanation})`,
+    edits: [],
+    contextEdits: [{ path: file.path, edits: [edit] }],
+    applicability: 'safe',
+  };
+}
+
+async function fixOne(finding: Finding, ctx: FixerContext, options: PypiOptions, session: Session): Promise<Fix | NoFix> {
+  if (finding.fix?.requirementsFile !== undefined) return fixInFile(finding, ctx, options, session);
   const loc = locate(ctx.model, finding);
   if (!loc || loc.word.value === undefined) return { left: 'failed', reason: 'the pip install requirement was not found at this place' };
   const value = loc.word.value;
@@ -359,44 +754,12 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: PypiOptions,
     const from = loc.word.vars.length ? ` comes from $${loc.word.vars.join(', $')}: pin it where the variable is set` : ' is not written in one piece (quotes or escapes inside it): pin it by hand';
     return { left: 'no-fixer', reason: `'${value}'${from}` };
   }
-  if (!ctx.packages) return { left: 'needs-network', reason: 'needs a package index lookup' };
-  const packages = ctx.packages;
-
-  let lookup: ReturnType<typeof lookupFor>;
-  try {
-    lookup = lookupFor(ctx, ctx.model, loc);
-  } catch (e) {
-    if (e instanceof Unfixable) return { left: 'no-fixer', reason: e.message };
-    throw e;
-  }
-  let python = lookup.pythonOption;
-  if (!python) {
-    let p = pythons.get(loc.run.stage);
-    if (!p) {
-      p = imagePython(ctx, loc.run.stage);
-      pythons.set(loc.run.stage, p);
-    }
-    python = await p;
-  }
-  const project = normalizeName(req.name);
-  const query: PypiQuery = { project, specifier: req.specifier, pre: lookup.pre, python, indexes: lookup.indexes, strategy: lookup.strategy };
-  const key = [
-    `pypi:${project}${req.specifier ? ` ${req.specifier}` : ''}`,
-    `py${python ? pythonLabel(python) : 'any'}`,
-    ...(query.pre ? ['pre'] : []),
-    ...(query.indexes.length > 1 ? [query.strategy] : []),
-    ...query.indexes.map(indexLabel),
-  ].join(' ');
-  try {
-    const resolved = await lookupPackage(packages, key, () => resolvePypi(packages.http, query, options, packages.lookups), isValidVersion);
-    const pin = `==${resolved.version}`;
-    const edit = valueEdit(ctx.model.text, loc.word, req.specStart, req.specEnd, pin)!;
-    const after = value.slice(0, req.specStart) + pin + value.slice(req.specEnd);
-    return { title: `pin pip requirement '${value}' → '${after}' (${resolved.explanation})`, edits: [edit], applicability: 'safe' };
-  } catch (e) {
-    if (e instanceof PinError) return { left: e.left, reason: e.message };
-    throw e;
-  }
+  const resolved = await resolveFor(ctx, loc, req, options, session);
+  if (isNoFix(resolved)) return resolved;
+  const pin = `==${resolved.version}`;
+  const edit = valueEdit(ctx.model.text, loc.word, req.specStart, req.specEnd, pin)!;
+  const after = value.slice(0, req.specStart) + pin + value.slice(req.specEnd);
+  return { title: `pin pip requirement '${value}' → '${after}' (${resolved.explanation})`, edits: [edit], applicability: 'safe' };
 }
 
 /** The fixer with its index options (tests point the JSON API of their fixture index at a local server). */
@@ -404,10 +767,10 @@ export function createPipVersionFixer(options: PypiOptions = {}): Fixer {
   return {
     kind: 'pip-version',
     async fix(findings, ctx) {
-      const pythons = new Map<number, Promise<PythonVersion | undefined>>();
+      const session: Session = { pythons: new Map(), files: new Map(), sources: new Map() };
       return Promise.all(
         findings.map((f) =>
-          fixOne(f, ctx, options, pythons).catch((e: Error): NoFix => ({ left: 'failed', reason: `pip-version: ${e.message}` })),
+          fixOne(f, ctx, options, session).catch((e: Error): NoFix => ({ left: 'failed', reason: `pip-version: ${e.message}` })),
         ),
       );
     },

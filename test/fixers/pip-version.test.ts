@@ -4,10 +4,11 @@
  * project JSON API): unpinned pip requirements become `==` the version an unpinned install gets today for
  * the image's Python, keeping the bytes around the specifier.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildContext } from '../../src/context';
+import { applyEdits } from '../../src/edit/apply';
 import { fixText, type FixOutcome } from '../../src/fix';
 import fixer, { createPipVersionFixer } from '../../src/fixers/pip-version';
 import type { Fixer } from '../../src/fixers/types';
@@ -45,6 +46,7 @@ interface RunOptions {
   fixer?: Fixer;
   buildContext?: BuildContext;
   noPackages?: boolean;
+  writeContext?: boolean;
 }
 
 /** Fixes `text` with pip-pin's findings only; the index is the fixture one (PIP_INDEX_URL / UV_INDEX_URL of the run) unless `env` says otherwise. */
@@ -59,6 +61,7 @@ async function fix(text: string, o: RunOptions = {}): Promise<FixOutcome & { htt
     baseId: 10001,
     fixers: new Map([[f.kind, f]]),
     buildContext: o.buildContext,
+    writeContext: o.writeContext,
     images: o.images,
     packages: o.noPackages
       ? undefined
@@ -399,9 +402,211 @@ describe('pip-version fixer', () => {
       const dir = workspace({ 'requirements.txt': '# deps\nrequests==2.32.3\nflask>=2\n' });
       const r = await fix('FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n', { buildContext: new BuildContext(dir) });
       expect(reasons(r)).toEqual([
-        "no-fixer: the requirement is in requirements.txt (line 3), a build-context file dockrepro does not edit: pin line 3 of requirements.txt as 'flask==<version>' (or generate it with pip-compile --generate-hashes)",
+        "no-fixer: the requirement is in requirements.txt (line 3), a build-context file: 'dockrepro fix --write-context' pins it there, or pin line 3 of requirements.txt as 'flask==<version>' by hand (or generate the file with pip-compile --generate-hashes)",
       ]);
+      expect(r.contextEdits).toEqual([]);
       expect(server.log).toEqual([]);
+    });
+  });
+
+  describe('requirements files copied from the build context (--write-context)', () => {
+    const DF = (install = 'pip install -r requirements.txt', from = 'python:3.12', copy = 'requirements.txt') =>
+      `FROM ${from}\nWORKDIR /app\nCOPY ${copy} .\nRUN ${install}\n`;
+
+    /** Fixes `dockerfile` with `files` as its build context and --write-context; `after(rel)` is that file with the context edits applied. */
+    async function fixCtx(files: Record<string, string | Buffer>, dockerfile: string, o: RunOptions = {}) {
+      const dir = realpathSync(workspace(files));
+      const r = await fix(dockerfile, { buildContext: new BuildContext(dir), writeContext: true, ...o });
+      const after = (rel: string) => {
+        const edits = r.contextEdits.filter((e) => e.path === join(dir, rel)).flatMap((e) => e.edits);
+        const unique = edits.filter((e, i) => edits.findIndex((x) => x.start === e.start && x.end === e.end && x.text === e.text) === i);
+        return applyEdits(readFileSync(join(dir, rel), 'utf8'), unique);
+      };
+      return { ...r, dir, after };
+    }
+
+    it('an unpinned line gets the version pip installs today: an edit of only the specifier bytes of that file', async () => {
+      const r = await fixCtx({ 'requirements.txt': '# deps\nrequests==2.32.3\nflask\n' }, DF());
+      expect(r.text).toBe(DF()); // the Dockerfile is not edited
+      expect(r.contextEdits).toEqual([{ path: join(r.dir, 'requirements.txt'), edits: [{ start: 29, end: 29, text: '==3.1.0' }] }]);
+      expect(titles(r)).toEqual(["pin pip requirement 'flask' → 'flask==3.1.0' in requirements.txt line 3 (newest release for Python 3.12)"]);
+      expect(r.applied[0]).toMatchObject({ rule: 'pip-pin', applicability: 'safe' });
+      expect(r.left).toEqual([]); // fixed in the file: not left in the Dockerfile
+      expect(r.after('requirements.txt')).toBe('# deps\nrequests==2.32.3\nflask==3.1.0\n');
+    });
+
+    it("the image's Python decides, as for a RUN word", async () => {
+      const r = await fixCtx({ 'requirements.txt': 'flask\nflask>=2,<3\n' }, DF(undefined, 'python:3.7.3-stretch'));
+      expect(r.after('requirements.txt')).toBe('flask==2.2.5\nflask==2.2.5\n');
+      expect(titles(r)).toEqual([
+        "pin pip requirement 'flask' → 'flask==2.2.5' in requirements.txt line 1 (newest release for Python 3.7.3; 3.1.0 requires Python >=3.9)",
+        "pin pip requirement 'flask>=2,<3' → 'flask==2.2.5' in requirements.txt line 2 (newest release matching '>=2,<3' for Python 3.7.3; 2.3.3 requires Python >=3.8)",
+      ]);
+    });
+
+    it('keeps extras, markers, comments, options, CRLF and `\\` continuations', async () => {
+      const reqs = [
+        '# web app',
+        'flask[async]  # the web framework',
+        'requests ; python_version >= "3.8"',
+        'Flask_SQLAlchemy>=3.0 \\',
+        '    --config-settings key=value',
+        'flask>=2,\\',
+        '<3',
+        'flask \\',
+        '  ; python_version < "3.13"',
+        '',
+      ].join('\r\n');
+      const r = await fixCtx({ 'requirements.txt': reqs }, DF());
+      expect(r.left).toEqual([]);
+      expect(r.after('requirements.txt')).toBe(
+        [
+          '# web app',
+          'flask[async]==3.1.0  # the web framework',
+          'requests==2.32.3 ; python_version >= "3.8"',
+          'Flask_SQLAlchemy==3.1.1 \\',
+          '    --config-settings key=value',
+          // A specifier split by a line break is replaced whole: the `\` break inside it goes.
+          'flask==2.3.3',
+          'flask==3.1.0 \\',
+          '  ; python_version < "3.13"',
+          '',
+        ].join('\r\n'),
+      );
+      expect(r.contextEdits.flatMap((e) => e.edits)).toEqual([
+        { start: 23, end: 23, text: '==3.1.0' }, // after 'flask[async]'
+        { start: 54, end: 54, text: '==2.32.3' }, // after 'requests', before ' ; python_version'
+        { start: 98, end: 103, text: '==3.1.1' }, // '>=3.0'
+        { start: 145, end: 154, text: '==2.3.3' }, // '>=2,\\\r\n<3'
+        { start: 161, end: 161, text: '==3.1.0' }, // after 'flask', before ' \\'
+      ]);
+      expect(titles(r)).toContain("pin pip requirement 'flask>=2,<3' → 'flask==2.3.3' in requirements.txt line 6 (newest release matching '>=2,<3' for Python 3.12)");
+      expect(requested('/main/simple/flask/')).toBe(1);
+    });
+
+    it('a BOM stays; offsets count it (they are into the text as read, BOM included)', async () => {
+      const r = await fixCtx({ 'requirements.txt': '\uFEFFflask\n' }, DF());
+      expect(r.contextEdits[0].edits).toEqual([{ start: 6, end: 6, text: '==3.1.0' }]);
+      expect(r.after('requirements.txt')).toBe('\uFEFFflask==3.1.0\n');
+    });
+
+    it('--index-url / --extra-index-url lines in the file are used', async () => {
+      const a = await fixCtx({ 'requirements.txt': `--index-url ${EXTRA}\nflask\n` }, DF());
+      expect(a.after('requirements.txt')).toBe(`--index-url ${EXTRA}\nflask==3.1.9\n`);
+      expect(requested('/main/simple/flask/')).toBe(0);
+      const b = await fixCtx({ 'requirements.txt': `-i ${MAIN}\n--extra-index-url=${EXTRA}  # internal\ninternal-lib\n` }, DF());
+      expect(b.after('requirements.txt')).toContain('\ninternal-lib==0.5.0\n');
+    });
+
+    it("the command's index options apply; a file's --index-url replaces them all, as in pip", async () => {
+      const a = await fixCtx({ 'requirements.txt': 'flask\n' }, DF(`pip install -i ${EXTRA} -r requirements.txt`));
+      expect(a.after('requirements.txt')).toBe('flask==3.1.9\n');
+      server.log.length = 0;
+      const b = await fixCtx({ 'requirements.txt': `--index-url ${MAIN}\nflask\n` }, DF(`pip install --extra-index-url ${EXTRA} -r requirements.txt`));
+      expect(b.after('requirements.txt')).toBe(`--index-url ${MAIN}\nflask==3.1.0\n`);
+      expect(server.count('/extra/')).toBe(0);
+    });
+
+    it('--pre in the file allows pre-releases', async () => {
+      const r = await fixCtx({ 'requirements.txt': '--pre\nflask\n' }, DF(undefined, 'python:3.13'));
+      expect(r.after('requirements.txt')).toBe('--pre\nflask==3.2.0rc1\n');
+    });
+
+    it('-r includes: their options count for the whole install, and each file gets its own edits', async () => {
+      const r = await fixCtx(
+        { 'requirements.txt': '-r base.txt\nflask\n', 'base.txt': `--extra-index-url ${EXTRA}\ninternal-lib\n` },
+        DF(undefined, undefined, 'requirements.txt base.txt'),
+      );
+      expect(r.after('requirements.txt')).toBe('-r base.txt\nflask==3.1.9\n');
+      expect(r.after('base.txt')).toBe(`--extra-index-url ${EXTRA}\ninternal-lib==0.5.0\n`);
+      expect(r.contextEdits.map((e) => e.path).sort()).toEqual([join(r.dir, 'base.txt'), join(r.dir, 'requirements.txt')]);
+    });
+
+    it('uv pip install: the file index is the default only when the command and environment set none', async () => {
+      const files = { 'requirements.txt': `--index-url ${EXTRA}\nflask\n` };
+      const a = await fixCtx(files, DF('uv pip install --system -r requirements.txt'), { env: {} });
+      expect(a.after('requirements.txt')).toContain('flask==3.1.9');
+      const b = await fixCtx(files, DF('uv pip install --system -r requirements.txt'), { env: { UV_INDEX_URL: MAIN } });
+      expect(b.after('requirements.txt')).toContain('flask==3.1.0');
+    });
+
+    it('the same file and a RUN word share one lookup; two installs of one file make the same edit', async () => {
+      const r = await fixCtx({ 'requirements.txt': 'flask\n' }, 'FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install flask -r requirements.txt\nRUN pip install -r requirements.txt\n');
+      expect(r.text).toContain('RUN pip install flask==3.1.0 -r requirements.txt\n');
+      expect(r.contextEdits).toEqual([
+        { path: join(r.dir, 'requirements.txt'), edits: [{ start: 5, end: 5, text: '==3.1.0' }] },
+        { path: join(r.dir, 'requirements.txt'), edits: [{ start: 5, end: 5, text: '==3.1.0' }] },
+      ]);
+      expect(r.after('requirements.txt')).toBe('flask==3.1.0\n');
+      expect(r.http.requests).toBe(1);
+    });
+
+    it('a re-run offline with the lock gives the same edits without a request', async () => {
+      const lock = new LockFile(join(mkdtempSync(join(tmpdir(), 'pip-lock-')), 'dockrepro.lock.json'));
+      const files = { 'requirements.txt': 'flask>=2,<3\n' };
+      const first = await fixCtx(files, DF(), { lock });
+      const again = await fixCtx(files, DF(), { lock, offline: true });
+      expect(again.after('requirements.txt')).toBe('flask==2.3.3\n');
+      expect(again.contextEdits[0].edits).toEqual(first.contextEdits[0].edits);
+      expect(again.http.requests).toBe(0);
+      expect(titles(again)).toEqual([`pin pip requirement 'flask>=2,<3' → 'flask==2.3.3' in requirements.txt line 1 (from ${lock.path})`]);
+    });
+
+    it('a failing line is left with the reason; the other lines are still pinned', async () => {
+      const r = await fixCtx({ 'requirements.txt': 'no-such-project\nflask\n' }, DF());
+      expect(r.after('requirements.txt')).toBe('no-such-project\nflask==3.1.0\n');
+      expect(reasons(r)).toEqual([`failed: 'no-such-project' was not found on ${MAIN.slice(0, -1)}`]);
+    });
+
+    it('hash-checking mode: pinning without hashes would not install; constraints files decide too', async () => {
+      const hashed = await fixCtx({ 'requirements.txt': `requests==2.32.3 --hash=sha256:${'a'.repeat(64)}\nflask\n` }, DF());
+      expect(reasons(hashed)).toEqual([
+        "no-fixer: --hash in requirements.txt line 1 puts pip in hash-checking mode: 'flask' (requirements.txt line 2) pinned without its hashes would not install; regenerate the file with its hashes (pip-compile --generate-hashes)",
+      ]);
+      const required = await fixCtx({ 'requirements.txt': '--require-hashes\nflask\n' }, DF());
+      expect(reasons(required)[0]).toMatch(/^no-fixer: --require-hashes in requirements.txt line 1 puts pip in hash-checking mode/);
+      const env = await fixCtx({ 'requirements.txt': 'flask\n' }, DF().replace('WORKDIR', 'ENV PIP_REQUIRE_HASHES=1\nWORKDIR'));
+      expect(reasons(env)[0]).toMatch(/^no-fixer: PIP_REQUIRE_HASHES is set \(hash-checking mode\)/);
+      const constrained = await fixCtx({ 'requirements.txt': '-c constraints.txt\nflask\n', 'constraints.txt': 'flask<3\n' }, DF(undefined, undefined, 'requirements.txt constraints.txt'));
+      expect(reasons(constrained)).toEqual([
+        "no-fixer: -c constraints.txt in requirements.txt line 1: the constraints also decide the version of 'flask' (requirements.txt line 2); pin it by hand",
+      ]);
+      for (const r of [hashed, required, env, constrained]) expect(r.contextEdits).toEqual([]);
+      expect(server.log).toEqual([]);
+    });
+
+    it('sources dockrepro cannot see are left: --find-links / --no-index in the file, a requirements file not from the context', async () => {
+      const links = await fixCtx({ 'requirements.txt': '--find-links /wheels\nflask\n' }, DF());
+      expect(reasons(links)).toEqual(['no-fixer: --find-links in requirements.txt line 1 adds a source dockrepro does not read: the version pip picks may come from there']);
+      const noIndex = await fixCtx({ 'requirements.txt': '--no-index\nflask\n' }, DF());
+      expect(reasons(noIndex)[0]).toBe('no-fixer: --no-index in requirements.txt line 1: packages come only from --find-links, which dockrepro cannot see');
+      const other = await fixCtx({ 'requirements.txt': 'flask\n' }, DF('pip install -r requirements.txt -r /opt/extra.txt'));
+      expect(reasons(other)).toEqual(['no-fixer: the install also reads /opt/extra.txt, which is not COPYed from the build context: its index options are unknown']);
+      const variable = await fixCtx({ 'requirements.txt': '--extra-index-url https://${TOKEN}@example.com/simple\nflask\n' }, DF());
+      expect(reasons(variable)).toEqual(['no-fixer: the value of --extra-index-url in requirements.txt line 1 is not known (a variable expanded at build time?)']);
+      expect(server.log).toEqual([]);
+    });
+
+    it('URL lines are left; a file that is not UTF-8 or links out of the context is not rewritten', async () => {
+      const url = await fixCtx({ 'requirements.txt': 'git+https://github.com/pallets/flask@main\n' }, DF());
+      expect(reasons(url)).toEqual([
+        "no-fixer: 'git+https://github.com/pallets/flask@main' (requirements.txt line 1) is installed from a URL or VCS: pin it to a full commit id or add a '#sha256=' hash by hand",
+      ]);
+      const latin1 = await fixCtx({ 'requirements.txt': Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\nflask\n')]) }, DF());
+      expect(reasons(latin1)).toEqual(['no-fixer: requirements.txt is not UTF-8 text: dockrepro does not rewrite it']);
+      const outside = workspace({ 'shared.txt': 'flask\n' });
+      const dir = realpathSync(workspace({ Dockerfile: DF() }));
+      symlinkSync(join(outside, 'shared.txt'), join(dir, 'requirements.txt'));
+      const linked = await fix(DF(), { buildContext: new BuildContext(dir), writeContext: true });
+      expect(reasons(linked)).toEqual(['no-fixer: requirements.txt links to a file outside the build context: dockrepro does not write there']);
+      for (const r of [url, latin1, linked]) expect(r.contextEdits).toEqual([]);
+      expect(server.log).toEqual([]);
+    });
+
+    it('no package resolver: needs the network', async () => {
+      const r = await fixCtx({ 'requirements.txt': 'flask\n' }, DF(), { noPackages: true });
+      expect(reasons(r)).toEqual(['needs-network: needs a package index lookup']);
+      expect(r.contextEdits).toEqual([]);
     });
   });
 
