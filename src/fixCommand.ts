@@ -143,14 +143,15 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
  * read is an error for that file, which is then left as it is.
  */
 function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs: string) => string): { outcome: FileOutcome; diff?: string }[] {
-  const byPath = new Map<string, TextEdit[]>();
+  const byPath = new Map<string, { edits: TextEdit[]; expected: Set<string> }>();
   for (const e of files.flatMap((f) => f.contextEdits ?? [])) {
-    const list = byPath.get(e.path) ?? [];
-    for (const edit of e.edits) if (!list.some((o) => o.start === edit.start && o.end === edit.end && o.text === edit.text)) list.push(edit);
-    byPath.set(e.path, list);
+    const entry = byPath.get(e.path) ?? { edits: [], expected: new Set<string>() };
+    for (const edit of e.edits) if (!entry.edits.some((o) => o.start === edit.start && o.end === edit.end && o.text === edit.text)) entry.edits.push(edit);
+    entry.expected.add(e.expected);
+    byPath.set(e.path, entry);
   }
   const out: { outcome: FileOutcome; diff?: string }[] = [];
-  for (const [path, edits] of byPath) {
+  for (const [path, { edits, expected }] of byPath) {
     const shown = display(path);
     const clash = edits.some((a, i) => edits.some((b, j) => i !== j && overlaps(a, b)));
     if (clash) {
@@ -161,6 +162,10 @@ function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs:
     let after: string;
     try {
       before = readFileSync(path, 'utf8');
+      if (expected.size !== 1 || !expected.has(before)) {
+        out.push({ outcome: emptyOutcome(shown, { error: 'the file changed while it was being fixed; it is unchanged' }) });
+        continue;
+      }
       after = applyEdits(before, edits);
     } catch (e) {
       out.push({ outcome: emptyOutcome(shown, { error: `could not update: ${describeFsError(e)} (the file is unchanged)` }) });

@@ -27,6 +27,8 @@ export type Applicability = 'safe' | 'unsafe';
 export interface ContextEdit {
   path: string;
   edits: TextEdit[];
+  /** The file's text the offsets refer to: if the file is different when it is written, nothing is written. */
+  expected: string;
 }
 
 export interface Fix {
