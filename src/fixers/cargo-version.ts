@@ -10,21 +10,14 @@
  * only in Cargo config files, and `--git` sources are left with the reason. The `cargo-locked` request
  * (a missing `--locked`) is another fixer's.
  */
-import { optionSpec, parseArgs, type ParsedArgs } from '../parse/args';
+import { parseArgs, type ParsedArgs } from '../parse/args';
 import type { Word } from '../parse/shell';
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
-import { lookupPackage } from '../resolve/packages';
+import { CARGO_INSTALL } from '../rules/cargo-pin';
 import { CRATES_IO_INDEX, isCrateName, isCrateVersion, parseSemver, resolveCrate } from '../resolve/crates';
 import type { Fix, Fixer, FixerContext, NoFix } from './types';
-import { locate, needsNetwork, notInOnePiece, pinFailure, replaceValue, sameSpan, variable, type Located } from './go-version';
-
-/** `cargo install` options with a value, as in cargo-pin. */
-const CARGO_INSTALL = optionSpec([
-  '--version', '--vers', '--git', '--branch', '--tag', '--rev', '--path', '--root', '--index', '--registry',
-  '--features', '-F', '--target', '--target-dir', '--profile', '--bin', '--example', '--jobs', '-j', '--config',
-  '-Z', '--color', '-C', '--message-format', '--lockfile-path',
-]);
+import { locate, needsNetwork, pinWord, sameSpan, variable, type Located } from './packageWords';
 
 interface Match {
   parsed: ParsedArgs;
@@ -122,18 +115,15 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: CargoFixerOp
 
   const key = `cargo:${name}${req === undefined ? '' : `@${req}`} ${index}`;
   const packages = ctx.packages;
-  try {
-    const r = await lookupPackage(packages, key, () => resolveCrate(packages.http, index, name, req), isCrateVersion);
-    const text = at === 'crate' ? `${name}@${r.version}` : r.version;
-    const edit = replaceValue(ctx.model.text, word, text);
-    if (!edit) return { left: 'no-fixer', reason: notInOnePiece(word) };
-    const title = at === 'crate'
-      ? `pin crate '${word.value}' → '${text}' (${r.explanation})`
-      : `pin crate '${name}' version '${word.value}' → '${text}' (${r.explanation})`;
-    return { title, edits: [edit], applicability: 'safe' };
-  } catch (e) {
-    return pinFailure(e);
-  }
+  return pinWord(packages, ctx.model.text, word, {
+    key,
+    resolve: () => resolveCrate(packages.http, index, name, req),
+    isValid: isCrateVersion,
+    text: (version) => (at === 'crate' ? `${name}@${version}` : version),
+    title: (text, why) => (at === 'crate'
+      ? `pin crate '${word.value}' → '${text}' (${why})`
+      : `pin crate '${name}' version '${word.value}' → '${text}' (${why})`),
+  });
 }
 
 /** The fixer with another crates.io index (tests point it at a local server). */

@@ -7,19 +7,13 @@
  * Sources as `gem install` builds them: https://rubygems.org/ plus every `--source URL`, or only the
  * `--source` URLs after `--clear-sources`; the highest version any source offers wins.
  */
-import { optionSpec, parseArgs, type ParsedArgs } from '../parse/args';
+import { parseArgs, type ParsedArgs } from '../parse/args';
 import type { Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
-import { lookupPackage } from '../resolve/packages';
+import { GEM_INSTALL } from '../rules/gem-pin';
 import { RUBYGEMS_ORG, formatGemRequirement, isGemName, isGemVersion, parseGemRequirement, resolveGem, type GemRequirement } from '../resolve/rubygems';
 import type { Fix, Fixer, FixerContext, NoFix } from './types';
-import { locate, needsNetwork, notInOnePiece, pinFailure, replaceValue, sameSpan } from './go-version';
-
-/** `gem install` options with a value, as in gem-pin. */
-const GEM_INSTALL = optionSpec([
-  '-v', '--version', '-i', '--install-dir', '-n', '--bindir', '-s', '--source', '-P', '--trust-policy',
-  '--platform', '--build-root', '-B', '--bulk-threshold', '--without', '--config-file', '--target-rbconfig',
-]);
+import { locate, needsNetwork, pinWord, sameSpan } from './packageWords';
 
 interface Match {
   parsed: ParsedArgs;
@@ -101,18 +95,15 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: GemFixerOpti
   const pre = parsed.optionWords.reduce((p, o) => (o.name === '--pre' || o.name === '--prerelease' ? true : o.name === '--no-prerelease' ? false : p), false);
   const key = `gem:${name}${requirement ? ` ${formatGemRequirement(requirement)}` : ''}${pre ? ' --pre' : ''} ${from.join(' ')}`;
   const packages = ctx.packages;
-  try {
-    const r = await lookupPackage(packages, key, () => resolveGem(packages.http, from, { name, requirement, prerelease: pre }), isGemVersion);
-    const text = at === 'gem' ? `${name}:${r.version}` : r.version;
-    const edit = replaceValue(ctx.model.text, word, text);
-    if (!edit) return { left: 'no-fixer', reason: notInOnePiece(word) };
-    const title = at === 'gem'
-      ? `pin gem '${word.value}' → '${text}' (${r.explanation})`
-      : `pin gem '${name}' version '${word.value}' → '${text}' (${r.explanation})`;
-    return { title, edits: [edit], applicability: 'safe' };
-  } catch (e) {
-    return pinFailure(e);
-  }
+  return pinWord(packages, ctx.model.text, word, {
+    key,
+    resolve: () => resolveGem(packages.http, from, { name, requirement, prerelease: pre }),
+    isValid: isGemVersion,
+    text: (version) => (at === 'gem' ? `${name}:${version}` : version),
+    title: (text, why) => (at === 'gem'
+      ? `pin gem '${word.value}' → '${text}' (${why})`
+      : `pin gem '${name}' version '${word.value}' → '${text}' (${why})`),
+  });
 }
 
 /** The fixer with another default source (tests point it at a local server). */

@@ -6,6 +6,7 @@
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+import { replaceValue } from './packageWords';
 
 /**
  * Options with a value that mean the same for `npm ci` as for `npm install`: the options `npm ci` documents
@@ -73,20 +74,6 @@ function ciVerb(verb: string): string {
   if (verb === 'install-test') return 'install-ci-test';
   if (verb === 'it') return 'cit';
   return 'ci';
-}
-
-/**
- * The edit replacing a word's value by `text`, keeping its quotes (`"install"` → `"ci"`, also in exec form);
- * undefined when the value is not written in one piece (escapes, quotes or a line continuation inside it).
- */
-function replaceValue(source: string, word: Word, text: string): TextEdit | undefined {
-  const v = word.value;
-  const offs = word.valueOffsets;
-  if (v === undefined || v.length === 0 || offs.length !== v.length) return undefined;
-  const start = offs[0];
-  for (let i = 1; i < v.length; i++) if (offs[i] !== start + i) return undefined;
-  const end = start + v.length;
-  return source.slice(start, end) === v ? { start, end, text } : undefined;
 }
 
 /** What becomes of one option: kept, rewritten to `npm ci`'s spelling, or a reason to leave the install alone. */

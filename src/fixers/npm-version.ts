@@ -20,6 +20,7 @@ import {
   type HostNpmConfig, type NpmConfig,
 } from '../resolve/npm';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+import { replaceValue } from './packageWords';
 
 type Tool = 'npm' | 'yarn' | 'pnpm';
 
@@ -194,20 +195,6 @@ function locate(model: DockerfileModel, finding: Finding): Located | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * The edit replacing a word's value by `text`, keeping its quotes; undefined when the value is not written
- * in one piece (escapes or quotes inside it, a line continuation, a variable).
- */
-function replaceValue(source: string, word: Word, text: string): TextEdit | undefined {
-  const v = word.value;
-  const offs = word.valueOffsets;
-  if (v === undefined || v.length === 0 || offs.length !== v.length) return undefined;
-  const start = offs[0];
-  for (let i = 1; i < v.length; i++) if (offs[i] !== start + i) return undefined;
-  const end = start + v.length;
-  return source.slice(start, end) === v ? { start, end, text } : undefined;
 }
 
 /** A registry package spec split into what to ask and how to write the answer back. */

@@ -3,7 +3,7 @@ import type { Word } from '../parse/shell';
 import { defineRule, type RuleContext } from './types';
 
 /** `cargo install` options that take a value (cargo 1.83 `cargo install --help`, global options included). */
-const CARGO_INSTALL = optionSpec([
+export const CARGO_INSTALL = optionSpec([
   '--version', '--vers', '--git', '--branch', '--tag', '--rev', '--path', '--root', '--index', '--registry',
   '--features', '-F', '--target', '--target-dir', '--profile', '--bin', '--example', '--jobs', '-j', '--config',
   '-Z', '--color', '-C', '--message-format', '--lockfile-path',

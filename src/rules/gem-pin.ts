@@ -6,7 +6,7 @@ import { defineRule } from './types';
  * `gem install` options that take a value (RubyGems 3.5 `gem install --help`). Options with an *optional*
  * value (`--document [TYPES]`, `-p [URL]`, `-g [FILE]`) are left out: they are almost always written bare.
  */
-const GEM_INSTALL = optionSpec([
+export const GEM_INSTALL = optionSpec([
   '-v', '--version', '-i', '--install-dir', '-n', '--bindir', '-s', '--source', '-P', '--trust-policy',
   '--platform', '--build-root', '-B', '--bulk-threshold', '--without', '--config-file', '--target-rbconfig',
 ]);

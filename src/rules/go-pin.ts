@@ -7,7 +7,7 @@ import { defineRule } from './types';
  * dashes: Go flags are single-dash words (`-tags`), which parseArgs would read as bundled letters, so words
  * are normalised to the equivalent `--tags` (Go accepts both) before parsing.
  */
-const GO_FLAGS = optionSpec([
+export const GO_FLAGS = optionSpec([
   '--C', '--p', '--o', '--asmflags', '--buildmode', '--compiler', '--gccgoflags', '--gcflags', '--installsuffix',
   '--ldflags', '--mod', '--modfile', '--overlay', '--pgo', '--pkgdir', '--tags', '--toolexec', '--exec',
   '--covermode', '--coverpkg', '--coverprofile',
@@ -16,7 +16,8 @@ const GO_FLAGS = optionSpec([
 /** A module version: semver (`v1.2.3`, `v1.2.3-rc.1`, `+incompatible`, pseudo-versions) or a full commit. */
 const VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$|^[0-9a-f]{40}$/;
 
-function longFlags(args: Word[]): Word[] {
+/** `-tags` → `--tags` (the value offsets still point at the written bytes), so GO_FLAGS can parse go's words. */
+export function longFlags(args: Word[]): Word[] {
   return args.map((w) => (w.value && /^-[^-]/.test(w.value) ? { ...w, value: `-${w.value}`, valueOffsets: [w.valueOffsets[0], ...w.valueOffsets] } : w));
 }
 

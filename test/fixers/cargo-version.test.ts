@@ -4,20 +4,18 @@
  * environment, failures left with their reason while the other crates of the command are pinned, malformed
  * index lines refused, the lock, and one lookup per crate.
  */
-import { join } from 'node:path';
-import { fixText, type FixOutcome } from '../../src/fix';
+import type { FixOutcome } from '../../src/fix';
 import { cargoVersionFixer } from '../../src/fixers/cargo-version';
 import { HttpClient } from '../../src/resolve/http';
-import { LockFile } from '../../src/resolve/lock';
 import { compareSemver, parseCargoRequirement, parseSemver, satisfiesCargo, sparsePath } from '../../src/resolve/crates';
 import rule from '../../src/rules/cargo-pin';
+import { packageFix, useFixtureServers } from '../helpers/packageFix';
 import { startSparseIndex, type FixtureServer } from '../helpers/packageServers';
-import { workspace } from '../helpers/workspace';
 
 let index: FixtureServer;
 let other: FixtureServer;
 
-beforeAll(async () => {
+useFixtureServers(async () => {
   index = await startSparseIndex({
     ripgrep: [{ vers: '14.0.3' }, { vers: '14.1.0' }, { vers: '14.1.1' }, { vers: '14.2.0', yanked: true }, { vers: '15.0.0-beta.1' }],
     bat: [{ vers: '0.24.0' }, { vers: '0.23.0' }],
@@ -27,38 +25,10 @@ beforeAll(async () => {
     pre: [{ vers: '2.0.0-rc.1' }],
   });
   other = await startSparseIndex({ ripgrep: [{ vers: '13.0.0' }] });
-});
-afterAll(async () => {
-  await Promise.all([index, other].map((s) => s.close()));
-});
-beforeEach(() => {
-  for (const s of [index, other]) {
-    s.requests.length = 0;
-    s.override.clear();
-  }
+  return [index, other];
 });
 
-interface Run extends FixOutcome {
-  http: HttpClient;
-  lock: LockFile;
-}
-
-async function fix(text: string, opts: { env?: NodeJS.ProcessEnv; lock?: LockFile; offline?: boolean; lookups?: Map<string, Promise<unknown>>; http?: HttpClient } = {}): Promise<Run> {
-  const http = opts.http ?? new HttpClient({ retries: 0 });
-  const lock = opts.lock ?? LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
-  const lookups = opts.lookups ?? new Map<string, Promise<unknown>>();
-  const fixer = cargoVersionFixer({ cratesIoIndex: index.url });
-  const out = await fixText(text, {
-    rules: [rule],
-    unsafe: false,
-    offline: !!opts.offline,
-    baseId: 10001,
-    fixers: new Map([[fixer.kind, fixer]]),
-    packages: { http, lock, offline: !!opts.offline, refresh: false, lookups, env: opts.env ?? {}, dir: '/', now: () => new Date('2026-11-25T12:00:00Z') },
-    lookups,
-  });
-  return { ...out, http, lock };
-}
+const fix = packageFix(() => ({ rule, fixer: cargoVersionFixer({ cratesIoIndex: index.url }) }));
 
 /** Reasons of cargo-version findings (the `--locked` request belongs to another fixer). */
 const reasons = (r: FixOutcome) => r.left.filter((l) => l.finding.fix?.kind === 'cargo-version').map((l) => [l.left, l.reason]);

@@ -10,6 +10,7 @@ import { HttpClient } from '../../src/resolve/http';
 import { LockFile } from '../../src/resolve/lock';
 import { compareGemVersions, satisfiesGem, parseGemRequirement } from '../../src/resolve/rubygems';
 import rule from '../../src/rules/gem-pin';
+import { packageFix, useFixtureServers } from '../helpers/packageFix';
 import { startRubyGems, type FixtureServer } from '../helpers/packageServers';
 import { workspace } from '../helpers/workspace';
 
@@ -17,7 +18,7 @@ let main: FixtureServer;
 let mirror: FixtureServer;
 let plain: FixtureServer;
 
-beforeAll(async () => {
+useFixtureServers(async () => {
   main = await startRubyGems({
     rails: [{ number: '8.0.0.rc1' }, { number: '7.2.1' }, { number: '7.2.0' }, { number: '7.1.5' }, { number: '7.1.4' }],
     bundler: [{ number: '2.5.11' }, { number: '2.5.10' }, { number: '2.4.22' }, { number: '2.4.21' }],
@@ -29,39 +30,10 @@ beforeAll(async () => {
   mirror = await startRubyGems({ rails: [{ number: '7.2.2' }], inhouse: [{ number: '0.3.0' }, { number: '0.2.9' }] });
   // A gem server without latest.json; the newest nokogiri exists only for Java.
   plain = await startRubyGems({ nokogiri: [{ number: '1.17.0', platform: 'java' }, { number: '1.16.7', platform: 'x86_64-linux' }, { number: '1.16.5' }] }, { latestEndpoint: false });
-});
-afterAll(async () => {
-  await Promise.all([main, mirror, plain].map((s) => s.close()));
+  return [main, mirror, plain];
 });
 
-beforeEach(() => {
-  for (const s of [main, mirror, plain]) {
-    s.requests.length = 0;
-    s.override.clear();
-  }
-});
-
-interface Run extends FixOutcome {
-  http: HttpClient;
-  lock: LockFile;
-}
-
-async function fix(text: string, opts: { lock?: LockFile; offline?: boolean; lookups?: Map<string, Promise<unknown>>; http?: HttpClient } = {}): Promise<Run> {
-  const http = opts.http ?? new HttpClient({ retries: 0 });
-  const lock = opts.lock ?? LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
-  const lookups = opts.lookups ?? new Map<string, Promise<unknown>>();
-  const fixer = gemVersionFixer({ defaultSource: main.url });
-  const out = await fixText(text, {
-    rules: [rule],
-    unsafe: false,
-    offline: !!opts.offline,
-    baseId: 10001,
-    fixers: new Map([[fixer.kind, fixer]]),
-    packages: { http, lock, offline: !!opts.offline, refresh: false, lookups, env: {}, dir: '/', now: () => new Date('2026-11-25T12:00:00Z') },
-    lookups,
-  });
-  return { ...out, http, lock };
-}
+const fix = packageFix(() => ({ rule, fixer: gemVersionFixer({ defaultSource: main.url }) }));
 
 const reasons = (r: FixOutcome) => r.left.map((l) => [l.left, l.reason]);
 

@@ -4,15 +4,13 @@
  * untagged modules, branches, GOPROXY lists and keywords, failures left with their reason while the other
  * packages of the command are pinned, malformed answers refused, the lock, and one lookup per package.
  */
-import { join } from 'node:path';
-import { fixText, type FixOutcome } from '../../src/fix';
+import type { FixOutcome } from '../../src/fix';
 import fixer from '../../src/fixers/go-version';
 import { HttpClient } from '../../src/resolve/http';
-import { LockFile } from '../../src/resolve/lock';
 import { escapeGo, formatGoproxy, isGoVersion, parseGoproxy, parseRetractions } from '../../src/resolve/goproxy';
 import rule from '../../src/rules/go-pin';
+import { packageFix, useFixtureServers } from '../helpers/packageFix';
 import { startGoProxy, type FixtureServer } from '../helpers/packageServers';
-import { workspace } from '../helpers/workspace';
 
 let proxy: FixtureServer;
 let alt: FixtureServer;
@@ -20,7 +18,7 @@ let empty: FixtureServer;
 
 const PSEUDO = 'v0.0.0-20240101000000-abcdef123456';
 
-beforeAll(async () => {
+useFixtureServers(async () => {
   proxy = await startGoProxy({
     'example.com/tools': { versions: ['v1.3.0', 'v1.4.2', 'v1.5.0-rc.1', 'v1.4.1', 'v2.0.0'], revisions: { master: 'v1.5.1-0.20241001120000-0123456789ab' } },
     'example.com/tools/gopls': { versions: ['v0.16.1', 'v0.16.0'] },
@@ -37,37 +35,10 @@ beforeAll(async () => {
   });
   alt = await startGoProxy({ 'example.com/tools': { versions: ['v1.4.3'] } }, '/alt');
   empty = await startGoProxy({});
-});
-afterAll(async () => {
-  await Promise.all([proxy, alt, empty].map((s) => s.close()));
-});
-beforeEach(() => {
-  for (const s of [proxy, alt, empty]) {
-    s.requests.length = 0;
-    s.override.clear();
-  }
+  return [proxy, alt, empty];
 });
 
-interface Run extends FixOutcome {
-  http: HttpClient;
-  lock: LockFile;
-}
-
-async function fix(text: string, opts: { env?: NodeJS.ProcessEnv; lock?: LockFile; offline?: boolean; lookups?: Map<string, Promise<unknown>>; http?: HttpClient } = {}): Promise<Run> {
-  const http = opts.http ?? new HttpClient({ retries: 0 });
-  const lock = opts.lock ?? LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
-  const lookups = opts.lookups ?? new Map<string, Promise<unknown>>();
-  const out = await fixText(text, {
-    rules: [rule],
-    unsafe: false,
-    offline: !!opts.offline,
-    baseId: 10001,
-    fixers: new Map([[fixer.kind, fixer]]),
-    packages: { http, lock, offline: !!opts.offline, refresh: false, lookups, env: opts.env ?? { GOPROXY: proxy.url }, dir: '/', now: () => new Date('2026-11-25T12:00:00Z') },
-    lookups,
-  });
-  return { ...out, http, lock };
-}
+const fix = packageFix(() => ({ rule, fixer, env: { GOPROXY: proxy.url } }));
 
 const reasons = (r: FixOutcome) => r.left.map((l) => [l.left, l.reason]);
 

@@ -13,6 +13,7 @@ import {
   type DockerCredentialSource,
 } from '../../src/resolve/credentials';
 import { RegistryClient, RegistryError } from '../../src/resolve/registry';
+import { rejectsWith } from '../helpers/registryClient';
 import { describeWithRegistries, MT, pushImage, sha256, type Pushed } from '../helpers/registryFixtures';
 import { workspace } from '../helpers/workspace';
 
@@ -54,15 +55,7 @@ async function load(config: unknown, helperDir?: string, extra: Record<string, s
   return loadDockerCredentials({ env: env(extra, helperDir), homedir: home(config) });
 }
 
-async function failure(p: Promise<unknown>): Promise<DockerCredentialError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DockerCredentialError);
-    return e as DockerCredentialError;
-  }
-  throw new Error('expected a DockerCredentialError');
-}
+const failure = (p: Promise<unknown>) => rejectsWith(p, DockerCredentialError);
 
 describe('normaliseRegistryHost', () => {
   it.each([

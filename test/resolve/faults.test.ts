@@ -6,22 +6,13 @@
  */
 import { RegistryClient, RegistryError, type RegistryClientOptions } from '../../src/resolve/registry';
 import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
+import { credentialsOnlyFor, rejection } from '../helpers/registryClient';
 import { describeWithRegistries, MT, pushImage, pushIndex, sha256, type Pushed, type PushedIndex } from '../helpers/registryFixtures';
 
 const fast: RegistryClientOptions = { retries: 2, backoffMs: 5, timeoutMs: 2000 };
 const MANIFEST = /^\/v2\/faults\/app\/manifests\//;
 const TAGS = /^\/v2\/faults\/app\/tags\/list/;
 const TAGS_PUSHED = ['1', '1.0', 'latest'];
-
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RegistryError);
-    return e as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
 
 describeWithRegistries('registry client through a fault-injecting proxy', ({ open, auth }) => {
   let app: PushedIndex;
@@ -222,14 +213,8 @@ describeWithRegistries('registry client through a fault-injecting proxy', ({ ope
         when: (req) => req.headers.authorization !== undefined,
         redirect: `http://localhost:${other.listeningPort}`,
       });
-      const asked: string[] = [];
-      const client = new RegistryClient({
-        ...fast,
-        credentials: (host) => {
-          asked.push(host);
-          return host === authProxy.host ? auth.credentials : undefined;
-        },
-      });
+      const { asked, credentials } = credentialsOnlyFor(authProxy.host, auth.credentials);
+      const client = new RegistryClient({ ...fast, credentials });
       expect((await client.digestOf(`${authProxy.host}/faults/private:1`)).digest).toBe(sha256(image.bytes));
       expect(await client.tags(`${authProxy.host}/faults/private`)).toEqual(['1']);
 

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseImageRef } from '../../src/parse/imageRef';
-import { RegistryClient, RegistryError } from '../../src/resolve/registry';
+import { RegistryClient } from '../../src/resolve/registry';
 import {
   describeWithRegistries,
   MT,
@@ -16,18 +16,7 @@ import {
   type Pushed,
   type PushedIndex,
 } from '../helpers/registryFixtures';
-
-const fast = { retries: 1, backoffMs: 5, timeoutMs: 5000 };
-
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RegistryError);
-    return e as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
+import { credentialsOnlyFor, fast, rejection } from '../helpers/registryClient';
 
 describeWithRegistries('registry client against a real registry', ({ open, auth }) => {
   let python: PushedIndex;
@@ -143,14 +132,8 @@ describeWithRegistries('registry client against a real registry', ({ open, auth 
     });
 
     it('succeeds with credentials asked for by host', async () => {
-      const asked: string[] = [];
-      const c = new RegistryClient({
-        ...fast,
-        credentials: (host) => {
-          asked.push(host);
-          return host === auth.host ? auth.credentials : undefined;
-        },
-      });
+      const { asked, credentials } = credentialsOnlyFor(auth.host, auth.credentials);
+      const c = new RegistryClient({ ...fast, credentials });
       expect(await c.digestOf(`${auth.host}/private/app:1`)).toMatchObject({
         digest: sha256(privateImage.bytes),
         mediaType: MT.dockerManifest,

@@ -5,20 +5,9 @@
  * User-Agent of their own.
  */
 import { randomBytes } from 'node:crypto';
-import { RegistryClient, RegistryError } from '../../src/resolve/registry';
+import { RegistryClient } from '../../src/resolve/registry';
+import { credentialsOnlyFor, fast, rejection } from '../helpers/registryClient';
 import { describeWithRegistries, MT, pushImage, sha256, tokenRequests, type Pushed, type TestRegistries } from '../helpers/registryFixtures';
-
-const fast = { retries: 1, backoffMs: 5, timeoutMs: 5000 };
-
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RegistryError);
-    return e as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
 
 /** A fresh User-Agent, so a test counts only the token requests its own client made. */
 const agent = (what: string) => `dockrepro-test-${what}-${randomBytes(4).toString('hex')}`;
@@ -174,15 +163,8 @@ describeWithRegistries('registry client against a registry behind token auth', (
 
     it('a private repository with credentials: Basic to the token server, digest of the pushed bytes', async () => {
       const ua = agent('private');
-      const asked: string[] = [];
-      const c = new RegistryClient({
-        ...fast,
-        userAgent: ua,
-        credentials: (host) => {
-          asked.push(host);
-          return host === reg.host ? reg.credentials : undefined;
-        },
-      });
+      const { asked, credentials } = credentialsOnlyFor(reg.host, reg.credentials);
+      const c = new RegistryClient({ ...fast, userAgent: ua, credentials });
       expect(await c.digestOf(`${reg.host}/private/app:2`)).toEqual({
         digest: sha256(privateApp.bytes),
         mediaType: MT.dockerManifest,

@@ -1,0 +1,180 @@
+/**
+ * Helpers the package fixers share (none is specific to one package tool): finding the command a finding
+ * points into, the variables in effect for it, editing a word's value in place, turning a failed lookup into
+ * a `left` reason, and all of that at once (`pinWord`). Used by gem-version, go-version and cargo-version;
+ * npm-version and npm-ci use `replaceValue`. pip-version still has its own `envAt` (the same as `scopeAt`
+ * here) and `valueEdit`, and can adopt these.
+ */
+import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
+import type { SimpleCommand, Word } from '../parse/shell';
+import { expandVars, type Scope } from '../parse/vars';
+import type { Finding } from '../rules/types';
+import { PinError } from '../resolve/images';
+import { lookupPackage, type PackageContext, type ResolvedVersion } from '../resolve/packages';
+import type { Fix, NoFix, TextEdit } from './types';
+
+/** A finding's command: the RUN it is in, the command, and what the fixer's matcher made of it. */
+export interface Located<T> {
+  run: RunBlock;
+  cmd: SimpleCommand;
+  match: T;
+}
+
+/** The command named `program` in the RUN holding `finding` for which `match` recognises the finding's word. */
+export function locate<T>(model: DockerfileModel, finding: Finding, program: string, match: (cmd: SimpleCommand) => T | undefined): Located<T> | undefined {
+  for (const run of model.runs) {
+    if (finding.span.start < run.span.start || finding.span.end > run.span.end) continue;
+    for (const cmd of run.commands) {
+      if (cmd.name !== program) continue;
+      const m = match(cmd);
+      if (m !== undefined) return { run, cmd, match: m };
+    }
+  }
+  return undefined;
+}
+
+/** Whether `w` is the word the finding reports (the rules report a package word's exact span). */
+export const sameSpan = (w: Word, f: Finding) => w.span.start === f.span.start && w.span.end === f.span.end;
+
+/**
+ * The edit replacing a word's whole value by `text`, keeping its quotes (`"rails"` → `"rails:7.2.1"`, also
+ * in exec form); undefined when the value is not written literally in one piece (it comes from a variable,
+ * or quotes, escapes or a line continuation split it).
+ */
+export function replaceValue(source: string, word: Word, text: string): TextEdit | undefined {
+  const v = word.value;
+  const offs = word.valueOffsets;
+  if (v === undefined || v.length === 0 || offs.length !== v.length) return undefined;
+  for (let i = 0; i < v.length; i++) if (offs[i] !== offs[0] + i || source[offs[i]] !== v[i]) return undefined;
+  return { start: offs[0], end: offs[0] + v.length, text };
+}
+
+/** Why a word cannot be edited in place, for `left` reasons. */
+export function notInOnePiece(word: Word): string {
+  return word.vars.length > 0
+    ? `'${word.raw}' comes from ${word.vars.map((v) => `$${v}`).join(', ')}: pin it where the variable is defined`
+    : `'${word.raw}' is not written in one piece (quotes or escapes inside it): pin it by hand`;
+}
+
+interface PropertyLike {
+  getName(): string;
+  getValue(): string | null;
+}
+
+const scopes = new WeakMap<DockerfileModel, { start: number; scope: Scope }[]>();
+
+/**
+ * The ARG/ENV variables in effect at a RUN (the model keeps only the values RUN words use; package tools also
+ * read variables no word names, such as GOPROXY): a stage starts with the ENV of the stage it builds on,
+ * `ARG X` takes the global default, ENV wins over ARG.
+ */
+export function scopeAt(model: DockerfileModel, run: RunBlock): Scope {
+  let snapshots = scopes.get(model);
+  if (!snapshots) {
+    snapshots = [];
+    const stageScopes: Scope[] = [];
+    let scope: Scope = new Map(model.globalScope);
+    let stage = -1;
+    for (const inst of DockerfileParser.parse(model.text).getInstructions() as Instruction[]) {
+      const keyword = inst.getKeyword().toUpperCase();
+      const r = inst.getRange();
+      const start = model.lines.offset(r.start.line, r.start.character);
+      if (keyword === 'FROM') {
+        stage++;
+        const base = model.stages[stage]?.baseStage;
+        scope = new Map();
+        if (base !== undefined && stageScopes[base]) for (const [k, v] of stageScopes[base]) if (v.kind === 'env') scope.set(k, v);
+        stageScopes.push(scope);
+      } else if ((keyword === 'ARG' || keyword === 'ENV') && stage >= 0) {
+        for (const p of (inst as unknown as { getProperties(): PropertyLike[] }).getProperties()) {
+          const name = p.getName();
+          const raw = p.getValue();
+          const global = keyword === 'ARG' && raw === null ? model.globalScope.get(name) : undefined;
+          const kind = keyword === 'ARG' ? ('arg' as const) : ('env' as const);
+          const def = global ? { ...global } : { name, kind, value: raw === null ? undefined : expandVars(raw, scope, model.escape).value };
+          if (keyword === 'ARG' && scope.get(name)?.kind === 'env') continue;
+          scope.set(name, def);
+        }
+      } else if (keyword === 'RUN' || keyword === 'ONBUILD') {
+        snapshots.push({ start, scope: new Map(scope) });
+      }
+    }
+    scopes.set(model, snapshots);
+  }
+  let found: Scope = new Map();
+  for (const s of snapshots) if (s.start <= run.span.start) found = s.scope;
+  return found;
+}
+
+export interface Setting {
+  /** undefined: set, but to something not known statically. */
+  value: string | undefined;
+  /** Where it was set: `the command`, `ENV GOPROXY`, `the environment`. */
+  from: string;
+}
+
+/**
+ * A variable as the command sees it: its own assignments (`GOPROXY=… go install`, `env GOPROXY=… go`), an
+ * `export` earlier in the RUN, the Dockerfile's ENV/ARG, then the environment of the run (`env`). An ARG
+ * without a default counts as unset (a --build-arg value is not known here; give it in the environment).
+ */
+export function variable(model: DockerfileModel, loc: Located<unknown>, env: NodeJS.ProcessEnv | undefined, name: string): Setting | undefined {
+  let own: Setting | undefined;
+  const assign = (w: Word, from: string) => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(w.raw);
+    if (m && m[1] === name) own = { value: w.value === undefined ? undefined : w.value.slice(w.value.indexOf('=') + 1), from };
+  };
+  for (const c of loc.run.commands) {
+    if (c.span.start >= loc.cmd.span.start) break;
+    if (c.name === 'export') c.args.forEach((w) => assign(w, 'an export in the RUN'));
+  }
+  loc.cmd.assignments.forEach((w) => assign(w, 'the command'));
+  for (const w of loc.cmd.words) {
+    if (w === loc.cmd.program) break;
+    assign(w, 'the command');
+  }
+  if (own) return own;
+  const def = scopeAt(model, loc.run).get(name);
+  if (def && !(def.kind === 'arg' && def.value === undefined)) return { value: def.value, from: `${def.kind.toUpperCase()} ${name}` };
+  const host = env?.[name];
+  return host === undefined || host === '' ? undefined : { value: host, from: 'the environment' };
+}
+
+/** What a fixer leaves when there is no package context (no lookups allowed in this run). */
+export const needsNetwork: NoFix = { left: 'needs-network', reason: 'needs a package index lookup' };
+
+/** A failed lookup as a `left` result: a PinError keeps its kind and message, anything else is `failed`. */
+export function pinFailure(e: unknown): NoFix {
+  if (e instanceof PinError) return { left: e.left, reason: e.message };
+  return { left: 'failed', reason: `lookup failed: ${(e as Error).message}` };
+}
+
+export interface PinRequest {
+  /** The lock key: everything the answer depends on. */
+  key: string;
+  /** Asks the index (called at most once per key and run; not at all on a lock hit). */
+  resolve: () => Promise<ResolvedVersion>;
+  /** The ecosystem's version grammar: nothing else is written. */
+  isValid: (version: string) => boolean;
+  /** The word's new value for a version (`rails:7.2.1`). */
+  text: (version: string) => string;
+  /** The fix's title for that value and the lookup's explanation. */
+  title: (text: string, explanation: string) => string;
+}
+
+/**
+ * Looks the version up (the lock first, see lookupPackage) and writes `text(version)` over `word`'s value as
+ * a safe fix; or why not: a failed lookup (`pinFailure`), a word not written in one piece (`notInOnePiece`).
+ */
+export async function pinWord(packages: PackageContext, source: string, word: Word, pin: PinRequest): Promise<Fix | NoFix> {
+  try {
+    const r = await lookupPackage(packages, pin.key, pin.resolve, pin.isValid);
+    const text = pin.text(r.version);
+    const edit = replaceValue(source, word, text);
+    if (!edit) return { left: 'no-fixer', reason: notInOnePiece(word) };
+    return { title: pin.title(text, r.explanation), edits: [edit], applicability: 'safe' };
+  } catch (e) {
+    return pinFailure(e);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Shared setup of the package fixer tests (gem-version, go-version, cargo-version): the fixture servers'
+ * life cycle, and one rule with its fixer run through the fix engine (src/fix.ts) with a fresh HTTP client,
+ * lock and lookup table unless the test passes its own.
+ */
+import { join } from 'node:path';
+import { fixText, type FixOutcome } from '../../src/fix';
+import type { Fixer } from '../../src/fixers/types';
+import { HttpClient } from '../../src/resolve/http';
+import { LockFile } from '../../src/resolve/lock';
+import type { Rule } from '../../src/rules/types';
+import type { FixtureServer } from './packageServers';
+import { workspace } from './workspace';
+
+/**
+ * Starts the servers `start` returns once for the file (beforeAll), clears their request logs and overrides
+ * before each test, and closes them at the end (afterAll). Call it at the top level of a test file.
+ */
+export function useFixtureServers(start: () => Promise<FixtureServer[]>): void {
+  let servers: FixtureServer[] = [];
+  beforeAll(async () => {
+    servers = await start();
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  beforeEach(() => {
+    for (const s of servers) {
+      s.requests.length = 0;
+      s.override.clear();
+    }
+  });
+}
+
+export interface PackageFixOptions {
+  /** The run's environment (default: the setup's `env`, else none). */
+  env?: NodeJS.ProcessEnv;
+  lock?: LockFile;
+  offline?: boolean;
+  lookups?: Map<string, Promise<unknown>>;
+  http?: HttpClient;
+}
+
+/** The engine's outcome, with the client (its request count) and the lock the run used. */
+export interface PackageRun extends FixOutcome {
+  http: HttpClient;
+  lock: LockFile;
+}
+
+export interface PackageFixSetup {
+  rule: Rule;
+  fixer: Fixer;
+  /** The environment when a run gives none. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A `fix(text, opts)` for a test file: `setup` is called at each run (server URLs are known only once the
+ * servers started), then `text` is fixed with the rule's findings and only that fixer, ids from 10001, a
+ * fixed clock, and the lock in a fresh folder unless `opts.lock` is given.
+ */
+export function packageFix(setup: () => PackageFixSetup): (text: string, opts?: PackageFixOptions) => Promise<PackageRun> {
+  return async (text, opts = {}) => {
+    const { rule, fixer, env } = setup();
+    const http = opts.http ?? new HttpClient({ retries: 0 });
+    const lock = opts.lock ?? LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
+    const lookups = opts.lookups ?? new Map<string, Promise<unknown>>();
+    const out = await fixText(text, {
+      rules: [rule],
+      unsafe: false,
+      offline: !!opts.offline,
+      baseId: 10001,
+      fixers: new Map([[fixer.kind, fixer]]),
+      packages: { http, lock, offline: !!opts.offline, refresh: false, lookups, env: opts.env ?? env ?? {}, dir: '/', now: () => new Date('2026-11-25T12:00:00Z') },
+      lookups,
+    });
+    return { ...out, http, lock };
+  };
+}
