@@ -117,7 +117,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: CargoFixerOp
   const packages = ctx.packages;
   return pinWord(packages, ctx.model.text, word, {
     key,
-    resolve: () => resolveCrate(packages.http, index, name, req),
+    resolve: () => resolveCrate(packages.http, index, name, req, packages.lookups),
     isValid: isCrateVersion,
     text: (version) => (at === 'crate' ? `${name}@${version}` : version),
     title: (text, why) => (at === 'crate'

@@ -75,7 +75,7 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   const packages = ctx.packages;
   return pinWord(packages, ctx.model.text, word, {
     key,
-    resolve: () => resolveGoPackage(packages.http, proxies, path, kind.query),
+    resolve: () => resolveGoPackage(packages.http, proxies, path, kind.query, packages.lookups),
     isValid: isGoVersion,
     text: (version) => `${path}@${version}`,
     title: (pinned, why) => `pin go package '${spec}' → '${pinned}' (${why})`,

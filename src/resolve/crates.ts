@@ -143,13 +143,22 @@ export function satisfiesCargo(v: SemVer, req: Comparator[]): boolean {
   return req.some((c) => c.pre.length > 0 && c.major === v.major && c.minor === v.minor && c.patch === v.patch);
 }
 
-/** The newest non-yanked version of `name` matching `req` (any release when absent) in the sparse index at `index`. */
-export async function resolveCrate(http: HttpClient, index: string, name: string, req?: string): Promise<ResolvedVersion> {
+/**
+ * The newest non-yanked version of `name` matching `req` (any release when absent) in the sparse index at
+ * `index`. With `lookups` (run-wide), the index file is fetched once for every requirement of the crate.
+ */
+export async function resolveCrate(http: HttpClient, index: string, name: string, req?: string, lookups?: Map<string, Promise<unknown>>): Promise<ResolvedVersion> {
   const base = index.endsWith('/') ? index : `${index}/`;
   const url = `${base}${sparsePath(name)}`;
   const comparators = req === undefined ? [{ op: '*', pre: [] } as Comparator] : parseCargoRequirement(req);
   if (!comparators) throw new RegistryError(`'${req}' is not a Cargo version requirement`, 'invalid-reference');
-  const res = await http.get(url, {}, 64 * 1024 * 1024, 'crate');
+  let fetched = lookups?.get(`crate-index:${url}`) as ReturnType<HttpClient['get']> | undefined;
+  if (!fetched) {
+    fetched = http.get(url, {}, 64 * 1024 * 1024, 'crate');
+    lookups?.set(`crate-index:${url}`, fetched);
+    fetched.catch(() => undefined); // reported by whoever awaits it
+  }
+  const res = await fetched;
   let best: { text: string; v: SemVer } | undefined;
   let yanked = 0;
   let all = 0;

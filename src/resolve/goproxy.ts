@@ -124,8 +124,23 @@ function pickLatest(versions: { text: string; v: SemVer }[]): { text: string; v:
 /** A request's result: the body and the proxy that answered, or `missing` when every proxy said 404/410. */
 type Answer = { body: Buffer; proxy: string } | { missing: true; direct: boolean };
 
-/** GET `suffix` from the proxy list with GOPROXY's fallback rules. */
-async function proxyGet(http: HttpClient, proxies: ProxyEntry[], suffix: string, maxBytes: number): Promise<Answer> {
+/** Run-wide answers by proxy list and path: keys of one module (several packages or queries) share its list and .mod. */
+type Lookups = Map<string, Promise<unknown>>;
+
+/** GET `suffix` from the proxy list with GOPROXY's fallback rules, once per run when `lookups` is given. */
+function proxyGet(http: HttpClient, proxies: ProxyEntry[], suffix: string, maxBytes: number, lookups?: Lookups): Promise<Answer> {
+  if (!lookups) return proxyGetOnce(http, proxies, suffix, maxBytes);
+  const key = `goproxy:${formatGoproxy(proxies)} ${suffix}`;
+  let p = lookups.get(key) as Promise<Answer> | undefined;
+  if (!p) {
+    p = proxyGetOnce(http, proxies, suffix, maxBytes);
+    lookups.set(key, p);
+    p.catch(() => undefined); // reported by whoever awaits it
+  }
+  return p;
+}
+
+async function proxyGetOnce(http: HttpClient, proxies: ProxyEntry[], suffix: string, maxBytes: number): Promise<Answer> {
   let lastError: RegistryError | undefined;
   for (const p of proxies) {
     if (p.kind === 'off') return { missing: true, direct: false };
@@ -167,14 +182,14 @@ interface ModuleAnswer {
 }
 
 /** The version of module `module` for `query`, or `missing` when the proxies do not have such a module (or version). */
-async function queryModule(http: HttpClient, proxies: ProxyEntry[], module: string, query: GoQuery): Promise<ModuleAnswer | { missing: true; direct: boolean }> {
+async function queryModule(http: HttpClient, proxies: ProxyEntry[], module: string, query: GoQuery, lookups?: Lookups): Promise<ModuleAnswer | { missing: true; direct: boolean }> {
   const mod = escapeGo(module);
   if (query.kind === 'revision') {
-    const a = await proxyGet(http, proxies, `${mod}/@v/${escapeGo(query.revision)}.info`, 64 * 1024);
+    const a = await proxyGet(http, proxies, `${mod}/@v/${escapeGo(query.revision)}.info`, 64 * 1024, lookups);
     if ('missing' in a) return a;
     return { version: infoVersion(a, `${a.proxy}/${mod}/@v/${escapeGo(query.revision)}.info`), proxy: a.proxy, explanation: `the commit '${query.revision}' names today` };
   }
-  const listed = await proxyGet(http, proxies, `${mod}/@v/list`, 4 * 1024 * 1024);
+  const listed = await proxyGet(http, proxies, `${mod}/@v/list`, 4 * 1024 * 1024, lookups);
   if ('missing' in listed) return listed;
   // As the go command reads the list: the first field of each line, canonical tagged versions of this major only.
   const versions: { text: string; v: SemVer }[] = [];
@@ -187,13 +202,13 @@ async function queryModule(http: HttpClient, proxies: ProxyEntry[], module: stri
   const proxy = listed.proxy;
   if (versions.length === 0) {
     if (query.kind !== 'latest') return { missing: true, direct: false };
-    const a = await proxyGet(http, proxies, `${mod}/@latest`, 64 * 1024);
+    const a = await proxyGet(http, proxies, `${mod}/@latest`, 64 * 1024, lookups);
     if ('missing' in a) return a;
     return { version: infoVersion(a, `${a.proxy}/${mod}/@latest`), proxy: a.proxy, explanation: `the newest commit of module ${module} (it has no tagged version)` };
   }
   // Retractions come from the go.mod of the latest version (ignoring retractions).
   const latest = pickLatest(versions)!;
-  const modFile = await proxyGet(http, proxies, `${mod}/@v/${escapeGo(latest.text)}.mod`, 4 * 1024 * 1024);
+  const modFile = await proxyGet(http, proxies, `${mod}/@v/${escapeGo(latest.text)}.mod`, 4 * 1024 * 1024, lookups);
   if ('missing' in modFile) throw new RegistryError(`${proxy}/${mod}/@v/${latest.text}.mod: not found, though the version is listed`, 'malformed', 404);
   const ranges = parseRetractions(modFile.body.toString('utf8'));
   const prefix = query.kind === 'prefix' ? query.prefix : undefined;
@@ -221,10 +236,10 @@ export function modulePrefixes(path: string): string[] {
  * The version for package `path` and `query` through `proxies` (no `direct` first, no `off` first: the caller
  * leaves those). The module is the longest prefix of the path the proxies know.
  */
-export async function resolveGoPackage(http: HttpClient, proxies: ProxyEntry[], path: string, query: GoQuery): Promise<ResolvedVersion> {
+export async function resolveGoPackage(http: HttpClient, proxies: ProxyEntry[], path: string, query: GoQuery, lookups?: Lookups): Promise<ResolvedVersion> {
   let direct = false;
   for (const module of modulePrefixes(path)) {
-    const r = await queryModule(http, proxies, module, query);
+    const r = await queryModule(http, proxies, module, query, lookups);
     if ('missing' in r) {
       direct ||= r.direct;
       continue;

@@ -278,14 +278,34 @@ function explain(e: PacoteError, q: NpmQuery): PinError {
   return new PinError(`lookup of ${asked} on ${q.registry} failed: ${e.message.split('\n')[0]}`, 'failed');
 }
 
-/** The version npm installs for the query today, checked: the registry must answer this very name and a semver version. */
-export async function resolveNpm(q: NpmQuery): Promise<ResolvedVersion> {
+type Lookups = Map<string, Promise<unknown>>;
+/** pacote's `packumentCache` of each run (by its lookups map): one packument per registry and package. */
+const packumentCaches = new WeakMap<Lookups, Map<string, unknown>>();
+
+/**
+ * The version npm installs for the query today, checked: the registry must answer this very name and a semver
+ * version. With `lookups` (run-wide), every range of a package is answered from one packument request.
+ */
+export async function resolveNpm(q: NpmQuery, lookups?: Lookups): Promise<ResolvedVersion> {
   const opts = pacoteOptions(q);
   // Expensive (about 100 packages) and external to the bundle: only loaded when a lookup is actually made.
   const pacote = require('pacote') as { manifest(spec: string, opts: Record<string, unknown>): Promise<{ name?: unknown; version?: unknown }> };
+  let pick = () => pacote.manifest(`${q.name}@${q.range}`, opts);
+  if (lookups) {
+    let cache = packumentCaches.get(lookups);
+    if (!cache) packumentCaches.set(lookups, (cache = new Map()));
+    opts.packumentCache = cache;
+    // pacote caches a packument once it has arrived: another range of the package waits for the first request.
+    const gate = `npm-packument:${q.registry} ${q.name}`;
+    const previous = lookups.get(gate);
+    const mine = previous ? previous.catch(() => undefined).then(() => pacote.manifest(`${q.name}@${q.range}`, opts)) : pick();
+    lookups.set(gate, mine);
+    mine.catch(() => undefined); // reported below
+    pick = () => mine;
+  }
   let manifest: { name?: unknown; version?: unknown };
   try {
-    manifest = await pacote.manifest(`${q.name}@${q.range}`, opts);
+    manifest = await pick();
   } catch (e) {
     throw explain(e as PacoteError, q);
   }
