@@ -9,8 +9,9 @@ import npmVersion from './npm-version';
 import gemVersion from './gem-version';
 import goVersion from './go-version';
 import cargoVersion from './cargo-version';
+import cargoLocked from './cargo-locked';
 
-export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTag, pipVersion, npmVersion, gemVersion, goVersion, cargoVersion];
+export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTag, pipVersion, npmVersion, gemVersion, goVersion, cargoVersion, cargoLocked];
 
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
 

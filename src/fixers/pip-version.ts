@@ -21,8 +21,7 @@ import type { SimpleCommand, Word } from '../parse/shell';
 import { parseRequirementsFile, pipPinState } from '../parse/requirements';
 import { copiedFrom } from '../context';
 import { describeFsError } from '../discover';
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
-import { expandVars, type Scope } from '../parse/vars';
+import { scopeAt } from './packageWords';
 import type { Finding } from '../rules/types';
 import { installCall, pipxLike, PIP_INSTALL, PIPX_INSTALL, type PipTool } from '../rules/pip-pin';
 import { PinError } from '../resolve/images';
@@ -122,58 +121,6 @@ function valueEdit(source: string, word: Word, a: number, b: number, text: strin
   return { start: offs[a], end: offs[b - 1] + 1, text };
 }
 
-interface PropertyLike {
-  getName(): string;
-  getValue(): string | null;
-}
-
-const scopesByModel = new WeakMap<DockerfileModel, { start: number; scope: Scope }[]>();
-
-/**
- * The ARG/ENV variables in effect at each RUN, by the rules the model follows: a stage starts empty or with
- * the ENV of the stage it builds on, `ARG X` takes the global default, ENV wins over ARG. (The model keeps
- * only the values RUN words use; pip also reads variables no word names, such as PIP_INDEX_URL.)
- */
-function envAt(model: DockerfileModel, run: RunBlock): Scope {
-  let snapshots = scopesByModel.get(model);
-  if (!snapshots) {
-    snapshots = [];
-    const df = DockerfileParser.parse(model.text);
-    const stageScopes: Scope[] = [];
-    let scope: Scope = new Map(model.globalScope);
-    let stage = -1;
-    for (const inst of df.getInstructions() as Instruction[]) {
-      const keyword = inst.getKeyword().toUpperCase();
-      const r = inst.getRange();
-      const start = model.lines.offset(r.start.line, r.start.character);
-      if (keyword === 'FROM') {
-        stage++;
-        const base = model.stages[stage]?.baseStage;
-        scope = new Map();
-        if (base !== undefined && stageScopes[base]) for (const [k, v] of stageScopes[base]) if (v.kind === 'env') scope.set(k, v);
-        stageScopes.push(scope);
-      } else if ((keyword === 'ARG' || keyword === 'ENV') && stage >= 0) {
-        for (const p of (inst as unknown as { getProperties(): PropertyLike[] }).getProperties()) {
-          const name = p.getName();
-          const raw = p.getValue();
-          const global = keyword === 'ARG' && raw === null ? model.globalScope.get(name) : undefined;
-          const def = global
-            ? { ...global }
-            : { name, kind: keyword === 'ARG' ? ('arg' as const) : ('env' as const), value: raw === null ? undefined : expandVars(raw, scope, model.escape).value };
-          if (keyword === 'ARG' && scope.get(name)?.kind === 'env') continue;
-          scope.set(name, def);
-        }
-      } else if (keyword === 'RUN' || keyword === 'ONBUILD') {
-        snapshots.push({ start, scope: new Map(scope) });
-      }
-    }
-    scopesByModel.set(model, snapshots);
-  }
-  let found: Scope = new Map();
-  for (const s of snapshots) if (s.start <= run.span.start) found = s.scope;
-  return found;
-}
-
 /** What the command and its environment say about where and how pip looks. */
 interface Lookup {
   indexes: string[];
@@ -204,7 +151,7 @@ function environment(ctx: FixerContext, model: DockerfileModel, loc: Located): (
     if (w === loc.cmd.program) break;
     assign(w);
   }
-  const scope = envAt(model, loc.run);
+  const scope = scopeAt(model, loc.run);
   return (name) => {
     if (own.has(name)) return { value: own.get(name) };
     const def = scope.get(name);
