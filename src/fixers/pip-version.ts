@@ -55,9 +55,10 @@ interface Located {
   word: Word;
 }
 
-/** The install command and the requirement word at the finding's range. */
-function locate(model: DockerfileModel, finding: Finding): Located | undefined {
+/** The install command holding the word at the finding's range, with that word as `pick` finds it. */
+function findInstall(model: DockerfileModel, finding: Finding, pick: (parsed: ParsedArgs, at: (w: Word | undefined) => boolean) => Word | undefined): Located | undefined {
   const { start, end } = finding.span;
+  const at = (w: Word | undefined) => w?.span.start === start && w.span.end === end;
   for (const run of model.runs) {
     if (start < run.span.start || end > run.span.end) continue;
     for (const cmd of run.commands) {
@@ -65,12 +66,18 @@ function locate(model: DockerfileModel, finding: Finding): Located | undefined {
       const call = installCall(cmd);
       if (!call) continue;
       const parsed = parseArgs(call.args, pipxLike(call.tool) ? PIPX_INSTALL : PIP_INSTALL);
-      const words = [...parsed.operands, ...parsed.optionWords.filter((o) => o.name === '-e' || o.name === '--editable').flatMap((o) => (o.value ? [o.value] : []))];
-      const word = words.find((w) => w.span.start === start && w.span.end === end);
+      const word = pick(parsed, at);
       if (word) return { run, cmd, tool: call.tool, parsed, word };
     }
   }
   return undefined;
+}
+
+/** The install command and the requirement word at the finding's range (an operand or an `-e` value). */
+function locate(model: DockerfileModel, finding: Finding): Located | undefined {
+  return findInstall(model, finding, (parsed, at) =>
+    [...parsed.operands, ...parsed.optionWords.filter((o) => o.name === '-e' || o.name === '--editable').flatMap((o) => (o.value ? [o.value] : []))].find(at),
+  );
 }
 
 /** A requirement split where the fix edits it: `name[extras]` | specifier | `; marker`. Offsets into the value. */
@@ -537,19 +544,7 @@ function requirementAt(file: ContextFile, line: number): { spec: string; offsets
 
 /** The install command whose `-r` value word is at the finding's range (the rule reports file lines there). */
 function locateRequirementsOption(model: DockerfileModel, finding: Finding): Located | undefined {
-  const { start, end } = finding.span;
-  for (const run of model.runs) {
-    if (start < run.span.start || end > run.span.end) continue;
-    for (const cmd of run.commands) {
-      if (start < cmd.span.start || end > cmd.span.end) continue;
-      const call = installCall(cmd);
-      if (!call) continue;
-      const parsed = parseArgs(call.args, pipxLike(call.tool) ? PIPX_INSTALL : PIP_INSTALL);
-      const option = parsed.optionWords.find((o) => (o.name === '-r' || o.name === '--requirement') && o.value?.span.start === start && o.value.span.end === end);
-      if (option) return { run, cmd, tool: call.tool, parsed, word: option.value! };
-    }
-  }
-  return undefined;
+  return findInstall(model, finding, (parsed, at) => parsed.optionWords.find((o) => (o.name === '-r' || o.name === '--requirement') && at(o.value))?.value);
 }
 
 /** State shared by the findings of one fixer call: files read once, each install's sources worked out once. */
