@@ -19,12 +19,15 @@
  * fails.
  */
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
-const { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const http = require('node:http');
-const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const {
+  closeServer, copyCorpus, countBy, dockreproBin, elapsed, isolatedEnv, listenLoopback, logRequest, readAll, reportWarm, requestLog, runAlone, runFix,
+  runSection, sleep, withoutPackageTools,
+} = require('./common');
 
 const LATENCY_MS = 50;
 const RULES = 'pip-pin,npm-pin,gem-pin,go-pin,cargo-pin';
@@ -53,8 +56,6 @@ const PYTHON_PINS = [
   'FROM python:3.12-slim\nRUN pip install --no-cache-dir flask==20.2.0 "requests==1.2.0"\n',
 ].join('');
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const elapsed = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 const hex = (s) => createHash('sha256').update(s).digest('hex');
 
 // ---- the fixture index ----
@@ -146,7 +147,7 @@ function crateIndex(name) {
  * (ecosystem, method, path, status) after waiting `latency` ms.
  */
 async function startIndex(latency) {
-  const state = { log: [], inFlight: 0, peak: 0 };
+  const state = requestLog();
   let base = '';
   const send = (res, status, type, body) => {
     res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
@@ -199,14 +200,7 @@ async function startIndex(latency) {
     return [404, 'text/plain', 'not found'];
   };
   const server = http.createServer(async (req, res) => {
-    const t = process.hrtime.bigint();
-    const entry = { ecosystem: '', method: req.method, path: req.url, status: 0, ms: 0 };
-    state.log.push(entry);
-    state.peak = Math.max(state.peak, ++state.inFlight);
-    res.on('close', () => {
-      state.inFlight--;
-      entry.ms = elapsed(t);
-    });
+    const entry = logRequest(state, { ecosystem: '', method: req.method, path: req.url, status: 0, ms: 0 }, res);
     req.resume();
     await sleep(latency);
     let status;
@@ -220,34 +214,18 @@ async function startIndex(latency) {
     entry.status = status;
     send(res, status, type, req.method === 'HEAD' ? '' : body);
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  base = `http://127.0.0.1:${server.address().port}`;
+  base = `http://127.0.0.1:${await listenLoopback(server)}`;
   state.url = base;
-  state.close = () => {
-    server.closeAllConnections();
-    server.close();
-  };
+  state.close = () => closeServer(server);
   return state;
 }
 
 // ---- the run ----
 
-/** The environment of a fix: the machine's, without anything that points a package tool elsewhere. */
+/** The environment of a fix: the machine's, without anything that points a package tool elsewhere, then the fixture index. */
 function fixEnv(home, index) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    // `npm run bench` sets npm_config_* (the user's .npmrc, the public registry): none of them may leak in.
-    // Proxy variables could send loopback requests elsewhere.
-    if (/^(npm_config_|PIP_|UV_|GO(PROXY|PRIVATE|NOPROXY|FLAGS)$|CARGO_|(https?|all|no)_proxy$)/i.test(k)) continue;
-    env[k] = v;
-  }
   return {
-    ...env,
-    HOME: home,
-    DOCKER_CONFIG: join(home, '.docker'),
+    ...isolatedEnv(home, withoutPackageTools()),
     PIP_INDEX_URL: `${index}/pypi/simple/`,
     npm_config_registry: `${index}/npm/`,
     GOPROXY: `${index}/go`,
@@ -256,31 +234,15 @@ function fixEnv(home, index) {
   };
 }
 
-/** Runs `dockrepro fix` in a child process (this process serves the index, so it must not block). */
-function runFix(root, cwd, files, env) {
-  return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint();
-    const child = spawn(process.execPath, [join(root, 'bin', 'dockrepro'), 'fix', '--rules', RULES, ...files], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      const ms = elapsed(t);
-      // 0: everything fixed, 1: findings left (gem lookups, requirements files, …); 2 is an error.
-      if (status !== 0 && status !== 1) reject(new Error(`dockrepro fix failed (${status}):\n${stderr}${stdout.slice(-2000)}`));
-      else resolve({ ms, status, stdout, summary: /^\d+ files? scanned.*$/m.exec(stdout)?.[0] ?? '(no summary)' });
-    });
-  });
-}
+/** `dockrepro fix` of this section's rules (exit 1: findings left, e.g. gem lookups, requirements files). */
+const fix = (root, cwd, files, env) => runFix(root, { rules: RULES, cwd, files, env });
 
 /**
  * Package findings per ecosystem (the fix requests the fixers get) and the packages they name (pip names
  * normalized as PEP 503 does), from `dockrepro lint --format json`.
  */
 function packageFindings(root, files, cwd) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'dockrepro'), 'lint', '--format', 'json', '--rules', RULES, ...files], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [dockreproBin(root), 'lint', '--format', 'json', '--rules', RULES, ...files], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0 && r.status !== 1) throw new Error(`dockrepro lint failed (${r.status}): ${r.stderr}`);
   const out = Object.fromEntries(ECOSYSTEMS.map((e) => [e, { findings: 0, packages: new Set() }]));
   for (const f of JSON.parse(r.stdout).files) {
@@ -293,12 +255,6 @@ function packageFindings(root, files, cwd) {
     }
   }
   return out;
-}
-
-function countBy(xs, f) {
-  const m = new Map();
-  for (const x of xs) m.set(f(x), (m.get(f(x)) ?? 0) + 1);
-  return m;
 }
 
 /**
@@ -332,7 +288,7 @@ async function sharedDocuments(root, dir, env, index) {
   mkdirSync(join(dir, '.git'), { recursive: true });
   const file = join(dir, 'Dockerfile');
   writeFileSync(file, Object.values(SHARED_DOCUMENTS).join(''));
-  const run = await runFix(root, dir, [file], env);
+  const run = await fix(root, dir, [file], env);
   const seen = index.log.splice(0);
   const keys = Object.keys(JSON.parse(readFileSync(join(dir, 'dockrepro.lock.json'), 'utf8')).packages ?? {});
   const results = [];
@@ -353,55 +309,24 @@ async function sharedDocuments(root, dir, env, index) {
   return results;
 }
 
-const readAll = (dir, files) => new Map(files.map((f) => [f, readFileSync(join(dir, f))]));
-
 /**
  * The packages section. Returns the list of pass/fail results to add to the bench's; a missing corpus is
  * reported loudly and skipped (a failure under CI=true, where a skip would hide that nothing was measured).
  */
 async function packagesBench({ root, corpus }) {
-  const skip = (why) => {
-    console.log(`\n*** SKIPPED: packages section of the bench (dockrepro fix of RUN packages): ${why} ***\n`);
-    return [process.env.CI !== 'true'];
-  };
-  let corpusFiles;
-  try {
-    corpusFiles = readdirSync(corpus).sort();
-  } catch {
-    return skip(`corpus not found at ${corpus} (set DOCKREPRO_CORPUS)`);
-  }
-
-  const tmp = mkdtempSync(join(tmpdir(), 'dockrepro-bench-packages-'));
-  // Undone last to first: server, temp folder. Each runs once, whatever fails before it.
-  const cleanups = [() => rmSync(tmp, { recursive: true, force: true })];
-  const cleanup = () => {
-    while (cleanups.length > 0) {
-      try {
-        cleanups.pop()();
-      } catch (e) {
-        console.error(`packages bench clean-up: ${e.message}`);
-      }
-    }
-  };
-  // Ctrl-C still stops the server and removes the temp folder, then ends as the signal would.
-  const onSignal = (sig) => {
-    cleanup();
-    process.kill(process.pid, sig);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const results = [];
-  try {
+  const section = { name: 'packages', what: 'packages section of the bench (dockrepro fix of RUN packages)', corpus };
+  // Undone last to first: server, temp folder; Ctrl-C still stops the server and removes the temp folder.
+  return runSection(section, async ({ tmp, files: corpusFiles, defer }) => {
+    const results = [];
     const t0 = process.hrtime.bigint();
     const index = await startIndex(LATENCY_MS);
-    cleanups.push(index.close);
+    defer(index.close);
 
     // The project: a .git folder (the lock goes beside it), the corpus files and the extra files.
     const work = join(tmp, 'project');
     const filesDir = join(work, 'files');
     const populate = () => {
-      rmSync(filesDir, { recursive: true, force: true });
-      cpSync(corpus, filesDir, { recursive: true });
+      copyCorpus(corpus, filesDir);
       for (const [name, text] of Object.entries(EXTRA_FILES)) writeFileSync(join(filesDir, name), text);
     };
     mkdirSync(join(work, '.git'), { recursive: true });
@@ -419,7 +344,7 @@ async function packagesBench({ root, corpus }) {
 
     // Cold: no lock yet.
     const original = readAll(filesDir, files);
-    const cold = await runFix(root, work, paths, env);
+    const cold = await fix(root, work, paths, env);
     const seen = index.log.splice(0);
     const peak = index.peak;
     const coldOut = readAll(filesDir, files);
@@ -484,43 +409,17 @@ async function packagesBench({ root, corpus }) {
 
     // Warm: the original files again, with the lock the cold run left and the same environment.
     populate();
-    const warm = await runFix(root, work, paths, env);
+    const warm = await fix(root, work, paths, env);
     const warmRequests = index.log.splice(0);
-    const warmOut = readAll(filesDir, files);
-    const differ = files.filter((f) => !warmOut.get(f).equals(coldOut.get(f)));
-    const warmOk = warmRequests.length === 0 && differ.length === 0 && warm.status === cold.status;
-    console.log(
-      `  warm fix (lock from the cold run): ${warmRequests.length} requests (target = 0), ${differ.length} files differ from the cold run ` +
-        `(target = 0), exit ${warm.status} (cold ${cold.status}), ${warm.ms.toFixed(0)} ms ${warmOk ? 'OK' : 'FAILED'}`,
-    );
-    if (warmRequests.length > 0) console.log(`  warm requests: ${warmRequests.slice(0, 5).map((e) => `${e.method} ${e.path}`).join(', ')}`);
-    if (differ.length > 0) console.log(`  differ: ${differ.slice(0, 5).join(', ')}`);
-    results.push(warmOk);
+    results.push(reportWarm({ cold, warm, requests: warmRequests, files, coldOut, warmOut: readAll(filesDir, files), describe: (e) => `${e.method} ${e.path}` }));
 
     results.push(...(await sharedDocuments(root, join(tmp, 'shared-documents'), env, index)));
     console.log(`  packages section took ${(elapsed(t0) / 1000).toFixed(1)} s`);
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    cleanup();
-  }
-  return results;
+    return results;
+  });
 }
 
 module.exports = { packagesBench, startIndex };
 
-if (require.main === module) {
-  // `node bench/packages.js`: this section alone (after `npm run build`).
-  const { resolve } = require('node:path');
-  const { existsSync } = require('node:fs');
-  const root = resolve(__dirname, '..');
-  const corpus = [process.env.DOCKREPRO_CORPUS, resolve(root, '..', 'shared', 'corpus', 'files'), '/work/shared/corpus/files']
-    .find((p) => p && existsSync(p)) || resolve(root, '..', 'shared', 'corpus', 'files');
-  packagesBench({ root, corpus }).then(
-    (r) => (process.exitCode = r.every(Boolean) ? 0 : 1),
-    (e) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+// `node bench/packages.js`: this section alone (after `npm run build`).
+if (require.main === module) runAlone(packagesBench);

@@ -10,20 +10,20 @@
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
-const { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
-const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const {
+  closeServer, copyCorpus, countBy, elapsed, isolatedEnv, listenLoopback, logRequest, readAll, reportWarm, requestLog, runAlone, runFix, runSection, sleep,
+} = require('./common');
 
 const LATENCY_MS = 50;
 const RULES = 'image-digest,image-tag';
 const TARGET_REQUESTS_PER_REF = 3;
 const TARGET_COLD_RATIO = 0.5;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const elapsed = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 
 /**
  * The image references `fix` will look up, as the pinner keys them: the parsed reference without a digest and
@@ -153,19 +153,12 @@ async function mapLimit(items, limit, fn) {
  */
 async function startProxy(upstreamPort, hosts, latency) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const state = { log: [], inFlight: 0, peak: 0, ports: new Map() };
+  const state = { ...requestLog(), ports: new Map() };
   const servers = [];
   for (const host of hosts) {
     const folder = hostFolder(host);
     const server = http.createServer(async (req, res) => {
-      const t = process.hrtime.bigint();
-      const entry = { host, method: req.method, path: req.url, accept: req.headers.accept, status: 0, ms: 0 };
-      state.log.push(entry);
-      state.peak = Math.max(state.peak, ++state.inFlight);
-      res.on('close', () => {
-        state.inFlight--;
-        entry.ms = elapsed(t);
-      });
+      const entry = logRequest(state, { host, method: req.method, path: req.url, accept: req.headers.accept, status: 0, ms: 0 }, res);
       await sleep(latency);
       const path = req.url.startsWith('/v2/') && req.url.length > 4 ? `/v2/${folder}/${req.url.slice(4)}` : req.url;
       const up = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path, headers: req.headers, agent }, (r) => {
@@ -183,40 +176,14 @@ async function startProxy(upstreamPort, hosts, latency) {
       });
       req.pipe(up);
     });
-    await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
-    state.ports.set(host, server.address().port);
+    state.ports.set(host, await listenLoopback(server));
     servers.push(server);
   }
   state.close = () => {
-    for (const s of servers) {
-      s.closeAllConnections();
-      s.close();
-    }
+    for (const s of servers) closeServer(s);
     agent.destroy();
   };
   return state;
-}
-
-/** Runs `dockrepro fix` in a child process (this process serves the proxy, so it must not block). */
-function runFix(root, cwd, files, env) {
-  return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint();
-    const child = spawn(process.execPath, [join(root, 'bin', 'dockrepro'), 'fix', '--rules', RULES, ...files], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      const ms = elapsed(t);
-      // 0: everything fixed, 1: findings left (e.g. references built from ARGs); 2 is an error.
-      if (status !== 0 && status !== 1) reject(new Error(`dockrepro fix failed (${status}):\n${stderr}${stdout.slice(-2000)}`));
-      else resolve({ ms, status, stdout });
-    });
-  });
 }
 
 function kindOf(e) {
@@ -225,55 +192,24 @@ function kindOf(e) {
   return `other ${e.method}`;
 }
 
-function countBy(xs, f) {
-  const m = new Map();
-  for (const x of xs) m.set(f(x), (m.get(f(x)) ?? 0) + 1);
-  return m;
-}
-
-const readAll = (dir, files) => new Map(files.map((f) => [f, readFileSync(join(dir, f))]));
-
 /**
  * The registry section. Returns the list of pass/fail results to add to the bench's; a missing
  * docker-registry or corpus is reported loudly and skipped (a failure under CI=true, where a skip would hide
  * that nothing was measured).
  */
 async function registryBench({ root, corpus }) {
-  const skip = (why) => {
-    console.log(`\n*** SKIPPED: registry section of the bench (dockrepro fix): ${why} ***\n`);
-    return [process.env.CI !== 'true'];
+  const section = {
+    name: 'registry',
+    what: 'registry section of the bench (dockrepro fix)',
+    corpus,
+    missing: () =>
+      spawnSync('sh', ['-c', 'command -v docker-registry'], { stdio: 'ignore' }).status !== 0
+        ? 'docker-registry is not installed (run scripts/ensure-test-tools.sh as root)'
+        : undefined,
   };
-  if (spawnSync('sh', ['-c', 'command -v docker-registry'], { stdio: 'ignore' }).status !== 0) {
-    return skip('docker-registry is not installed (run scripts/ensure-test-tools.sh as root)');
-  }
-  let files;
-  try {
-    files = readdirSync(corpus).sort();
-  } catch {
-    return skip(`corpus not found at ${corpus} (set DOCKREPRO_CORPUS)`);
-  }
-
-  const tmp = mkdtempSync(join(tmpdir(), 'dockrepro-bench-registry-'));
-  // Undone last to first: proxy, registry, temp folder. Each runs once, whatever fails before it.
-  const cleanups = [() => rmSync(tmp, { recursive: true, force: true })];
-  const cleanup = () => {
-    while (cleanups.length > 0) {
-      try {
-        cleanups.pop()();
-      } catch (e) {
-        console.error(`registry bench clean-up: ${e.message}`);
-      }
-    }
-  };
-  // Ctrl-C still stops the registry and removes the temp folder, then ends as the signal would.
-  const onSignal = (sig) => {
-    cleanup();
-    process.kill(process.pid, sig);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const results = [];
-  try {
+  // Undone last to first: proxy, registry, temp folder; Ctrl-C still stops the registry and removes the temp folder.
+  return runSection(section, async ({ tmp, files, defer }) => {
+    const results = [];
     const t0 = process.hrtime.bigint();
     const refs = uniqueReferences(root, corpus, files);
     const hosts = [...new Set(refs.map((r) => r.host))].sort();
@@ -281,29 +217,30 @@ async function registryBench({ root, corpus }) {
 
     mkdirSync(join(tmp, 'registry'));
     const registry = await startRegistry(join(tmp, 'registry'));
-    cleanups.push(registry.stop);
+    defer(registry.stop);
     await mapLimit(refs, 32, (r) => pushImage(registry.url, `${hostFolder(r.host)}/${r.repository}`, r.tag));
     const proxy = await startProxy(registry.port, hosts, LATENCY_MS);
-    cleanups.push(proxy.close);
+    defer(proxy.close);
 
     // The project: the corpus files, and beside them the config sending every registry to the proxy; the
     // lock file is written beside the config. HOME points into the temp folder: no real credentials are read.
     const work = join(tmp, 'project');
     const filesDir = join(work, 'files');
-    cpSync(corpus, filesDir, { recursive: true });
+    copyCorpus(corpus, filesDir);
     writeFileSync(
       join(work, '.dockrepro.yaml'),
       `registries:\n${hosts.map((h) => `  ${JSON.stringify(h)}: { mirror: "127.0.0.1:${proxy.ports.get(h)}" }\n`).join('')}`,
     );
-    const env = { ...process.env, HOME: join(tmp, 'home'), DOCKER_CONFIG: join(tmp, 'home', '.docker') };
     const paths = files.map((f) => join(filesDir, f));
+    const env = isolatedEnv(join(tmp, 'home'));
+    const fix = () => runFix(root, { rules: RULES, cwd: work, files: paths, env });
     console.log(
       `registry bench: ${files.length} files, ${refs.length} unique references in ${repos.size} repositories on ${hosts.length} registries ` +
         `(${hosts.join(', ')}); fixtures pushed in ${(elapsed(t0) / 1000).toFixed(1)} s; +${LATENCY_MS} ms per request`,
     );
 
-    // Cold: no lock yet.
-    const cold = await runFix(root, work, paths, env);
+    // Cold: no lock yet (exit 1: findings left, e.g. references built from ARGs).
+    const cold = await fix();
     const seen = proxy.log.splice(0);
     const peak = proxy.peak;
     const coldOut = readAll(filesDir, files);
@@ -349,43 +286,18 @@ async function registryBench({ root, corpus }) {
     results.push(ratioOk);
 
     // Warm: the original files again, with the lock and config the cold run left.
-    rmSync(filesDir, { recursive: true, force: true });
-    cpSync(corpus, filesDir, { recursive: true });
-    const warm = await runFix(root, work, paths, env);
+    copyCorpus(corpus, filesDir);
+    const warm = await fix();
     const warmRequests = proxy.log.splice(0);
-    const warmOut = readAll(filesDir, files);
-    const differ = files.filter((f) => !warmOut.get(f).equals(coldOut.get(f)));
-    const warmOk = warmRequests.length === 0 && differ.length === 0 && warm.status === cold.status;
-    console.log(
-      `  warm fix (lock from the cold run): ${warmRequests.length} requests (target = 0), ${differ.length} files differ from the cold run ` +
-        `(target = 0), exit ${warm.status} (cold ${cold.status}), ${warm.ms.toFixed(0)} ms ${warmOk ? 'OK' : 'FAILED'}`,
+    results.push(
+      reportWarm({ cold, warm, requests: warmRequests, files, coldOut, warmOut: readAll(filesDir, files), describe: (e) => `${e.method} ${e.host}${e.path}` }),
     );
-    if (warmRequests.length > 0) console.log(`  warm requests: ${warmRequests.slice(0, 5).map((e) => `${e.method} ${e.host}${e.path}`).join(', ')}`);
-    if (differ.length > 0) console.log(`  differ: ${differ.slice(0, 5).join(', ')}`);
-    results.push(warmOk);
     console.log(`  registry section took ${(elapsed(t0) / 1000).toFixed(1)} s`);
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    cleanup();
-  }
-  return results;
+    return results;
+  });
 }
 
 module.exports = { registryBench };
 
-if (require.main === module) {
-  // `node bench/registry.js`: this section alone (after `npm run build`).
-  const { resolve } = require('node:path');
-  const { existsSync } = require('node:fs');
-  const root = resolve(__dirname, '..');
-  const corpus = [process.env.DOCKREPRO_CORPUS, resolve(root, '..', 'shared', 'corpus', 'files'), '/work/shared/corpus/files']
-    .find((p) => p && existsSync(p)) || resolve(root, '..', 'shared', 'corpus', 'files');
-  registryBench({ root, corpus }).then(
-    (r) => (process.exitCode = r.every(Boolean) ? 0 : 1),
-    (e) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+// `node bench/registry.js`: this section alone (after `npm run build`).
+if (require.main === module) runAlone(registryBench);
