@@ -37,6 +37,8 @@ export interface AppliedFix {
   rule: string;
   title: string;
   applicability: Fix['applicability'];
+  /** The build-context files a context fix edits (it is only done once the command writes them). */
+  contextPaths?: string[];
 }
 
 export interface LeftFinding {
@@ -90,7 +92,7 @@ export async function fixText(original: string, fixOptions: FixOptions): Promise
     for (const c of gathered.inContext) {
       fixedInContext.add(findingKey(c.finding));
       contextEdits.push(...c.fix.contextEdits!);
-      applied.push({ rule: c.finding.rule, title: c.fix.title, applicability: c.fix.applicability });
+      applied.push({ rule: c.finding.rule, title: c.fix.title, applicability: c.fix.applicability, contextPaths: c.fix.contextEdits!.map((e) => e.path) });
     }
     const selected = selectNonOverlapping(gathered.candidates);
     if (selected.length === 0) break;

@@ -42,6 +42,8 @@ interface FileOutcome {
   applied: string[];
   /** Edits this file's fixes make to build-context files (--write-context). */
   contextEdits?: ContextEdit[];
+  /** The build-context files of each of its fixes that edits them (counted in `fixed` until a write fails). */
+  contextFixes?: string[][];
   /** True for a build-context file written by --write-context (not a Dockerfile scanned). */
   contextFile?: boolean;
   /** 1-based positions of `left`, in the fixed text. */
@@ -153,9 +155,18 @@ function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs:
   const out: { outcome: FileOutcome; diff?: string }[] = [];
   for (const [path, { edits, expected }] of byPath) {
     const shown = display(path);
-    const clash = edits.some((a, i) => edits.some((b, j) => i !== j && overlaps(a, b)));
-    if (clash) {
-      out.push({ outcome: emptyOutcome(shown, { error: 'the fixes of several Dockerfiles disagree about this build-context file; it is unchanged' }) });
+    // A file left as it is takes back the fixes counted for it, and the Dockerfiles say so.
+    const notWritten = (error: string) => {
+      out.push({ outcome: emptyOutcome(shown, { error, contextFile: true }) });
+      for (const f of files) {
+        const n = (f.contextFixes ?? []).filter((paths) => paths.includes(path)).length;
+        if (n === 0) continue;
+        f.fixed -= n;
+        f.note = [f.note, `${n} fix${n === 1 ? '' : 'es'} to ${shown} not written`].filter(Boolean).join('; ');
+      }
+    };
+    if (edits.some((a, i) => edits.some((b, j) => i !== j && overlaps(a, b)))) {
+      notWritten('the fixes of several Dockerfiles disagree about this build-context file; it is unchanged');
       continue;
     }
     let before: string;
@@ -163,27 +174,24 @@ function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs:
     try {
       before = readFileSync(path, 'utf8');
       if (expected.size !== 1 || !expected.has(before)) {
-        out.push({ outcome: emptyOutcome(shown, { error: 'the file changed while it was being fixed; it is unchanged' }) });
+        notWritten('the file changed while it was being fixed; it is unchanged');
         continue;
       }
       after = applyEdits(before, edits);
     } catch (e) {
-      out.push({ outcome: emptyOutcome(shown, { error: `could not update: ${describeFsError(e)} (the file is unchanged)` }) });
+      notWritten(`could not update: ${describeFsError(e)} (the file is unchanged)`);
       continue;
     }
-    const outcome = emptyOutcome(shown, { changed: after !== before, contextFile: true, note: 'build-context file pinned (--write-context)' });
-    if (flags.dryRun) out.push({ outcome, diff: unifiedDiff(shown, before, after) });
-    else {
-      if (!flags.check && outcome.changed) {
-        try {
-          writeFileAtomic(path, Buffer.from(after, 'utf8'));
-        } catch (e) {
-          outcome.error = `could not write: ${describeFsError(e)} (the file is unchanged)`;
-          outcome.changed = false;
-        }
+    if (!flags.dryRun && !flags.check && after !== before) {
+      try {
+        writeFileAtomic(path, Buffer.from(after, 'utf8'));
+      } catch (e) {
+        notWritten(`could not write: ${describeFsError(e)} (the file is unchanged)`);
+        continue;
       }
-      out.push({ outcome });
     }
+    const outcome = emptyOutcome(shown, { changed: after !== before, contextFile: true, note: 'build-context file pinned (--write-context)' });
+    out.push({ outcome, diff: flags.dryRun && after !== before ? unifiedDiff(shown, before, after) : undefined });
   }
   return out;
 }
@@ -240,6 +248,7 @@ async function fixOne(
     left: result.left,
     applied: result.applied.map((a) => a.title),
     contextEdits: result.contextEdits,
+    contextFixes: result.applied.flatMap((a) => (a.contextPaths ? [a.contextPaths] : [])),
     positions: result.left.map((l) => result.model.lines.position(l.finding.span.start)),
     threshold: flags.threshold ?? config.failureThreshold,
   };

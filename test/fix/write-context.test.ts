@@ -102,6 +102,10 @@ describe('dockrepro fix --write-context (CLI)', () => {
     const r = await runCli(['fix', '--write-context', ...RULES], { cwd: dir, env: env() });
     expect(bytes(dir, 'requirements.txt').toString('utf8')).toBe('flask\n');
     expect(r.stdout).toContain('requirements.txt: error: the fixes of several Dockerfiles disagree about this build-context file; it is unchanged');
+    // Neither Dockerfile's fix happened: they are not counted as fixed, and each says why.
+    expect(r.stdout).toContain('Dockerfile: note: 1 fix to requirements.txt not written');
+    expect(r.stdout).toContain('old.Dockerfile: note: 1 fix to requirements.txt not written');
+    expect(r.stdout).toMatch(/2 files scanned, 0 changed, 0 findings fixed/);
     expect(r.code).toBe(2);
   });
 
