@@ -142,7 +142,7 @@ async function gather(
     const fixer = (options.fixers ?? FIXERS_BY_KIND).get(kind);
     if (!fixer) {
       const reason: NoFix = NETWORK_KINDS.has(kind)
-        ? { left: 'needs-network', reason: options.offline ? 'needs the network (--offline)' : 'needs a registry or package index lookup (not available yet)' }
+        ? { left: 'needs-network', reason: options.offline ? 'needs the network (--offline)' : 'needs a lookup that dockrepro fix does not make yet' }
         : { left: 'no-fixer', reason: `no fixer for '${kind}'` };
       for (const f of list) reasons.set(f, reason);
       continue;

@@ -16,10 +16,7 @@ export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTa
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
 
 /**
- * Request kinds whose fix needs a registry or package index (image digests, package versions, checksums,
- * commit ids). Their resolvers come with later work; until then such findings are left as "needs network".
+ * Request kinds whose fix needs a download or a repository that no fixer looks up yet (apt/apk/rpm package
+ * versions, ADD checksums, git commit ids): left as "needs network", never guessed.
  */
-export const NETWORK_KINDS: ReadonlySet<string> = new Set([
-  'image-digest', 'image-tag', 'apt-version', 'apk-version', 'rpm-version', 'pip-version', 'npm-version',
-  'gem-version', 'go-version', 'cargo-version', 'add-checksum', 'git-commit',
-]);
+export const NETWORK_KINDS: ReadonlySet<string> = new Set(['apt-version', 'apk-version', 'rpm-version', 'add-checksum', 'git-commit']);

@@ -95,18 +95,21 @@ describe('fix engine', () => {
   });
 
   it('says which findings need the network and which have no fixer', async () => {
-    const r = await fixText('FROM python:3\nRUN pip install flask && curl -s https://x | sh\n', {
-      rules: RULES.filter((x) => ['pip-pin', 'curl-pipe-shell', 'image-tag'].includes(x.meta.id)),
+    const text = 'FROM debian:12.8\nRUN apt-get install -y curl && curl -s https://x | sh\nRUN pip install flask\n';
+    const options = (offline: boolean) => ({
+      rules: RULES.filter((x) => ['apt-pin', 'curl-pipe-shell', 'pip-pin'].includes(x.meta.id)),
       unsafe: false,
-      offline: true,
+      offline,
       baseId: 10001,
       fixers: new Map(),
     });
+    const r = await fixText(text, options(true));
     expect(r.left.map((l) => [l.finding.rule, l.left, l.reason])).toEqual([
-      ['image-tag', 'needs-network', 'needs the network (--offline)'],
-      ['pip-pin', 'needs-network', 'needs the network (--offline)'],
+      ['apt-pin', 'needs-network', 'needs the network (--offline)'],
       ['curl-pipe-shell', 'no-fixer', 'no automatic fix for this rule'],
+      ['pip-pin', 'no-fixer', "no fixer for 'pip-version'"],
     ]);
+    expect((await fixText(text, options(false))).left[0].reason).toBe('needs a lookup that dockrepro fix does not make yet');
   });
 
   describe('build-context edits (--write-context)', () => {
