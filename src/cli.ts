@@ -13,6 +13,7 @@ import type { FileResult } from './report/types';
 import { discover } from './discover';
 import { FORMATS, loadReporter, type ReportFormat } from './report/index';
 import { LockFiles } from './resolve/lock';
+import { PLATFORM } from './parse/imageRef';
 
 export interface Io {
   stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
@@ -22,8 +23,6 @@ export interface Io {
   cwd: string;
 }
 
-
-const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)?$/;
 
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
 

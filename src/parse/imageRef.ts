@@ -26,6 +26,12 @@ const referenceRe = new RegExp(
 
 export const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
+/** A whole tag by the distribution grammar (for tags that come from a registry or a lock file). */
+export const TAG = new RegExp(`^${tag}$`);
+
+/** `os/arch[/variant]`, as `--platform` and the lock file write a platform. */
+export const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)?$/;
+
 export type ParseResult = { ok: true; ref: ImageRef } | { ok: false; error: string };
 
 /** Parses `[registry/]path[:tag][@digest]`. */

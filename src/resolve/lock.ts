@@ -20,14 +20,11 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SHA256_DIGEST } from '../parse/imageRef';
+import { PLATFORM, SHA256_DIGEST, TAG } from '../parse/imageRef';
 import { writeFileAtomic } from '../edit/write';
 
 export const LOCK_NAME = 'dockrepro.lock.json';
 const VERSION = 1;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const PLATFORM = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(?:\/[a-z0-9_.-]+)?$/;
-
 export interface LockEntry {
   /** The most precise tag with the same digest (absent when none was found: the tag stays as written). */
   tag?: string;

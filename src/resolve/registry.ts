@@ -5,7 +5,7 @@
  * says what failed and why, so a caller can leave an image unpinned with a clear reason.
  */
 import { createHash } from 'node:crypto';
-import { type ImageRef, parseImageRef, SHA256_DIGEST } from '../parse/imageRef';
+import { type ImageRef, parseImageRef, SHA256_DIGEST, TAG } from '../parse/imageRef';
 import { parseWwwAuthenticate, type Challenge } from './challenge';
 import { endpointOf, usesPlainHttp, type Endpoint } from './endpoint';
 import { HttpClient, parseJson, RegistryError, type Exchange, type HttpOptions } from './http';
@@ -21,8 +21,6 @@ export const MEDIA_TYPES = {
 const ACCEPTED: readonly string[] = Object.values(MEDIA_TYPES);
 const ACCEPT = ACCEPTED.join(', ');
 
-/** The tag grammar of distribution/reference: anything else in a tags list is dropped. */
-const TAG = /^[\w][\w.-]{0,127}$/;
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const MAX_TAG_PAGES = 1000;
 const MAX_TAG_LIST_BYTES = 64 * 1024 * 1024;
