@@ -20,8 +20,8 @@ export interface ResolverFlags {
 export class Resolvers {
   readonly lookups = new Map<string, Promise<unknown>>();
   readonly locks: LockFiles;
-  private readonly clients = new Map<Config, RegistryClient>();
-  private readonly pinners = new Map<string, ImagePinner>();
+  /** One registry client and one package-index client per configuration (its mirrors and insecure hosts). */
+  private readonly clients = new Map<Config, { registry: RegistryClient; packages: HttpClient }>();
   /** Read on the first registry that asks for credentials, once per run. */
   private credentials?: Promise<DockerCredentialSource>;
 
@@ -37,41 +37,35 @@ export class Resolvers {
     return (await this.credentials).get(host);
   };
 
-  /** The pinner for a Dockerfile in `dir` under `config`: its lock is the nearest one (or --lock). */
-  pinnerFor(config: Config, dir: string): ImagePinner {
-    const lock = this.locks.forDir(dir);
-    let client = this.clients.get(config);
-    if (!client) {
+  private clientsFor(config: Config) {
+    let clients = this.clients.get(config);
+    if (!clients) {
       const { mirrors, insecure, hubTagsApi } = config.registries;
-      client = new RegistryClient({
+      const registry = new RegistryClient({
         mirrors,
         insecure,
         credentials: this.credentialsFor,
         // Behind a Docker Hub mirror, hub.docker.com may be unreachable: only use its API when configured.
         hubTagsApi: hubTagsApi ?? (mirrors['docker.io'] ? false : 'https://hub.docker.com'),
       });
-      this.clients.set(config, client);
+      clients = { registry, packages: new HttpClient({ insecure }) };
+      this.clients.set(config, clients);
     }
-    const key = `${lock.path}\n${[...this.clients.keys()].indexOf(config)}`;
-    let pinner = this.pinners.get(key);
-    if (!pinner) {
-      pinner = new ImagePinner({ client, lock, offline: this.flags.offline, refresh: this.flags.refresh, platform: this.flags.platform, lookups: this.lookups });
-      this.pinners.set(key, pinner);
-    }
-    return pinner;
+    return clients;
   }
 
-  /** One HTTP client for every package index of the run. */
-  private packageHttp?: HttpClient;
+  /**
+   * The image pinner for a Dockerfile in `dir` under `config`: its lock is the nearest one (or --lock). A pinner
+   * holds no state of its own (lookups, tokens and locks are shared), so each file gets a new one.
+   */
+  pinnerFor(config: Config, dir: string): ImagePinner {
+    const { offline, refresh, platform } = this.flags;
+    return new ImagePinner({ client: this.clientsFor(config).registry, lock: this.locks.forDir(dir), offline, refresh, platform, lookups: this.lookups });
+  }
 
   /** The package lookup context for a Dockerfile in `dir` (its lock is the nearest one, or --lock). */
   packagesFor(config: Config, dir: string): PackageContext {
-    this.packageHttp ??= new HttpClient({ insecure: config.registries.insecure });
-    return { http: this.packageHttp, lock: this.locks.forDir(dir), offline: this.flags.offline, refresh: this.flags.refresh, lookups: this.lookups, env: this.env, dir };
-  }
-
-  /** HTTP requests made by every client of the run. */
-  get requests(): number {
-    return [...this.clients.values()].reduce((n, c) => n + c.requests, 0) + (this.packageHttp?.requests ?? 0);
+    const { offline, refresh } = this.flags;
+    return { http: this.clientsFor(config).packages, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups, env: this.env, dir };
   }
 }
