@@ -7,7 +7,7 @@ import type { ImageSite } from '../parse/dockerfile';
 import { parseImageRef } from '../parse/imageRef';
 import { siteLabel } from '../rules/image-digest';
 import type { Finding } from '../rules/types';
-import { PinError } from '../resolve/images';
+import { PinError } from '../resolve/pinError';
 import type { Fix, FixerContext, NoFix, TextEdit } from './types';
 
 /** `${NAME}` or `$NAME`, the whole reference. */

@@ -13,7 +13,7 @@
 import type { SimpleCommand, Word } from '../parse/shell';
 import { parseDockerfile, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
-import { PinError } from '../resolve/images';
+import { PinError } from '../resolve/pinError';
 import { lookupPackage } from '../resolve/packages';
 import {
   DEFAULT_REGISTRY, NPM_NAME, hostNpmConfig, isNpmVersion, normalizeRegistry, npmLockKey, registryKeyFor, resolveNpm,

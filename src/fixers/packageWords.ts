@@ -10,7 +10,7 @@ import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { expandVars, type Scope } from '../parse/vars';
 import type { Finding } from '../rules/types';
-import { PinError } from '../resolve/images';
+import { PinError } from '../resolve/pinError';
 import { lookupPackage, type PackageContext, type ResolvedVersion } from '../resolve/packages';
 import type { Fix, NoFix, TextEdit } from './types';
 

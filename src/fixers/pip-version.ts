@@ -24,7 +24,7 @@ import { describeFsError } from '../discover';
 import { scopeAt } from './packageWords';
 import type { Finding } from '../rules/types';
 import { installCall, pipxLike, PIP_INSTALL, PIPX_INSTALL, type PipTool } from '../rules/pip-pin';
-import { PinError } from '../resolve/images';
+import { PinError } from '../resolve/pinError';
 import { lookupPackage } from '../resolve/packages';
 import {
   PYPI_SIMPLE,

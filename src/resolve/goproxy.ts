@@ -12,7 +12,7 @@
  * - Upper-case letters of paths and versions are sent as `!` + the lower-case letter.
  */
 import { RegistryError, type HttpClient } from './http';
-import { PinError } from './images';
+import { PinError } from './pinError';
 import type { ResolvedVersion } from './packages';
 import { compareSemver, parseSemver, type SemVer } from './crates';
 

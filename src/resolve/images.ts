@@ -9,6 +9,7 @@ import { isPreciseTag } from '../rules/image-tag';
 import { lockKey, type LockEntry, type LockFile } from './lock';
 import { RegistryError, type RegistryClient } from './registry';
 import { preciseCandidates } from './tags';
+import { PinError } from './pinError';
 
 /** How many candidate tags are compared by digest before giving up on a more precise tag. */
 const MAX_CANDIDATES = 20;
@@ -19,16 +20,6 @@ export interface Pin {
   digest: string;
   /** Why this tag and digest, for `--dry-run` and summaries. */
   explanation: string;
-}
-
-/** A lookup that did not give a pin; `left` says how the finding is reported. */
-export class PinError extends Error {
-  constructor(
-    message: string,
-    readonly left: 'needs-network' | 'failed',
-  ) {
-    super(message);
-  }
 }
 
 export interface ImagePinnerOptions {

@@ -15,7 +15,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { PinError } from './images';
+import { PinError } from './pinError';
 import type { ResolvedVersion } from './packages';
 
 /** npm configuration as `.npmrc` spells it (`registry`, `@scope:registry`, `//host/:_authToken`, `strict-ssl`). */

@@ -5,7 +5,7 @@
  */
 import type { HttpClient } from './http';
 import { RegistryError } from './http';
-import { PinError } from './images';
+import { PinError } from './pinError';
 import type { LockFile } from './lock';
 
 export interface PackageContext {

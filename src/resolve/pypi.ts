@@ -11,7 +11,7 @@
  * if the document has no `releases`.
  */
 import { RegistryError, type HttpClient } from './http';
-import { PinError } from './images';
+import { PinError } from './pinError';
 import type { ResolvedVersion } from './packages';
 
 export const PYPI_SIMPLE = 'https://pypi.org/simple/';

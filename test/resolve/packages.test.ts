@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { HttpClient, RegistryError } from '../../src/resolve/http';
-import { PinError } from '../../src/resolve/images';
+import { PinError } from '../../src/resolve/pinError';
 import { LockError, LockFile } from '../../src/resolve/lock';
 import { lookupPackage, type PackageContext } from '../../src/resolve/packages';
 import { workspace } from '../helpers/workspace';
