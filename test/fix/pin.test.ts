@@ -59,6 +59,14 @@ describeWithRegistries('dockrepro fix pins images (CLI, real registry)', ({ open
     expect(lock.images['docker.io/library/python:3.7.3-stretch']).toMatchObject({ digest: stretch.digest });
   });
 
+  it("keeps the user's spelling of registry and name (the lock keys them by the full name)", async () => {
+    const dir = repo();
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM docker.io/library/python:3 AS a\nFROM index.docker.io/library/python:3.7-stretch\n');
+    await runCli(['fix', ...RULES, 'Dockerfile'], { cwd: dir });
+    expect(read(dir, 'Dockerfile')).toBe(`FROM docker.io/library/python:3.12.7@${py3.digest} AS a\nFROM index.docker.io/library/python:3.7.3-stretch@${stretch.digest}\n`);
+    expect(Object.keys(JSON.parse(read(dir, 'dockrepro.lock.json')).images)).toContain('docker.io/library/python:3.7-stretch');
+  });
+
   it('a re-run from the original files with the lock is offline and gives the same bytes; the lock is untouched', async () => {
     const dir = repo();
     await runCli(['fix', ...RULES], { cwd: dir });

@@ -214,6 +214,7 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
     const text = `FROM ${H}/pin/python:3-slim\nCOPY --from=${H}/pin/tool:stable /a /b\n`;
     const one = pinner();
     await fix(text, one);
+    expect(one.client.requests).toBeGreaterThan(0);
     const many = pinner();
     const results = await Promise.all(Array.from({ length: 6 }, () => fix(text, many)));
     expect(new Set(results.map((r) => r.text)).size).toBe(1);
