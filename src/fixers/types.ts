@@ -9,6 +9,7 @@ import type { DockerfileModel } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
 import type { ImagePinner } from '../resolve/images';
 import type { PackageContext } from '../resolve/packages';
+import type { StageBases } from '../resolve/baseImage';
 
 /** A replacement of text[start, end) by `text`; offsets into the text the model was parsed from. */
 export interface TextEdit {
@@ -73,6 +74,8 @@ export interface FixerContext {
   writeContext?: boolean;
   /** Package index lookups (lock first); absent when the run has no resolver. */
   packages?: PackageContext;
+  /** What each stage's base image holds (config, files), read from its registry or the lock; absent when the run has no resolver. */
+  bases?: StageBases;
 }
 
 export interface Fixer {
