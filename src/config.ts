@@ -8,6 +8,7 @@
  *   apt-pin: off                  # off | on | error | warning | info | style
  *   image-tag: { severity: error }
  *   useradd-uid: { base-id: 20000 }   # first id `dockrepro fix` gives users and groups (default 10001)
+ *   pip-pin: { python-version: "3.11" } # the Python pip runs on, where the base image does not tell
  * ignore-paths: ["vendor/**"]     # gitignore-style, relative to this file's folder
  * registries:                     # how `dockrepro fix` reaches registries
  *   docker.io: { mirror: "registry.internal:5000" }   # look Docker Hub images up here (same paths)
@@ -35,6 +36,8 @@ export interface Config {
   severities: Map<string, Severity>;
   /** First uid/gid the useradd-uid fixer assigns (`rules.useradd-uid.base-id`). */
   baseId: number;
+  /** The Python pip runs on where the base image does not tell (`rules.pip-pin.python-version`: `3.11`, `3.5.2`). */
+  pythonVersion?: string;
   /** Registry mirrors and plain-HTTP hosts for image lookups. */
   registries: { mirrors: Record<string, string>; insecure: string[]; hubTagsApi?: string | false };
   /** True when `relPath` (relative to the config's folder) matches `ignore-paths`. */
@@ -54,6 +57,14 @@ export const DEFAULT_CONFIG: Config = {
 
 /** Options a rule accepts besides `severity`, with their validation. */
 const RULE_OPTIONS: Record<string, Record<string, (v: unknown, config: Config) => string | undefined>> = {
+  'pip-pin': {
+    'python-version': (v, config) => {
+      // A number is refused: YAML reads 3.10 as 3.1.
+      if (typeof v !== 'string' || !/^[23]\.\d{1,2}(?:\.\d{1,3})?$/.test(v)) return 'expected a quoted Python version such as "3.11" or "3.5.2"';
+      config.pythonVersion = v;
+      return undefined;
+    },
+  },
   'useradd-uid': {
     'base-id': (v, config) => {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 2) return 'expected a whole number from 1 to 2147483646';

@@ -21,6 +21,8 @@ export interface FixOptions extends LintOptions {
   offline: boolean;
   /** First id for explicit uids/gids (config `rules.useradd-uid.base-id`). */
   baseId: number;
+  /** Config `rules.pip-pin.python-version`. */
+  pythonVersion?: string;
   /** The fixers by request kind (default: the registry in src/fixers/index.ts). */
   fixers?: ReadonlyMap<string, Fixer>;
   /** Resolves image references for the image fixers; without it they are left as "needs network". */
@@ -153,6 +155,7 @@ async function gather(
         model,
         buildContext: options.buildContext,
         baseId: options.baseId,
+        pythonVersion: options.pythonVersion,
         lookups: options.lookups,
         findings,
         images: options.images,

@@ -21,6 +21,12 @@ describe('parseConfig', () => {
     expect(parseConfig('', 'y.yaml').registries).toEqual({ mirrors: {}, insecure: [] });
   });
 
+  it('reads rules.pip-pin.python-version', () => {
+    expect(parseConfig('rules:\n  pip-pin: { python-version: "3.5" }\n', 'x.yaml').pythonVersion).toBe('3.5');
+    expect(parseConfig('rules:\n  pip-pin: { python-version: "3.7.3", severity: error }\n', 'x.yaml').pythonVersion).toBe('3.7.3');
+    expect(parseConfig('', 'x.yaml').pythonVersion).toBeUndefined();
+  });
+
   it('accepts an empty file', () => {
     expect(parseConfig('', 'x.yaml').failureThreshold).toBe('style');
   });
@@ -31,6 +37,9 @@ describe('parseConfig', () => {
     ['bad rule value', 'rules:\n  apt-pin: maybe\n', 'rules.apt-pin: expected one of off, on, error'],
     ['unknown rule option', 'rules:\n  apt-pin: { level: error }\n', 'rules.apt-pin.level: unknown key'],
     ['bad threshold', 'failure-threshold: high\n', 'failure-threshold: expected one of'],
+    ['python-version not a version', 'rules:\n  pip-pin: { python-version: "3" }\n', 'rules.pip-pin.python-version: expected a Python version'],
+    ['python-version unquoted (YAML reads 3.10 as 3.1)', 'rules:\n  pip-pin: { python-version: 3.10 }\n', 'expected a quoted Python version'],
+    ['python-version with a newline', 'rules:\n  pip-pin: { python-version: "3.5\\nx" }\n', 'rules.pip-pin.python-version: expected a Python version'],
     ['bad ignore-paths', 'ignore-paths: vendor\n', 'ignore-paths: expected a list'],
     ['not a mapping', '- a\n', 'expected a mapping'],
     ['invalid YAML', 'rules: [\n', 'invalid YAML'],

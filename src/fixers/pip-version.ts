@@ -293,18 +293,55 @@ function rootStage(model: DockerfileModel, stage: number): number {
 
 const PYTHON_IMAGES = new Map<string, PythonVersion['impl']>([['python', 'cp'], ['pypy', 'pp']]);
 
+/** Where Debian, Ubuntu, Alpine, Fedora and the official python images keep an interpreter's library folder. */
+const PYTHON_LIB_DIRS = ['/usr/local/lib', '/usr/lib'];
+/** Programs whose installation in the Dockerfile brings a Python the image does not have. */
+const INSTALLS_PYTHON = /^(?:python3?(?:\.\d+)?(?:-(?:pip|dev|minimal|full|venv))?|py3-pip|pypy3?)(?:[=<>~].*)?$/;
+
+/** The Python of a stage as far as it can be known, or why it cannot (the finding is then left with that reason). */
+type StagePython = PythonVersion | { unknown: string; left: LeftReason };
+
 /**
- * The Python of the image a stage is built on: `python:3.7.3-stretch` → 3.7.3, `python:3.12-slim` → 3.12,
- * `python:3` → the precise tag the image pinner finds for it (its lock, or the registry); undefined when
- * the image is not a python image or its version cannot be told.
+ * The Python that `pip` of a stage runs on, read from the stage's base image: `PYTHON_VERSION` in its config
+ * (official python images), else the one interpreter whose library folder the image ships (`/usr/lib/python3.5`).
+ * When the registry cannot be read, an official image's tag still tells (`python:3.7.3-stretch`, or the
+ * precise tag the lock has for `python:3`). `rules.pip-pin.python-version` answers when nothing else does.
  */
-async function imagePython(ctx: FixerContext, stage: number): Promise<PythonVersion | undefined> {
+async function stagePython(ctx: FixerContext, stage: number): Promise<StagePython> {
   const s = rootStage(ctx.model, stage);
   const site = ctx.model.imageSites.find((i) => i.kind === 'from' && i.stage === s);
+  const configured = ctx.pythonVersion === undefined ? undefined : pythonFromTag(ctx.pythonVersion);
+  const byHand = (why: string, left: LeftReason): StagePython =>
+    configured
+      ? { ...configured, impl: 'cp', source: `rules.pip-pin.python-version ${ctx.pythonVersion}` }
+      : { unknown: `Python version of this stage unknown: ${why}; set it by hand with rules.pip-pin.python-version in .dockrepro.yaml (e.g. "3.11") or --python-version on the command`, left };
+  let unreadable: { why: string; left: LeftReason } | undefined;
+  if (ctx.bases) {
+    try {
+      const config = await ctx.bases.config(stage);
+      const fromEnv = pythonFromTag(config.env.PYTHON_VERSION);
+      if (fromEnv) return { ...fromEnv, impl: 'cp', source: `PYTHON_VERSION=${config.env.PYTHON_VERSION} in the config of ${config.image}` };
+      const files = await ctx.bases.files(stage, { dirs: PYTHON_LIB_DIRS });
+      const found = new Map<string, string>();
+      for (const dir of PYTHON_LIB_DIRS) {
+        for (const name of files.dirs.get(dir) ?? []) if (/^python\d+\.\d+$/.test(name) && !found.has(name)) found.set(name, `${dir}/${name}`);
+      }
+      if (found.size === 1) {
+        const [[name, path]] = [...found];
+        return { ...pythonFromTag(name.slice('python'.length))!, impl: 'cp', source: `${path} in ${config.image}` };
+      }
+      if (found.size > 1) return byHand(`${config.image} ships several Pythons (${[...found.values()].join(', ')})`, 'no-fixer');
+      const installer = pythonInstall(ctx.model, stage);
+      return byHand(`${config.image} ships no Python${installer ? ` and the Dockerfile installs one (${installer})` : ''}`, 'no-fixer');
+    } catch (e) {
+      if (!(e instanceof PinError)) throw e;
+      unreadable = { why: `the base image could not be read (${e.message})`, left: e.left };
+    }
+  }
+  // Without the image itself, only an official python image's own tag tells.
   const ref = site?.ref;
-  if (!ref) return undefined;
-  const impl = PYTHON_IMAGES.get(ref.path.split('/').pop()!);
-  if (!impl) return undefined;
+  const impl = ref && PYTHON_IMAGES.get(ref.path.split('/').pop()!);
+  if (!ref || !impl) return byHand(unreadable?.why ?? (site ? `${site.value ?? site.raw} is not read without a registry lookup` : 'the stage has no base image'), unreadable?.left ?? 'no-fixer');
   let v = pythonFromTag(ref.tag);
   let via = '';
   if (!v && ctx.images) {
@@ -314,11 +351,28 @@ async function imagePython(ctx: FixerContext, stage: number): Promise<PythonVers
         v = pythonFromTag(pin.tag);
         via = ` (${pin.tag} today)`;
       }
-    } catch {
-      // the image fixers report registry problems; the Python version is then unknown
+    } catch (e) {
+      if (!(e instanceof PinError)) throw e;
+      unreadable ??= { why: `the precise tag of ${site!.value} could not be looked up (${e.message})`, left: e.left };
     }
   }
-  return v && { ...v, impl, source: `FROM ${site!.value}${via}` };
+  if (!v) return byHand(unreadable?.why ?? `the tag of ${site!.value} does not name a Python version`, unreadable?.left ?? 'no-fixer');
+  return { ...v, impl, source: `FROM ${site!.value}${via}` };
+}
+
+/** The package that installs a Python in this stage or the stages it builds on (`python3-pip`), if any. */
+function pythonInstall(model: DockerfileModel, stage: number): string | undefined {
+  const chain = new Set<number>();
+  for (let s: number | undefined = stage; s !== undefined && !chain.has(s); s = model.stages[s]?.baseStage) chain.add(s);
+  for (const run of model.runs) {
+    if (!chain.has(run.stage)) continue;
+    for (const cmd of run.commands) {
+      if (!['apt-get', 'apt', 'apk', 'dnf', 'yum', 'microdnf', 'zypper'].includes(cmd.name)) continue;
+      const word = cmd.args.find((a) => a.value !== undefined && INSTALLS_PYTHON.test(a.value));
+      if (word) return `${cmd.name} … ${word.value}`;
+    }
+  }
+  return undefined;
 }
 
 const HASHES_HINT = 'regenerate the file with its hashes (pip-compile --generate-hashes)';
@@ -549,7 +603,7 @@ function locateRequirementsOption(model: DockerfileModel, finding: Finding): Loc
 
 /** State shared by the findings of one fixer call: files read once, each install's sources worked out once. */
 interface Session {
-  pythons: Map<number, Promise<PythonVersion | undefined>>;
+  pythons: Map<number, Promise<StagePython>>;
   files: Map<string, ContextFile | Unfixable>;
   sources: Map<SimpleCommand, Sources | Unfixable>;
 }
@@ -577,10 +631,13 @@ async function resolveFor(
   if (!python) {
     let p = session.pythons.get(loc.run.stage);
     if (!p) {
-      p = imagePython(ctx, loc.run.stage);
+      p = stagePython(ctx, loc.run.stage);
       session.pythons.set(loc.run.stage, p);
     }
-    python = await p;
+    const known = await p;
+    // A pin for an unknown Python may not install on the real one: a wrong pin is worse than none.
+    if ('unknown' in known) return { left: known.left, reason: known.unknown };
+    python = known;
   }
   const project = normalizeName(req.name);
   const query: PypiQuery = { project, specifier: req.specifier, pre: lookup.pre, python, indexes: lookup.indexes, strategy: lookup.strategy };

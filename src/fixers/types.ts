@@ -61,6 +61,8 @@ export interface FixerContext {
   buildContext?: BuildContext;
   /** `rules.useradd-uid.base-id` from the config (default 10001). */
   baseId: number;
+  /** `rules.pip-pin.python-version` from the config: the Python pip runs on where the base image does not tell. */
+  pythonVersion?: string;
   /**
    * Shared by every file of one run: network-backed fixers keep in-flight and finished lookups here by a
    * key of their own (`registry:docker.io/library/python:3`), so N files naming one image make one lookup.

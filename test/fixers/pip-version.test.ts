@@ -47,6 +47,7 @@ interface RunOptions {
   buildContext?: BuildContext;
   noPackages?: boolean;
   writeContext?: boolean;
+  pythonVersion?: string;
 }
 
 /** Fixes `text` with pip-pin's findings only; the index is the fixture one (PIP_INDEX_URL / UV_INDEX_URL of the run) unless `env` says otherwise. */
@@ -59,6 +60,7 @@ async function fix(text: string, o: RunOptions = {}): Promise<FixOutcome & { htt
     unsafe: false,
     offline: !!o.offline,
     baseId: 10001,
+    pythonVersion: o.pythonVersion,
     fixers: new Map([[f.kind, f]]),
     buildContext: o.buildContext,
     writeContext: o.writeContext,
@@ -119,17 +121,24 @@ describe('pip-version fixer', () => {
       expect(r.text).toContain(' flask==2.2.5\n');
     });
 
-    it('a non-python image: Python version unknown → the newest release, said in the title', async () => {
-      const r = await fix('FROM ubuntu:24.04\nRUN pip install flask\n');
-      expect(r.text).toBe('FROM ubuntu:24.04\nRUN pip install flask==3.1.0\n');
-      expect(titles(r)).toEqual(["pin pip requirement 'flask' → 'flask==3.1.0' (newest release; Python version unknown)"]);
+    it('a non-python image read from nowhere: Python version unknown → left (a pin for the wrong Python breaks the build)', async () => {
+      const r = await fix('FROM ubuntu:16.04\nRUN apt-get install -y python3-pip && pip3 install flask\n');
+      expect(r.text).toBe('FROM ubuntu:16.04\nRUN apt-get install -y python3-pip && pip3 install flask\n');
+      expect(reasons(r)).toEqual([expect.stringMatching(/^no-fixer: Python version of this stage unknown: .*rules\.pip-pin\.python-version/)]);
+      expect(server.log).toEqual([]);
     });
 
-    it('python:3 without an image resolver: unknown (the real run gets the version from the pinned image)', async () => {
+    it('rules.pip-pin.python-version answers when the image does not tell', async () => {
+      const r = await fix('FROM ubuntu:16.04\nRUN pip3 install flask\n', { pythonVersion: '3.7' });
+      expect(r.text).toBe('FROM ubuntu:16.04\nRUN pip3 install flask==2.2.5\n');
+      expect(titles(r)[0]).toContain('for Python 3.7');
+    });
+
+    it('python:3 without an image resolver: unknown, left (the real run reads the image)', async () => {
       const text = readFileSync(join(__dirname, '../../examples/seed-broken/Dockerfile'), 'utf8');
       const r = await fix(text);
-      expect(r.text).toBe(text.replace('RUN pip install flask\n', 'RUN pip install flask==3.1.0\n'));
-      expect(titles(r)).toEqual(["pin pip requirement 'flask' → 'flask==3.1.0' (newest release; Python version unknown)"]);
+      expect(r.text).toBe(text);
+      expect(reasons(r)).toEqual([expect.stringContaining('Python version of this stage unknown')]);
     });
 
     it('python:3 with an image resolver: the precise tag it finds (here from the lock: 3.7.17)', async () => {
@@ -141,11 +150,11 @@ describe('pip-version fixer', () => {
       expect(titles(r)[0]).toContain('for Python 3.7.17');
     });
 
-    it('python:3 whose image lookup fails: unknown, and still pinned', async () => {
+    it('python:3 whose image lookup fails: unknown, left', async () => {
       const images = new ImagePinner({ client: new RegistryClient({ retries: 0 }), offline: true, refresh: false, lookups: new Map() });
       const r = await fix('FROM python:3\nRUN pip install flask\n', { images });
-      expect(r.text).toBe('FROM python:3\nRUN pip install flask==3.1.0\n');
-      expect(titles(r)[0]).toContain('Python version unknown');
+      expect(r.text).toBe('FROM python:3\nRUN pip install flask\n');
+      expect(reasons(r)[0]).toContain('Python version of this stage unknown');
     });
   });
 
@@ -181,8 +190,8 @@ describe('pip-version fixer', () => {
       ["'flask!=3.1.0'", "'flask==3.0.3'"],
       ['"flask >= 2.3 , < 3"', '"flask==2.3.3"'],
     ])('%s → %s', async (spec, pinned) => {
-      const r = await fix(`FROM ubuntu:24.04\nRUN pip install ${spec}\n`);
-      expect(r.text).toBe(`FROM ubuntu:24.04\nRUN pip install ${pinned}\n`);
+      const r = await fix(`FROM python:3.12\nRUN pip install ${spec}\n`);
+      expect(r.text).toBe(`FROM python:3.12\nRUN pip install ${pinned}\n`);
     });
 
     it('a range is newest-in-range for the Python too', async () => {
