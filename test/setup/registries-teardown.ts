@@ -18,7 +18,7 @@ export default async function globalTeardown(): Promise<void> {
   }
   const children = (globalThis as { __dockreproRegistries?: ChildProcess[] }).__dockreproRegistries ?? [];
   const exited = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))));
-  for (const inst of [state.open, state.auth, state.token]) {
+  for (const inst of [state.open, state.auth, state.token, state.corpus]) {
     if (!inst) continue;
     try {
       process.kill(inst.pid, 'SIGTERM');

@@ -43,6 +43,8 @@ export interface RegistriesState {
   auth?: RegistryInstance;
   /** Behind token auth (ES256 JWTs from the test token server). */
   token?: RegistryInstance;
+  /** Open, and only for test/fix/corpus-pins.test.ts: every image the corpus names, under its own repository path. */
+  corpus?: RegistryInstance;
   /** Temp folder holding everything, removed by the teardown. */
   root?: string;
 }
@@ -164,6 +166,7 @@ export default async function globalSetup(): Promise<void> {
     start(root, 'open'),
     start(root, 'auth', { htpasswd: htpasswdFile }),
     start(root, 'token', { token: { realm: tokenServer.realm, service, issuer, rootcertbundle: cert.certFile } }),
+    start(root, 'corpus'),
   ]);
   const children = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.child] : []));
   const killAll = () => {
@@ -177,10 +180,11 @@ export default async function globalSetup(): Promise<void> {
     rmSync(root, { recursive: true, force: true });
     throw (failed as PromiseRejectedResult).reason;
   }
-  const [open, auth, token] = started.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof start>>>).value);
+  const [open, auth, token, corpus] = started.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof start>>>).value);
   const state: RegistriesState = {
     root,
     open: open.instance,
+    corpus: corpus.instance,
     auth: { ...auth.instance, credentials },
     token: {
       ...token.instance,
