@@ -309,7 +309,7 @@ async function imagePython(ctx: FixerContext, stage: number): Promise<PythonVers
   let via = '';
   if (!v && ctx.images) {
     try {
-      const pin = await ctx.images.pin(ref);
+      const pin = await ctx.images.pin(ref, site!.platform);
       if (pin.tag !== undefined) {
         v = pythonFromTag(pin.tag);
         via = ` (${pin.tag} today)`;
