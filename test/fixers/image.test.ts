@@ -336,6 +336,7 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
     const hubSeen: string[] = [];
     let hubPy: PushedIndex;
     let other: PushedIndex;
+    let hubDebian: PushedIndex;
 
     beforeAll(async () => {
       hubPy = await pushIndex(open, 'pinhub/python', 'oci', 'hub-3.13.1', ['3', '3.13', '3.13.1']);
@@ -354,8 +355,17 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
         // 3.12.9 is older than the two pages read: not in the listing.
         '2': { next: null, results: [{ name: '3.13.1', digest: hubPy.digest }] },
       };
+      // Debian as Docker Hub lists it: the point release first, the dated codename and a suite alias beside it.
+      hubDebian = await pushIndex(open, 'pinhub/debian', 'oci', 'hub-bookworm', ['12', '12.12', 'bookworm', 'bookworm-20260803', 'oldstable-20260803']);
+      const debianPage = {
+        next: null,
+        results: ['12', '12.12', 'oldstable-20260803', 'bookworm', 'bookworm-20260803'].map((name) => ({ name, digest: hubDebian.digest })),
+      };
       hub = createServer((req, res) => {
         hubSeen.push(req.url!);
+        if (req.url!.startsWith('/v2/namespaces/pinhub/repositories/debian/tags?')) {
+          return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(debianPage));
+        }
         const m = /^\/v2\/namespaces\/pinhub\/repositories\/python\/tags\?(.*)$/.exec(req.url!);
         if (!m) return void res.writeHead(404).end('{}');
         const page = new URLSearchParams(m[1]).get('page') ?? '1';
@@ -375,6 +385,12 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
       expect(r.text).toBe(`FROM pinhub/python:3.13.1@${hubPy.digest}\n`);
       expect(r.applied[0].title).toContain('(Docker Hub tags API)');
       expect(hubSeen.map((u) => u.split('?')[0])).toEqual(['/v2/namespaces/pinhub/repositories/python/tags', '/v2/namespaces/pinhub/repositories/python/tags']);
+    });
+
+    it('debian:12 → bookworm-<date>: 12.12 is listed with the digest but image-tag calls it floating; the codename beats the suite name', async () => {
+      const r = await fix('FROM pinhub/debian:12\n', pinner({ client: hubClient(hubUrl) }));
+      expect(r.text).toBe(`FROM pinhub/debian:bookworm-20260803@${hubDebian.digest}\n`);
+      expect(r.applied[0].title).toContain('(Docker Hub tags API)');
     });
 
     it('nothing matching in the listing, or the API unreachable: the registry API decides', async () => {
