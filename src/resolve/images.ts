@@ -54,7 +54,13 @@ export class ImagePinner {
   private async pinOnce(ref: ImageRef, key: string, platform: string | undefined): Promise<Pin> {
     const { lock } = this.o;
     const locked = this.o.refresh ? undefined : lock?.get(key);
-    if (locked) return { tag: locked.tag === ref.tag ? undefined : locked.tag, digest: locked.digest, explanation: `from ${lock!.path}` };
+    if (locked) {
+      const from = `from ${lock!.path}`;
+      if (locked.tag === undefined || locked.tag === ref.tag) return { digest: locked.digest, explanation: from };
+      // A lock written before tags had to pass image-tag may name `12.12`: its digest still holds, its tag is not written.
+      if (!isPreciseTag(locked.tag)) return { digest: locked.digest, explanation: `${from}; its tag '${locked.tag}' is not precise (fix --refresh chooses again)` };
+      return { tag: locked.tag, digest: locked.digest, explanation: from };
+    }
     if (this.o.offline) {
       throw new PinError(`'${key}' is not in ${lock?.path ?? 'the lock file'} and --offline forbids a registry lookup`, 'needs-network');
     }

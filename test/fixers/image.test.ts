@@ -274,6 +274,16 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
       expect(again.applied).toEqual([]);
     });
 
+    it('a lock entry naming a tag that is not precise (an older lock: 12.12) keeps its digest but not its tag', async () => {
+      const lock = LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
+      lock.set(`${H}/tags/debian:12`, { tag: '12.12', digest: bookworm12.digest, mediaType: 'x', resolvedAt: '2020-01-01T00:00:00.000Z' });
+      const r = await fix(`FROM ${H}/tags/debian:12\n`, pinner({ lock, offline: true }));
+      expect(r.text).toBe(`FROM ${H}/tags/debian:12@${bookworm12.digest}\n`);
+      expect(r.applied[0].title).toMatch(/its tag '12\.12' is not precise \(fix --refresh chooses again\)/);
+      const refreshed = await fix(`FROM ${H}/tags/debian:12\n`, pinner({ lock, refresh: true }));
+      expect(refreshed.text).toBe(`FROM ${H}/tags/debian:bookworm-20260803@${bookworm12.digest}\n`);
+    });
+
     it('no precise tag has the digest (only 12.12): the tag is kept and the digest pinned, with the reason', async () => {
       const r = await fix(`FROM ${H}/tags/minor:12\n`);
       expect(r.text).toBe(`FROM ${H}/tags/minor:12@${minorOnly.digest}\n`);
