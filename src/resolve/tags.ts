@@ -111,7 +111,7 @@ function datedTwin(written: string, f: TagShape, tag: string): Candidate | undef
   if (at < 0) return undefined;
   const rank = parts[at].split('.').map(Number);
   const rest = [...parts.slice(0, at), ...parts.slice(at + 1)];
-  // The written tag with one stamp inserted after its first part (`bookworm-20241111-slim`, `12-20240101`).
+  // The written tag with one stamp inserted, not before its first part (`bookworm-20241111-slim`, `12-20240101`).
   if (at > 0 && rest.join('-') === written) return { tag, rank };
   // A codename, the stamp, the written variant suffix: for a version or `latest` (`12-slim` → `bookworm-20260202-slim`).
   const name = parts.slice(0, at);
@@ -140,7 +140,7 @@ const DATED_SHARE = 5;
 
 /**
  * At most `max` candidates to compare one by one: releases first, so date-stamped tags (hundreds of snapshots)
- * cannot crowd them out, but a few dated tags always keep a place (`12` has no precise release tag).
+ * cannot crowd them out, yet up to DATED_SHARE dated tags keep a place when releases alone would fill it.
  */
 export function candidatesToCompare(floating: string | undefined, tags: readonly string[], max: number): string[] {
   const { releases, dated } = candidateKinds(floating, tags);
