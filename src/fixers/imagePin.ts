@@ -25,13 +25,13 @@ export async function pinSite(finding: Finding, ctx: FixerContext, withDigest: b
 
   let pin;
   try {
-    pin = await ctx.images.pin(ref);
+    pin = await ctx.images.pin(ref, site.platform);
   } catch (e) {
     if (e instanceof PinError) return { left: e.left, reason: e.message };
     throw e;
   }
   // image-tag alone (no digest) with no more precise tag: nothing to write, and the reason says why.
-  if (!withDigest && pin.tag === undefined) return { left: 'no-fixer', reason: pin.explanation };
+  if (!withDigest && pin.tag === undefined) return { left: 'no-fixer', reason: `${pin.explanation}: pin its digest (rule image-digest) or write a precise tag by hand` };
   const tag = pin.tag ?? ref.tag;
   const name = image!.slice(0, image!.length - (ref.tag === undefined ? 0 : ref.tag.length + 1));
   const pinned = `${name}${tag === undefined ? '' : `:${tag}`}${withDigest ? `@${pin.digest}` : ''}`;

@@ -346,7 +346,7 @@ async function stagePython(ctx: FixerContext, stage: number): Promise<StagePytho
   let via = '';
   if (!v && ctx.images) {
     try {
-      const pin = await ctx.images.pin(ref);
+      const pin = await ctx.images.pin(ref, site!.platform);
       if (pin.tag !== undefined) {
         v = pythonFromTag(pin.tag);
         via = ` (${pin.tag} today)`;

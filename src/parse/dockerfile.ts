@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { DockerfileParser, type Instruction, type Flag } from 'dockerfile-ast';
 import { LineIndex, type Span } from '../util/text';
-import { parseImageRef, type ImageRef } from './imageRef';
+import { parseImageRef, PLATFORM, type ImageRef } from './imageRef';
 import { parseShell, commandsFromArgv, sourceFromText, basename, type SimpleCommand, type Source, type Word } from './shell';
 import { expandVars, type Scope, type VarDef } from './vars';
 
@@ -29,6 +29,8 @@ export interface ImageSite {
   /** Variables used but never declared (BuildKit substitutes ''). */
   undeclaredVars: string[];
   stage: number;
+  /** FROM only: `--platform=` when written as a literal `os/arch[/variant]` (not `$BUILDPLATFORM`, not an ARG). */
+  platform?: string;
 }
 
 export interface Stage {
@@ -245,6 +247,8 @@ export function parseDockerfile(text: string): DockerfileModel {
       return stage;
     }
     const site = makeSite('from', raw, imageSpan, expansion, index);
+    const platform = flagsAndArgsStart(inst).flags.find((f) => f.getName().toLowerCase() === 'platform')?.getValue();
+    if (platform && PLATFORM.test(platform)) site.platform = platform;
     if (/windows|nanoserver|servercore/i.test(expansion.value ?? raw)) stage.nonPosixShell = true;
     model.imageSites.push(site);
     return stage;

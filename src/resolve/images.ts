@@ -8,7 +8,7 @@ import type { ImageRef } from '../parse/imageRef';
 import { isPreciseTag } from '../rules/image-tag';
 import { lockKey, type LockEntry, type LockFile } from './lock';
 import { RegistryError, type RegistryClient } from './registry';
-import { preciseCandidates } from './tags';
+import { candidatesToCompare, preciseCandidates } from './tags';
 import { PinError } from './pinError';
 
 /** How many candidate tags are compared by digest before giving up on a more precise tag. */
@@ -29,7 +29,7 @@ export interface ImagePinnerOptions {
   offline: boolean;
   /** Ignore the lock and resolve again (the lock is updated). */
   refresh: boolean;
-  /** `os/arch[/variant]`: pin that platform's manifest instead of the multi-platform index. */
+  /** `os/arch[/variant]`: pin that platform's manifest instead of the multi-platform index (`fix --platform`). */
   platform?: string;
   lookups: Map<string, Promise<unknown>>;
   now?: () => Date;
@@ -42,21 +42,31 @@ export class ImagePinner {
    * One answer per reference and lock in a run: image-digest and image-tag both ask about a reference, and the
    * second must get the first one's answer, not the lock entry the first one has just written.
    */
-  pin(ref: ImageRef): Promise<Pin> {
-    const key = lockKey(ref.normalizedName, ref.tag, this.o.platform);
-    return this.shared(`pin:${this.o.lock?.path ?? ''}\n${key}`, () => this.pinOnce(ref, key));
+  /**
+   * `platform` is the one the Dockerfile names for this reference (`FROM --platform=linux/amd64`): it wins over
+   * the run's `--platform`, since that stage is built for it whatever the command line says.
+   */
+  pin(ref: ImageRef, platform = this.o.platform): Promise<Pin> {
+    const key = lockKey(ref.normalizedName, ref.tag, platform);
+    return this.shared(`pin:${this.o.lock?.path ?? ''}\n${key}`, () => this.pinOnce(ref, key, platform));
   }
 
-  private async pinOnce(ref: ImageRef, key: string): Promise<Pin> {
-    const { lock, platform } = this.o;
+  private async pinOnce(ref: ImageRef, key: string, platform: string | undefined): Promise<Pin> {
+    const { lock } = this.o;
     const locked = this.o.refresh ? undefined : lock?.get(key);
-    if (locked) return { tag: locked.tag === ref.tag ? undefined : locked.tag, digest: locked.digest, explanation: `from ${lock!.path}` };
+    if (locked) {
+      const from = `from ${lock!.path}`;
+      if (locked.tag === undefined || locked.tag === ref.tag) return { digest: locked.digest, explanation: from };
+      // A lock written before tags had to pass image-tag may name `12.12`: its digest still holds, its tag is not written.
+      if (!isPreciseTag(locked.tag)) return { digest: locked.digest, explanation: `${from}; its tag '${locked.tag}' is not precise (fix --refresh chooses again)` };
+      return { tag: locked.tag, digest: locked.digest, explanation: from };
+    }
     if (this.o.offline) {
       throw new PinError(`'${key}' is not in ${lock?.path ?? 'the lock file'} and --offline forbids a registry lookup`, 'needs-network');
     }
     let resolved: Resolved;
     try {
-      resolved = await this.resolve(ref);
+      resolved = await this.resolve(ref, platform);
     } catch (e) {
       if (e instanceof RegistryError) throw new PinError(`registry lookup failed: ${e.message}`, 'failed');
       throw e;
@@ -77,18 +87,18 @@ export class ImagePinner {
   }
 
   /** One resolution per (where it is looked up, tag, platform) per run, however many files ask. */
-  private resolve(ref: ImageRef): Promise<Resolved> {
+  private resolve(ref: ImageRef, platform: string | undefined): Promise<Resolved> {
     const e = this.o.client.endpoint(ref);
-    const key = `image:${e.baseUrl}/${e.repository}:${ref.tag ?? 'latest'}:${this.o.platform ?? ''}`;
-    return this.shared(key, () => this.lookUp(ref));
+    const key = `image:${e.baseUrl}/${e.repository}:${ref.tag ?? 'latest'}:${platform ?? ''}`;
+    return this.shared(key, () => this.lookUp(ref, platform));
   }
 
-  private async lookUp(ref: ImageRef): Promise<Resolved> {
+  private async lookUp(ref: ImageRef, platform: string | undefined): Promise<Resolved> {
     const written = ref.tag ?? 'latest';
     const plain = { ...ref, tag: written, digest: undefined };
     const indexDigest = (await this.described(plain)).digest;
-    const pinned = this.o.platform ? await this.o.client.platformDigestOf(plain, this.o.platform) : await this.described(plain);
-    const forPlatform = this.o.platform ? ` (${this.o.platform} manifest)` : '';
+    const pinned = platform ? await this.o.client.platformDigestOf(plain, platform) : await this.described(plain);
+    const forPlatform = platform ? ` (${platform} manifest)` : '';
     const result = (tag: string | undefined, why: string): Resolved => ({ tag, digest: pinned.digest, mediaType: pinned.mediaType, explanation: why + forPlatform });
     const chosen = (tag: string, source = '') => result(tag, `'${tag}' is the most precise tag with the same digest as '${written}'${source}`);
 
@@ -99,7 +109,7 @@ export class ImagePinner {
     let candidates: string[];
     try {
       const tags = await this.shared(`tags:${this.repoKey(ref)}`, () => this.o.client.tags(ref));
-      candidates = preciseCandidates(ref.tag, tags).slice(0, MAX_CANDIDATES);
+      candidates = candidatesToCompare(ref.tag, tags, MAX_CANDIDATES);
     } catch (e) {
       if (!(e instanceof RegistryError)) throw e;
       return result(undefined, `tags could not be listed (${e.message}); kept '${written}'`);
@@ -113,7 +123,7 @@ export class ImagePinner {
         return result(undefined, `tags could not be compared (${e.message}); kept '${written}'`);
       }
     }
-    const why = candidates.length === 0 ? 'no more precise tag exists' : `none of ${candidates.length} more precise tags has the same digest`;
+    const why = candidates.length === 0 ? 'no precise tag (see image-tag) is listed beside it' : `none of ${candidates.length} precise tags compared has the same digest`;
     return result(undefined, `${why}; kept '${written}'`);
   }
 

@@ -145,6 +145,33 @@ describeWithRegistries('dockrepro fix pins images (CLI, real registry)', ({ open
     expect(read(dir, 'seed-broken/Dockerfile')).toBe(read(EXAMPLES, 'seed-broken/Dockerfile'));
   });
 
+  describe('precise tags behind a mirror (no Docker Hub API), issue 9', () => {
+    let alpine: PushedIndex;
+    let bookworm: PushedIndex;
+
+    beforeAll(async () => {
+      alpine = await pushIndex(open, 'library/alpine', 'oci', 'alpine-3.20.3', ['3.20.3', '3.20', '3', 'latest']);
+      // Edge snapshots, more of them than the 20 candidates compared one by one.
+      const snapshots = Array.from({ length: 24 }, (_, i) => `2024${String(1 + (i % 12)).padStart(2, '0')}${String(1 + i).padStart(2, '0')}`);
+      await pushIndex(open, 'library/alpine', 'oci', 'alpine-snapshots', [...snapshots, 'edge']);
+      bookworm = await pushIndex(open, 'library/debian', 'oci', 'debian-bookworm', ['bookworm', 'bookworm-20260803', '12.12', '12']);
+    }, 60_000);
+
+    it('FROM alpine → the release, debian:12 → bookworm-<date>, and a literal FROM --platform wins over --platform', async () => {
+      const dir = repo();
+      writeFileSync(join(dir, 'Dockerfile'), 'FROM alpine AS a\nFROM --platform=linux/amd64 debian:12\nCOPY --from=a /x /y\n');
+      const r = await runCli(['fix', ...RULES, '--platform', 'linux/arm64', 'Dockerfile'], { cwd: dir });
+      const arm = alpine.platforms.find((p) => p.platform.architecture === 'arm64')!.manifest.digest;
+      const amd = bookworm.platforms.find((p) => p.platform.architecture === 'amd64')!.manifest.digest;
+      expect(read(dir, 'Dockerfile')).toBe(`FROM alpine:3.20.3@${arm} AS a\nFROM --platform=linux/amd64 debian:bookworm-20260803@${amd}\nCOPY --from=a /x /y\n`);
+      expect(r.code).toBe(0);
+      const lock = JSON.parse(read(dir, 'dockrepro.lock.json'));
+      expect(lock.images['docker.io/library/debian:12 linux/amd64']).toMatchObject({ tag: 'bookworm-20260803', digest: amd, platform: 'linux/amd64' });
+      // The fixed file passes both rules, and the lock verifies it.
+      expect((await runCli(['lint', '--verify-lock', '--rules', 'image-digest,image-tag,image-lock', 'Dockerfile'], { cwd: dir })).code).toBe(0);
+    });
+  });
+
   describe('images and packages together', () => {
     const env = () => ({ PIP_INDEX_URL: `${pypi.url}/main/simple/`, HOME: workspace({}) });
 

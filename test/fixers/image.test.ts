@@ -83,7 +83,7 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
   it('no more precise tag: the tag is kept and the digest added, and the reason says so', async () => {
     const r = await fix(`FROM ${H}/pin/tool:stable\n`);
     expect(r.text).toBe(`FROM ${H}/pin/tool:stable@${tool.digest}\n`);
-    expect(r.applied[0].title).toMatch(/no more precise tag exists; kept 'stable'/);
+    expect(r.applied[0].title).toMatch(/no precise tag \(see image-tag\) is listed beside it; kept 'stable'/);
   });
 
   it('a precise tag only gets the digest', async () => {
@@ -132,7 +132,9 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
     expect(r.text).toBe(`FROM ${H}/pin/python:3.12.7\n`);
     const stable = await fix(`FROM ${H}/pin/tool:stable\n`, pinner(), IMAGE_RULES.filter((x) => x.meta.id === 'image-tag'));
     expect(stable.text).toBe(`FROM ${H}/pin/tool:stable\n`);
-    expect(stable.left).toMatchObject([{ left: 'no-fixer', reason: "no more precise tag exists; kept 'stable'" }]);
+    expect(stable.left).toMatchObject([
+      { left: 'no-fixer', reason: "no precise tag (see image-tag) is listed beside it; kept 'stable': pin its digest (rule image-digest) or write a precise tag by hand" },
+    ]);
   });
 
   it('a failed lookup leaves that image with the reason; the others are still pinned', async () => {
@@ -221,12 +223,130 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
     expect(many.client.requests).toBe(one.client.requests);
   });
 
+  describe('the chosen tag passes image-tag (issue 9)', () => {
+    const TAG_ONLY = IMAGE_RULES.filter((x) => x.meta.id === 'image-tag');
+    let bookworm12: PushedIndex;
+    let bookwormSlim: PushedIndex;
+    let noble: PushedIndex;
+    let temurin21: PushedIndex;
+    let openjdk8: PushedIndex;
+    let minorOnly: PushedIndex;
+
+    beforeAll(async () => {
+      // As docker-library tags Debian: a codename, its dated twin, the point release and the major, one digest.
+      bookworm12 = await pushIndex(open, 'tags/debian', 'oci', 'bookworm', ['bookworm', 'bookworm-20260803', '12.12', '12']);
+      await pushIndex(open, 'tags/debian', 'oci', 'bookworm-old', ['bookworm-20260701', '12.11']);
+      bookwormSlim = await pushIndex(open, 'tags/debian', 'oci', 'bookworm-slim', ['bookworm-slim', 'bookworm-20260803-slim', '12.12-slim', '12-slim']);
+      await pushIndex(open, 'tags/debian', 'oci', 'trixie', ['trixie', 'trixie-20260803', '13.1', '13', 'latest']);
+      noble = await pushIndex(open, 'tags/ubuntu', 'oci', 'noble', ['noble', 'noble-20241015', '24.04', 'latest']);
+      await pushIndex(open, 'tags/ubuntu', 'oci', 'jammy', ['jammy', 'jammy-20240911.1', '22.04']);
+      temurin21 = await pushIndex(open, 'tags/eclipse-temurin', 'oci', 'temurin-21', ['21-jdk-alpine', '21.0.5_11-jdk-alpine']);
+      await pushIndex(open, 'tags/eclipse-temurin', 'oci', 'temurin-21-3.20', ['21.0.5_11-jdk-alpine-3.20']);
+      openjdk8 = await pushIndex(open, 'tags/openjdk', 'docker', 'openjdk-8', ['8-jdk', '8u342-jdk']);
+      await pushIndex(open, 'tags/openjdk', 'docker', 'openjdk-8-332', ['8u332-jdk']);
+      minorOnly = await pushIndex(open, 'tags/minor', 'oci', 'minor', ['12', '12.12']);
+    }, 60_000);
+
+    it('debian:12 → the codename with its date stamp (not 12.12, which image-tag calls floating)', async () => {
+      expect((await fix(`FROM ${H}/tags/debian:12\n`)).text).toBe(`FROM ${H}/tags/debian:bookworm-20260803@${bookworm12.digest}\n`);
+      expect((await fix(`FROM ${H}/tags/debian:12-slim\n`)).text).toBe(`FROM ${H}/tags/debian:bookworm-20260803-slim@${bookwormSlim.digest}\n`);
+    });
+
+    it('with image-digest off the precise tag is written, not dropped as adding a finding', async () => {
+      for (const [written, precise] of [['debian:12', 'debian:bookworm-20260803'], ['ubuntu:latest', 'ubuntu:noble-20241015'], ['ubuntu', 'ubuntu:noble-20241015']]) {
+        const r = await fix(`FROM ${H}/tags/${written}\n`, pinner(), TAG_ONLY);
+        expect(r.text).toBe(`FROM ${H}/tags/${precise}\n`);
+        expect(r.left).toEqual([]);
+        expect(r.applied.map((a) => a.rule)).toEqual(['image-tag']);
+      }
+    });
+
+    it('ubuntu:latest and ubuntu:24.04 → noble-<date>', async () => {
+      expect((await fix(`FROM ${H}/tags/ubuntu:latest\n`)).text).toBe(`FROM ${H}/tags/ubuntu:noble-20241015@${noble.digest}\n`);
+      expect((await fix(`FROM ${H}/tags/ubuntu:24.04\n`)).text).toBe(`FROM ${H}/tags/ubuntu:noble-20241015@${noble.digest}\n`);
+    });
+
+    it('Java tags are candidates: 21-jdk-alpine → 21.0.5_11-jdk-alpine, 8-jdk → 8u342-jdk', async () => {
+      expect((await fix(`FROM ${H}/tags/eclipse-temurin:21-jdk-alpine\n`)).text).toBe(`FROM ${H}/tags/eclipse-temurin:21.0.5_11-jdk-alpine@${temurin21.digest}\n`);
+      expect((await fix(`FROM ${H}/tags/openjdk:8-jdk\n`)).text).toBe(`FROM ${H}/tags/openjdk:8u342-jdk@${openjdk8.digest}\n`);
+      // 8u342-jdk is precise to the rule: fixing the fixed file changes nothing.
+      const again = await fix(`FROM ${H}/tags/openjdk:8u342-jdk@${openjdk8.digest}\n`);
+      expect(again.applied).toEqual([]);
+    });
+
+    it('a lock entry naming a tag that is not precise (an older lock: 12.12) keeps its digest but not its tag', async () => {
+      const lock = LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
+      lock.set(`${H}/tags/debian:12`, { tag: '12.12', digest: bookworm12.digest, mediaType: 'x', resolvedAt: '2020-01-01T00:00:00.000Z' });
+      const r = await fix(`FROM ${H}/tags/debian:12\n`, pinner({ lock, offline: true }));
+      expect(r.text).toBe(`FROM ${H}/tags/debian:12@${bookworm12.digest}\n`);
+      expect(r.applied[0].title).toMatch(/its tag '12\.12' is not precise \(fix --refresh chooses again\)/);
+      const refreshed = await fix(`FROM ${H}/tags/debian:12\n`, pinner({ lock, refresh: true }));
+      expect(refreshed.text).toBe(`FROM ${H}/tags/debian:bookworm-20260803@${bookworm12.digest}\n`);
+    });
+
+    it('no precise tag has the digest (only 12.12): the tag is kept and the digest pinned, with the reason', async () => {
+      const r = await fix(`FROM ${H}/tags/minor:12\n`);
+      expect(r.text).toBe(`FROM ${H}/tags/minor:12@${minorOnly.digest}\n`);
+      expect(r.applied[0].title).toMatch(/no precise tag \(see image-tag\) is listed beside it; kept '12'/);
+      const tagOnly = await fix(`FROM ${H}/tags/minor:12\n`, pinner(), TAG_ONLY);
+      expect(tagOnly.text).toBe(`FROM ${H}/tags/minor:12\n`);
+      expect(tagOnly.left).toMatchObject([{ left: 'no-fixer', reason: expect.stringMatching(/kept '12': pin its digest \(rule image-digest\) or write a precise tag by hand/) }]);
+    });
+  });
+
+  describe('date-stamped tags do not crowd out releases (a registry tag list, no Docker Hub API)', () => {
+    let alpine: PushedIndex;
+    let edge: PushedIndex;
+    const SNAPSHOTS = Array.from({ length: 30 }, (_, i) => `2024${String(1 + (i % 12)).padStart(2, '0')}${String(1 + i).padStart(2, '0')}`);
+
+    beforeAll(async () => {
+      alpine = await pushIndex(open, 'tags/alpine', 'oci', 'alpine-3.20.3', ['3.20.3', '3.20', '3', 'latest']);
+      await pushIndex(open, 'tags/alpine', 'oci', 'alpine-3.19.4', ['3.19.4', '3.19']);
+      // Thirty edge snapshots, more than the 20 candidates compared; edge is the newest.
+      await pushIndex(open, 'tags/alpine', 'oci', 'alpine-snapshots', SNAPSHOTS);
+      edge = await pushIndex(open, 'tags/alpine', 'oci', 'alpine-edge', ['20241224', 'edge']);
+    }, 60_000);
+
+    it('FROM alpine becomes the release, and edge its newest snapshot', async () => {
+      const p = pinner();
+      const r = await fix(`FROM ${H}/tags/alpine\nFROM ${H}/tags/alpine:edge\n`, p);
+      expect(r.text).toBe(`FROM ${H}/tags/alpine:3.20.3@${alpine.digest}\nFROM ${H}/tags/alpine:20241224@${edge.digest}\n`);
+    });
+  });
+
+  describe('FROM --platform=<literal> pins that platform, whatever the command line says', () => {
+    const amd = () => py3.platforms.find((p) => p.platform.architecture === 'amd64')!.manifest.digest;
+    const arm = () => py3.platforms.find((p) => p.platform.architecture === 'arm64')!.manifest.digest;
+
+    it('the FROM flag wins over --platform; other references follow --platform', async () => {
+      const dir = workspace({});
+      const lock = LockFile.load(join(dir, 'dockrepro.lock.json'));
+      const r = await fix(`FROM --platform=linux/amd64 ${H}/pin/python:3 AS a\nCOPY --from=${H}/pin/python:3 /a /b\n`, pinner({ platform: 'linux/arm64', lock }));
+      expect(r.text).toBe(`FROM --platform=linux/amd64 ${H}/pin/python:3.12.7@${amd()} AS a\nCOPY --from=${H}/pin/python:3.12.7@${arm()} /a /b\n`);
+      expect(r.applied[0].title).toContain('(linux/amd64 manifest)');
+      expect(lock.get(`${H}/pin/python:3 linux/amd64`)).toMatchObject({ tag: '3.12.7', digest: amd(), platform: 'linux/amd64' });
+      expect(lock.get(`${H}/pin/python:3 linux/arm64`)).toMatchObject({ digest: arm(), platform: 'linux/arm64' });
+    });
+
+    it('without --platform the literal FROM platform is still pinned; $BUILDPLATFORM keeps the index', async () => {
+      const r = await fix(`FROM --platform=linux/arm64 ${H}/pin/python:3\nFROM --platform=$BUILDPLATFORM ${H}/pin/python:3\n`);
+      expect(r.text).toBe(`FROM --platform=linux/arm64 ${H}/pin/python:3.12.7@${arm()}\nFROM --platform=$BUILDPLATFORM ${H}/pin/python:3.12.7@${py3.digest}\n`);
+    });
+
+    it('a single-platform image for another platform is left with the reason', async () => {
+      const r = await fix(`FROM --platform=linux/arm64 ${H}/pin/single:1\n`, pinner({ platform: 'linux/amd64' }));
+      expect(r.text).toBe(`FROM --platform=linux/arm64 ${H}/pin/single:1\n`);
+      expect(r.left[0].reason).toMatch(/single-platform image for linux\/amd64, not linux\/arm64/);
+    });
+  });
+
   describe('Docker Hub tags API (one listing gives the digests of the recent tags)', () => {
     let hub: Server;
     let hubUrl: string;
     const hubSeen: string[] = [];
     let hubPy: PushedIndex;
     let other: PushedIndex;
+    let hubDebian: PushedIndex;
 
     beforeAll(async () => {
       hubPy = await pushIndex(open, 'pinhub/python', 'oci', 'hub-3.13.1', ['3', '3.13', '3.13.1']);
@@ -245,8 +365,17 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
         // 3.12.9 is older than the two pages read: not in the listing.
         '2': { next: null, results: [{ name: '3.13.1', digest: hubPy.digest }] },
       };
+      // Debian as Docker Hub lists it: the point release first, the dated codename and a suite alias beside it.
+      hubDebian = await pushIndex(open, 'pinhub/debian', 'oci', 'hub-bookworm', ['12', '12.12', 'bookworm', 'bookworm-20260803', 'oldstable-20260803']);
+      const debianPage = {
+        next: null,
+        results: ['12', '12.12', 'oldstable-20260803', 'bookworm', 'bookworm-20260803'].map((name) => ({ name, digest: hubDebian.digest })),
+      };
       hub = createServer((req, res) => {
         hubSeen.push(req.url!);
+        if (req.url!.startsWith('/v2/namespaces/pinhub/repositories/debian/tags?')) {
+          return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(debianPage));
+        }
         const m = /^\/v2\/namespaces\/pinhub\/repositories\/python\/tags\?(.*)$/.exec(req.url!);
         if (!m) return void res.writeHead(404).end('{}');
         const page = new URLSearchParams(m[1]).get('page') ?? '1';
@@ -266,6 +395,12 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
       expect(r.text).toBe(`FROM pinhub/python:3.13.1@${hubPy.digest}\n`);
       expect(r.applied[0].title).toContain('(Docker Hub tags API)');
       expect(hubSeen.map((u) => u.split('?')[0])).toEqual(['/v2/namespaces/pinhub/repositories/python/tags', '/v2/namespaces/pinhub/repositories/python/tags']);
+    });
+
+    it('debian:12 → bookworm-<date>: 12.12 is listed with the digest but image-tag calls it floating; the codename beats the suite name', async () => {
+      const r = await fix('FROM pinhub/debian:12\n', pinner({ client: hubClient(hubUrl) }));
+      expect(r.text).toBe(`FROM pinhub/debian:bookworm-20260803@${hubDebian.digest}\n`);
+      expect(r.applied[0].title).toContain('(Docker Hub tags API)');
     });
 
     it('nothing matching in the listing, or the API unreachable: the registry API decides', async () => {

@@ -175,6 +175,13 @@ describe('image-digest', () => {
       expect(site('FROM --platform=$BUILDPLATFORM golang:1.22 AS build')).toEqual([{ kind: 'from', text: 'golang:1.22', value: 'golang:1.22' }]);
     });
 
+    it('a literal FROM --platform=os/arch[/variant] is kept on the site; variables and other instructions have none', () => {
+      const platforms = (code: string) => parseDockerfile(code).imageSites.map((s) => s.platform);
+      expect(platforms('FROM --platform=linux/amd64 golang:1.22 AS a\nFROM --platform=linux/arm/v7 alpine\nFROM debian')).toEqual(['linux/amd64', 'linux/arm/v7', undefined]);
+      expect(platforms('ARG P=linux/amd64\nFROM --platform=$P alpine\nFROM --platform=${BUILDPLATFORM} alpine\nFROM --platform=$TARGETPLATFORM alpine')).toEqual([undefined, undefined, undefined]);
+      expect(platforms('FROM --platform=linux/amd64 alpine AS a\nCOPY --from=nginx /a /b\nRUN --mount=from=busybox,target=/x true')).toEqual(['linux/amd64', undefined, undefined]);
+    });
+
     it('localhost:5000/team/app:1.2@sha256:… is parsed into registry, path, tag and digest', () => {
       const [s] = parseDockerfile(`FROM localhost:5000/team/app:1.2@${D}`).imageSites;
       expect(s.ref).toEqual({ registry: 'localhost:5000', path: 'team/app', tag: '1.2', digest: D, normalizedName: 'localhost:5000/team/app' });

@@ -88,7 +88,7 @@ describe('image-tag', () => {
   describe('precise and floating tags', () => {
     it.each([
       '3.12.7', '1.27.3-alpine', '3.12.7-slim-bookworm', 'bookworm-20241111', '20241111', '2024.11.11', 'v1.2.3',
-      '1.2.3-r1', '8u432-b06', '8u432-b06-jdk', '21.0.5_11-jdk', '20.18.0-alpine3.20', '10.0.20348.2762', '1.2.3rc1', 'sha-3f2a9c1', '3f2a9c1',
+      '1.2.3-r1', '8u432-b06', '8u432-b06-jdk', '8u342', '8u342-jdk', '21.0.5_11-jdk', '20.18.0-alpine3.20', '10.0.20348.2762', '1.2.3rc1', 'sha-3f2a9c1', '3f2a9c1',
       '2024-11-11', 'RELEASE.2025-09-07T16-13-09Z', 'vso-focal-20220429.1',
     ])('%s is precise', (tag) => {
       expect(isPreciseTag(tag)).toBe(true);
@@ -96,7 +96,7 @@ describe('image-tag', () => {
 
     it.each([
       '3', '3.12', '20-alpine', '22.04', 'lts', 'bookworm', 'bookworm-slim', 'stable', 'alpine', 'mainline', 'edge',
-      'v2', '8u432', 'alpine3.20', '1234567', 'deadbeef', 'ltsc2022', '2024-11', 'buildroot-2014.02',
+      'v2', '8', '8-jdk', 'alpine3.20', '1234567', 'deadbeef', 'ltsc2022', '2024-11', 'buildroot-2014.02',
     ])('%s floats', (tag) => {
       expect(isPreciseTag(tag)).toBe(false);
     });
