@@ -226,6 +226,8 @@ export function replayStage(model: DockerfileModel, stage: number, image: ImageA
     }
     const run = step.run!;
     if (run.skipped || run.problems.length) stop(run.span.start, `the RUN is not analysed (${run.skipped ?? run.problems[0]})`);
+    // Redirections are not words of a command: a RUN that names an account file anywhere may write it.
+    if (ACCOUNT_FILE.test(model.text.slice(run.span.start, run.span.end))) stop(run.span.start, 'the RUN names an account file (/etc/passwd, /etc/group, …)');
     for (const cmd of run.commands) {
       const creates = ACCOUNT_TOOLS.has(cmd.name);
       if (stopped) {
