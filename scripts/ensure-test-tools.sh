@@ -7,18 +7,24 @@ missing=()
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The account tools the useradd-uid simulation is compared with (test/accounts): shadow's useradd/groupadd,
+# Debian's perl adduser, unshare for a private mount namespace. (Debian's busybox is built without the
+# adduser/addgroup applets, so the busybox comparison skips here.)
+command -v useradd >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v useradd >/dev/null 2>&1 || missing+=(passwd)
+[ -f /usr/sbin/adduser ] || missing+=(adduser)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "${EUID:-$(id -u)}" != "0" ]; then
   echo "************************************************************************" >&2
   echo "* ensure-test-tools: missing ${missing[*]} and not root; cannot install." >&2
   echo "* Registry tests will be SKIPPED (and fail under CI=true)." >&2
-  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl" >&2
+  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux" >&2
   echo "************************************************************************" >&2
   exit 0
 fi
 
-install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl; }
+install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux; }
 echo "ensure-test-tools: installing ${missing[*]}" >&2
 if ! install; then
   apt-get update && install || { echo "ensure-test-tools: installation FAILED; registry tests will skip" >&2; exit 0; }

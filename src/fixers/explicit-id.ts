@@ -7,6 +7,11 @@
  * file already uses explicitly. Users and groups share one pool, so a user's private group can take the
  * same number as its uid, and a group created for a user (`groupadd app && useradd -g app app`) gets the
  * user's number. Unsafe: the id the build assigns today (often 1000) may differ from the one chosen.
+ *
+ * With the base image's files (`ctx.bases`), the fixer instead replays the stage's user and group commands
+ * on the image's accounts with the real tools' rules (src/accounts) and writes the id each command gets
+ * today: a safe fix. Where the replay cannot tell (a package installation before it, an unknown option, …)
+ * the unsafe fix above stays, its title saying why; without the image's files it stays exactly as it was.
  */
 import { optionSpec, parseArgs, type OptionSpec, type ParsedArgs } from '../parse/args';
 import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
@@ -14,6 +19,9 @@ import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
 import { SPEC as RULE_SPEC } from '../rules/useradd-uid';
+import { ACCOUNT_FILES, imageAccounts } from '../accounts/image';
+import { replayStage } from '../accounts/replay';
+import { PinError } from '../resolve/pinError';
 
 type Command = 'useradd' | 'adduser' | 'groupadd' | 'addgroup';
 type Style = 'debian' | 'busybox' | 'shadow';
@@ -182,10 +190,35 @@ function allocate(sorted: Entry[], used: Set<number>, baseId: number): void {
   }
 }
 
-function fixFor(model: DockerfileModel, e: Entry): Fix | NoFix {
+/** What the replay of the image's accounts says about an entry: the id it gets today, or why that is unknown. */
+type Known = { value: number; tool: string; group?: number } | { unknown: string };
+
+function fixFor(model: DockerfileModel, e: Entry, known?: Known): Fix | NoFix {
+  if (known && 'value' in known) return exactFix(model, e, known);
   if (e.value === undefined) return { left: 'failed', reason: `no free id left between the base id and ${MAX_ID}` };
+  const fix = insertion(model, e, optionText(e.style, e.id, String(e.value)));
+  if ('left' in fix) return fix;
+  const p = e.partner;
+  const note = p ? (e.id === 'gid' ? ` (the uid of its user '${p.name}')` : ` (the gid of its group '${p.name}')`) : '';
+  const why = known ? ` (the id it gets today is unknown: ${known.unknown})` : '';
+  return { title: `add ${fix.option} to ${e.command} '${e.name}'${note}${why}`, edits: [fix.edit], applicability: 'unsafe' };
+}
+
+/** The id the command gets today, written down: the same build, made explicit. */
+function exactFix(model: DockerfileModel, e: Entry, known: { value: number; tool: string; group?: number }): Fix | NoFix {
+  const style: Style = known.tool.startsWith('busybox') ? 'busybox' : known.tool.startsWith('debian') ? 'debian' : 'shadow';
+  const fix = insertion(model, e, optionText(style, e.id, String(known.value)));
+  if ('left' in fix) return fix;
+  const group = known.group !== undefined && e.id === 'uid' ? `; its group '${e.name}' keeps gid ${known.group}` : '';
+  return {
+    title: `add ${fix.option} to ${e.command} '${e.name}' (the ${e.id} it gets today, from the base image's accounts${group})`,
+    edits: [fix.edit],
+    applicability: 'safe',
+  };
+}
+
+function insertion(model: DockerfileModel, e: Entry, option: string): { option: string; edit: TextEdit } | NoFix {
   const program = e.cmd.program!;
-  const option = optionText(e.style, e.id, String(e.value));
   let edit: TextEdit;
   if (isExecForm(model, e.cmd)) {
     // `["useradd", "-m", "app"]` → `["useradd", "--uid", "10001", "-m", "app"]`, keeping the separator style.
@@ -197,20 +230,63 @@ function fixFor(model: DockerfileModel, e: Entry): Fix | NoFix {
   } else {
     edit = { start: program.span.end, end: program.span.end, text: ` ${option}` };
   }
-  const p = e.partner;
-  const note = p ? (e.id === 'gid' ? ` (the uid of its user '${p.name}')` : ` (the gid of its group '${p.name}')`) : '';
-  return { title: `add ${option} to ${e.command} '${e.name}'${note}`, edits: [edit], applicability: 'unsafe' };
+  return { option, edit };
+}
+
+/**
+ * The ids the entries get today, per stage chain, from the base image's accounts. A stage whose image
+ * cannot be read (PinError) gets no answer: its entries keep today's unsafe fix as it is.
+ */
+async function knownIds(ctx: FixerContext, entries: Entry[]): Promise<Map<Entry, Known>> {
+  const bases = ctx.bases!;
+  const out = new Map<Entry, Known>();
+  for (const stage of [...new Set(entries.map((e) => e.run.stage))]) {
+    let files: ReadonlyMap<string, string>;
+    try {
+      files = (await bases.files(stage, { files: ACCOUNT_FILES })).files;
+    } catch (err) {
+      if (err instanceof PinError) continue;
+      throw err;
+    }
+    const image = imageAccounts(files);
+    const replayed = 'unknown' in image ? undefined : replayStage(ctx.model, stage, image);
+    for (const e of entries.filter((x) => x.run.stage === stage)) {
+      if ('unknown' in image) {
+        out.set(e, { unknown: image.unknown });
+        continue;
+      }
+      const r = replayed!.get(e.cmd);
+      if (!r) out.set(e, { unknown: e.run.onbuild ? 'ONBUILD runs in the build of another image' : 'the command is not replayed' });
+      else if ('unknown' in r) out.set(e, r);
+      else {
+        const value = e.id === 'uid' ? r.created.uid : r.created.gid;
+        out.set(e, value === undefined ? { unknown: `${e.command} creates no ${e.id} here` } : { value, tool: r.tool, group: e.id === 'uid' ? r.created.gid : undefined });
+      }
+    }
+  }
+  return out;
 }
 
 const fixer: Fixer = {
   kind: 'explicit-id',
-  fix(findings: Finding[], ctx: FixerContext): (Fix | NoFix)[] {
+  fix(findings: Finding[], ctx: FixerContext): (Fix | NoFix)[] | Promise<(Fix | NoFix)[]> {
     const checked = findings.map((f) => entryFor(ctx.model, f));
     // Decisions follow the file, not the order the findings come in: same file, same ids.
     const sorted = checked.filter((c): c is Entry => 'cmd' in c).sort((a, b) => a.cmd.span.start - b.cmd.span.start);
-    pair(ctx.model, sorted);
-    allocate(sorted, usedIds(ctx.model), ctx.baseId);
-    return checked.map((c) => ('cmd' in c ? fixFor(ctx.model, c) : c));
+    const finish = (known: Map<Entry, Known>) => {
+      // Entries with a known id keep it; the others share the base-id pool, which skips the known ids too.
+      const guessed = sorted.filter((e) => !('value' in (known.get(e) ?? {})));
+      const used = usedIds(ctx.model);
+      for (const k of known.values()) {
+        if (!('value' in k)) continue;
+        used.add(k.value);
+        if (k.group !== undefined) used.add(k.group);
+      }
+      pair(ctx.model, guessed);
+      allocate(guessed, used, ctx.baseId);
+      return checked.map((c) => ('cmd' in c ? fixFor(ctx.model, c, known.get(c)) : c));
+    };
+    return ctx.bases ? knownIds(ctx, sorted).then(finish) : finish(new Map());
   },
 };
 
