@@ -89,6 +89,15 @@ describe('dockrepro fix', () => {
     expect(r.stdout).toContain('0 findings fixed, 3 left (3 needs network)');
   });
 
+  it('findings no fixer handles are counted as "no fixer", not "needs network", with or without --offline (issue 9)', async () => {
+    const cwd = workspace({ Dockerfile: `FROM debian:12.8@sha256:${'a'.repeat(64)}\nRUN apt-get install -y curl\n` });
+    for (const args of [['fix'], ['fix', '--offline']]) {
+      const r = await runCli(args, { cwd });
+      expect(r.stdout).toContain("Dockerfile:2:24: apt-pin left (no fixer): no fixer yet (it needs the version in the apt archive of the image's release): pin it by hand");
+      expect(r.stdout).toContain('0 findings fixed, 1 left (1 no fixer)');
+    }
+  });
+
   it('an unreadable or invalid file is an error; the others are still fixed', async () => {
     const cwd = workspace({ 'bad/Dockerfile': Buffer.from([0, 1, 2]), 'ok/Dockerfile': USERS });
     const r = await runCli(['fix', '--unsafe', 'bad', 'ok', 'missing'], { cwd });
