@@ -85,7 +85,7 @@ function assembled(site: ImageSite, model: DockerfileModel, pinned: string, with
   const written = whole && defaultText(whole, model.text);
   const args = [...new Set(written ? [...written.text.matchAll(USED_VARIABLE)].map((m) => m[1]) : site.definitions.filter((d) => d.kind === 'arg').map((d) => d.name))];
   const envs = [...new Set(site.definitions.filter((d) => d.kind === 'env').map((d) => d.name))];
-  const from = [args.length ? `build arg${args.length > 1 ? 's' : ''} ${args.join(', ')}` : '', envs.length ? `ENV ${envs.join(', ')}` : ''].filter(Boolean).join(' and ');
+  const from = [args.length ? `build arg${args.length > 1 ? 's' : ''} ${args.join(', ')}` : '', envs.length ? `ENV ${envs.join(', ')}` : ''].filter(Boolean).join(' and ') || `'${written ? written.text : site.raw}'`;
   const what = written ? `the default of ARG ${whole!.name} is assembled from ${from}` : `the reference is assembled from ${from}`;
   const harm = withDigest
     ? `a digest would override ${args.length ? args.map((a) => `--build-arg ${a}=…`).join(', ') : 'the values it is built from'}`
