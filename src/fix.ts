@@ -6,7 +6,7 @@
 import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
 import { applyEdits, overlaps } from './edit/apply';
-import { FIXERS_BY_KIND, NETWORK_KINDS } from './fixers/index';
+import { FIXERS_BY_KIND, UNFIXED_KINDS } from './fixers/index';
 import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type NoFix, type TextEdit } from './fixers/types';
 import type { Finding } from './rules/types';
 import type { ImagePinner } from './resolve/images';
@@ -143,9 +143,8 @@ async function gather(
   for (const [kind, list] of byKind) {
     const fixer = (options.fixers ?? FIXERS_BY_KIND).get(kind);
     if (!fixer) {
-      const reason: NoFix = NETWORK_KINDS.has(kind)
-        ? { left: 'needs-network', reason: options.offline ? 'needs the network (--offline)' : 'needs a lookup that dockrepro fix does not make yet' }
-        : { left: 'no-fixer', reason: `no fixer for '${kind}'` };
+      const needs = UNFIXED_KINDS.get(kind);
+      const reason: NoFix = { left: 'no-fixer', reason: needs ? `no fixer yet (it needs ${needs}): pin it by hand` : `no fixer for '${kind}'` };
       for (const f of list) reasons.set(f, reason);
       continue;
     }

@@ -54,7 +54,7 @@ interface FileOutcome {
 }
 
 const LEFT_LABELS: Record<LeftReason, string> = {
-  'no-fixer': 'no fix',
+  'no-fixer': 'no fixer',
   unsafe: 'unsafe not enabled',
   'needs-network': 'needs network',
   failed: 'failed',

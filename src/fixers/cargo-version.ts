@@ -117,6 +117,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: CargoFixerOp
   const packages = ctx.packages;
   return pinWord(packages, ctx.model.text, word, {
     key,
+    subject: `'${word.value}' (index ${index})`,
     resolve: () => resolveCrate(packages.http, index, name, req, packages.lookups),
     isValid: isCrateVersion,
     text: (version) => (at === 'crate' ? `${name}@${version}` : version),

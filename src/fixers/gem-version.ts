@@ -97,6 +97,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: GemFixerOpti
   const packages = ctx.packages;
   return pinWord(packages, ctx.model.text, word, {
     key,
+    subject: `'${word.value}' (from ${from.join(', ')})`,
     resolve: () => resolveGem(packages.http, from, { name, requirement, prerelease: pre }),
     isValid: isGemVersion,
     text: (version) => (at === 'gem' ? `${name}:${version}` : version),

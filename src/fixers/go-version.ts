@@ -75,6 +75,7 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   const packages = ctx.packages;
   return pinWord(packages, ctx.model.text, word, {
     key,
+    subject: `'${spec}' (GOPROXY ${formatGoproxy(proxies)})`,
     resolve: () => resolveGoPackage(packages.http, proxies, path, kind.query, packages.lookups),
     isValid: isGoVersion,
     text: (version) => `${path}@${version}`,

@@ -1,17 +1,21 @@
 /**
  * What the image-digest and image-tag fixers share: find the reference a finding is about, resolve it, and
- * write the pinned reference where its text is defined — in the instruction itself, in the default of the
- * one ARG it comes from, or (when it is assembled from several values) by appending only the digest.
+ * write the pinned reference where its text is defined — in the instruction itself or in the default of the
+ * one ARG it comes from. A reference assembled from build args is left (with an unsafe restructuring).
  */
-import type { ImageSite } from '../parse/dockerfile';
+import type { DockerfileModel, ImageSite } from '../parse/dockerfile';
+import type { VarDef } from '../parse/vars';
 import { parseImageRef } from '../parse/imageRef';
 import { siteLabel } from '../rules/image-digest';
 import type { Finding } from '../rules/types';
 import { PinError } from '../resolve/pinError';
 import type { Fix, FixerContext, NoFix, TextEdit } from './types';
 
-/** `${NAME}` or `$NAME`, the whole reference. */
-const WHOLE_VARIABLE = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/;
+/** `${NAME}` or `$NAME` (in double quotes or not), the whole reference. */
+const WHOLE_VARIABLE = /^("?)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\1$/;
+
+/** Variables a written value uses (`python:${PY}-slim` → PY). */
+const USED_VARIABLE = /\$\{?([A-Za-z_][A-Za-z0-9_]*)/g;
 
 export async function pinSite(finding: Finding, ctx: FixerContext, withDigest: boolean): Promise<Fix | NoFix> {
   const site = ctx.model.imageSites.find((s) => s.span.start === finding.span.start && s.span.end === finding.span.end);
@@ -40,32 +44,86 @@ export async function pinSite(finding: Finding, ctx: FixerContext, withDigest: b
   if (!check.ok || check.ref.normalizedName !== ref.normalizedName) {
     return { left: 'failed', reason: `the resolved reference '${pinned}' is not valid` };
   }
-  const edit = placeEdit(site, ctx.model.text, pinned, withDigest ? pin.digest : undefined);
-  if (typeof edit === 'string') return { left: 'no-fixer', reason: edit };
-  // Say what is written: an assembled reference keeps its own text and only gains the digest.
-  const result = edit.start === edit.end ? `${site.raw}${edit.text}` : pinned;
-  return { title: `pin ${siteLabel(site)} '${site.value}' → '${result}' (${pin.explanation})`, edits: [edit], applicability: 'safe' };
+  const label = `${siteLabel(site)} '${site.value}'`;
+  const edit = placeEdit(site, ctx.model.text, pinned);
+  if (edit) return { title: `pin ${label} → '${pinned}' (${pin.explanation})`, edits: [edit], applicability: 'safe' };
+  return assembled(site, ctx.model, pinned, withDigest, ref.path);
 }
 
-/** Where the new reference is written, or why it cannot be. */
-function placeEdit(site: ImageSite, text: string, pinned: string, digest: string | undefined): TextEdit | string {
-  if (site.definitions.length === 0) {
-    // Written literally (possibly with a malformed digest, which the new reference replaces).
-    return { start: site.span.start, end: site.span.end, text: pinned };
-  }
+/** Where the new reference is written when it replaces text that is the whole reference, else undefined. */
+function placeEdit(site: ImageSite, text: string, pinned: string): TextEdit | undefined {
+  // Written literally (possibly with a malformed digest, or in quotes, which the new reference replaces).
+  if (site.definitions.length === 0) return { start: site.span.start, end: site.span.end, text: pinned };
+  const def = wholeVariable(site);
+  const written = def && defaultText(def, text);
+  if (written && written.text === site.value) return { start: written.start, end: written.start + written.text.length, text: pinned };
+  return undefined;
+}
+
+/** The one variable the whole reference is (`FROM ${BASE}`), with a default written in the file. */
+function wholeVariable(site: ImageSite): VarDef | undefined {
   const whole = WHOLE_VARIABLE.exec(site.raw);
-  const def = whole ? site.definitions.find((d) => d.name === (whole[1] ?? whole[2]) && d.value === site.value) : undefined;
-  if (def?.valueSpan) {
-    const written = text.slice(def.valueSpan.start, def.valueSpan.end);
-    const quoted = written.length >= 2 && (written[0] === '"' || written[0] === "'") && written.at(-1) === written[0];
-    const inner = quoted ? written.slice(1, -1) : written;
-    if (inner === site.value) {
-      const start = def.valueSpan.start + (quoted ? 1 : 0);
-      return { start, end: start + inner.length, text: pinned };
-    }
+  return whole ? site.definitions.find((d) => d.name === (whole[2] ?? whole[3]) && d.value === site.value && d.valueSpan) : undefined;
+}
+
+/** The text of a definition's default, inside its quotes. */
+function defaultText(def: VarDef, text: string): { start: number; text: string } | undefined {
+  if (!def.valueSpan) return undefined;
+  const written = text.slice(def.valueSpan.start, def.valueSpan.end);
+  const quoted = written.length >= 2 && (written[0] === '"' || written[0] === "'") && written.at(-1) === written[0];
+  return { start: def.valueSpan.start + (quoted ? 1 : 0), text: quoted ? written.slice(1, -1) : written };
+}
+
+/**
+ * A reference assembled from build args (`buildpack-deps:${VARIANT}-curl`) is not pinned in place: a digest
+ * appended there would win over `--build-arg VARIANT=bookworm`, silently building bullseye, and a precise tag
+ * cannot be written into `${VARIANT}-curl`. What is offered instead, as an unsafe fix since the build args
+ * then no longer choose the image: the whole reference as one ARG whose default is the pinned reference.
+ */
+function assembled(site: ImageSite, model: DockerfileModel, pinned: string, withDigest: boolean, path: string): Fix | NoFix {
+  const whole = wholeVariable(site);
+  const written = whole && defaultText(whole, model.text);
+  const args = [...new Set(written ? [...written.text.matchAll(USED_VARIABLE)].map((m) => m[1]) : site.definitions.filter((d) => d.kind === 'arg').map((d) => d.name))];
+  const envs = [...new Set(site.definitions.filter((d) => d.kind === 'env').map((d) => d.name))];
+  const from = [args.length ? `build arg${args.length > 1 ? 's' : ''} ${args.join(', ')}` : '', envs.length ? `ENV ${envs.join(', ')}` : ''].filter(Boolean).join(' and ') || `'${written ? written.text : site.raw}'`;
+  const what = written ? `the default of ARG ${whole!.name} is assembled from ${from}` : `the reference is assembled from ${from}`;
+  const harm = withDigest
+    ? `a digest would override ${args.length ? args.map((a) => `--build-arg ${a}=…`).join(', ') : 'the values it is built from'}`
+    : `a precise tag cannot be written into '${written ? written.text : site.raw}'`;
+  const argName = written ? whole!.name : freeArgName(model.text, path);
+  const example = `ARG ${argName}=${site.value}`;
+  const reason = `${what}: ${harm}; make the whole reference one ARG (${example}) so its default can be pinned`;
+  const label = `${siteLabel(site)} '${site.raw}'`;
+  const lost = args.length ? `; --build-arg ${args.join(', ')} then no longer choose${args.length > 1 ? '' : 's'} the image` : '';
+  if (written) {
+    // The one ARG exists: its default becomes the pinned reference.
+    return {
+      title: `write the default of ARG ${argName} as the pinned '${pinned}' (${what}, ${harm}${lost})`,
+      edits: [{ start: written.start, end: written.start + written.text.length, text: pinned }],
+      applicability: 'unsafe',
+    };
   }
-  // Assembled from several values (`python:${PY}-slim`): the tag stays theirs; the digest can still be added.
-  const vars = site.definitions.map((d) => `${d.kind === 'env' ? 'ENV' : 'ARG'} ${d.name}`).join(', ');
-  if (digest === undefined || site.value!.includes('@')) return `the reference is built from ${vars}; change its value there by hand`;
-  return { start: site.span.end, end: site.span.end, text: `@${digest}` };
+  // Only FROM sees global ARGs; BuildKit expands no variables in COPY --from, and a stage ARG in
+  // RUN --mount from= would need its own placement: left with the reason.
+  if (site.kind !== 'from') return { left: 'no-fixer', reason };
+  const first = model.instructions.find((i) => i.keyword === 'FROM')!;
+  const at = model.lines.lineStart(first.line);
+  const eol = /\r\n/.test(model.text.slice(at, model.text.indexOf('\n', at) + 1)) ? '\r\n' : '\n';
+  return {
+    title: `make ${label} one ARG: 'ARG ${argName}=${pinned}' before the first FROM, used as '\${${argName}}' (${what}, ${harm}${lost})`,
+    edits: [
+      { start: at, end: at, text: `ARG ${argName}=${pinned}${eol}` },
+      { start: site.span.start, end: site.span.end, text: `\${${argName}}` },
+    ],
+    applicability: 'unsafe',
+  };
+}
+
+/** An ARG name for an image (`buildpack-deps` → BUILDPACK_DEPS_IMAGE) that the file does not use yet. */
+function freeArgName(text: string, path: string): string {
+  const base = `${(path.split('/').pop() ?? 'base').toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^(?=[0-9])/, '_')}_IMAGE`;
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? base : `${base}_${n}`;
+    if (!new RegExp(`\\b${name}\\b`).test(text)) return name;
+  }
 }

@@ -16,7 +16,13 @@ export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTa
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
 
 /**
- * Request kinds whose fix needs a download or a repository that no fixer looks up yet (apt/apk/rpm package
- * versions, ADD checksums, git commit ids): left as "needs network", never guessed.
+ * Request kinds no fixer handles yet, with what finding the value would take: left as "no fixer" (whatever
+ * --offline says), never guessed. "needs network" is only for fixers that --offline kept from a lookup.
  */
-export const NETWORK_KINDS: ReadonlySet<string> = new Set(['apt-version', 'apk-version', 'rpm-version', 'add-checksum', 'git-commit']);
+export const UNFIXED_KINDS: ReadonlyMap<string, string> = new Map([
+  ['apt-version', "the version in the apt archive of the image's release"],
+  ['apk-version', "the version in the Alpine index of the image's release"],
+  ['rpm-version', "the version in the image's rpm repositories"],
+  ['add-checksum', 'downloading the file to compute its checksum'],
+  ['git-commit', 'asking the repository for the commit the ref names'],
+]);

@@ -297,7 +297,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, host: () => HostNpmCo
   const p = plan(finding, ctx, packages, host());
   if ('left' in p) return p;
   try {
-    const resolved = await lookupPackage(packages, p.key, () => resolveNpm(p.query, packages.lookups), isNpmVersion);
+    const resolved = await lookupPackage(packages, p.key, () => resolveNpm(p.query, packages.lookups), isNpmVersion, `'${p.from}' (registry ${p.query.registry})`);
     const edit = p.edit(resolved.version);
     return {
       title: `pin ${p.tool} package '${p.from}' → '${edit.text}' (${resolved.explanation})`,

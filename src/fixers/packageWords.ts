@@ -153,6 +153,8 @@ export function pinFailure(e: unknown): NoFix {
 export interface PinRequest {
   /** The lock key: everything the answer depends on. */
   key: string;
+  /** What messages name: the word as written and where it is looked up (`'rails' (from https://rubygems.org)`). */
+  subject: string;
   /** Asks the index (called at most once per key and run; not at all on a lock hit). */
   resolve: () => Promise<ResolvedVersion>;
   /** The ecosystem's version grammar: nothing else is written. */
@@ -169,7 +171,7 @@ export interface PinRequest {
  */
 export async function pinWord(packages: PackageContext, source: string, word: Word, pin: PinRequest): Promise<Fix | NoFix> {
   try {
-    const r = await lookupPackage(packages, pin.key, pin.resolve, pin.isValid);
+    const r = await lookupPackage(packages, pin.key, pin.resolve, pin.isValid, pin.subject);
     const text = pin.text(r.version);
     const edit = replaceValue(source, word, text);
     if (!edit) return { left: 'no-fixer', reason: notInOnePiece(word) };

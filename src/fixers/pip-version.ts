@@ -613,6 +613,8 @@ async function resolveFor(
   ctx: FixerContext,
   loc: Located,
   req: Requirement,
+  /** The requirement as the user wrote it, for messages. */
+  written: string,
   options: PypiOptions,
   session: Session,
   files?: Sources,
@@ -649,7 +651,8 @@ async function resolveFor(
     ...query.indexes.map(indexLabel),
   ].join(' ');
   try {
-    return await lookupPackage(packages, key, () => resolvePypi(packages.http, query, options, packages.lookups), isValidVersion);
+    const subject = `'${written}' (${python ? `Python ${pythonLabel(python)}, ` : ''}index ${query.indexes.map(indexLabel).join(', ')})`;
+    return await lookupPackage(packages, key, () => resolvePypi(packages.http, query, options, packages.lookups), isValidVersion, subject);
   } catch (e) {
     if (e instanceof PinError) return { left: e.left, reason: e.message };
     throw e;
@@ -717,7 +720,7 @@ async function fixInFile(finding: Finding, ctx: FixerContext, options: PypiOptio
   const req = parseRequirement(spec);
   if (typeof req === 'string') return { left: 'no-fixer', reason: `${req} (${rel} line ${line})` };
 
-  const resolved = await resolveFor(ctx, loc, req, options, session, sources);
+  const resolved = await resolveFor(ctx, loc, req, spec, options, session, sources);
   if (isNoFix(resolved)) return resolved;
   const pin = `==${resolved.version}`;
   // An insertion goes right after the name (or extras); a specifier split by a `\` line break is replaced whole.
@@ -753,7 +756,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: PypiOptions,
     const from = loc.word.vars.length ? ` comes from $${loc.word.vars.join(', $')}: pin it where the variable is set` : ' is not written in one piece (quotes or escapes inside it): pin it by hand';
     return { left: 'no-fixer', reason: `'${value}'${from}` };
   }
-  const resolved = await resolveFor(ctx, loc, req, options, session);
+  const resolved = await resolveFor(ctx, loc, req, value, options, session);
   if (isNoFix(resolved)) return resolved;
   const pin = `==${resolved.version}`;
   const edit = valueEdit(ctx.model.text, loc.word, req.specStart, req.specEnd, pin)!;

@@ -7,7 +7,7 @@ import { DockerfileParser, type Instruction, type Flag } from 'dockerfile-ast';
 import { LineIndex, type Span } from '../util/text';
 import { parseImageRef, PLATFORM, type ImageRef } from './imageRef';
 import { parseShell, commandsFromArgv, sourceFromText, basename, type SimpleCommand, type Source, type Word } from './shell';
-import { expandVars, type Scope, type VarDef } from './vars';
+import { automaticArg, AUTOMATIC_ARGS, expandVars, type Expansion, type Scope, type VarDef } from './vars';
 
 export type ImageSiteKind = 'from' | 'copy-from' | 'mount-from' | 'syntax';
 
@@ -28,6 +28,8 @@ export interface ImageSite {
   unknownVars: string[];
   /** Variables used but never declared (BuildKit substitutes ''). */
   undeclaredVars: string[];
+  /** ARGs BuildKit sets per build (TARGETARCH, …) the reference uses: its value depends on the platform. */
+  automaticVars: string[];
   stage: number;
   /** FROM only: `--platform=` when written as a literal `os/arch[/variant]` (not `$BUILDPLATFORM`, not an ARG). */
   platform?: string;
@@ -186,8 +188,8 @@ export function parseDockerfile(text: string): DockerfileModel {
         const vr = p.getValueRange();
         let def: VarDef;
         if (vr === null || p.getValue() === null) {
-          // `ARG X` inside a stage takes the global default, if any.
-          const global = stageIndex >= 0 && keyword === 'ARG' ? model.globalScope.get(name) : undefined;
+          // `ARG X` inside a stage takes the global default, if any; `ARG TARGETARCH` takes BuildKit's value.
+          const global = keyword !== 'ARG' ? undefined : (stageIndex >= 0 ? model.globalScope.get(name) : undefined) ?? automaticArg(name);
           def = global ? { ...global } : { name, kind: keyword === 'ARG' ? 'arg' : 'env', value: undefined };
         } else {
           const valueSpan = spanOf(vr);
@@ -238,12 +240,15 @@ export function parseDockerfile(text: string): DockerfileModel {
     if (!imageRange) return stage;
     const imageSpan = spanOf(imageRange);
     const raw = text.slice(imageSpan.start, imageSpan.end);
-    const expansion = expandVars(raw, model.globalScope, escape);
+    // FROM sees the global ARGs and BuildKit's automatic ones (TARGETARCH, …) without declaring them.
+    const fromScope = withAutomaticArgs(model.globalScope);
+    const expansion = expandVars(raw, fromScope, escape, { quotes: true });
     const resolved = expansion.value?.toLowerCase();
     if (resolved === 'scratch') return stage;
-    const baseStage = resolved === undefined ? -1 : model.stages.findIndex((s) => s.name === resolved);
-    if (baseStage >= 0) {
-      stage.baseStage = baseStage;
+    // `FROM build-${TARGETARCH}` names a stage whichever the platform: the one stage it can be, if only one.
+    const stages = resolved === undefined ? stagesMatching(raw, expansion, fromScope) : model.stages.filter((s) => s.name === resolved);
+    if (stages.length > 0) {
+      if (stages.length === 1) stage.baseStage = stages[0].index;
       return stage;
     }
     const site = makeSite('from', raw, imageSpan, expansion, index);
@@ -256,11 +261,27 @@ export function parseDockerfile(text: string): DockerfileModel {
 
   /** Image named by `--from=` (COPY) or `from=` (RUN --mount), unless it is a stage name or index. */
   function addFromSite(kind: ImageSiteKind, raw: string, span: Span, stage: number, scopeNow: Scope): void {
-    const expansion = expandVars(raw, scopeNow, escape);
+    const expansion = expandVars(raw, scopeNow, escape, { quotes: true });
     const v = expansion.value?.toLowerCase();
     if (v !== undefined && (/^[0-9]+$/.test(v) || model.stages.some((s) => s.name === v) || v === 'scratch')) return;
+    if (v === undefined && stagesMatching(raw, expansion, scopeNow).length > 0) return;
     // A stage defined later in the file cannot be referenced; BuildKit then treats the name as an image.
     model.imageSites.push(makeSite(kind, raw, span, expansion, stage));
+  }
+
+  /**
+   * The stages (defined so far) a reference can name when its only unknowns are automatic ARGs: each of
+   * those may be any text (`binaries-$TARGETOS` matches `binaries-linux` and `binaries-windows`).
+   */
+  function stagesMatching(raw: string, expansion: Expansion, scopeNow: Scope): Stage[] {
+    if (expansion.unknown.length === 0 || !expansion.unknown.every((n) => scopeNow.get(n)?.automatic)) return [];
+    const HOLE = '\u0000';
+    const holes: Scope = new Map(scopeNow);
+    for (const n of expansion.unknown) holes.set(n, { ...scopeNow.get(n)!, value: HOLE });
+    const shape = expandVars(raw, holes, escape, { quotes: true }).value;
+    if (shape === undefined) return [];
+    const pattern = new RegExp(`^${shape.split(HOLE).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+    return model.stages.filter((s) => s.name !== undefined && pattern.test(s.name));
   }
 
   /**
@@ -407,6 +428,13 @@ function commentLines(text: string, lines: LineIndex, instructions: InstructionI
   return out;
 }
 
+/** The scope FROM sees: BuildKit's automatic ARGs, then the global ARGs declared in the file. */
+function withAutomaticArgs(global: Scope): Scope {
+  const scope: Scope = new Map([...AUTOMATIC_ARGS].map((name) => [name, automaticArg(name)!]));
+  for (const [k, v] of global) scope.set(k, v);
+  return scope;
+}
+
 function makeSite(
   kind: ImageSiteKind,
   raw: string,
@@ -420,11 +448,15 @@ function makeSite(
     span,
     value: expansion.value,
     definitions: expansion.used.filter((d) => d.valueSpan !== undefined),
-    unknownVars: expansion.unknown,
+    unknownVars: expansion.unknown.filter((n) => !expansion.used.some((d) => d.name === n && d.automatic)),
     undeclaredVars: expansion.undeclared,
+    automaticVars: [...new Set(expansion.used.filter((d) => d.automatic).map((d) => d.name))],
     stage,
   };
-  if (expansion.value !== undefined) {
+  if (expansion.error !== undefined) {
+    site.value = raw;
+    site.error = expansion.error;
+  } else if (expansion.value !== undefined) {
     const r = parseImageRef(expansion.value);
     if (r.ok) site.ref = r.ref;
     else site.error = r.error;

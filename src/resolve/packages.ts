@@ -34,17 +34,20 @@ export interface ResolvedVersion {
 /**
  * The version for `key` (`pypi:flask py3.7`, `npm:typescript@^5`): from the lock unless --refresh, else by
  * `resolve` (once per run), refused unless `isValid` accepts it, and recorded in the lock.
- * Failures are PinErrors: 'needs-network' offline, 'failed' for a lookup that did not work.
+ * Failures are PinErrors: 'needs-network' offline, 'failed' for a lookup that did not work. Messages name
+ * `subject`, what the user wrote and where it is looked up (`'flask' (index https://pypi.org/simple)`),
+ * never the lock key.
  */
 export async function lookupPackage(
   ctx: PackageContext,
   key: string,
   resolve: () => Promise<ResolvedVersion>,
   isValid: (version: string) => boolean,
+  subject: string,
 ): Promise<ResolvedVersion> {
   const locked = ctx.refresh ? undefined : ctx.lock?.getPackage(key);
   if (locked && isValid(locked.version)) return { version: locked.version, explanation: `from ${ctx.lock!.path}` };
-  if (ctx.offline) throw new PinError(`'${key}' is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids a lookup`, 'needs-network');
+  if (ctx.offline) throw new PinError(`${subject} is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids a lookup`, 'needs-network');
   let p = ctx.lookups.get(`package:${key}`) as Promise<ResolvedVersion> | undefined;
   if (!p) {
     p = resolve();
@@ -60,7 +63,7 @@ export async function lookupPackage(
     throw new PinError(`lookup failed: ${(e as Error).message}`, 'failed');
   }
   // Nothing from the network reaches a Dockerfile unless it is a version of this ecosystem's grammar.
-  if (!isValid(resolved.version)) throw new PinError(`the index answered a malformed version '${resolved.version}'`, 'failed');
+  if (!isValid(resolved.version)) throw new PinError(`the index answered a malformed version '${resolved.version}' for ${subject}`, 'failed');
   ctx.lock?.setPackage(key, { version: resolved.version, resolvedAt: (ctx.now?.() ?? new Date()).toISOString() });
   return resolved;
 }

@@ -29,7 +29,13 @@ export function fromNote(site: ImageSite): string {
 
 /** True when image-digest reports the site for a reason other than the digest (so image-tag stays quiet). */
 export function unresolvable(site: ImageSite): boolean {
-  return site.value === undefined || site.unknownVars.length > 0 || site.undeclaredVars.length > 0 || site.error !== undefined;
+  return (
+    site.value === undefined ||
+    site.unknownVars.length > 0 ||
+    site.undeclaredVars.length > 0 ||
+    site.automaticVars.length > 0 ||
+    site.error !== undefined
+  );
 }
 
 /**
@@ -67,6 +73,18 @@ export default defineRule({
           message:
             `${label} '${site.raw}' depends on build argument${plural ? 's' : ''} ${list(unknown)}, which ha${plural ? 've' : 's'} no default: ` +
             `the build is not reproducible without knowing --build-arg; give ${plural ? 'them defaults' : 'it a default'} pinned by digest`,
+          span: site.span,
+        });
+        continue;
+      }
+      const automatic = site.automaticVars;
+      if (site.value === undefined && automatic.length > 0) {
+        // Not a stage (those are not sites): an image per platform, which one digest cannot pin.
+        ctx.report({
+          message:
+            `${label} '${site.raw}' depends on ${list(automatic)}, which BuildKit sets for each build from the platform or target: ` +
+            `it names a different image per platform, which no single digest pins; name one multi-platform image ` +
+            `(its index holds every platform) and pin that, or a stage per platform (FROM … AS name-amd64)`,
           span: site.span,
         });
         continue;

@@ -85,8 +85,17 @@ describe('dockrepro fix', () => {
   it('--offline counts findings that need the network', async () => {
     const cwd = workspace({ Dockerfile: 'FROM python:3.12\nRUN pip install flask\n' });
     const r = await runCli(['fix', '--offline'], { cwd });
-    expect(r.stdout).toMatch(/Dockerfile:2:17: pip-pin left \(needs network\): 'pypi:flask .*' is not in .*dockrepro.lock.json and --offline forbids a lookup/);
+    expect(r.stdout).toMatch(/Dockerfile:2:17: pip-pin left \(needs network\): 'flask' \(index https:\/\/pypi\.org\/simple\) is not in .*dockrepro.lock.json and --offline forbids a lookup/);
     expect(r.stdout).toContain('0 findings fixed, 3 left (3 needs network)');
+  });
+
+  it('findings no fixer handles are counted as "no fixer", not "needs network", with or without --offline (issue 9)', async () => {
+    const cwd = workspace({ Dockerfile: `FROM debian:12.8@sha256:${'a'.repeat(64)}\nRUN apt-get install -y curl\n` });
+    for (const args of [['fix'], ['fix', '--offline']]) {
+      const r = await runCli(args, { cwd });
+      expect(r.stdout).toContain("Dockerfile:2:24: apt-pin left (no fixer): no fixer yet (it needs the version in the apt archive of the image's release): pin it by hand");
+      expect(r.stdout).toContain('0 findings fixed, 1 left (1 no fixer)');
+    }
   });
 
   it('an unreadable or invalid file is an error; the others are still fixed', async () => {

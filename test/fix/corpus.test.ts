@@ -13,6 +13,11 @@ import { lintModel } from '../../src/lint';
 import { RULES } from '../../src/rules/index';
 import { decodeDockerfile } from '../../src/util/decode';
 import { corpusFiles } from '../helpers/corpus';
+import { createHash } from 'node:crypto';
+import type { DockerfileModel, ImageSite } from '../../src/parse/dockerfile';
+import { ImagePinner } from '../../src/resolve/images';
+import { LockFile, lockKey } from '../../src/resolve/lock';
+import { RegistryClient } from '../../src/resolve/registry';
 
 const options = { rules: RULES, unsafe: true, offline: true, baseId: 10001 };
 const keys = (text: string) => {
@@ -83,3 +88,67 @@ it('dockrepro fix --unsafe on a temp copy of the corpus writes exactly what the 
   }
   expect(r.stdout).toMatch(new RegExp(`${files.length} files scanned, ${changed} changed, \\d+ findings fixed`));
 }, 120_000);
+
+/**
+ * True when which image a site names is chosen by build args other than as one ARG whose default is
+ * written out literally (the one case a pin in the ARG default keeps --build-arg working).
+ */
+function assembledFromArgs(site: ImageSite, model: DockerfileModel): boolean {
+  if (!site.definitions.some((d) => d.kind === 'arg')) return false;
+  const whole = /^"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?$/.exec(site.raw);
+  const def = whole && site.definitions.find((d) => d.name === whole[1]);
+  const written = def?.valueSpan && model.text.slice(def.valueSpan.start, def.valueSpan.end).replace(/^(["'])(.*)\1$/, '$2');
+  return written !== site.value;
+}
+
+it('with every image in the lock: no safe fix adds a digest to a reference assembled from build args; the unsafe fix is idempotent (issue 9)', async () => {
+  const files = corpusFiles();
+  let assembled = 0;
+  let restructured = 0;
+  for (const file of files) {
+    const decoded = decodeDockerfile(readFileSync(file));
+    if (decoded.kind !== 'text') continue;
+    const name = basename(file);
+    const model = parseDockerfile(decoded.text);
+    if (!model.imageSites.some((s) => assembledFromArgs(s, model))) continue;
+    // The lock answers offline for every reference (a digest made from its key): the real pinner, no registry.
+    const lock = new LockFile('/nonexistent/dockrepro.lock.json');
+    for (const s of model.imageSites) {
+      if (!s.ref || s.ref.digest) continue;
+      const key = lockKey(s.ref.normalizedName, s.ref.tag);
+      lock.set(key, { digest: `sha256:${createHash('sha256').update(key).digest('hex')}`, mediaType: 'application/vnd.oci.image.index.v1+json', resolvedAt: 't' });
+    }
+    const run = (text: string, unsafe: boolean) =>
+      fixText(text, {
+        rules: RULES,
+        unsafe,
+        offline: true,
+        baseId: 10001,
+        images: new ImagePinner({ client: new RegistryClient({ retries: 0, timeoutMs: 1 }), lock, offline: true, refresh: false, lookups: new Map() }),
+      });
+    const safe = await run(decoded.text, false);
+    const after = parseDockerfile(safe.text);
+    model.imageSites.forEach((site, i) => {
+      if (!assembledFromArgs(site, model)) return;
+      assembled++;
+      // Safe fixes add no site, so sites line up; an assembled reference keeps its text and gains no digest.
+      expect({ name, raw: after.imageSites[i].raw, digest: after.imageSites[i].ref?.digest }).toEqual({ name, raw: site.raw, digest: site.ref?.digest });
+    });
+    const unsafe = await run(decoded.text, true);
+    const again = await run(unsafe.text, true);
+    expect({ name, text: again.text }).toEqual({ name, text: unsafe.text });
+    // The restructuring replaces a site's text and adds an ARG, never a site: they still line up.
+    const fixed = parseDockerfile(unsafe.text);
+    fixed.imageSites.forEach((site, i) => {
+      if (!assembledFromArgs(site, fixed) || !site.ref?.digest) return;
+      expect({ name, raw: site.raw, digest: site.ref.digest }).toEqual({ name, raw: model.imageSites[i].raw, digest: model.imageSites[i].ref?.digest });
+    });
+    if (unsafe.applied.some((a) => a.rule === 'image-digest' && a.applicability === 'unsafe')) restructured++;
+  }
+  if (files.length) {
+    // 86 assembled references in 506 files, 64 of them restructured by the unsafe fix (when written).
+    expect(assembled).toBeGreaterThan(10);
+    expect(restructured).toBeGreaterThan(5);
+  }
+}, 240_000);
+

@@ -114,9 +114,9 @@ describe('dockrepro fix --write-context (CLI)', () => {
     const r = await runCli(['fix', ...RULES], { cwd: dir, env: env() });
     expect(bytes(dir, 'requirements.txt').toString('utf8')).toBe('requests==2.32.3\nflask\n');
     expect(r.stdout).toContain(
-      "Dockerfile:4:35: pip-pin left (no fix): the requirement is in requirements.txt (line 2), a build-context file: 'dockrepro fix --write-context' pins it there, or pin line 2 of requirements.txt as 'flask==<version>' by hand",
+      "Dockerfile:4:35: pip-pin left (no fixer): the requirement is in requirements.txt (line 2), a build-context file: 'dockrepro fix --write-context' pins it there, or pin line 2 of requirements.txt as 'flask==<version>' by hand",
     );
-    expect(r.stdout).toContain('1 file scanned, 0 changed, 0 findings fixed, 1 left (1 no fix)');
+    expect(r.stdout).toContain('1 file scanned, 0 changed, 0 findings fixed, 1 left (1 no fixer)');
     expect(r.code).toBe(1);
     expect(pypi.log).toEqual([]);
   });

@@ -114,12 +114,76 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
     expect(r.left).toEqual([]);
   });
 
-  it('a reference assembled from an ARG keeps its tag and gets the digest appended', async () => {
-    const r = await fix(`ARG PY=3\nFROM ${H}/pin/python:\${PY}-slim\n`);
-    expect(r.text).toBe(`ARG PY=3\nFROM ${H}/pin/python:\${PY}-slim@${slim.digest}\n`);
-    expect(r.applied[0].title).toBe(
-      `pin base image '${H}/pin/python:3-slim' → '${H}/pin/python:\${PY}-slim@${slim.digest}' ('3.12.7-slim' is the most precise tag with the same digest as '3-slim')`,
-    );
+  describe('a reference assembled from build args is never frozen (issue 9)', () => {
+    const unsafeFix = (text: string, rules = IMAGE_RULES) =>
+      fixText(text, { rules, unsafe: true, offline: false, baseId: 10001, images: pinner().images, lookups: new Map() });
+
+    it('ARG VARIANT + FROM debian:${VARIANT}: no digest appended (it would override --build-arg VARIANT); the reason says what to do', async () => {
+      const text = `ARG VARIANT=bookworm\nFROM ${H}/pin/debian:\${VARIANT}\nRUN true\n`;
+      const r = await fix(text);
+      expect(r.text).toBe(text);
+      expect(r.applied).toEqual([]);
+      const digest = r.left.find((l) => l.finding.rule === 'image-digest')!;
+      expect(digest.left).toBe('unsafe');
+      expect(digest.reason).toBe(
+        `make base image '${H}/pin/debian:\${VARIANT}' one ARG: 'ARG DEBIAN_IMAGE=${H}/pin/debian:bookworm-20241111@${bookworm.digest}' before the first FROM, used as '\${DEBIAN_IMAGE}' ` +
+          `(the reference is assembled from build arg VARIANT, a digest would override --build-arg VARIANT=…; --build-arg VARIANT then no longer chooses the image) ` +
+          '(an unsafe fix: it may change what gets built; use --unsafe)',
+      );
+    });
+
+    it('--unsafe makes the whole reference one ARG pinned by digest; a second run changes nothing', async () => {
+      const text = `ARG VARIANT=bookworm\nFROM ${H}/pin/debian:\${VARIANT} AS base\nRUN true\n`;
+      const r = await unsafeFix(text);
+      const fixed = `ARG VARIANT=bookworm\nARG DEBIAN_IMAGE=${H}/pin/debian:bookworm-20241111@${bookworm.digest}\nFROM \${DEBIAN_IMAGE} AS base\nRUN true\n`;
+      expect(r.text).toBe(fixed);
+      expect(r.left).toEqual([]);
+      expect(r.applied.map((a) => [a.rule, a.applicability])).toEqual([
+        ['image-digest', 'unsafe'],
+        ['image-tag', 'unsafe'],
+      ]);
+      expect((await unsafeFix(fixed)).text).toBe(fixed);
+    });
+
+    it('CRLF, a second FROM and a name already in use: the ARG goes before the first FROM with a free name', async () => {
+      const text = `ARG PY=3\r\nARG PYTHON_IMAGE=x\r\nFROM ${H}/pin/tool:stable@${tool.digest} AS t\r\nFROM ${H}/pin/python:\${PY}-slim\r\n`;
+      const r = await unsafeFix(text);
+      expect(r.text).toBe(
+        `ARG PY=3\r\nARG PYTHON_IMAGE=x\r\nARG PYTHON_IMAGE_2=${H}/pin/python:3.12.7-slim@${slim.digest}\r\nFROM ${H}/pin/tool:stable@${tool.digest} AS t\r\nFROM \${PYTHON_IMAGE_2}\r\n`,
+      );
+    });
+
+    it('image-tag alone: a precise tag cannot be written into ${VARIANT} either; --unsafe writes one ARG with the precise tag', async () => {
+      const text = `ARG VARIANT=bookworm\nFROM ${H}/pin/debian:\${VARIANT}\n`;
+      const tagOnly = IMAGE_RULES.filter((x) => x.meta.id === 'image-tag');
+      const r = await fix(text, pinner(), tagOnly);
+      expect(r.text).toBe(text);
+      expect(r.left[0].reason).toContain(`a precise tag cannot be written into '${H}/pin/debian:\${VARIANT}'`);
+      expect((await unsafeFix(text, tagOnly)).text).toBe(`ARG VARIANT=bookworm\nARG DEBIAN_IMAGE=${H}/pin/debian:bookworm-20241111\nFROM \${DEBIAN_IMAGE}\n`);
+    });
+
+    it('one ARG whose default is assembled (ARG BASE=python:${PY}-slim): --unsafe writes the pinned reference as its default', async () => {
+      const text = `ARG PY=3\nARG BASE=${H}/pin/python:\${PY}-slim\nFROM \${BASE}\n`;
+      const safe = await fix(text);
+      expect(safe.text).toBe(text);
+      expect(safe.left[0].reason).toContain('the default of ARG BASE is assembled from build arg PY, a digest would override --build-arg PY=…');
+      expect((await unsafeFix(text)).text).toBe(`ARG PY=3\nARG BASE=${H}/pin/python:3.12.7-slim@${slim.digest}\nFROM \${BASE}\n`);
+    });
+
+    it('COPY --from and RUN --mount from= assembled from a stage ARG: left with the reason, no fix (only FROM sees global ARGs)', async () => {
+      const text = `FROM ${H}/pin/tool:stable@${tool.digest}\nARG T=stable\nCOPY --from=${H}/pin/tool:\${T} /a /b\nRUN --mount=from=${H}/pin/tool:$T,target=/m true\n`;
+      const r = await unsafeFix(text);
+      expect(r.text).toBe(text);
+      expect(r.left.filter((l) => l.finding.rule === 'image-digest').map((l) => [l.left, l.reason])).toEqual([
+        ['no-fixer', `the reference is assembled from build arg T: a digest would override --build-arg T=…; make the whole reference one ARG (ARG TOOL_IMAGE=${H}/pin/tool:stable) so its default can be pinned`],
+        ['no-fixer', `the reference is assembled from build arg T: a digest would override --build-arg T=…; make the whole reference one ARG (ARG TOOL_IMAGE=${H}/pin/tool:stable) so its default can be pinned`],
+      ]);
+    });
+
+    it('quotes: a quoted literal is pinned (quotes replaced), a quoted whole variable in its ARG default', async () => {
+      expect((await fix(`FROM "${H}/pin/python:3"\n`)).text).toBe(`FROM ${H}/pin/python:3.12.7@${py3.digest}\n`);
+      expect((await fix(`ARG B=${H}/pin/python:3\nFROM "\${B}"\n`)).text).toBe(`ARG B=${H}/pin/python:3.12.7@${py3.digest}\nFROM "\${B}"\n`);
+    });
   });
 
   it('a malformed digest is replaced by the real one', async () => {

@@ -254,7 +254,7 @@ describeWithVerdaccio(
 
       const missing = await fix('FROM node:20\nRUN npm i fx@^1\n', context({ user: npmrc, lock, offline: true }));
       expect(missing.text).toBe('FROM node:20\nRUN npm i fx@^1\n');
-      expect(left(missing)).toEqual([{ left: 'needs-network', reason: `'npm:fx@^1 ${reg.url}' is not in /nonexistent/dockrepro.lock.json and --offline forbids a lookup` }]);
+      expect(left(missing)).toEqual([{ left: 'needs-network', reason: `'fx@^1' (registry ${reg.url}) is not in /nonexistent/dockrepro.lock.json and --offline forbids a lookup` }]);
       expect(reg.requests).toBe(before);
     });
 

@@ -34,4 +34,32 @@ describe('expandVars', () => {
   it('honours the backtick escape character', () => {
     expect(expandVars('a`$b', scope({ b: 'x' }), '`').value).toBe('a$b');
   });
+
+  describe('quotes, as BuildKit processes an image reference word', () => {
+    const q = (text: string, vars: Record<string, string | undefined> = {}, escape = '\\') => expandVars(text, scope(vars), escape, { quotes: true });
+
+    it.each([
+      ['alpine:"${T}"', { T: '3.19' }, 'alpine:3.19'],
+      ['"alpine:$T"-slim', { T: '3' }, 'alpine:3-slim'],
+      ["'alpine:${T}'", { T: '3.19' }, 'alpine:${T}'],
+      ['"a\\"b\\$c\\\\d\\e"', {}, 'a"b$c\\d\\e'],
+      ['a\\:b', {}, 'a:b'],
+      ['"x"\'y\'z', {}, 'xyz'],
+    ])('%s with %j → %s', (text, vars, expected) => {
+      expect(q(text, vars).value).toBe(expected);
+    });
+
+    it('uses the file\'s escape character', () => {
+      expect(q('"a`"b"', {}, '`').value).toBe('a"b');
+    });
+
+    it('an unterminated quote is an error, not a value', () => {
+      expect(q('"alpine:3')).toMatchObject({ value: undefined, error: 'unterminated double quote' });
+      expect(q("alpine:'3")).toMatchObject({ value: undefined, error: 'unterminated single quote' });
+    });
+
+    it('without the option quotes are text (ARG and ENV values arrive unquoted from the parser)', () => {
+      expect(expandVars('"${T}"', scope({ T: 'x' })).value).toBe('"x"');
+    });
+  });
 });

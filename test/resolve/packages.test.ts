@@ -31,7 +31,7 @@ describe('lookupPackage', () => {
       await new Promise((r) => setTimeout(r, 10));
       return { version: '3.1.0', explanation: 'newest release' };
     };
-    const answers = await Promise.all([1, 2, 3].map(() => lookupPackage(ctx, 'pypi:flask', resolve, valid)));
+    const answers = await Promise.all([1, 2, 3].map(() => lookupPackage(ctx, 'pypi:flask', resolve, valid, "'flask'")));
     expect(answers).toEqual([1, 2, 3].map(() => ({ version: '3.1.0', explanation: 'newest release' })));
     expect(calls).toBe(1);
     expect(ctx.lock!.getPackage('pypi:flask')).toEqual({ version: '3.1.0', resolvedAt: '2026-11-25T12:00:00.000Z' });
@@ -43,15 +43,19 @@ describe('lookupPackage', () => {
     const never = async () => {
       throw new Error('must not be called');
     };
-    expect(await lookupPackage({ ...ctx, offline: true }, 'npm:x@^1', never, valid)).toEqual({ version: '1.2.0', explanation: `from ${ctx.lock!.path}` });
-    expect(await lookupPackage({ ...ctx, refresh: true }, 'npm:x@^1', async () => ({ version: '1.3.0', explanation: 'newer' }), valid)).toMatchObject({ version: '1.3.0' });
+    expect(await lookupPackage({ ...ctx, offline: true }, 'npm:x@^1', never, valid, "'x@^1'")).toEqual({ version: '1.2.0', explanation: `from ${ctx.lock!.path}` });
+    expect(await lookupPackage({ ...ctx, refresh: true }, 'npm:x@^1', async () => ({ version: '1.3.0', explanation: 'newer' }), valid, "'x@^1'")).toMatchObject({ version: '1.3.0' });
     expect(ctx.lock!.getPackage('npm:x@^1')?.version).toBe('1.3.0');
-    await expect(lookupPackage({ ...ctx, offline: true }, 'npm:y', never, valid)).rejects.toMatchObject({ left: 'needs-network', message: expect.stringMatching(/'npm:y' is not in .* and --offline/) });
+    // The message names what the user wrote and where it is looked up, not the lock key (issue 9).
+    await expect(lookupPackage({ ...ctx, offline: true }, 'npm:y', never, valid, "'y' (registry https://r/)")).rejects.toMatchObject({
+      left: 'needs-network',
+      message: expect.stringMatching(/^'y' \(registry https:\/\/r\/\) is not in .* and --offline/),
+    });
   });
 
   it('a malformed version is never accepted, from the index or from the lock', async () => {
     const ctx = context();
-    await expect(lookupPackage(ctx, 'a', async () => ({ version: '1.0\nRUN evil', explanation: '' }), valid)).rejects.toMatchObject({ left: 'failed', message: expect.stringContaining('malformed version') });
+    await expect(lookupPackage(ctx, 'a', async () => ({ version: '1.0\nRUN evil', explanation: '' }), valid, "'a'")).rejects.toMatchObject({ left: 'failed', message: expect.stringContaining('malformed version') });
     expect(ctx.lock!.getPackage('a')).toBeUndefined();
     expect(() => ctx.lock!.setPackage('b', { version: '1 && rm -rf /', resolvedAt: 't' })).toThrow(LockError);
   });
@@ -60,7 +64,7 @@ describe('lookupPackage', () => {
     const ctx = context();
     const err = await lookupPackage(ctx, 'gone', async () => {
       throw new RegistryError('https://i/gone: not found (unknown package)', 'not-found', 404);
-    }, valid).catch((e: unknown) => e);
+    }, valid, "'gone'").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PinError);
     expect(err).toMatchObject({ left: 'failed', message: 'lookup failed: https://i/gone: not found (unknown package)' });
   });

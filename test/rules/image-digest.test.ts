@@ -192,6 +192,83 @@ describe('image-digest', () => {
       expect([s.value, s.ref?.path, s.ref?.tag]).toEqual(['debian:12', 'debian', '12']);
     });
 
+    describe('quotes are removed as BuildKit does (issue 9: `FROM alpine:"${ALPINE_TAG}"` is not unparsable)', () => {
+      it.each([
+        ['double quotes around a variable', 'ARG ALPINE_TAG=3.19\nFROM alpine:"${ALPINE_TAG}"', 'alpine:"${ALPINE_TAG}"', 'alpine:3.19'],
+        ['double quotes around the whole reference', 'FROM "alpine:3.19"', '"alpine:3.19"', 'alpine:3.19'],
+        ['single quotes are literal', "FROM 'alpine:3.19'", "'alpine:3.19'", 'alpine:3.19'],
+        ['an escaped quote inside double quotes', 'FROM "alpine\\"x"', '"alpine\\"x"', 'alpine"x'],
+        ['COPY --from in double quotes', `FROM alpine@${D}\nCOPY --from="nginx:1.27.3" /a /b`, '"nginx:1.27.3"', 'nginx:1.27.3'],
+        ['RUN --mount from= in single quotes', `FROM alpine@${D}\nRUN --mount=type=bind,from='busybox:1.36.1',target=/bb true`, "'busybox:1.36.1'", 'busybox:1.36.1'],
+      ])('%s', (_name, code, text, value) => {
+        const sites = site(code).filter((s) => s.text !== `alpine@${D}`);
+        expect(sites.map((s) => [s.text, s.value])).toEqual([[text, value]]);
+      });
+
+      it('single quotes keep a variable literal; an unterminated quote is reported as such', () => {
+        expect(lint(rule, "ARG T=3\nFROM alpine:'${T}'").map((f) => f.message)).toEqual([
+          "base image 'alpine:${T}' cannot be parsed: 'alpine:${T}' is not a valid image reference",
+        ]);
+        expect(lint(rule, 'FROM "alpine:3').map((f) => f.message)).toEqual([`base image '"alpine:3' cannot be parsed: unterminated double quote`]);
+      });
+
+      it('the quoted reference is reported with its value and range', () => {
+        const code = 'ARG ALPINE_TAG=3.19\nFROM alpine:"${ALPINE_TAG}" AS a';
+        const [f] = lint(rule, code);
+        expect([f.text, f.message]).toEqual([
+          'alpine:"${ALPINE_TAG}"',
+          "base image 'alpine:3.19' (from ARG ALPINE_TAG) has no digest: pin it as 'alpine:3.19@sha256:<digest>'",
+        ]);
+      });
+    });
+
+    describe("BuildKit's automatic ARGs (issue 9: `FROM binaries-$TARGETOS` is a stage, not an undeclared variable)", () => {
+      const multi = `FROM alpine@${D} AS binaries-linux\nFROM alpine@${D} AS binaries-windows\n`;
+
+      it('a FROM naming stages through TARGETOS is a stage reference: no image, no finding', () => {
+        const code = `${multi}FROM binaries-$TARGETOS AS out\nFROM binaries-\${TARGETOS}`;
+        expect(site(code).map((s) => s.text)).toEqual([`alpine@${D}`, `alpine@${D}`]);
+        expect(lint(rule, code)).toEqual([]);
+      });
+
+      it('with one stage it can be, that stage is the base', () => {
+        const m = parseDockerfile(`FROM alpine@${D} AS build-amd64\nFROM build-\${TARGETARCH}\nFROM build-\${BUILDARCH}-x`);
+        expect([m.stages[1].baseStage, m.stages[2].baseStage, m.imageSites.length]).toEqual([0, undefined, 2]);
+      });
+
+      it.each(['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT', 'TARGETSTAGE'])(
+        '%s is automatic for FROM (never undeclared)',
+        (name) => {
+          const [f] = lint(rule, `FROM ${name.toLowerCase()}/img:\${${name}}`);
+          expect(f.message).toContain(`depends on ${name}, which BuildKit sets for each build`);
+          expect(f.message).not.toContain('undeclared');
+        },
+      );
+
+      it('an image that depends on the platform cannot be pinned to one digest: the finding says so, without a fix', () => {
+        const [f] = lint(rule, 'FROM ${TARGETARCH}/alpine:3.19');
+        expect(f.message).toBe(
+          "base image '${TARGETARCH}/alpine:3.19' depends on TARGETARCH, which BuildKit sets for each build from the platform or target: " +
+            'it names a different image per platform, which no single digest pins; name one multi-platform image (its index holds every platform) and pin that, or a stage per platform (FROM … AS name-amd64)',
+        );
+        expect(f.fix).toBeUndefined();
+      });
+
+      it('in a stage only after `ARG TARGETOS` without a value: COPY --from and RUN --mount from= can then name stages', () => {
+        const code = `${multi}FROM alpine@${D}\nARG TARGETOS\nCOPY --from=binaries-\${TARGETOS} /a /b\nRUN --mount=from=binaries-$TARGETOS,target=/m true`;
+        expect(lint(rule, code)).toEqual([]);
+        const undeclared = lint(rule, `FROM alpine@${D}\nCOPY --from=img-\${TARGETOS}:1 /a /b`);
+        expect(undeclared.map((f) => f.message)).toEqual([
+          "COPY --from image 'img-${TARGETOS}:1' uses undeclared variable TARGETOS (BuildKit substitutes '', giving 'img-:1'): declare 'ARG TARGETOS=<value>' in this stage",
+        ]);
+      });
+
+      it('a global `ARG TARGETARCH` without a value keeps BuildKit\'s value (not "no default")', () => {
+        const [f] = lint(rule, 'ARG TARGETARCH\nFROM ${TARGETARCH}/alpine:3.19');
+        expect(f.message).toContain('depends on TARGETARCH, which BuildKit sets');
+      });
+    });
+
     it('the syntax directive is a site', () => {
       expect(site('# syntax=docker/dockerfile:1\nFROM scratch')).toEqual([{ kind: 'syntax', text: 'docker/dockerfile:1', value: 'docker/dockerfile:1' }]);
     });
