@@ -85,7 +85,7 @@ describe('dockrepro fix', () => {
   it('--offline counts findings that need the network', async () => {
     const cwd = workspace({ Dockerfile: 'FROM python:3.12\nRUN pip install flask\n' });
     const r = await runCli(['fix', '--offline'], { cwd });
-    expect(r.stdout).toMatch(/Dockerfile:2:17: pip-pin left \(needs network\): 'flask' \(index https:\/\/pypi\.org\/simple\) is not in .*dockrepro.lock.json and --offline forbids a lookup/);
+    expect(r.stdout).toMatch(/Dockerfile:2:17: pip-pin left \(needs network\): 'flask' \(Python 3\.12, index https:\/\/pypi\.org\/simple\) is not in .*dockrepro.lock.json and --offline forbids a lookup/);
     expect(r.stdout).toContain('0 findings fixed, 3 left (3 needs network)');
   });
 
