@@ -234,6 +234,7 @@ async function fixOne(
       baseId: config.baseId,
       lookups: resolvers.lookups,
       images,
+      bases: resolvers.basesFor(config, dirname(abs), images),
       packages: resolvers.packagesFor(config, dirname(abs)),
       writeContext: flags.writeContext,
     });
