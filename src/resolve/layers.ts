@@ -347,7 +347,7 @@ export class LayeredFs {
     if (!found || found.entry.type !== 'file') return undefined;
     let entry: LayerEntry | undefined = found.entry;
     if (!entry.content && !entry.tooBig) entry = await this.loadContent(found.layer, found.path);
-    if (entry?.tooBig) throw new FileTooBig(path, entry.size, this.maxFileBytes);
+    if (entry?.tooBig || (entry?.content && entry.content.length > this.maxFileBytes)) throw new FileTooBig(path, entry.size, this.maxFileBytes);
     if (!entry?.content) throw new Error(`${found.path} vanished from layer ${found.layer} on a second read`);
     return entry.content;
   }

@@ -108,8 +108,12 @@ export function haveZstd(): boolean {
 
 function block(e: FixtureEntry): Buffer[] {
   const body = e.content === undefined ? Buffer.alloc(0) : Buffer.from(e.content);
+  // Too long for the ustar fields: a PAX header carries the path and link target first (node-tar's own
+  // ustar prefix split is slow on very long paths, so the ustar header gets a stand-in).
+  const long = e.path.length > 100 || (e.linkpath ?? '').length > 100;
+  const out: Buffer[] = long ? [new Pax({ path: e.path, linkpath: e.linkpath, mtime: new Date(0) }).encode()] : [];
   const header = new Header({
-    path: e.path,
+    path: long ? 'pax-path' : e.path,
     type: e.type,
     mode: e.type === 'Directory' ? 0o755 : 0o644,
     uid: 0,
@@ -118,14 +122,10 @@ function block(e: FixtureEntry): Buffer[] {
     gname: 'root',
     size: e.type === 'File' ? body.length : 0,
     mtime: new Date(0),
-    linkpath: e.linkpath,
+    linkpath: long ? undefined : e.linkpath,
   });
-  const out: Buffer[] = [];
   const head = Buffer.alloc(512);
-  if (header.encode(head)) {
-    // Too long for the ustar fields: a PAX header carries the path and link target first.
-    out.push(new Pax({ path: e.path, linkpath: e.linkpath, mtime: new Date(0) }).encode());
-  }
+  header.encode(head);
   out.push(head);
   if (e.type === 'File' && body.length > 0) out.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
   return out;
