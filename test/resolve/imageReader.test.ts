@@ -7,7 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DEFAULT_CONFIG } from '../../src/config';
+import { fixText } from '../../src/fix';
+import type { Fixer } from '../../src/fixers/types';
 import { parseDockerfile } from '../../src/parse/dockerfile';
+import { Resolvers } from '../../src/resolve/resolvers';
+import { RULES } from '../../src/rules/index';
 import type { StageBases } from '../../src/resolve/baseImage';
 import { ImageReader } from '../../src/resolve/imageReader';
 import { ImagePinner } from '../../src/resolve/images';
@@ -230,5 +235,31 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
     expect((await b.files(0, { files: ['/etc/passwd'] })).files.get('/etc/passwd')).toBe('tok\n');
     const anonymous = await rejectsWith(run().bases(`FROM ${priv.ref}\n`).config(0), PinError);
     expect(anonymous.message).toMatch(/requires authentication/);
+  });
+
+  it('a fix run gives fixers ctx.bases beside ctx.images (Resolvers.basesFor), for the model of each pass', async () => {
+    const resolvers = new Resolvers({ offline: false, refresh: false, lock: join(dir, 'dockrepro.lock.json') }, { HOME: dir });
+    const images = resolvers.pinnerFor(DEFAULT_CONFIG, dir);
+    const seen: string[] = [];
+    const probe: Fixer = {
+      kind: 'pip-version',
+      fix: async (findings, ctx) => {
+        const facts = await ctx.bases!.config(0);
+        const passwd = (await ctx.bases!.files(0, { files: ['/etc/passwd'] })).files.get('/etc/passwd');
+        seen.push(`${facts.env.PYTHON_VERSION} ${passwd?.split(':')[0]}`);
+        return findings.map(() => ({ left: 'no-fixer' as const, reason: 'probe' }));
+      },
+    };
+    await fixText(`FROM ${open.host}/reader/debian:12\nRUN pip install flask\n`, {
+      rules: RULES.filter((r) => r.meta.id === 'pip-pin'),
+      unsafe: false,
+      offline: false,
+      baseId: 10001,
+      fixers: new Map([[probe.kind, probe]]),
+      lookups: resolvers.lookups,
+      images,
+      bases: resolvers.basesFor(DEFAULT_CONFIG, dir, images),
+    });
+    expect(seen).toEqual(['3.11.9 root']);
   });
 });
