@@ -292,9 +292,99 @@ async function registryBench({ root, corpus }) {
     results.push(
       reportWarm({ cold, warm, requests: warmRequests, files, coldOut, warmOut: readAll(filesDir, files), describe: (e) => `${e.method} ${e.host}${e.path}` }),
     );
+    results.push(...(await baseImageBench(root, registry, defer, tmp)));
     console.log(`  registry section took ${(elapsed(t0) / 1000).toFixed(1)} s`);
     return results;
   });
+}
+
+/** A tar of `files` (path → content), built with node-tar's headers. */
+function tarOf(files) {
+  const { Header } = require('tar');
+  const blocks = [];
+  for (const [path, content] of Object.entries(files)) {
+    const body = Buffer.from(content);
+    const head = Buffer.alloc(512);
+    new Header({ path, type: 'File', mode: 0o644, size: body.length, mtime: new Date(0), uid: 0, gid: 0 }).encode(head);
+    blocks.push(head, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  return Buffer.concat([...blocks, Buffer.alloc(1024)]);
+}
+
+/**
+ * Base image reading (src/resolve/imageReader.ts), in this process through the dist modules: N Dockerfiles on
+ * one base image, each asking its config, /etc/passwd, /etc/login.defs and the /usr/lib listing at once, as
+ * the fixers of one run would; the image has three gzip layers (the bottom one ~3 MB of files).
+ *   targets: each layer blob and the config blob downloaded once; a second run with the lock: 0 requests
+ */
+async function baseImageBench(root, registry, defer, tmp) {
+  const N = 20;
+  const host = 'base.bench';
+  const repo = 'bench/debian';
+  const { gzipSync } = require('node:zlib');
+  const bottomFiles = { 'etc/passwd': 'root:x:0:0:root:/root:/bin/bash\n', 'etc/login.defs': 'UID_MIN 1000\nUID_MAX 60000\n' };
+  for (let i = 0; i < 3000; i++) bottomFiles[`usr/lib/x86_64-linux-gnu/lib${i}.so`] = require('node:crypto').randomBytes(512).toString('hex');
+  const layers = [bottomFiles, { 'usr/lib/python3.11/os.py': '#\n' }, { 'app/main.py': 'print()\n' }].map((f) => gzipSync(tarOf(f)));
+  const folder = `${hostFolder(host)}/${repo}`;
+  const layerDigests = await Promise.all(layers.map((l) => pushBlob(registry.url, folder, l)));
+  const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', config: { Env: ['PYTHON_VERSION=3.11.9'] }, rootfs: { type: 'layers', diff_ids: [] } }));
+  const configDigest = await pushBlob(registry.url, folder, config);
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+    layers: layers.map((l, i) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigests[i], size: l.length })),
+  });
+  const put = await fetch(`${registry.url}/v2/${folder}/manifests/12`, { method: 'PUT', headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest });
+  await expectStatus(put, 201, 'put base image manifest');
+  const proxy = await startProxy(registry.port, [host], LATENCY_MS);
+  defer(proxy.close);
+
+  const dist = (m) => require(join(root, 'dist', ...m.split('/')));
+  const { parseDockerfile } = dist('parse/dockerfile.js');
+  const { RegistryClient } = dist('resolve/registry.js');
+  const { ImagePinner } = dist('resolve/images.js');
+  const { ImageReader } = dist('resolve/imageReader.js');
+  const { LockFile } = dist('resolve/lock.js');
+  const { stageBases } = dist('resolve/stageBases.js');
+  const lockPath = join(tmp, 'base.lock.json');
+  const text = `FROM 127.0.0.1:${proxy.ports.get(host)}/${repo}:12\nRUN useradd app\n`;
+  const query = { files: ['/etc/passwd', '/etc/login.defs'], dirs: ['/usr/lib'] };
+  const oneRun = async () => {
+    const lock = LockFile.load(lockPath);
+    const client = new RegistryClient({});
+    const common = { client, lock, offline: false, refresh: false, lookups: new Map() };
+    const images = new ImagePinner(common);
+    const reader = new ImageReader(common);
+    const t = process.hrtime.bigint();
+    const answers = await Promise.all(
+      Array.from({ length: N }, async () => {
+        const bases = stageBases(parseDockerfile(text), { images, reader });
+        const [c, f] = await Promise.all([bases.config(0), bases.files(0, query)]);
+        return JSON.stringify([c.env, [...f.files], [...f.dirs]]);
+      }),
+    );
+    const ms = elapsed(t);
+    lock.save();
+    return { answers, ms, requests: proxy.log.splice(0) };
+  };
+
+  const results = [];
+  const cold = await oneRun();
+  const blobs = countBy(cold.requests.filter((e) => /\/blobs\//.test(e.path)), (e) => e.path.replace(/^.*\/blobs\//, ''));
+  const perBlob = [...layerDigests, configDigest].map((d) => blobs.get(d) ?? 0);
+  const once = perBlob.every((n) => n === 1) && blobs.size === perBlob.length;
+  console.log(
+    `  base image: ${N} Dockerfiles on one image (3 layers, ${(layers[0].length / 1e6).toFixed(1)} MB bottom): ${cold.requests.length} requests in ` +
+      `${cold.ms.toFixed(0)} ms; downloads per layer ${perBlob.slice(0, 3).join('/')}, config ${perBlob[3]} (target: 1 each) ${once ? 'OK' : 'OVER'}`,
+  );
+  const same = new Set(cold.answers).size === 1;
+  if (!same) console.log('  FAILED: the Dockerfiles got different answers');
+  const warm = await oneRun();
+  const warmOk = warm.requests.length === 0 && warm.answers.join() === cold.answers.join();
+  console.log(`  base image, warm lock: ${warm.requests.length} requests (target 0), same answers: ${warm.answers.join() === cold.answers.join()} ${warmOk ? 'OK' : 'OVER'}`);
+  results.push(once, same, warmOk);
+  return results;
 }
 
 module.exports = { registryBench };

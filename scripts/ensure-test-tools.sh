@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the tools the registry tests run against (Debian's docker-registry, htpasswd, and openssl for the token server's certificate) when they are
+# Installs the tools the registry tests run against (Debian's docker-registry, htpasswd, openssl for the token server's certificate, zstd for zstd layers in image fixtures) when they are
 # missing. Without root it only warns: the registry tests then skip loudly (and fail under CI=true).
 set -u
 
@@ -13,18 +13,20 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v useradd >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v useradd >/dev/null 2>&1 || missing+=(passwd)
 [ -f /usr/sbin/adduser ] || missing+=(adduser)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+# Layer tarballs of the test images are compressed with zstd too (test/helpers/imageFixtures.ts).
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "${EUID:-$(id -u)}" != "0" ]; then
   echo "************************************************************************" >&2
   echo "* ensure-test-tools: missing ${missing[*]} and not root; cannot install." >&2
   echo "* Registry tests will be SKIPPED (and fail under CI=true)." >&2
-  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux" >&2
+  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd" >&2
   echo "************************************************************************" >&2
   exit 0
 fi
 
-install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux; }
+install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd; }
 echo "ensure-test-tools: installing ${missing[*]}" >&2
 if ! install; then
   apt-get update && install || { echo "ensure-test-tools: installation FAILED; registry tests will skip" >&2; exit 0; }

@@ -11,6 +11,7 @@ import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type No
 import type { Finding } from './rules/types';
 import type { ImagePinner } from './resolve/images';
 import type { PackageContext } from './resolve/packages';
+import type { StageBases } from './resolve/baseImage';
 
 const MAX_PASSES = 10;
 
@@ -31,6 +32,8 @@ export interface FixOptions extends LintOptions {
   writeContext?: boolean;
   /** Package index lookups for the package fixers; without it they are left as "needs network". */
   packages?: PackageContext;
+  /** What each stage's base image holds, for a model of the file (set whenever `images` is). */
+  bases?: (model: DockerfileModel) => StageBases;
   /** Lookups shared across the files of a run (see FixerContext.lookups); a fresh map when absent. */
   lookups?: Map<string, Promise<unknown>>;
 }
@@ -158,6 +161,7 @@ async function gather(
         lookups: options.lookups,
         findings,
         images: options.images,
+        bases: options.bases?.(model),
         packages: options.packages,
         writeContext: options.writeContext,
       });

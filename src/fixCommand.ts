@@ -235,6 +235,7 @@ async function fixOne(
       pythonVersion: config.pythonVersion,
       lookups: resolvers.lookups,
       images,
+      bases: resolvers.basesFor(config, dirname(abs), images),
       packages: resolvers.packagesFor(config, dirname(abs)),
       writeContext: flags.writeContext,
     });

@@ -41,6 +41,13 @@ export interface Exchange {
   body: Buffer;
 }
 
+/** A 200 answer whose body is left to the caller to stream (`stream`), or any other answer read whole (`body`). */
+export interface OpenedExchange extends Exchange {
+  stream?: ReadableStream<Uint8Array>;
+  /** Cancels the request, body included (the caller's idle timeout). */
+  abort(): void;
+}
+
 export interface HttpOptions {
   /** Hosts (with port, as written) reached over plain HTTP besides loopback ones. */
   insecure?: readonly string[];
@@ -140,9 +147,9 @@ export class HttpClient {
   }
 
   /** Retries network errors, timeouts, 5xx and 429 (honouring a capped `Retry-After`), with exponential backoff. */
-  async withRetries(url: string, attempt: () => Promise<Exchange>): Promise<Exchange> {
+  async withRetries<E extends Exchange>(url: string, attempt: () => Promise<E>): Promise<E> {
     for (let i = 0; ; i++) {
-      let res: Exchange;
+      let res: E;
       try {
         res = await attempt();
       } catch (e) {
@@ -182,9 +189,32 @@ export class HttpClient {
     }
   }
 
-  private async exchange(url: string, method: 'GET' | 'HEAD' | 'POST', headers: Record<string, string>, maxBytes: number, body?: string): Promise<Exchange> {
+  /**
+   * A GET whose 200 body is not read here but handed back as a stream (blobs: layers are never held whole),
+   * with the same redirect rules as `follow`. The timeout covers the status line and headers only; the
+   * caller bounds the body (idle time, size) and calls `abort` to give up. Not retried: see `withRetries`.
+   */
+  async open(url: string, headers: Record<string, string>): Promise<OpenedExchange> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('no answer in time', 'TimeoutError')), this.timeoutMs);
+    try {
+      const res = await this.exchange(url, 'GET', headers, 64 * 1024, undefined, controller.signal, true);
+      return { ...res, abort: () => controller.abort(new DOMException('aborted', 'AbortError')) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async exchange(
+    url: string,
+    method: 'GET' | 'HEAD' | 'POST',
+    headers: Record<string, string>,
+    maxBytes: number,
+    body?: string,
+    signal: AbortSignal = AbortSignal.timeout(this.timeoutMs),
+    streamOk = false,
+  ): Promise<Exchange & { stream?: ReadableStream<Uint8Array> }> {
     const origin = new URL(url).origin;
-    const signal = AbortSignal.timeout(this.timeoutMs);
     let current = url;
     let sent = headers;
     for (let hop = 0; ; hop++) {
@@ -198,6 +228,7 @@ export class HttpClient {
       });
       const location = res.headers.get('location');
       if (res.status < 300 || res.status > 399 || res.status === 304 || !location) {
+        if (streamOk && res.status === 200 && res.body) return { status: 200, headers: res.headers, url: current, body: Buffer.alloc(0), stream: res.body };
         return { status: res.status, headers: res.headers, url: current, body: await readBody(res, current, maxBytes) };
       }
       await res.body?.cancel().catch(() => undefined);

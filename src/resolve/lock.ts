@@ -14,6 +14,17 @@
  *       "mediaType": "application/vnd.oci.image.index.v1+json",
  *       "resolvedAt": "2026-11-25T21:40:00.000Z"
  *     }
+ *   },
+ *   "bases": {
+ *     "sha256:… linux/amd64": {
+ *       "manifest": "sha256:…",
+ *       "platform": "linux/amd64",
+ *       "env": { "PATH": "/usr/local/bin:…", "PYTHON_VERSION": "3.12.7" },
+ *       "labels": {},
+ *       "files": { "/etc/passwd": "root:x:0:0:…", "/etc/login.defs": null },
+ *       "dirs": { "/usr/lib": ["apt", "python3.11", …] },
+ *       "resolvedAt": "2026-11-25T21:40:00.000Z"
+ *     }
  *   }
  * }
  * ```
@@ -41,6 +52,29 @@ export interface PackageLockEntry {
   resolvedAt: string;
 }
 
+/**
+ * What was read from a base image (src/resolve/imageReader.ts), by `<digest> <os/arch[/variant]>`: the digest
+ * the Dockerfile is pinned to (index or manifest) and the platform read. Files and folders are the ones
+ * fixers asked for so far; a file the image does not have is `null`.
+ */
+export interface BaseLockEntry {
+  /** Digest of the platform manifest read. */
+  manifest: string;
+  /** Platform of the image config (`linux/arm64/v8`). */
+  platform: string;
+  env: Record<string, string>;
+  user?: string;
+  labels: Record<string, string>;
+  files: Record<string, string | null>;
+  dirs: Record<string, string[]>;
+  resolvedAt: string;
+}
+
+/** `<sha256 digest> <platform>`: the key of a `bases` entry. */
+export function baseLockKey(digest: string, platform: string): string {
+  return `${digest} ${platform}`;
+}
+
 /** Versions as package indexes write them (PEP 440, semver, `v1.2.3`, `1.2.3.pre`): what a lock entry may hold. */
 const PACKAGE_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+_!-]{0,127}$/;
 
@@ -54,6 +88,7 @@ export function lockKey(normalizedName: string, tag: string | undefined, platfor
 export class LockFile {
   private readonly entries = new Map<string, LockEntry>();
   private readonly packageEntries = new Map<string, PackageLockEntry>();
+  private readonly baseEntries = new Map<string, BaseLockEntry>();
   private changed = false;
   /** True when the file existed when it was loaded. */
   found = false;
@@ -105,6 +140,13 @@ export class LockFile {
       }
       lock.packageEntries.set(key, { version: e.version, resolvedAt: e.resolvedAt });
     }
+    const bases = (root as { bases?: unknown }).bases ?? {};
+    if (typeof bases !== 'object' || bases === null || Array.isArray(bases)) throw new LockError(`${path}: 'bases' must be an object`);
+    for (const [key, value] of Object.entries(bases as Record<string, unknown>)) {
+      const problem = invalidBase(key, value);
+      if (problem) throw new LockError(`${path}: bases["${key}"]: ${problem}`);
+      lock.baseEntries.set(key, value as BaseLockEntry);
+    }
     return lock;
   }
 
@@ -127,6 +169,18 @@ export class LockFile {
     if (!PACKAGE_VERSION.test(entry.version)) throw new LockError(`${this.path}: refusing to record malformed version '${entry.version}' for ${key}`);
     if (this.packageEntries.get(key)?.version === entry.version) return;
     this.packageEntries.set(key, entry);
+    this.changed = true;
+  }
+
+  getBase(key: string): BaseLockEntry | undefined {
+    return this.baseEntries.get(key);
+  }
+
+  /** Records what was read; the file changes only when the entry does (`resolvedAt` alone is no change). */
+  setBase(key: string, entry: BaseLockEntry): void {
+    const old = this.baseEntries.get(key);
+    if (old && JSON.stringify(baseText({ ...old, resolvedAt: '' })) === JSON.stringify(baseText({ ...entry, resolvedAt: '' }))) return;
+    this.baseEntries.set(key, entry);
     this.changed = true;
   }
 
@@ -157,8 +211,15 @@ export class LockFile {
       const e = this.packageEntries.get(key)!;
       packages[key] = { version: e.version, resolvedAt: e.resolvedAt };
     }
-    // `packages` only appears once a package was resolved, so image-only locks keep their shape.
-    const doc = this.packageEntries.size > 0 ? { version: VERSION, images, packages } : { version: VERSION, images };
+    const bases: Record<string, BaseLockEntry> = {};
+    for (const key of [...this.baseEntries.keys()].sort()) bases[key] = baseText(this.baseEntries.get(key)!);
+    // `packages` and `bases` only appear once something was resolved, so image-only locks keep their shape.
+    const doc = {
+      version: VERSION,
+      images,
+      ...(this.packageEntries.size > 0 ? { packages } : {}),
+      ...(this.baseEntries.size > 0 ? { bases } : {}),
+    };
     return `${JSON.stringify(doc, null, 2)}\n`;
   }
 
@@ -179,6 +240,47 @@ function invalidEntry(v: unknown): string | undefined {
   if (e.tag !== undefined && (typeof e.tag !== 'string' || !TAG.test(e.tag))) return `'tag' is not a valid tag`;
   if (typeof e.mediaType !== 'string') return `'mediaType' must be a string`;
   if (e.platform !== undefined && (typeof e.platform !== 'string' || !PLATFORM.test(e.platform))) return `'platform' must be os/arch[/variant]`;
+  if (typeof e.resolvedAt !== 'string') return `'resolvedAt' must be a string`;
+  return undefined;
+}
+
+/** A base entry with its fields in a fixed order and every map sorted by key, for stable diffs. */
+function baseText(e: BaseLockEntry): BaseLockEntry {
+  const sorted = <T>(m: Record<string, T>): Record<string, T> => Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]]));
+  return {
+    manifest: e.manifest,
+    platform: e.platform,
+    env: sorted(e.env),
+    ...(e.user !== undefined ? { user: e.user } : {}),
+    labels: sorted(e.labels),
+    files: sorted(e.files),
+    dirs: sorted(e.dirs),
+    resolvedAt: e.resolvedAt,
+  };
+}
+
+const isStringMap = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+
+/** Why a `bases` entry read from disk is unusable, or undefined. */
+function invalidBase(key: string, v: unknown): string | undefined {
+  const [digest, platform, extra] = key.split(' ');
+  if (!SHA256_DIGEST.test(digest ?? '') || !PLATFORM.test(platform ?? '') || extra !== undefined) return `the key must be '<sha256 digest> <os/arch[/variant]>'`;
+  if (typeof v !== 'object' || v === null) return 'expected an object';
+  const e = v as Record<string, unknown>;
+  if (typeof e.manifest !== 'string' || !SHA256_DIGEST.test(e.manifest)) return `'manifest' must be sha256: and 64 lowercase hex digits`;
+  if (typeof e.platform !== 'string' || !PLATFORM.test(e.platform)) return `'platform' must be os/arch[/variant]`;
+  if (!isStringMap(e.env)) return `'env' must map names to strings`;
+  if (e.user !== undefined && typeof e.user !== 'string') return `'user' must be a string`;
+  if (!isStringMap(e.labels)) return `'labels' must map names to strings`;
+  const files = e.files as Record<string, unknown> | null;
+  if (typeof files !== 'object' || files === null || Array.isArray(files) || !Object.entries(files).every(([p, c]) => p.startsWith('/') && (c === null || typeof c === 'string'))) {
+    return `'files' must map absolute paths to text or null`;
+  }
+  const dirs = e.dirs as Record<string, unknown> | null;
+  if (typeof dirs !== 'object' || dirs === null || Array.isArray(dirs) || !Object.entries(dirs).every(([p, l]) => p.startsWith('/') && Array.isArray(l) && l.every((n) => typeof n === 'string'))) {
+    return `'dirs' must map absolute paths to lists of names`;
+  }
   if (typeof e.resolvedAt !== 'string') return `'resolvedAt' must be a string`;
   return undefined;
 }

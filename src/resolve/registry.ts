@@ -22,6 +22,18 @@ const ACCEPTED: readonly string[] = Object.values(MEDIA_TYPES);
 const ACCEPT = ACCEPTED.join(', ');
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Tries of a blob transfer that breaks off or stalls. */
+const BLOB_ATTEMPTS = 3;
+
+/**
+ * Where a blob's bytes go as they arrive: `write` may wait (backpressure); `end` gives the result once the
+ * blob is complete and verified; `abort` drops whatever was made of a blob that turned out to be bad.
+ */
+export interface BlobSink<T> {
+  write(chunk: Buffer): void | Promise<void>;
+  end(): Promise<T>;
+  abort?(): void;
+}
 const MAX_TAG_PAGES = 1000;
 const MAX_TAG_LIST_BYTES = 64 * 1024 * 1024;
 
@@ -292,18 +304,22 @@ export class RegistryClient {
    * One logical request: authentication (at most one challenge round), redirects, and retries. Returns the
    * final response for any status the caller must interpret (2xx, 401 after auth, 403, 404, 405).
    */
-  private async request(
+  private request(
     target: Target,
     url: string,
     method: 'GET' | 'HEAD',
     headers: Record<string, string>,
     maxBytes: number,
   ): Promise<Exchange> {
+    return this.authorized(target, (auth) => this.http.withRetries(url, () => this.http.follow(url, method, { ...headers, ...auth }, maxBytes)));
+  }
+
+  /** Sends with the credentials the host's last challenge asks for; answers one new challenge at most. */
+  private async authorized<E extends Exchange>(target: Target, send: (auth: Record<string, string>) => Promise<E>): Promise<E> {
     const host = target.endpoint.host;
     let triedChallenge = false;
     for (;;) {
-      const auth = await this.authorization(target);
-      const res = await this.http.withRetries(url, () => this.http.follow(url, method, { ...headers, ...auth }, maxBytes));
+      const res = await send(await this.authorization(target));
       if (res.status !== 401 || triedChallenge) return res;
       const header = res.headers.get('www-authenticate');
       const challenge = header ? this.pickChallenge(parseWwwAuthenticate(header)) : undefined;
@@ -311,7 +327,85 @@ export class RegistryClient {
       this.challenges.set(host, challenge);
       triedChallenge = true;
       if (challenge.scheme === 'bearer') await this.fetchToken(target, challenge);
-      else if (!(await this.basicCredentialsFor(host))) return this.noCredentials(host, url);
+      else if (!(await this.basicCredentialsFor(host))) return this.noCredentials(host, res.url);
+    }
+  }
+
+  /**
+   * A blob (`/v2/<repo>/blobs/<digest>`), streamed into a fresh `sink` chunk by chunk, never held whole. The
+   * bytes are hashed on the way and the sink's result is only returned when they hash to `digest`: a
+   * mismatch (or a body over `maxBytes`) is an error and nothing the sink made of them is used. Registries
+   * redirect blobs to a CDN; credentials stay with the registry's host (HttpClient.follow's rules). A
+   * transfer that breaks or stalls for `idleMs` is started again from the beginning with a new sink.
+   */
+  async blob<T>(ref: ImageRef | string, digest: string, sink: () => BlobSink<T>, limits: { maxBytes: number; idleMs?: number }): Promise<T> {
+    if (!SHA256_DIGEST.test(digest)) throw new RegistryError(`refusing to fetch blob '${digest}': not a sha256 digest`, 'invalid-reference');
+    const target = this.target(toRef(ref));
+    const url = `${target.endpoint.baseUrl}/v2/${target.endpoint.repository}/blobs/${digest}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.streamBlob(target, url, digest, sink(), limits);
+      } catch (e) {
+        const err = this.http.transportError(e, url);
+        if (attempt >= BLOB_ATTEMPTS || (err.kind !== 'network' && err.kind !== 'timeout')) throw err;
+      }
+    }
+  }
+
+  /** A small blob (an image config) read whole and verified against its digest. */
+  blobBytes(ref: ImageRef | string, digest: string, maxBytes: number): Promise<Buffer> {
+    return this.blob(ref, digest, () => {
+      const chunks: Buffer[] = [];
+      return { write: (c) => void chunks.push(c), end: async () => Buffer.concat(chunks) };
+    }, { maxBytes });
+  }
+
+  private async streamBlob<T>(target: Target, url: string, digest: string, sink: BlobSink<T>, limits: { maxBytes: number; idleMs?: number }): Promise<T> {
+    const res = await this.authorized(target, (auth) => this.http.withRetries(url, () => this.http.open(url, auth)));
+    if (res.status !== 200 || !res.stream) this.http.fail(res, url, 'blob');
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    const tooBig = () => new RegistryError(`${url}: blob larger than ${limits.maxBytes} bytes`, 'malformed', 200, url);
+    const idleMs = limits.idleMs ?? this.http.timeoutMs;
+    const hash = createHash('sha256');
+    let size = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => res.abort(), idleMs);
+    };
+    try {
+      if (declared > limits.maxBytes) throw tooBig();
+      arm();
+      for await (const chunk of res.stream) {
+        arm();
+        size += chunk.byteLength;
+        if (size > limits.maxBytes) throw tooBig();
+        hash.update(chunk);
+        try {
+          await sink.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        } catch (e) {
+          throw new RegistryError(`${url}: cannot read the blob: ${(e as Error).message}`, 'malformed', 200, url);
+        }
+      }
+    } catch (e) {
+      res.abort();
+      sink.abort?.();
+      if (e instanceof RegistryError) throw e;
+      const name = (e as { name?: string })?.name;
+      if (name === 'AbortError' || name === 'TimeoutError') throw new RegistryError(`${url}: no data for ${idleMs} ms`, 'timeout', undefined, url);
+      throw e;
+    } finally {
+      clearTimeout(idle);
+    }
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== digest) {
+      sink.abort?.();
+      throw new RegistryError(`${url}: the blob's content hashes to ${actual}, not to the digest it was asked by (refused)`, 'malformed', 200, url);
+    }
+    try {
+      return await sink.end();
+    } catch (e) {
+      throw new RegistryError(`${url}: cannot read the blob: ${(e as Error).message}`, 'malformed', 200, url);
     }
   }
 

@@ -4,7 +4,11 @@
  */
 import type { Config } from '../config';
 import { loadDockerCredentials, type DockerCredentialSource } from './credentials';
+import type { DockerfileModel } from '../parse/dockerfile';
+import type { StageBases } from './baseImage';
+import { ImageReader } from './imageReader';
 import { ImagePinner } from './images';
+import { stageBases } from './stageBases';
 import { LockFiles } from './lock';
 import { RegistryClient } from './registry';
 import { HttpClient } from './http';
@@ -61,6 +65,16 @@ export class Resolvers {
   pinnerFor(config: Config, dir: string): ImagePinner {
     const { offline, refresh, platform } = this.flags;
     return new ImagePinner({ client: this.clientsFor(config).registry, lock: this.locks.forDir(dir), offline, refresh, platform, lookups: this.lookups });
+  }
+
+  /**
+   * What each stage of a Dockerfile in `dir` is built on, for a model (fixers see a new model each pass):
+   * read through `images` (the same pinner, so facts describe the digest fix writes) and the run's lookups.
+   */
+  basesFor(config: Config, dir: string, images: ImagePinner): (model: DockerfileModel) => StageBases {
+    const { offline, refresh, platform } = this.flags;
+    const reader = new ImageReader({ client: this.clientsFor(config).registry, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups });
+    return (model) => stageBases(model, { images, reader, platform });
   }
 
   /** The package lookup context for a Dockerfile in `dir` (its lock is the nearest one, or --lock). */

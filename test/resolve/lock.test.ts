@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LockError, LockFile, LockFiles, lockKey, lockPathFor } from '../../src/resolve/lock';
+import { baseLockKey, LockError, LockFile, LockFiles, lockKey, lockPathFor, type BaseLockEntry } from '../../src/resolve/lock';
 import { workspace } from '../helpers/workspace';
 
 const tempDir = () => workspace({});
@@ -9,6 +9,44 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 const entry = { tag: '3.12.7', digest: DIGEST, mediaType: 'application/vnd.oci.image.index.v1+json', resolvedAt: '2026-11-25T00:00:00.000Z' };
 
 describe('lock file', () => {
+  describe('bases', () => {
+    const base: BaseLockEntry = {
+      manifest: `sha256:${'b'.repeat(64)}`,
+      platform: 'linux/amd64',
+      env: { Z: '1', A: '2' },
+      labels: {},
+      files: { '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n', '/etc/login.defs': null },
+      dirs: { '/usr/lib': ['python3.11'] },
+      resolvedAt: '2026-11-25T00:00:00.000Z',
+    };
+    const key = baseLockKey(DIGEST, 'linux/amd64');
+
+    it('round-trips sorted, appears only when used, and a new resolvedAt alone is no change', () => {
+      const lock = new LockFile('/x/dockrepro.lock.json');
+      expect(lock.text()).not.toContain('bases');
+      lock.setBase(key, base);
+      const text = lock.text();
+      expect(Object.keys(JSON.parse(text).bases[key].env)).toEqual(['A', 'Z']);
+      const again = LockFile.fromText(text, '/x/dockrepro.lock.json');
+      expect(again.getBase(key)).toEqual(base);
+      again.setBase(key, { ...base, resolvedAt: '2027-01-01T00:00:00.000Z' });
+      expect(again.dirty).toBe(false);
+      again.setBase(key, { ...base, files: { ...base.files, '/etc/group': 'root:x:0:\n' } });
+      expect(again.dirty).toBe(true);
+    });
+
+    it.each([
+      ['a key without a platform', { [DIGEST]: base }, /the key must be/],
+      ['a malformed manifest digest', { [key]: { ...base, manifest: 'sha256:xyz' } }, /'manifest' must be/],
+      ['a non-string env value', { [key]: { ...base, env: { A: 1 } } }, /'env' must map/],
+      ['a relative file path', { [key]: { ...base, files: { 'etc/passwd': 'x' } } }, /'files' must map absolute paths/],
+      ['a folder listing that is not a list of names', { [key]: { ...base, dirs: { '/usr/lib': [1] } } }, /'dirs' must map/],
+    ])('refuses %s', (_, bases, message) => {
+      expect(() => LockFile.fromText(JSON.stringify({ version: 1, images: {}, bases }), '/x/l.json')).toThrow(message);
+      expect(() => LockFile.fromText(JSON.stringify({ version: 1, images: {}, bases }), '/x/l.json')).toThrow(LockError);
+    });
+  });
+
   it('keys: name, tag (latest when absent) and the platform when asked', () => {
     expect(lockKey('docker.io/library/python', '3')).toBe('docker.io/library/python:3');
     expect(lockKey('docker.io/library/python', undefined)).toBe('docker.io/library/python:latest');

@@ -1,0 +1,86 @@
+/**
+ * StageBases for one Dockerfile model: which image each stage is built on, read through the ImageReader.
+ * A stage `FROM <stage>` is answered for the root of its chain; `FROM scratch` has an empty config and no
+ * files. A reference is read by the digest it is pinned to, or, for a tag, by the digest the image pinner
+ * pins (lock first), so the facts describe the very image `fix` writes into the Dockerfile.
+ */
+import type { DockerfileModel, ImageSite } from '../parse/dockerfile';
+import { PLATFORM, type ImageRef } from '../parse/imageRef';
+import type { FileQuery, ImageConfigFacts, ImageFiles, StageBases } from './baseImage';
+import { DEFAULT_PLATFORM, type ImageReader } from './imageReader';
+import type { ImagePinner } from './images';
+import { normalizeQueryPath } from './layers';
+import { PinError } from './pinError';
+
+export interface StageBasesOptions {
+  images: ImagePinner;
+  reader: ImageReader;
+  /** `--platform`, when given; else `FROM --platform=` of the stage, else linux/amd64. */
+  platform?: string;
+}
+
+type Base = { scratch: true; platform: string } | { scratch: false; ref: ImageRef; image: string; platform: string };
+
+export function stageBases(model: DockerfileModel, o: StageBasesOptions): StageBases {
+  const baseOf = async (stage: number): Promise<Base> => {
+    const site = rootSite(model, stage);
+    const platform = platformOf(site, o.platform);
+    if (site === undefined) return { scratch: true, platform };
+    const image = site.raw;
+    const ref = usableRef(site, stage);
+    if (ref.digest) return { scratch: false, ref, image, platform };
+    // A tag: the digest fix pins it to (lock first), so facts and the written digest agree.
+    const pin = await o.images.pin(ref);
+    return { scratch: false, ref: { ...ref, digest: pin.digest }, image, platform };
+  };
+  return {
+    async config(stage: number): Promise<ImageConfigFacts> {
+      const base = await baseOf(stage);
+      if (base.scratch) return { image: 'scratch', manifestDigest: '', platform: base.platform, env: {}, labels: {}, source: 'scratch' };
+      return o.reader.config(base.ref, base.platform, base.image);
+    },
+    async files(stage: number, query: FileQuery): Promise<ImageFiles> {
+      const base = await baseOf(stage);
+      if (base.scratch) {
+        return { files: new Map(), dirs: new Map((query.dirs ?? []).map((d) => [normalizeQueryPath(d), []])), source: 'scratch' };
+      }
+      return o.reader.files(base.ref, base.platform, base.image, query);
+    },
+  };
+}
+
+/** The `FROM <image>` site at the root of `stage`'s chain of `FROM <stage>`; undefined for `FROM scratch`. */
+function rootSite(model: DockerfileModel, stage: number): ImageSite | undefined {
+  const seen = new Set<number>();
+  let s = model.stages[stage];
+  if (!s) throw new PinError(`the Dockerfile has no stage ${stage}`, 'failed');
+  while (s.baseStage !== undefined) {
+    // The parser only links to earlier stages, so this cannot loop; the check keeps it so.
+    if (seen.has(s.index)) throw new PinError(`stage ${stage} builds on itself`, 'failed');
+    seen.add(s.index);
+    s = model.stages[s.baseStage];
+  }
+  // The parser records no image for `FROM scratch` (nor for a FROM without an image, which does not build).
+  return model.imageSites.find((site) => site.kind === 'from' && site.stage === s.index);
+}
+
+/** The reference a stage is built from, or a PinError saying why it cannot be known here. */
+function usableRef(site: ImageSite, stage: number): ImageRef {
+  const where = `the base image of stage ${stage} ('${site.raw}')`;
+  if (site.unknownVars.length > 0) {
+    const vars = site.unknownVars.join(', ');
+    throw new PinError(`${where} is chosen by build argument ${vars}, which has no default: give it a default to let dockrepro read the image`, 'failed');
+  }
+  if (site.undeclaredVars.length > 0) {
+    throw new PinError(`${where} uses ${site.undeclaredVars.join(', ')}, never declared with ARG`, 'failed');
+  }
+  if (site.value === undefined || !site.ref) throw new PinError(`${where} is not a valid image reference${site.error ? `: ${site.error}` : ''}`, 'failed');
+  return site.ref;
+}
+
+/** `FROM --platform=` when the model gives a literal one, else the command line's, else linux/amd64. */
+function platformOf(site: ImageSite | undefined, cli: string | undefined): string {
+  const own = (site as (ImageSite & { platform?: unknown }) | undefined)?.platform;
+  if (typeof own === 'string' && PLATFORM.test(own)) return own;
+  return cli ?? DEFAULT_PLATFORM;
+}
