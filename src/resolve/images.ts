@@ -62,7 +62,8 @@ export class ImagePinner {
       return { tag: locked.tag, digest: locked.digest, explanation: from };
     }
     if (this.o.offline) {
-      throw new PinError(`'${key}' is not in ${lock?.path ?? 'the lock file'} and --offline forbids a registry lookup`, 'needs-network');
+      const written = `${ref.registry ? `${ref.registry}/` : ''}${ref.path}${ref.tag !== undefined ? `:${ref.tag}` : ''}${platform ? ` (${platform})` : ''}`;
+      throw new PinError(`'${written}' is not in ${lock?.path ?? 'the lock file'} and --offline forbids a registry lookup`, 'needs-network');
     }
     let resolved: Resolved;
     try {

@@ -15,7 +15,7 @@ import { PinError } from './pinError';
 export interface StageBasesOptions {
   images: ImagePinner;
   reader: ImageReader;
-  /** `--platform`, when given; else `FROM --platform=` of the stage, else linux/amd64. */
+  /** `--platform`, for stages without a literal `FROM --platform=` (which wins); else linux/amd64. */
   platform?: string;
 }
 
@@ -29,8 +29,8 @@ export function stageBases(model: DockerfileModel, o: StageBasesOptions): StageB
     const image = site.raw;
     const ref = usableRef(site, stage);
     if (ref.digest) return { scratch: false, ref, image, platform };
-    // A tag: the digest fix pins it to (lock first), so facts and the written digest agree.
-    const pin = await o.images.pin(ref);
+    // A tag: the digest fix pins it to (lock first, for the stage's own FROM --platform), so facts and the written digest agree.
+    const pin = await o.images.pin(ref, site.platform);
     return { scratch: false, ref: { ...ref, digest: pin.digest }, image, platform };
   };
   return {
@@ -71,6 +71,9 @@ function usableRef(site: ImageSite, stage: number): ImageRef {
     const vars = site.unknownVars.join(', ');
     throw new PinError(`${where} is chosen by build argument ${vars}, which has no default: give it a default to let dockrepro read the image`, 'failed');
   }
+  if (site.automaticVars.length > 0) {
+    throw new PinError(`${where} depends on the platform being built (${site.automaticVars.join(', ')})`, 'failed');
+  }
   if (site.undeclaredVars.length > 0) {
     throw new PinError(`${where} uses ${site.undeclaredVars.join(', ')}, never declared with ARG`, 'failed');
   }
@@ -80,7 +83,7 @@ function usableRef(site: ImageSite, stage: number): ImageRef {
 
 /** `FROM --platform=` when the model gives a literal one, else the command line's, else linux/amd64. */
 function platformOf(site: ImageSite | undefined, cli: string | undefined): string {
-  const own = (site as (ImageSite & { platform?: unknown }) | undefined)?.platform;
-  if (typeof own === 'string' && PLATFORM.test(own)) return own;
+  const own = site?.platform;
+  if (own !== undefined && PLATFORM.test(own)) return own;
   return cli ?? DEFAULT_PLATFORM;
 }

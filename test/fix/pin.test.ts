@@ -88,7 +88,7 @@ describeWithRegistries('dockrepro fix pins images (CLI, real registry)', ({ open
     const dir = repo();
     const r = await runCli(['fix', '--offline', ...RULES], { cwd: dir });
     expect(read(dir, 'seed-broken/Dockerfile')).toBe(read(EXAMPLES, 'seed-broken/Dockerfile'));
-    expect(r.stdout).toMatch(/seed-broken\/Dockerfile:\d+:\d+: image-digest left \(needs network\): 'docker.io\/library\/python:3' is not in .*dockrepro.lock.json and --offline/);
+    expect(r.stdout).toMatch(/seed-broken\/Dockerfile:\d+:\d+: image-digest left \(needs network\): 'python:3' is not in .*dockrepro.lock.json and --offline/);
     expect(r.code).toBe(1);
   });
 
