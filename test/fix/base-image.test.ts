@@ -87,6 +87,9 @@ describeWithRegistries('fix reads the base image', (regs) => {
     const original = read(dir, 'Dockerfile').replace('FROM python:3.7.3-stretch', `FROM ${regs.open.host}/e2e/python:3.7.3-stretch`);
     writeFileSync(join(dir, 'Dockerfile'), original);
 
+    const dry = await runCli(['fix', '--write-context', '--dry-run'], { cwd: dir, env: env(dir) });
+    expect(dry.stderr).toContain("would add --uid 1000 to useradd 'appuser' (the uid it gets today, from the base image's accounts; its group 'appuser' keeps gid 1000)");
+    expect(dry.stderr).toContain("'flask' → 'flask==2.2.5' in requirements.txt line 1 (newest release for Python 3.7.3; 3.1.0 requires Python >=3.9)");
     const r = await runCli(['fix', '--write-context'], { cwd: dir, env: env(dir) });
     const uid = realUseradd(debian.passwd, 'appuser');
     expect(uid).toBe(1000); // Debian's base-passwd has no user in UID_MIN..UID_MAX
