@@ -152,6 +152,24 @@ describeWithRegistries('fix reads the base image', (regs) => {
     expect(r.stdout).toMatch(/useradd-uid left \(unsafe not enabled\)/);
   });
 
+  it('a stage built FROM another stage asks the image at the root of the chain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dockrepro-e2e-'));
+    const text = `FROM ${regs.open.host}/e2e/ubuntu-python:16.04@${xenial} AS base\nFROM base AS app\nRUN pip3 install flask\n`;
+    writeFileSync(join(dir, 'Dockerfile'), text);
+    await runCli(['fix'], { cwd: dir, env: env(dir) });
+    expect(read(dir, 'Dockerfile')).toBe(text.replace('pip3 install flask', 'pip3 install flask==1.1.4'));
+  });
+
+  it('an image that ships several Pythons: pip left, naming them', async () => {
+    const two = await pushFixtureImage(regs.open, 'e2e/two-pythons', { layers: [{ dirs: ['/usr/lib/python3.9', '/usr/local/lib/python3.11'] }], tags: ['1'] });
+    const dir = mkdtempSync(join(tmpdir(), 'dockrepro-e2e-'));
+    const text = `FROM ${regs.open.host}/e2e/two-pythons:1@${two.digest}\nRUN pip install flask\n`;
+    writeFileSync(join(dir, 'Dockerfile'), text);
+    const r = await runCli(['fix'], { cwd: dir, env: env(dir) });
+    expect(read(dir, 'Dockerfile')).toBe(text);
+    expect(r.stdout).toMatch(/ships several Pythons \(\/usr\/local\/lib\/python3\.11, \/usr\/lib\/python3\.9\)/);
+  });
+
   it('parsePasswd agrees with the files the fixture image holds', () => {
     // Guards the comparison above: Debian's passwd.master really has no user in the normal range.
     expect(parsePasswd(debian.passwd).filter((u) => u.uid >= 1000 && u.uid < 60000)).toEqual([]);
