@@ -7,10 +7,11 @@ import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
 import { applyEdits, overlaps } from './edit/apply';
 import { FIXERS_BY_KIND, NETWORK_KINDS } from './fixers/index';
-import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type NoFix, type TextEdit } from './fixers/types';
+import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type NodeRuntimeByHand, type NoFix, type TextEdit } from './fixers/types';
 import type { Finding } from './rules/types';
 import type { ImagePinner } from './resolve/images';
 import type { PackageContext } from './resolve/packages';
+import type { StageBases } from './resolve/baseImage';
 
 const MAX_PASSES = 10;
 
@@ -31,6 +32,10 @@ export interface FixOptions extends LintOptions {
   packages?: PackageContext;
   /** Lookups shared across the files of a run (see FixerContext.lookups); a fresh map when absent. */
   lookups?: Map<string, Promise<unknown>>;
+  /** What each stage's base image holds; without it the fixers that need it leave their findings. */
+  bases?: StageBases;
+  /** Node and npm versions from the config (`rules.npm-pin.node-version` / `npm-version`). */
+  nodeRuntime?: NodeRuntimeByHand;
 }
 
 export interface AppliedFix {
@@ -158,6 +163,8 @@ async function gather(
         images: options.images,
         packages: options.packages,
         writeContext: options.writeContext,
+        bases: options.bases,
+        nodeRuntime: options.nodeRuntime,
       });
     } catch (e) {
       results = list.map(() => ({ left: 'failed', reason: `fixer '${kind}' failed: ${(e as Error).message}` }) as NoFix);

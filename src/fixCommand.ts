@@ -232,6 +232,7 @@ async function fixOne(
       unsafe: flags.unsafe,
       offline: flags.offline,
       baseId: config.baseId,
+      nodeRuntime: config.nodeRuntime,
       lookups: resolvers.lookups,
       images,
       packages: resolvers.packagesFor(config, dirname(abs)),

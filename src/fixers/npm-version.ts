@@ -16,9 +16,10 @@ import type { Finding } from '../rules/types';
 import { PinError } from '../resolve/pinError';
 import { lookupPackage } from '../resolve/packages';
 import {
-  DEFAULT_REGISTRY, NPM_NAME, hostNpmConfig, isNpmVersion, normalizeRegistry, npmLockKey, registryKeyFor, resolveNpm,
-  type HostNpmConfig, type NpmConfig,
+  DEFAULT_REGISTRY, ENGINE_BLIND_PICKER, NPM_NAME, hostNpmConfig, isNpmVersion, normalizeRegistry, npmLockKey, npmPicker, registryKeyFor,
+  resolveNpm, type HostNpmConfig, type NpmConfig, type NpmPicker,
 } from '../resolve/npm';
+import { stageChain, stageRuntime } from './nodeRuntime';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
 import { replaceValue } from './packageWords';
 
@@ -88,13 +89,6 @@ function configCommand(cmd: SimpleCommand, layer: Layer, model: DockerfileModel,
       }
     }
   }
-}
-
-/** Stages whose filesystem and environment this one starts from, oldest first, then the stage itself. */
-function stageChain(model: DockerfileModel, stage: number): number[] {
-  const chain: number[] = [];
-  for (let s: number | undefined = stage; s !== undefined && !chain.includes(s); s = model.stages[s]?.baseStage) chain.unshift(s);
-  return chain;
 }
 
 /**
@@ -233,7 +227,8 @@ interface Plan {
   edit: (version: string) => TextEdit;
   from: string;
   tool: Tool;
-  key: string;
+  run: RunBlock;
+  cmd: SimpleCommand;
   query: Parameters<typeof resolveNpm>[0];
 }
 
@@ -285,7 +280,8 @@ function plan(finding: Finding, ctx: FixerContext, packages: NonNullable<FixerCo
   return {
     from,
     tool,
-    key: npmLockKey(query),
+    run,
+    cmd,
     query,
     edit: (version) => ({ ...start, text: `${spec.prefix}${spec.name}@${version}` }),
   };
@@ -296,8 +292,19 @@ async function fixOne(finding: Finding, ctx: FixerContext, host: () => HostNpmCo
   if (!packages) return { left: 'needs-network', reason: 'needs a package index lookup' };
   const p = plan(finding, ctx, packages, host());
   if ('left' in p) return p;
+  // npm chooses by the engines of the Node and npm that run it: those of this stage. yarn and pnpm do not.
+  let picker: NpmPicker = ENGINE_BLIND_PICKER;
+  if (p.tool === 'npm') {
+    const runtime = await stageRuntime(ctx, p.run, p.cmd, { node: true, npm: true });
+    if ('left' in runtime) return runtime;
+    picker = npmPicker(runtime.node!, runtime.npm!);
+    if (p.query.before && picker.nodeVersion === null) {
+      return { left: 'no-fixer', reason: `npm ${runtime.npm} (from ${runtime.source}) picks differently with \`before\` (its enjoy-by): pin by hand` };
+    }
+  }
   try {
-    const resolved = await lookupPackage(packages, p.key, () => resolveNpm(p.query, packages.lookups), isNpmVersion);
+    const key = npmLockKey(p.query, picker);
+    const resolved = await lookupPackage(packages, key, () => resolveNpm(p.query, picker, packages.lookups), isNpmVersion);
     const edit = p.edit(resolved.version);
     return {
       title: `pin ${p.tool} package '${p.from}' → '${edit.text}' (${resolved.explanation})`,
