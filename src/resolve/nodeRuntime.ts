@@ -15,7 +15,7 @@ export interface NodeRuntime {
   node: string;
   /** `6.14.16` */
   npm: string;
-  /** Where the versions were read, for messages: `node:12.22.12-alpine (/usr/local/include/node/node_version.h, …)`. */
+  /** The image they were read from, for messages: `node:12.22.12-alpine`. */
   source: string;
 }
 
@@ -56,33 +56,22 @@ export async function readNodeRuntime(bases: StageBases, stage: number): Promise
   const files = await bases.files(stage, { files: [...NODE_HEADERS, ...NPM_MANIFESTS] });
   const image = config.image;
   let node: string | undefined;
-  let nodeFrom: string | undefined;
   for (const path of NODE_HEADERS) {
     const text = files.files.get(path);
     node = text === undefined ? undefined : nodeVersionFromHeader(text);
-    if (node) {
-      nodeFrom = path;
-      break;
-    }
+    if (node) break;
   }
   if (!node) {
     const env = config.env.NODE_VERSION?.replace(/^v/, '');
-    if (env !== undefined && RELEASE.test(env)) {
-      node = env;
-      nodeFrom = 'NODE_VERSION in its config';
-    }
+    if (env !== undefined && RELEASE.test(env)) node = env;
   }
   let npm: string | undefined;
-  let npmFrom: string | undefined;
   for (const path of NPM_MANIFESTS) {
     const text = files.files.get(path);
     npm = text === undefined ? undefined : npmVersionFromManifest(text);
-    if (npm) {
-      npmFrom = path;
-      break;
-    }
+    if (npm) break;
   }
   if (!node) return { unknown: `the base image ${image} has no Node.js that dockrepro can read (no ${NODE_HEADERS.join(' or ')}, no NODE_VERSION in its config)` };
   if (!npm) return { unknown: `the base image ${image} has Node.js ${node} but no npm that dockrepro can read (no ${NPM_MANIFESTS.join(', ')})` };
-  return { node, npm, source: `${image} (${nodeFrom}, ${npmFrom})` };
+  return { node, npm, source: image };
 }
