@@ -258,7 +258,10 @@ function ciSince(verb: string): [number, number, string] {
 async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix> {
   const lockfile = finding.fix?.lockfile;
   if (typeof lockfile !== 'string') {
-    const where = ctx.buildContext
+    const ignored = finding.fix?.dockerignored;
+    const where = typeof ignored === 'string'
+      ? `${ignored} is named by a COPY, but .dockerignore leaves it out of the build context`
+      : ctx.buildContext
       ? 'no package-lock.json or npm-shrinkwrap.json is copied from the build context before this install'
       : 'linted without a build context, so whether a lockfile is copied before this install is not known';
     // Not a failure: there is no safe rewrite for this install (the case needs a person).

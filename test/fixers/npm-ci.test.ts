@@ -5,6 +5,7 @@ import { applyEdits } from '../../src/edit/apply';
 import fixer from '../../src/fixers/npm-ci';
 import { FIXERS_BY_KIND } from '../../src/fixers/index';
 import { isFix, type Fix, type FixerContext, type NoFix, type TextEdit } from '../../src/fixers/types';
+import { workspace } from '../helpers/workspace';
 import { DEBIAN, NODE_12, NODE_20, NODE_8, fixedBases } from '../helpers/nodeImages';
 import { lintModel } from '../../src/lint';
 import { parseDockerfile } from '../../src/parse/dockerfile';
@@ -214,6 +215,23 @@ describe('npm-ci fixer', () => {
       for (const [line, option] of [['RUN npm install --omit=dev', '--omit=dev'], ['RUN npm install --legacy-peer-deps', '--legacy-peer-deps'], ['RUN npm install --dry-run', '--dry-run']]) {
         const run = await fix(D + line, CONTEXT, bases);
         expect(run.results).toEqual([{ left: 'no-fixer', reason: because(`\`${option}\` is not an option dockrepro knows for npm 6's \`npm ci\``) }]);
+      }
+    });
+
+    it('a lockfile that .dockerignore leaves out never reaches the build: no `npm ci`', async () => {
+      const lock = readFileSync(join(GOLDEN, 'context/package-lock.json'), 'utf8');
+      const pkg = readFileSync(join(GOLDEN, 'context/package.json'), 'utf8');
+      const files = { 'package.json': pkg, 'package-lock.json': lock };
+      const ignored = new BuildContext(workspace({ ...files, '.dockerignore': 'node_modules\n*.json\n!package.json\n' }));
+      const run = await fix(D + 'RUN npm install', ignored);
+      expect(run.results).toEqual([{
+        left: 'no-fixer',
+        reason: 'package-lock.json is named by a COPY, but .dockerignore leaves it out of the build context: `npm ci` would fail without one',
+      }]);
+      // An exception brings it back; a pattern for another folder does not touch it.
+      for (const ignore of ['*.json\n!package*.json\n', 'web/package-lock.json\n']) {
+        const kept = await fix(D + 'RUN npm install', new BuildContext(workspace({ ...files, '.dockerignore': ignore })));
+        expect(kept.out).toBe(D + 'RUN npm ci');
       }
     });
 
