@@ -1,7 +1,8 @@
 /**
  * `npm-version`: a package given to `npm install`, `yarn add` or `pnpm add` without an exact version gets the
- * version npm's resolver picks for it today (pacote against the registry the build would ask, see
- * src/resolve/npm.ts): `typescript` → `typescript@5.6.3`, `typescript@^5` → the version npm picks for `^5`,
+ * version the build installs today: npm's choice for the Node and npm of the stage's image (engines; see
+ * NpmPicker in src/resolve/npm.ts and ./nodeRuntime.ts), yarn's and pnpm's without engines, from the
+ * registry the build would ask: `typescript` → `typescript@5.6.3`, `typescript@^5` → the version npm picks for `^5`,
  * `x@next` → that tag's version, `a@npm:b@^1` → `a@npm:b@1.2.0`. Only the characters of the package word
  * change; its quotes stay.
  *
