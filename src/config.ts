@@ -9,6 +9,7 @@
  *   image-tag: { severity: error }
  *   useradd-uid: { base-id: 20000 }   # first id `dockrepro fix` gives users and groups (default 10001)
  *   pip-pin: { python-version: "3.11" } # the Python pip runs on, where the base image does not tell
+ *   npm-pin: { node-version: 18.20.4, npm-version: 10.7.0 }  # for stages whose base image cannot tell
  * ignore-paths: ["vendor/**"]     # gitignore-style, relative to this file's folder
  * registries:                     # how `dockrepro fix` reaches registries
  *   docker.io: { mirror: "registry.internal:5000" }   # look Docker Hub images up here (same paths)
@@ -38,6 +39,8 @@ export interface Config {
   baseId: number;
   /** The Python pip runs on where the base image does not tell (`rules.pip-pin.python-version`: `3.11`, `3.5.2`). */
   pythonVersion?: string;
+  /** Node/npm versions for npm installs in stages whose image cannot tell (`rules.npm-pin.node-version`, `npm-version`). */
+  nodeRuntime?: { node?: string; npm?: string; source?: string };
   /** Registry mirrors and plain-HTTP hosts for image lookups. */
   registries: { mirrors: Record<string, string>; insecure: string[]; hubTagsApi?: string | false };
   /** True when `relPath` (relative to the config's folder) matches `ignore-paths`. */
@@ -72,7 +75,22 @@ const RULE_OPTIONS: Record<string, Record<string, (v: unknown, config: Config) =
       return undefined;
     },
   },
+  'npm-pin': {
+    'node-version': runtimeVersion('node'),
+    'npm-version': runtimeVersion('npm'),
+  },
 };
+
+/** A Node or npm release version as `node --version` / `npm --version` print it, without the `v`. */
+const RELEASE_VERSION = /^(0|[1-9]\d{0,4})\.(0|[1-9]\d{0,4})\.(0|[1-9]\d{0,4})$/;
+
+function runtimeVersion(which: 'node' | 'npm') {
+  return (v: unknown, config: Config): string | undefined => {
+    if (typeof v !== 'string' || !RELEASE_VERSION.test(v.replace(/^v/, ''))) return 'expected a version like 18.20.4';
+    config.nodeRuntime = { ...config.nodeRuntime, [which]: v.replace(/^v/, ''), source: config.path };
+    return undefined;
+  };
+}
 
 const RULE_VALUES = ['off', 'on', ...SEVERITIES];
 

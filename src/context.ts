@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { posix, resolve, relative, isAbsolute, sep } from 'node:path';
 import type { DockerfileModel, RunBlock } from './parse/dockerfile';
+import { isExcluded, parseDockerignore } from './dockerignore';
 
 export class BuildContext {
   private readonly cache = new Map<string, string | undefined>();
@@ -26,6 +27,14 @@ export class BuildContext {
     }
     this.cache.set(rel, text);
     return text;
+  }
+
+  private dockerignore?: ReturnType<typeof parseDockerignore>;
+
+  /** Whether the context's `.dockerignore` leaves `rel` out of what the builder sends: no COPY can bring it in. */
+  excluded(rel: string): boolean {
+    this.dockerignore ??= parseDockerignore(this.read('.dockerignore') ?? '');
+    return this.dockerignore.length > 0 && isExcluded(this.dockerignore, rel);
   }
 
   absolute(rel: string): string {

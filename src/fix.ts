@@ -7,7 +7,7 @@ import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
 import { applyEdits, overlaps } from './edit/apply';
 import { FIXERS_BY_KIND, UNFIXED_KINDS } from './fixers/index';
-import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type NoFix, type TextEdit } from './fixers/types';
+import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type NodeRuntimeByHand, type NoFix, type TextEdit } from './fixers/types';
 import type { Finding } from './rules/types';
 import type { ImagePinner } from './resolve/images';
 import type { PackageContext } from './resolve/packages';
@@ -36,6 +36,8 @@ export interface FixOptions extends LintOptions {
   bases?: (model: DockerfileModel) => StageBases;
   /** Lookups shared across the files of a run (see FixerContext.lookups); a fresh map when absent. */
   lookups?: Map<string, Promise<unknown>>;
+  /** Node and npm versions from the config (`rules.npm-pin.node-version` / `npm-version`). */
+  nodeRuntime?: NodeRuntimeByHand;
 }
 
 export interface AppliedFix {
@@ -164,6 +166,7 @@ async function gather(
         bases: options.bases?.(model),
         packages: options.packages,
         writeContext: options.writeContext,
+        nodeRuntime: options.nodeRuntime,
       });
     } catch (e) {
       results = list.map(() => ({ left: 'failed', reason: `fixer '${kind}' failed: ${(e as Error).message}` }) as NoFix);

@@ -233,6 +233,7 @@ async function fixOne(
       offline: flags.offline,
       baseId: config.baseId,
       pythonVersion: config.pythonVersion,
+      nodeRuntime: config.nodeRuntime,
       lookups: resolvers.lookups,
       images,
       bases: resolvers.basesFor(config, dirname(abs), images),

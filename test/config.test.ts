@@ -27,6 +27,13 @@ describe('parseConfig', () => {
     expect(parseConfig('', 'x.yaml').pythonVersion).toBeUndefined();
   });
 
+  it('rules.npm-pin.node-version / npm-version: the Node and npm for stages whose image cannot tell', () => {
+    const c = parseConfig('rules:\n  npm-pin: { node-version: v18.20.4, npm-version: 10.7.0, severity: error }\n', '/p/.dockrepro.yaml');
+    expect(c.nodeRuntime).toEqual({ node: '18.20.4', npm: '10.7.0', source: '/p/.dockrepro.yaml' });
+    expect(c.severities.get('npm-pin')).toBe('error');
+    expect(parseConfig('', 'x.yaml').nodeRuntime).toBeUndefined();
+  });
+
   it('accepts an empty file', () => {
     expect(parseConfig('', 'x.yaml').failureThreshold).toBe('style');
   });
@@ -48,6 +55,8 @@ describe('parseConfig', () => {
     ['mirror that is a URL', 'registries:\n  docker.io: { mirror: "https://m.example" }\n', 'registries.docker.io.mirror: expected a registry host'],
     ['insecure not a boolean', 'registries:\n  r.io: { insecure: "yes" }\n', 'registries.r.io.insecure: expected true or false'],
     ['tags-api for another registry', 'registries:\n  ghcr.io: { tags-api: false }\n', 'registries.ghcr.io.tags-api: unknown key (known: mirror, insecure)'],
+    ['node-version not a version', 'rules:\n  npm-pin: { node-version: 18 }\n', 'rules.npm-pin.node-version: expected a version like 18.20.4, got 18'],
+    ['npm-version a range', 'rules:\n  npm-pin: { npm-version: "^10" }\n', 'rules.npm-pin.npm-version: expected a version like 18.20.4'],
     ['tags-api with a path', 'registries:\n  docker.io: { tags-api: "https://hub.docker.com/v2" }\n', 'tags-api: expected false or a URL'],
   ])('%s is an error naming the key', (_name, text, message) => {
     expect(() => parseConfig(text, 'cfg.yaml')).toThrow(ConfigError);

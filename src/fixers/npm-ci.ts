@@ -4,9 +4,27 @@
  * spelling changes are edited; every other byte of the RUN stays as it was.
  */
 import type { SimpleCommand, Word } from '../parse/shell';
+import type { RunBlock } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
 import { replaceValue } from './packageWords';
+import { stageRuntime } from './nodeRuntime';
+
+/**
+ * npm 5.7 – 6 (`npm ci` is libcipm, handed npm's whole command-line config): the options it reads the way
+ * `npm install` does. The dependency-type options (`--production`, `--only=prod`, `--also=dev`, `--dev`)
+ * are read by both under those names, so they are kept as written; `--omit`/`--include` do not exist yet.
+ */
+const NPM6_KEEP_VALUE = new Set([
+  '--loglevel', '--prefix', '--registry', '--reg', '--cache', '--userconfig', '--globalconfig', '--fetch-retries',
+  '--fetch-retry-factor', '--fetch-retry-mintimeout', '--fetch-retry-maxtimeout', '--proxy', '--https-proxy', '--noproxy',
+  '--cafile', '--ca', '--cert', '--key', '--local-address', '--script-shell', '--user-agent', '--heading', '--umask',
+]);
+const NPM6_KEEP_SWITCH = new Set([
+  '--ignore-scripts', '--audit', '--progress', '--color', '--unicode', '--strict-ssl', '--update-notifier', '--prefer-offline',
+  '--prefer-online', '--offline', '--unsafe-perm', '--timing', '--production', '--prod', '--dev',
+]);
+const NPM6_SHORTHANDS = new Set(['--silent', '--quiet', '--verbose', '-s', '-q', '-d', '-dd', '-ddd']);
 
 /**
  * Options with a value that mean the same for `npm ci` as for `npm install`: the options `npm ci` documents
@@ -117,7 +135,8 @@ const split = (shown: string) => `\`${shown}\` is not written in one piece (quot
  * classification follows npm's own argument parser (nopt with npm's shorthands): `--name=value`,
  * `--name value` for options with a value, `--no-name` for switches, one-letter bundles like `-qf`.
  */
-function rewriteOptions(source: string, cmd: SimpleCommand, verb: Word): Rewrite | string {
+function rewriteOptions(source: string, cmd: SimpleCommand, verb: Word, npmMajor: number): Rewrite | string {
+  if (npmMajor < 7) return npm6Options(cmd, verb);
   const out: Rewrite = { edits: [], changes: [] };
   const args = cmd.args;
   for (let i = 0; i < args.length; i++) {
@@ -179,23 +198,70 @@ function rewriteOptions(source: string, cmd: SimpleCommand, verb: Word): Rewrite
   return out;
 }
 
+/**
+ * npm 5.7 – 6: every option must be one its `npm ci` reads as `npm install` does; nothing is respelled
+ * (`--omit=dev` would be ignored there, `--production` is what it reads).
+ */
+function npm6Options(cmd: SimpleCommand, verb: Word): Rewrite | string {
+  const args = cmd.args;
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i];
+    if (w === verb) continue;
+    const v = w.value;
+    if (v === undefined) return guess(`\`${w.raw}\` depends on a value that is not known`);
+    const eq = v.startsWith('--') ? v.indexOf('=') : -1;
+    const written = eq >= 0 ? v.slice(0, eq) : v;
+    const inline = eq >= 0 ? v.slice(eq + 1) : undefined;
+    const negated = written.startsWith('--no-');
+    const name = negated ? `--${written.slice(5)}` : written;
+    if ((name === '--only' && inline !== undefined && PROD_VALUES.test(inline)) || (name === '--also' && inline !== undefined && DEV_VALUES.test(inline))) continue;
+    if ((name === '--only' || name === '--also') && inline === undefined && !negated) {
+      const next = args[i + 1];
+      if (next && next !== verb && next.value !== undefined && (name === '--only' ? PROD_VALUES : DEV_VALUES).test(next.value)) {
+        i++;
+        continue;
+      }
+    }
+    if (NPM6_KEEP_VALUE.has(name) && !negated) {
+      if (inline === undefined) {
+        if (!args[i + 1] || args[i + 1] === verb) return guess(`\`${v}\` has no value`);
+        i++;
+      }
+      continue;
+    }
+    if (NPM6_KEEP_SWITCH.has(name) && switchState(negated, inline) !== undefined) continue;
+    if (NPM6_SHORTHANDS.has(v)) continue;
+    const why = INSTALL_ONLY.get(name);
+    return guess(why ? `\`${v}\` ${why}` : `\`${v}\` is not an option dockrepro knows for npm 6's \`npm ci\``);
+  }
+  return { edits: [], changes: [] };
+}
+
 /** The npm command whose subcommand word is the finding's range. */
-function commandAt(ctx: FixerContext, finding: Finding): { cmd: SimpleCommand; verb: Word } | undefined {
+function commandAt(ctx: FixerContext, finding: Finding): { run: RunBlock; cmd: SimpleCommand; verb: Word } | undefined {
   for (const run of ctx.model.runs) {
     if (finding.span.start < run.span.start || finding.span.end > run.span.end) continue;
     for (const cmd of run.commands) {
       if (cmd.name !== 'npm') continue;
       const verb = cmd.args.find((a) => a.span.start === finding.span.start && a.span.end === finding.span.end);
-      if (verb) return { cmd, verb };
+      if (verb) return { run, cmd, verb };
     }
   }
   return undefined;
 }
 
-function fixOne(finding: Finding, ctx: FixerContext): Fix | NoFix {
+/** `npm ci` appeared in npm 5.7.0; `install-ci-test` (`cit`) in npm 6.0.0. */
+function ciSince(verb: string): [number, number, string] {
+  return verb === 'install-test' || verb === 'it' ? [6, 0, '6.0.0'] : [5, 7, '5.7.0'];
+}
+
+async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix> {
   const lockfile = finding.fix?.lockfile;
   if (typeof lockfile !== 'string') {
-    const where = ctx.buildContext
+    const ignored = finding.fix?.dockerignored;
+    const where = typeof ignored === 'string'
+      ? `${ignored} is named by a COPY, but .dockerignore leaves it out of the build context`
+      : ctx.buildContext
       ? 'no package-lock.json or npm-shrinkwrap.json is copied from the build context before this install'
       : 'linted without a build context, so whether a lockfile is copied before this install is not known';
     // Not a failure: there is no safe rewrite for this install (the case needs a person).
@@ -203,15 +269,23 @@ function fixOne(finding: Finding, ctx: FixerContext): Fix | NoFix {
   }
   const found = commandAt(ctx, finding);
   if (!found || found.verb.value === undefined) return { left: 'failed', reason: 'the `npm install` command was not found at this place' };
-  const { cmd, verb } = found;
-  const options = rewriteOptions(ctx.model.text, cmd, verb);
+  const { run, cmd, verb } = found;
+  // Whether `npm ci` exists and which spellings it reads depend on the npm that runs the command.
+  const runtime = await stageRuntime(ctx, run, cmd, { node: false, npm: true });
+  if ('left' in runtime) return runtime;
+  const [major, minor] = runtime.npm!.split('.').map(Number);
+  const [sinceMajor, sinceMinor, since] = ciSince(verb.value!);
+  if (major < sinceMajor || (major === sinceMajor && minor < sinceMinor)) {
+    return { left: 'no-fixer', reason: `npm ${runtime.npm} (from ${runtime.source}) has no \`npm ${ciVerb(verb.value!)}\` (added in npm ${since}): upgrade npm in the image first` };
+  }
+  const options = rewriteOptions(ctx.model.text, cmd, verb, major);
   if (typeof options === 'string') return { left: 'no-fixer', reason: options };
   const to = ciVerb(verb.value!);
   const verbEdit = replaceValue(ctx.model.text, verb, to);
   if (!verbEdit) return { left: 'no-fixer', reason: split(verb.raw) };
   const changes = [`\`npm ${verb.value}\` → \`npm ${to}\``, ...options.changes].join(', ');
   return {
-    title: `${changes}: installs exactly ${lockfile}`,
+    title: `${changes}: installs exactly ${lockfile} with npm ${runtime.npm} (${runtime.source})`,
     edits: [verbEdit, ...options.edits],
     applicability: 'safe',
   };
@@ -220,7 +294,7 @@ function fixOne(finding: Finding, ctx: FixerContext): Fix | NoFix {
 const fixer: Fixer = {
   kind: 'npm-ci',
   fix(findings, ctx) {
-    return findings.map((f) => fixOne(f, ctx));
+    return Promise.all(findings.map((f) => fixOne(f, ctx)));
   },
 };
 

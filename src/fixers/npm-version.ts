@@ -1,7 +1,8 @@
 /**
  * `npm-version`: a package given to `npm install`, `yarn add` or `pnpm add` without an exact version gets the
- * version npm's resolver picks for it today (pacote against the registry the build would ask, see
- * src/resolve/npm.ts): `typescript` → `typescript@5.6.3`, `typescript@^5` → the version npm picks for `^5`,
+ * version the build installs today: npm's choice for the Node and npm of the stage's image (engines; see
+ * NpmPicker in src/resolve/npm.ts and ./nodeRuntime.ts), yarn's and pnpm's without engines, from the
+ * registry the build would ask: `typescript` → `typescript@5.6.3`, `typescript@^5` → the version npm picks for `^5`,
  * `x@next` → that tag's version, `a@npm:b@^1` → `a@npm:b@1.2.0`. Only the characters of the package word
  * change; its quotes stay.
  *
@@ -16,9 +17,10 @@ import type { Finding } from '../rules/types';
 import { PinError } from '../resolve/pinError';
 import { lookupPackage } from '../resolve/packages';
 import {
-  DEFAULT_REGISTRY, NPM_NAME, hostNpmConfig, isNpmVersion, normalizeRegistry, npmLockKey, registryKeyFor, resolveNpm,
-  type HostNpmConfig, type NpmConfig,
+  DEFAULT_REGISTRY, ENGINE_BLIND_PICKER, NPM_NAME, hostNpmConfig, isNpmVersion, normalizeRegistry, npmLockKey, npmPicker, registryKeyFor,
+  resolveNpm, type HostNpmConfig, type NpmConfig, type NpmPicker,
 } from '../resolve/npm';
+import { stageChain, stageRuntime } from './nodeRuntime';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
 import { replaceValue } from './packageWords';
 
@@ -88,13 +90,6 @@ function configCommand(cmd: SimpleCommand, layer: Layer, model: DockerfileModel,
       }
     }
   }
-}
-
-/** Stages whose filesystem and environment this one starts from, oldest first, then the stage itself. */
-function stageChain(model: DockerfileModel, stage: number): number[] {
-  const chain: number[] = [];
-  for (let s: number | undefined = stage; s !== undefined && !chain.includes(s); s = model.stages[s]?.baseStage) chain.unshift(s);
-  return chain;
 }
 
 /**
@@ -233,7 +228,8 @@ interface Plan {
   edit: (version: string) => TextEdit;
   from: string;
   tool: Tool;
-  key: string;
+  run: RunBlock;
+  cmd: SimpleCommand;
   query: Parameters<typeof resolveNpm>[0];
 }
 
@@ -285,7 +281,8 @@ function plan(finding: Finding, ctx: FixerContext, packages: NonNullable<FixerCo
   return {
     from,
     tool,
-    key: npmLockKey(query),
+    run,
+    cmd,
     query,
     edit: (version) => ({ ...start, text: `${spec.prefix}${spec.name}@${version}` }),
   };
@@ -296,8 +293,20 @@ async function fixOne(finding: Finding, ctx: FixerContext, host: () => HostNpmCo
   if (!packages) return { left: 'needs-network', reason: 'needs a package index lookup' };
   const p = plan(finding, ctx, packages, host());
   if ('left' in p) return p;
+  // npm chooses by the engines of the Node and npm that run it: those of this stage. yarn and pnpm do not.
+  let picker: NpmPicker = ENGINE_BLIND_PICKER;
+  if (p.tool === 'npm') {
+    const runtime = await stageRuntime(ctx, p.run, p.cmd, { node: true, npm: true });
+    if ('left' in runtime) return runtime;
+    picker = npmPicker(runtime.node!, runtime.npm!);
+    if (p.query.before && picker.nodeVersion === null) {
+      return { left: 'no-fixer', reason: `npm ${runtime.npm} (from ${runtime.source}) picks differently with \`before\` (its enjoy-by): pin by hand` };
+    }
+  }
   try {
-    const resolved = await lookupPackage(packages, p.key, () => resolveNpm(p.query, packages.lookups), isNpmVersion, `'${p.from}' (registry ${p.query.registry})`);
+    const key = npmLockKey(p.query, picker);
+    const runtime = picker.runtime ? `Node ${picker.runtime.node}, npm ${picker.runtime.npm}, ` : '';
+    const resolved = await lookupPackage(packages, key, () => resolveNpm(p.query, picker, packages.lookups), isNpmVersion, `'${p.from}' (${runtime}registry ${p.query.registry})`);
     const edit = p.edit(resolved.version);
     return {
       title: `pin ${p.tool} package '${p.from}' → '${edit.text}' (${resolved.explanation})`,

@@ -78,6 +78,15 @@ export interface FixerContext {
   packages?: PackageContext;
   /** What each stage's base image holds (config, files), read from its registry or the lock; absent when the run has no resolver. */
   bases?: StageBases;
+  /** Node and npm versions set by hand (`rules.npm-pin.node-version` / `npm-version`), for stages whose image cannot tell. */
+  nodeRuntime?: NodeRuntimeByHand;
+}
+
+export interface NodeRuntimeByHand {
+  node?: string;
+  npm?: string;
+  /** The config file they come from. */
+  source?: string;
 }
 
 export interface Fixer {

@@ -161,21 +161,65 @@ export interface NpmQuery {
   timeoutMs: number;
 }
 
+/**
+ * How the installing tool picks among a package's versions, by the npm-pick-manifest generation the image's
+ * npm bundles (read from npm's own releases):
+ * - npm ≤ 6 (npm-pick-manifest 3): `engines` are not looked at; the default tag's version wins whenever it
+ *   satisfies the range; a bare name means the default tag.
+ * - npm 7 – 10.8.1 (npm-pick-manifest 6.1 – 9.0.1): the same, except that when the default tag's version
+ *   does not satisfy the range, versions whose `engines` accept the running Node and npm come first; a bare
+ *   name means the default tag up to npm 8, `*` from npm 9 (the same answer).
+ * - npm ≥ 10.8.2 (npm-pick-manifest ≥ 9.1.0, like the one dockrepro ships): the default tag's version only
+ *   when its `engines` accept Node and npm and it is not deprecated; else the newest that does.
+ * yarn and pnpm do not consider `engines` when they choose (they check them after): tag first, no engines.
+ */
+export interface NpmPicker {
+  /** The Node whose `engines.node` npm checks; null when the picker does not look at engines. */
+  nodeVersion: string | null;
+  npmVersion: string | null;
+  /** The default tag's version wins whenever it satisfies the range (npm < 10.8.2, yarn, pnpm). */
+  tagFirst: boolean;
+  /** A bare name is the default tag (npm ≤ 8). */
+  bareIsTag: boolean;
+  /** `node12.22.12 npm6.14.16`, `any-node`: for the lock key. */
+  key: string;
+  /** The Node and npm it picks for, for titles; absent when the runtime does not matter (yarn, pnpm). */
+  runtime?: { node: string; npm: string };
+}
+
+/** npm's picker for the image's Node and npm. */
+export function npmPicker(node: string, npm: string): NpmPicker {
+  const [major, minor] = npm.split('.').map(Number);
+  const engines = major >= 7;
+  return {
+    nodeVersion: engines ? node : null,
+    npmVersion: engines ? npm : null,
+    tagFirst: major < 10 || (major === 10 && minor < 8) || (major === 10 && minor === 8 && Number(npm.split('.')[2]) < 2),
+    bareIsTag: major <= 8,
+    key: `node${node} npm${npm}`,
+    runtime: { node, npm },
+  };
+}
+
+/** yarn's and pnpm's choice: engines are not considered, so the image's Node does not matter. */
+export const ENGINE_BLIND_PICKER: NpmPicker = { nodeVersion: null, npmVersion: null, tagFirst: true, bareIsTag: true, key: 'any-node' };
+
 /** The lock key: everything the answer depends on. */
-export function npmLockKey(q: Pick<NpmQuery, 'name' | 'range' | 'registry' | 'defaultTag' | 'before'>): string {
+export function npmLockKey(q: Pick<NpmQuery, 'name' | 'range' | 'registry' | 'defaultTag' | 'before'>, picker: Pick<NpmPicker, 'key'>): string {
   const tag = q.defaultTag !== 'latest' ? ` tag=${q.defaultTag}` : '';
   const before = q.before ? ` before=${q.before.toISOString()}` : '';
-  return `npm:${q.name}@${q.range} ${q.registry}${tag}${before}`;
+  return `npm:${q.name}@${q.range} ${q.registry}${tag}${before} ${picker.key}`;
 }
 
 interface Semver {
   valid(version: string): string | null;
   validRange(range: string, loose: boolean): string | null;
+  satisfies(version: string, range: string, opts: { loose: boolean; includePrerelease?: boolean }): boolean;
 }
 
 let semverFns: Semver | undefined;
 function semver(): Semver {
-  semverFns ??= { valid: require('semver/functions/valid'), validRange: require('semver/ranges/valid') };
+  semverFns ??= { valid: require('semver/functions/valid'), validRange: require('semver/ranges/valid'), satisfies: require('semver/functions/satisfies') };
   return semverFns;
 }
 
@@ -243,10 +287,54 @@ export function pacoteOptions(q: NpmQuery): Record<string, unknown> {
   return opts;
 }
 
-/** What `name@range` means, for titles: `dist-tag 'latest'`, `the newest version npm picks for '^5'`. */
-export function describeQuery(q: Pick<NpmQuery, 'range' | 'defaultTag'>): string {
-  if (q.range === '*' || q.range === '') return `dist-tag '${q.defaultTag}'`;
-  return isRange(q.range) ? `the version npm picks for '${q.range}'` : `dist-tag '${q.range}'`;
+/** The parts of a packument the pick reads (the registry's JSON, checked where it is used). */
+interface Manifest {
+  name?: unknown;
+  version?: unknown;
+  deprecated?: unknown;
+  engines?: { node?: unknown; npm?: unknown };
+}
+export interface Packument {
+  name?: unknown;
+  'dist-tags'?: Record<string, string>;
+  versions?: Record<string, Manifest>;
+  time?: Record<string, string>;
+}
+
+type PickManifest = (packument: Packument, wanted: string, opts: Record<string, unknown>) => Manifest;
+
+/**
+ * The version `picker`'s npm chooses from `packument` for the query: npm-pick-manifest (the one npm ≥ 10.8.2
+ * bundles) with the image's Node and npm, preceded for older pickers by the rule they had and it dropped
+ * (the default tag's version when it satisfies the range, whatever its engines).
+ */
+export function pickAsNpm(packument: Packument, q: Pick<NpmQuery, 'range' | 'defaultTag' | 'before'>, picker: NpmPicker): Manifest {
+  const pickManifest = require('npm-pick-manifest') as PickManifest;
+  const opts = { defaultTag: q.defaultTag, before: q.before ?? null, nodeVersion: picker.nodeVersion, npmVersion: picker.npmVersion };
+  if (q.range === '*' && picker.bareIsTag) return pickManifest(packument, q.defaultTag, opts);
+  if (picker.tagFirst && isRange(q.range)) {
+    const tagged = packument['dist-tags']?.[q.defaultTag];
+    const manifest = tagged === undefined ? undefined : packument.versions?.[tagged];
+    const published = tagged === undefined ? undefined : packument.time?.[tagged];
+    const beforeOk = !q.before || published === undefined || Date.parse(published) <= q.before.getTime();
+    if (manifest && beforeOk && (q.range === '*' || semver().satisfies(tagged!, q.range, { loose: true }))) return manifest;
+  }
+  return pickManifest(packument, q.range, opts);
+}
+
+/** Why this version, for titles: names the dist-tag only when it is the one chosen. */
+export function explainPick(packument: Packument, version: string, q: Pick<NpmQuery, 'range' | 'defaultTag'>, picker: NpmPicker): string {
+  if (q.range !== '*' && !isRange(q.range)) return `dist-tag '${q.range}'`;
+  const tagged = packument['dist-tags']?.[q.defaultTag];
+  if (tagged === version) return q.range === '*' ? `dist-tag '${q.defaultTag}'` : `dist-tag '${q.defaultTag}', which satisfies '${q.range}'`;
+  const who = picker.runtime ? `npm ${picker.runtime.npm} picks on Node ${picker.runtime.node}` : 'picked';
+  const what = q.range === '*' ? `the version ${who}` : `the version ${who} for '${q.range}'`;
+  if (tagged === undefined || (q.range !== '*' && !semver().satisfies(tagged, q.range, { loose: true }))) return what;
+  const m = packument.versions?.[tagged];
+  const needs = typeof m?.engines?.node === 'string' && picker.nodeVersion && !semver().satisfies(picker.nodeVersion, m.engines.node, { loose: false, includePrerelease: true })
+    ? `, which needs Node '${m.engines.node}'`
+    : m?.deprecated ? ', which is deprecated' : '';
+  return `${what} (dist-tag '${q.defaultTag}' is ${tagged}${needs})`;
 }
 
 interface PacoteError extends Error {
@@ -283,14 +371,16 @@ type Lookups = Map<string, Promise<unknown>>;
 const packumentCaches = new WeakMap<Lookups, Map<string, unknown>>();
 
 /**
- * The version npm installs for the query today, checked: the registry must answer this very name and a semver
- * version. With `lookups` (run-wide), every range of a package is answered from one packument request.
+ * The version the installing tool picks for the query today (see NpmPicker), checked: the registry must
+ * answer this very name and a semver version. The packument comes from pacote (npm's fetcher: the same
+ * request, registry and credentials); with `lookups` (run-wide), every range of a package is answered from
+ * one packument request.
  */
-export async function resolveNpm(q: NpmQuery, lookups?: Lookups): Promise<ResolvedVersion> {
+export async function resolveNpm(q: NpmQuery, picker: NpmPicker, lookups?: Lookups): Promise<ResolvedVersion> {
   const opts = pacoteOptions(q);
   // Expensive (about 100 packages) and external to the bundle: only loaded when a lookup is actually made.
-  const pacote = require('pacote') as { manifest(spec: string, opts: Record<string, unknown>): Promise<{ name?: unknown; version?: unknown }> };
-  let pick = () => pacote.manifest(`${q.name}@${q.range}`, opts);
+  const pacote = require('pacote') as { packument(spec: string, opts: Record<string, unknown>): Promise<Packument> };
+  let fetch = () => pacote.packument(`${q.name}@${q.range}`, opts);
   if (lookups) {
     let cache = packumentCaches.get(lookups);
     if (!cache) packumentCaches.set(lookups, (cache = new Map()));
@@ -298,20 +388,22 @@ export async function resolveNpm(q: NpmQuery, lookups?: Lookups): Promise<Resolv
     // pacote caches a packument once it has arrived: another range of the package waits for the first request.
     const gate = `npm-packument:${q.registry} ${q.name}`;
     const previous = lookups.get(gate);
-    const mine = previous ? previous.catch(() => undefined).then(() => pacote.manifest(`${q.name}@${q.range}`, opts)) : pick();
+    const mine = previous ? previous.catch(() => undefined).then(() => pacote.packument(`${q.name}@${q.range}`, opts)) : fetch();
     lookups.set(gate, mine);
     mine.catch(() => undefined); // reported below
-    pick = () => mine;
+    fetch = () => mine;
   }
-  let manifest: { name?: unknown; version?: unknown };
+  let packument: Packument;
+  let manifest: Manifest;
   try {
-    manifest = await pick();
+    packument = await fetch();
+    manifest = pickAsNpm(packument, q, picker);
   } catch (e) {
     throw explain(e as PacoteError, q);
   }
-  if (manifest.name !== q.name) throw new PinError(`${q.registry} answered a manifest for '${String(manifest.name)}' when asked for '${q.name}'`, 'failed');
+  if (!manifest || manifest.name !== q.name) throw new PinError(`${q.registry} answered a manifest for '${String(manifest?.name)}' when asked for '${q.name}'`, 'failed');
   if (typeof manifest.version !== 'string' || !isNpmVersion(manifest.version)) {
     throw new PinError(`${q.registry} answered a malformed version '${String(manifest.version)}' for '${q.name}'`, 'failed');
   }
-  return { version: manifest.version, explanation: `${describeQuery(q)} on ${q.registry}` };
+  return { version: manifest.version, explanation: `${explainPick(packument, manifest.version, q, picker)} on ${q.registry}` };
 }

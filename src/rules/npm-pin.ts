@@ -178,10 +178,17 @@ function syncProblems(pkgText: string, lockText: string): string[] {
 /** Reports a package-less `npm install`, using the lockfile the Dockerfile copied, if any. */
 function checkBareInstall(ctx: RuleContext, run: RunBlock, install: Install): void {
   const dir = typeof install.prefix === 'object' ? install.prefix.value : '.';
+  const dockerignored: string[] = [];
   const fromContext = (file: string): { rel: string; text: string } | undefined => {
     const rel = ctx.buildContext && dir !== undefined ? copiedFrom(ctx.model, run, posix.join(dir, file)) : undefined;
-    const text = rel === undefined ? undefined : ctx.buildContext!.read(rel);
-    return text === undefined ? undefined : { rel: rel!, text };
+    if (rel === undefined) return undefined;
+    // A file .dockerignore leaves out never reaches the build, whatever the COPY says.
+    if (ctx.buildContext!.excluded(rel)) {
+      if (ctx.buildContext!.read(rel) !== undefined) dockerignored.push(rel);
+      return undefined;
+    }
+    const text = ctx.buildContext!.read(rel);
+    return text === undefined ? undefined : { rel, text };
   };
   // npm prefers a shrinkwrap over package-lock.json when both exist.
   const lock = fromContext('npm-shrinkwrap.json') ?? fromContext('package-lock.json');
@@ -190,7 +197,7 @@ function checkBareInstall(ctx: RuleContext, run: RunBlock, install: Install): vo
     ctx.report({
       message: '`npm install` without package names re-resolves package.json and may rewrite the lockfile: use `npm ci`',
       span,
-      fix: { kind: 'npm-ci' },
+      fix: dockerignored.length ? { kind: 'npm-ci', dockerignored: dockerignored[0] } : { kind: 'npm-ci' },
     });
     return;
   }

@@ -6,13 +6,15 @@ import { runCli } from '../helpers/cli';
 
 const LOCK = JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' } } });
 const PKG = JSON.stringify({ name: 'app', version: '1.0.0' });
+/** npm's version set by hand (node:20.18.1 ships npm 10.8.2): these runs have no registry to read the image from. */
+const NPM_BY_HAND = 'rules:\n  npm-pin: { npm-version: 10.8.2 }\n';
 const NODE_APP = 'FROM node:20.18.1@sha256:' + 'a'.repeat(64) + '\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm install --production\n';
 const USERS = 'FROM debian:12.7@sha256:' + 'b'.repeat(64) + '\nRUN useradd -m app\n';
 
 
 describe('dockrepro fix', () => {
   it('rewrites in place with safe fixes, says what it did, and exits 0 when nothing is left', async () => {
-    const cwd = workspace({ Dockerfile: NODE_APP, 'package.json': PKG, 'package-lock.json': LOCK });
+    const cwd = workspace({ '.dockrepro.yaml': NPM_BY_HAND, Dockerfile: NODE_APP, 'package.json': PKG, 'package-lock.json': LOCK });
     const r = await runCli(['fix'], { cwd });
     expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe(NODE_APP.replace('npm install --production', 'npm ci --omit=dev'));
     expect(r.stdout).toBe('1 file scanned, 1 changed, 1 finding fixed, 0 left\n');
@@ -61,7 +63,7 @@ describe('dockrepro fix', () => {
   });
 
   it('reads stdin and writes only the fixed text to stdout, messages to stderr (editor save hook)', async () => {
-    const cwd = workspace({ 'app/package.json': PKG, 'app/package-lock.json': LOCK });
+    const cwd = workspace({ '.dockrepro.yaml': NPM_BY_HAND, 'app/package.json': PKG, 'app/package-lock.json': LOCK });
     const r = await runCli(['fix', '-', '--stdin-filename', 'app/Dockerfile'], { cwd, stdin: NODE_APP });
     expect(r.stdout).toBe(NODE_APP.replace('npm install --production', 'npm ci --omit=dev'));
     expect(r.stderr).toBe('1 file scanned, 1 changed, 1 finding fixed, 0 left\n');
@@ -148,7 +150,7 @@ describe('progress', () => {
 describe('as an editor runs it', () => {
   it('pipes a file through the real binary: stdout is exactly the fixed file', () => {
     const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-    const cwd = workspace({ 'app/package.json': PKG, 'app/package-lock.json': LOCK, 'app/Dockerfile': NODE_APP });
+    const cwd = workspace({ '.dockrepro.yaml': NPM_BY_HAND, 'app/package.json': PKG, 'app/package-lock.json': LOCK, 'app/Dockerfile': NODE_APP });
     const bin = join(__dirname, '../../bin/dockrepro');
     const r = spawnSync(process.execPath, [bin, 'fix', '-', '--stdin-filename', 'app/Dockerfile'], {
       cwd,

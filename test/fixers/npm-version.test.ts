@@ -5,18 +5,24 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixText, type FixOutcome } from '../../src/fix';
+import { fixText, type FixOptions, type FixOutcome } from '../../src/fix';
 import fixer from '../../src/fixers/npm-version';
 import { HttpClient } from '../../src/resolve/http';
 import { LockFile } from '../../src/resolve/lock';
 import type { PackageContext } from '../../src/resolve/packages';
-import { envReplace, npmLockKey } from '../../src/resolve/npm';
+import type { StageBases } from '../../src/resolve/baseImage';
+import { PinError } from '../../src/resolve/pinError';
+import { envReplace, npmLockKey, npmPicker } from '../../src/resolve/npm';
 import rule from '../../src/rules/npm-pin';
 import { describeWithVerdaccio, type Verdaccio } from '../helpers/verdaccio';
 import { workspace } from '../helpers/workspace';
+import { DEBIAN, NODE_12, NODE_16, NODE_18, NODE_20, fixedBases } from '../helpers/nodeImages';
 
+const execFileAsync = promisify(execFile);
 const NOW = () => new Date('2026-11-25T12:00:00Z');
 
 interface Setup {
@@ -48,7 +54,9 @@ function context(s: Setup = {}): PackageContext {
   };
 }
 
-async function fix(text: string, packages: PackageContext | undefined): Promise<FixOutcome> {
+/** Every stage is built on node:20.18.0-slim (Node 20.18.0, npm 10.8.2) unless `base` says otherwise. */
+async function fix(text: string, packages: PackageContext | undefined, base: { bases?: StageBases } & Pick<FixOptions, 'nodeRuntime'> = { bases: fixedBases(NODE_20) }): Promise<FixOutcome> {
+  const bases = base.bases;
   return fixText(text, {
     rules: [rule],
     unsafe: false,
@@ -57,8 +65,13 @@ async function fix(text: string, packages: PackageContext | undefined): Promise<
     fixers: new Map([[fixer.kind, fixer]]),
     packages,
     lookups: packages?.lookups,
+    nodeRuntime: base.nodeRuntime,
+    bases: bases && (() => bases),
   });
 }
+
+/** The lock key part of npm installs on node:20.18.0-slim. */
+const ON_20 = 'node20.18.0 npm10.8.2';
 
 const left = (r: FixOutcome) => r.left.map((l) => ({ left: l.left, reason: l.reason }));
 const titles = (r: FixOutcome) => r.applied.map((a) => a.title);
@@ -113,10 +126,10 @@ describeWithVerdaccio(
       expect(left(r)).toEqual([]);
       expect(titles(r)).toEqual([
         `pin npm package 'fx' → 'fx@2.0.0' (dist-tag 'latest' on ${reg.url})`,
-        `pin npm package 'fx2@^1' → 'fx2@1.2.0' (the version npm picks for '^1' on ${reg.url})`,
+        `pin npm package 'fx2@^1' → 'fx2@1.2.0' (the version npm 10.8.2 picks on Node 20.18.0 for '^1' on ${reg.url})`,
         `pin npm package 'fx3@next' → 'fx3@2.1.0-beta.1' (dist-tag 'next' on ${reg.url})`,
         `pin npm package 'fx4@latest' → 'fx4@2.0.0' (dist-tag 'latest' on ${reg.url})`,
-        `pin npm package 'fx5@1.x' → 'fx5@1.2.0' (the version npm picks for '1.x' on ${reg.url})`,
+        `pin npm package 'fx5@1.x' → 'fx5@1.2.0' (the version npm 10.8.2 picks on Node 20.18.0 for '1.x' on ${reg.url})`,
         `pin npm package 'fx6@' → 'fx6@2.0.0' (dist-tag 'latest' on ${reg.url})`,
       ]);
       expect(r.applied.every((a) => a.rule === 'npm-pin' && a.applicability === 'safe')).toBe(true);
@@ -133,7 +146,7 @@ describeWithVerdaccio(
       expect(left(r)).toEqual([]);
       expect(titles(r)).toContain(`pin yarn package '@pub/kit' → '@pub/kit@1.0.1' (dist-tag 'latest' on ${reg.url})`);
       expect(titles(r)).toContain(`pin pnpm package 'fx' → 'fx@2.0.0' (dist-tag 'latest' on ${reg.url})`);
-      expect(titles(r)).toContain(`pin npm package 'a@npm:fx@^1' → 'a@npm:fx@1.2.0' (the version npm picks for '^1' on ${reg.url})`);
+      expect(titles(r)).toContain(`pin npm package 'a@npm:fx@^1' → 'a@npm:fx@1.2.0' (the version npm 10.8.2 picks on Node 20.18.0 for '^1' on ${reg.url})`);
     });
 
     it("npm's --tag decides what a bare name means (and the lock key says so); ETARGET is left with the reason", async () => {
@@ -144,7 +157,7 @@ describeWithVerdaccio(
         { left: 'failed', reason: `'fx' has no version matching '^9' on ${reg.url}` },
         { left: 'failed', reason: `'fx' has no dist-tag 'nosuchtag' on ${reg.url}` },
       ]);
-      expect(Object.keys(JSON.parse(lock.text()).packages)).toEqual([`npm:fx@* ${reg.url} tag=next`]);
+      expect(Object.keys(JSON.parse(lock.text()).packages)).toEqual([`npm:fx@* ${reg.url} tag=next ${ON_20}`]);
     });
 
     it("npm's --before: only versions published by then (the date is part of the lock key)", async () => {
@@ -152,7 +165,7 @@ describeWithVerdaccio(
       const r = await fix('FROM node:20\nRUN npm i --before 2000-01-01 fx && npm i --before=2999-01-01T00:00:00Z fx2@^1\n', context({ user: npmrc, lock }));
       expect(r.text).toBe('FROM node:20\nRUN npm i --before 2000-01-01 fx && npm i --before=2999-01-01T00:00:00Z fx2@1.2.0\n');
       expect(left(r)).toEqual([{ left: 'failed', reason: `'fx' has no versions on ${reg.url} published before 2000-01-01T00:00:00.000Z` }]);
-      expect(Object.keys(JSON.parse(lock.text()).packages)).toEqual([`npm:fx2@^1 ${reg.url} before=2999-01-01T00:00:00.000Z`]);
+      expect(Object.keys(JSON.parse(lock.text()).packages)).toEqual([`npm:fx2@^1 ${reg.url} before=2999-01-01T00:00:00.000Z ${ON_20}`]);
     });
 
     it('a scoped package behind auth: the token from .npmrc (${VAR} expanded from the run environment); without it, left with the reason', async () => {
@@ -241,9 +254,9 @@ describeWithVerdaccio(
       const online = await fix(text, context({ user: npmrc, lock }));
       expect(online.text).toBe('FROM node:20\nRUN npm i fx@2.0.0 "fx2@1.2.0" @pub/kit@1.0.1\n');
       expect(JSON.parse(lock.text()).packages).toEqual({
-        [npmLockKey({ name: 'fx', range: '*', registry: reg.url, defaultTag: 'latest' })]: { version: '2.0.0', resolvedAt: NOW().toISOString() },
-        [`npm:fx2@^1 ${reg.url}`]: { version: '1.2.0', resolvedAt: NOW().toISOString() },
-        [`npm:@pub/kit@* ${reg.url}`]: { version: '1.0.1', resolvedAt: NOW().toISOString() },
+        [npmLockKey({ name: 'fx', range: '*', registry: reg.url, defaultTag: 'latest' }, npmPicker('20.18.0', '10.8.2'))]: { version: '2.0.0', resolvedAt: NOW().toISOString() },
+        [`npm:fx2@^1 ${reg.url} ${ON_20}`]: { version: '1.2.0', resolvedAt: NOW().toISOString() },
+        [`npm:@pub/kit@* ${reg.url} ${ON_20}`]: { version: '1.0.1', resolvedAt: NOW().toISOString() },
       });
 
       const before = reg.requests;
@@ -254,7 +267,7 @@ describeWithVerdaccio(
 
       const missing = await fix('FROM node:20\nRUN npm i fx@^1\n', context({ user: npmrc, lock, offline: true }));
       expect(missing.text).toBe('FROM node:20\nRUN npm i fx@^1\n');
-      expect(left(missing)).toEqual([{ left: 'needs-network', reason: `'fx@^1' (registry ${reg.url}) is not in /nonexistent/dockrepro.lock.json and --offline forbids a lookup` }]);
+      expect(left(missing)).toEqual([{ left: 'needs-network', reason: `'fx@^1' (Node 20.18.0, npm 10.8.2, registry ${reg.url}) is not in /nonexistent/dockrepro.lock.json and --offline forbids a lookup` }]);
       expect(reg.requests).toBe(before);
     });
 
@@ -283,6 +296,102 @@ describeWithVerdaccio(
       ]);
     });
 
+    describe("the image's Node and npm decide (npm-pick-manifest with engines)", () => {
+      /** npm-pick-manifest (the generation npm ≥ 10.8.2 bundles) on verdaccio's own packument. */
+      const npmChoice = async (name: string, wanted: string, node: string, npm: string) => {
+        const pickManifest = require('npm-pick-manifest') as (p: unknown, w: string, o: object) => { version: string };
+        const packument = await (await fetch(`${reg.url}${name}`)).json();
+        return pickManifest(packument, wanted, { nodeVersion: node, npmVersion: npm }).version;
+      };
+
+      it('npm ≥ 10.8.2: the newest version whose engines accept the image\'s Node and npm, as npm-pick-manifest picks', async () => {
+        for (const [image, node] of [[NODE_20, '20.18.0'], [NODE_18, '18.20.5']] as const) {
+          const r = await fix('FROM node\nRUN npm i -g eng "eng@<3" eng@^1\n', context({ user: npmrc }), { bases: fixedBases(image) });
+          expect(left(r)).toEqual([]);
+          const expected = [await npmChoice('eng', '*', node, '10.8.2'), await npmChoice('eng', '<3', node, '10.8.2'), await npmChoice('eng', '^1', node, '10.8.2')];
+          expect(r.text).toBe(`FROM node\nRUN npm i -g eng@${expected[0]} "eng@${expected[1]}" eng@${expected[2]}\n`);
+        }
+        // The fixtures make the engines matter: Node 18 does not get the latest (3.0.0 needs Node >= 20).
+        const on18 = await fix('FROM node\nRUN npm i -g eng\n', context({ user: npmrc }), { bases: fixedBases(NODE_18) });
+        expect(on18.text).toBe('FROM node\nRUN npm i -g eng@2.5.0\n');
+        expect(titles(on18)).toEqual([
+          `pin npm package 'eng' → 'eng@2.5.0' (the version npm 10.8.2 picks on Node 18.20.5 (dist-tag 'latest' is 3.0.0, which needs Node '>=20') on ${reg.url})`,
+        ]);
+      });
+
+      it('npm 7 – 10.8.1 keep the latest whenever it satisfies the range; engines decide among the others (npm 8.19.4 on node:16)', async () => {
+        const r = await fix('FROM node\nRUN npm i -g eng "eng@<3"\n', context({ user: npmrc }), { bases: fixedBases(NODE_16) });
+        // 2.5.0 needs npm >= 9: npm 8.19.4 passes its own version to the engine check.
+        expect(r.text).toBe('FROM node\nRUN npm i -g eng@3.0.0 "eng@2.0.0"\n');
+        expect(await npmChoice('eng', '<3', '16.20.2', '8.19.4')).toBe('2.0.0');
+      });
+
+      it('npm 6 ignores engines: node:12.22.12-alpine gets the latest, as its npm 6.14.16 installs it (the issue\'s reproducer)', async () => {
+        const lock = new LockFile('/nonexistent/dockrepro.lock.json');
+        const r = await fix('FROM node:12.22.12-alpine\nRUN npm install -g tsc-like "eng@<3"\n', context({ user: npmrc, lock }), { bases: fixedBases(NODE_12) });
+        expect(r.text).toBe('FROM node:12.22.12-alpine\nRUN npm install -g tsc-like@7.0.2 "eng@2.5.0"\n');
+        // npm ≥ 7 would have chosen by engines: a different answer, so the lock key names the runtime.
+        expect(await npmChoice('tsc-like', '*', '12.22.12', '10.8.2')).toBe('5.0.4');
+        expect(Object.keys(JSON.parse(lock.text()).packages).sort()).toEqual([`npm:eng@<3 ${reg.url} node12.22.12 npm6.14.16`, `npm:tsc-like@* ${reg.url} node12.22.12 npm6.14.16`]);
+      });
+
+      it('`npm install -g npm@X` earlier in the stage: npm X picks', async () => {
+        const r = await fix('FROM node\nRUN npm install -g npm@10.8.2\nRUN npm i -g eng\n', context({ user: npmrc }), { bases: fixedBases(NODE_16) });
+        expect(r.text).toBe('FROM node\nRUN npm install -g npm@10.8.2\nRUN npm i -g eng@2.5.0\n');
+      });
+
+      it('the same answer as the real npm on this machine (npm install --package-lock-only), with the versions set by hand in the config', async () => {
+        const npmVersion = spawnSync('npm', ['--version'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+        if (npmVersion.status !== 0) {
+          if (process.env.CI === 'true') throw new Error('npm is not installed');
+          process.stderr.write('\nSKIPPED: comparison with the real npm: npm is not installed\n');
+          return;
+        }
+        const dir = workspace({ 'package.json': '{"name":"probe","version":"1.0.0"}\n' });
+        // Asynchronously: verdaccio answers from this very process.
+        const run = await execFileAsync('npm', ['install', 'eng', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', `--registry=${reg.url}`, `--cache=${join(dir, '.cache')}`], {
+          cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir }, timeout: 60_000,
+        });
+        expect(run.stderr).not.toMatch(/ERR!/);
+        const real = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')).packages['node_modules/eng'].version;
+        const nodeRuntime = { node: process.version.slice(1), npm: npmVersion.stdout.trim(), source: '.dockrepro.yaml' };
+        const r = await fix('FROM node\nRUN npm i eng\n', context({ user: npmrc }), { nodeRuntime });
+        expect(r.text).toBe(`FROM node\nRUN npm i eng@${real}\n`);
+      });
+
+      it('Node unknown: installed by the Dockerfile, not in the image, image unreadable, no resolver; the config then decides', async () => {
+        const debian = fixedBases(DEBIAN);
+        const apt = await fix('FROM debian:12.7\nRUN apt-get update && apt-get install -y nodejs npm && npm i -g eng\n', context({ user: npmrc }), { bases: debian });
+        expect(apt.text).toBe('FROM debian:12.7\nRUN apt-get update && apt-get install -y nodejs npm && npm i -g eng\n');
+        expect(left(apt)).toEqual([{
+          left: 'no-fixer',
+          reason: 'Node.js version of this stage unknown: line 2: `apt-get install` installs Node.js or npm; set `rules.npm-pin.node-version` and `npm-version` in .dockrepro.yaml to the versions the build uses, or pin by hand',
+        }]);
+        const copied = await fix('FROM node\nCOPY --from=node:22 /usr/local/bin/node /usr/local/bin/node\nRUN npm i -g eng\n', context({ user: npmrc }), { bases: fixedBases(NODE_20) });
+        expect(left(copied)[0].reason).toMatch(/^Node\.js version of this stage unknown: line 2: `COPY` of '\/usr\/local\/bin\/node' may replace Node\.js or npm;/);
+        const bare = await fix('FROM debian:12.7\nRUN npm i -g eng\n', context({ user: npmrc }), { bases: debian });
+        expect(left(bare)[0].reason).toMatch(/^Node\.js version of this stage unknown: the base image debian:12\.7 has no Node\.js that dockrepro can read/);
+        const unreadable = await fix('FROM node\nRUN npm i -g eng\n', context({ user: npmrc }), { bases: fixedBases(new PinError("'node:20' is not in the lock and --offline forbids a lookup", 'needs-network')) });
+        expect(left(unreadable)).toEqual([{ left: 'needs-network', reason: expect.stringMatching(/cannot read the base image: 'node:20' is not in the lock/) }]);
+        const noResolver = await fix('FROM node\nRUN npm i -g eng\n', context({ user: npmrc }), {});
+        expect(left(noResolver)).toEqual([{ left: 'needs-network', reason: expect.stringMatching(/^Node\.js version of this stage unknown: the base image was not read/) }]);
+
+        // Set by hand: used where the image cannot tell, never over what the image says.
+        const nodeRuntime = { node: '18.20.5', npm: '10.8.2', source: '/repo/.dockrepro.yaml' };
+        const byHand = await fix('FROM debian:12.7\nRUN apt-get install -y nodejs npm && npm i -g eng\n', context({ user: npmrc }), { bases: debian, nodeRuntime });
+        expect(byHand.text).toBe('FROM debian:12.7\nRUN apt-get install -y nodejs npm && npm i -g eng@2.5.0\n');
+        const imageWins = await fix('FROM node\nRUN npm i -g eng\n', context({ user: npmrc }), { bases: fixedBases(NODE_20), nodeRuntime });
+        expect(imageWins.text).toBe('FROM node\nRUN npm i -g eng@3.0.0\n');
+      });
+
+      it('yarn and pnpm do not choose by engines: the image is not asked', async () => {
+        const bases = fixedBases(DEBIAN);
+        const r = await fix('FROM debian:12.7\nRUN yarn global add eng && pnpm add "eng@<3"\n', context({ user: npmrc }), { bases });
+        expect(r.text).toBe('FROM debian:12.7\nRUN yarn global add eng@3.0.0 && pnpm add "eng@2.5.0"\n');
+        expect(bases.asked).toBe(0);
+      });
+    });
+
     it('without a package context the findings need the network', async () => {
       const r = await fix('FROM node:20\nRUN npm i fx\n', undefined);
       expect(left(r)).toEqual([{ left: 'needs-network', reason: 'needs a package index lookup' }]);
@@ -297,6 +406,16 @@ describeWithVerdaccio(
     await reg.publish(token, '@pub/kit', '1.0.1');
     await reg.publish(token, '@private/thing', '3.1.4');
     await reg.publish(token, 'dedup', '0.3.0');
+    // Versions with different engines (published oldest first; the last is `latest`).
+    await reg.publish(token, 'eng', '1.0.0');
+    await reg.publish(token, 'eng', '1.5.0', 'latest', { engines: { node: '>=10' } });
+    await reg.publish(token, 'eng', '2.0.0', 'latest', { engines: { node: '>=14' } });
+    await reg.publish(token, 'eng', '2.5.0', 'latest', { engines: { node: '>=14', npm: '>=9' } });
+    await reg.publish(token, 'eng', '3.0.0', 'latest', { engines: { node: '>=20' } });
+    // TypeScript's engines: 5.0 runs on Node 12.20, 5.1 needs 14.17; the latest needs newer still.
+    await reg.publish(token, 'tsc-like', '5.0.4', 'latest', { engines: { node: '>=12.20' } });
+    await reg.publish(token, 'tsc-like', '5.1.3', 'latest', { engines: { node: '>=14.17' } });
+    await reg.publish(token, 'tsc-like', '7.0.2', 'latest', { engines: { node: '>=20' } });
   },
 );
 

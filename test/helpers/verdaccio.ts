@@ -31,8 +31,8 @@ export interface Verdaccio {
   log: string[];
   /** Creates a user; returns the token `npm login` would store as `//host/:_authToken`. */
   addUser(name: string, password: string): Promise<string>;
-  /** Publishes one version (with `tag`, default `latest`) as `token`'s user. */
-  publish(token: string, name: string, version: string, tag?: string): Promise<void>;
+  /** Publishes one version (with `tag`, default `latest`) as `token`'s user; `fields` go into its package.json (`engines`). */
+  publish(token: string, name: string, version: string, tag?: string, fields?: Record<string, unknown>): Promise<void>;
   /** Points a dist-tag at a published version. */
   setTag(token: string, name: string, tag: string, version: string): Promise<void>;
   close(): Promise<void>;
@@ -111,8 +111,8 @@ export async function startVerdaccio(): Promise<Verdaccio> {
       if (!body.token) throw new Error(`create user ${name}: no token in the answer`);
       return body.token;
     },
-    async publish(token, name, version, tag = 'latest') {
-      const manifest = { name, version, description: `${name} fixture`, main: 'index.js' };
+    async publish(token, name, version, tag = 'latest', fields = {}) {
+      const manifest = { name, version, description: `${name} fixture`, main: 'index.js', ...fields };
       const tarball = packageTarball(manifest);
       const file = `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`;
       const doc = {
