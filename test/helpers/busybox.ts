@@ -12,6 +12,8 @@
  * Alpine leaves CONFIG_USE_BB_PWD_GRP off because musl reads /etc/passwd and /etc/group itself; a static
  * glibc would need NSS modules in the chroot, so we turn it on: busybox then reads the same files itself.
  * Alpine's patches to adduser (shell of system users, a copied shell string) do not touch id choice.
+ * The id rules of adduser.c/addgroup.c are the same from 1.27 to upstream's tree of July 2024 (1.36, 1.37),
+ * so 1.35 stands for the busybox of every Alpine release we know of.
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
