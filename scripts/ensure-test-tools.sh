@@ -8,11 +8,16 @@ command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # The account tools the useradd-uid simulation is compared with (test/accounts): shadow's useradd/groupadd,
-# Debian's perl adduser, unshare for a private mount namespace. (Debian's busybox is built without the
-# adduser/addgroup applets, so the busybox comparison skips here.)
+# Debian's perl adduser, unshare for a private mount namespace.
 command -v useradd >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v useradd >/dev/null 2>&1 || missing+=(passwd)
 [ -f /usr/sbin/adduser ] || missing+=(adduser)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+# Debian's busybox is built without adduser/addgroup, so test/helpers/busybox.ts builds a static one from
+# source (bzip2 to unpack it, make and gcc, and libc6-dev for the static libc that gcc only recommends).
+command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+dpkg -s libc6-dev >/dev/null 2>&1 || missing+=(libc6-dev)
 # Layer tarballs of the test images are compressed with zstd too (test/helpers/imageFixtures.ts).
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 [ ${#missing[@]} -eq 0 ] && exit 0
@@ -21,12 +26,12 @@ if [ "${EUID:-$(id -u)}" != "0" ]; then
   echo "************************************************************************" >&2
   echo "* ensure-test-tools: missing ${missing[*]} and not root; cannot install." >&2
   echo "* Registry tests will be SKIPPED (and fail under CI=true)." >&2
-  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd" >&2
+  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev" >&2
   echo "************************************************************************" >&2
   exit 0
 fi
 
-install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd; }
+install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev; }
 echo "ensure-test-tools: installing ${missing[*]}" >&2
 if ! install; then
   apt-get update && install || { echo "ensure-test-tools: installation FAILED; registry tests will skip" >&2; exit 0; }

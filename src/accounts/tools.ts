@@ -8,9 +8,10 @@
  *   group (-U, or USERGROUPS_ENAB) takes gid = uid when that gid is free and in range, else a new gid.
  * - Debian `adduser`/`addgroup` (perl, 3.134): the first free id from FIRST_UID/FIRST_GID (or the
  *   FIRST_SYSTEM_* for --system) up; a normal user with its own group takes the first id free as uid and gid.
- * - busybox `adduser`/`addgroup` (compiled-in ranges: system 100–999, others 1000–60000): the first free
- *   id; a user without -G gets the first id free both as uid and gid and a group of its own with it; a
- *   system user without -G joins `nogroup`.
+ * - busybox `adduser`/`addgroup` (compiled-in ranges, as Alpine builds it: system 100–999, others
+ *   1000–256000): the first free id; a user without -G gets the first id free both as uid and gid and a
+ *   group of its own with it; a system user without -G joins `nogroup`. Checked against a real busybox
+ *   built with Alpine's settings (test/accounts/tools.test.ts).
  *
  * Anything a tool would refuse (a name in use, a missing group, no id left) is an AccountError: the build
  * fails there, and nothing after it can be known.
@@ -46,8 +47,27 @@ export interface Created {
 
 export class AccountError extends Error {}
 
-/** busybox's defaults (CONFIG_FIRST_SYSTEM_ID, CONFIG_LAST_SYSTEM_ID, CONFIG_LAST_ID), which Alpine keeps. */
-const BUSYBOX = { firstSystem: 100, lastSystem: 999, last: 60000 };
+/**
+ * CONFIG_FIRST_SYSTEM_ID, CONFIG_LAST_SYSTEM_ID, CONFIG_LAST_ID of Alpine's busybox (aports
+ * main/busybox/busyboxconfig). Alpine raises LAST_ID from upstream's 60000 to 256000: `-u`/`-g` above it
+ * are refused, and ids up to it are handed out.
+ */
+const BUSYBOX = { firstSystem: 100, lastSystem: 999, last: 256000 };
+
+/**
+ * Names busybox accepts (die_if_bad_username; Alpine sets FEATURE_CHECK_NAMES): a letter, digit or `_`
+ * first, then also `-` and `.`, and `$` only at the end; shorter than LOGIN_NAME_MAX (256).
+ */
+const BUSYBOX_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/;
+
+function checkBusyboxName(name: string): void {
+  if (!BUSYBOX_NAME.test(name) || name.length >= 256) throw new AccountError(`busybox refuses the name '${name}'`);
+}
+
+/** `-u`/`-g` values are parsed in 0..LAST_ID; anything above is refused before the files are read. */
+function checkBusyboxId(id: number | undefined): void {
+  if (id !== undefined && id > BUSYBOX.last) throw new AccountError(`busybox refuses id ${id}: not in 0..${BUSYBOX.last}`);
+}
 
 /** The databases as a tool sees them, changed by each command replayed. */
 export class AccountState {
@@ -278,6 +298,8 @@ export class AccountState {
   // ---- busybox ----
 
   private busyboxAdduser(c: Extract<AccountCommand, { tool: 'busybox-adduser' }>): Created {
+    checkBusyboxId(c.uid);
+    checkBusyboxName(c.name);
     const groupName = c.group ?? (c.system ? 'nogroup' : undefined);
     const primary = groupName === undefined ? undefined : this.group(groupName);
     if (groupName !== undefined && !primary) throw new AccountError(`group '${groupName}' does not exist`);
@@ -301,6 +323,8 @@ export class AccountState {
   }
 
   private busyboxAddgroup(c: Extract<AccountCommand, { tool: 'busybox-addgroup' }>): Created {
+    checkBusyboxId(c.gid);
+    checkBusyboxName(c.name);
     if (this.group(c.name)) throw new AccountError(`group '${c.name}' already exists`);
     const max = c.gid === undefined && c.system ? BUSYBOX.lastSystem : BUSYBOX.last;
     let gid = c.gid ?? (c.system ? BUSYBOX.firstSystem : BUSYBOX.lastSystem + 1);

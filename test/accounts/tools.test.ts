@@ -137,20 +137,83 @@ describeWithTool('Debian adduser/addgroup (real, overlay on /etc)', debianAdduse
   });
 });
 
-describeWithTool('busybox adduser/addgroup (real, chroot)', busyboxAvailable(), false, () => {
+describeWithTool('busybox adduser/addgroup (real, chroot)', busyboxAvailable(), true, () => {
+  interface Case { name: string; accounts: Accounts; commands: AccountCommand[] }
   const bu = (name: string, more: Partial<Extract<AccountCommand, { tool: 'busybox-adduser' }>> = {}): AccountCommand => ({ tool: 'busybox-adduser', name, system: false, ...more });
   const bg = (name: string, more: Partial<Extract<AccountCommand, { tool: 'busybox-addgroup' }>> = {}): AccountCommand => ({ tool: 'busybox-addgroup', name, system: false, ...more });
   const alpine = { passwd: users(['bin', 1, 1], ['guest', 405, 100], ['nobody', 65534, 65534]), group: groups(['bin', 1], ['users', 100], ['nogroup', 65533]) };
-  it.each([
-    ['addgroup -S, adduser -S -G', [bg('app', { system: true }), bu('app', { system: true, group: 'app' })]],
-    ['users with own groups', [bu('a'), bg('g'), bu('b'), bu('c', { uid: 1004 }), bu('d')]],
-    ['system user joins nogroup', [bu('s', { system: true })]],
-  ] as [string, AccountCommand[]][])('%s', (_, commands) => {
-    expect(simulate(imageOf(alpine, {}), commands)).toEqual(runBusybox(alpine, commands));
+  // Every system id 100–999 taken (as uid and as gid), but for the holes given.
+  const fullSystemRange = (...holes: number[]) => {
+    const ids = Array.from({ length: 900 }, (_, i) => 100 + i).filter((id) => !holes.includes(id));
+    return { passwd: users(...ids.map((id): [string, number, number] => [`s${id}`, id, id])), group: groups(...ids.map((id): [string, number] => [`s${id}`, id]), ['nogroup', 65533]) };
+  };
+  const table: Case[] = [
+    { name: 'addgroup -S, adduser -S -G', accounts: alpine, commands: [bg('app', { system: true }), bu('app', { system: true, group: 'app' })] },
+    { name: 'users with own groups', accounts: alpine, commands: [bu('a'), bg('g'), bu('b'), bu('c', { uid: 1004 }), bu('d')] },
+    { name: 'system user joins nogroup', accounts: alpine, commands: [bu('s', { system: true })] },
+    { name: 'system user without nogroup: refused', accounts: { passwd: users(), group: groups() }, commands: [bu('s', { system: true }), bu('t')] },
+    { name: 'own group needs uid and gid free together', accounts: { passwd: users(['a', 1000, 1000]), group: groups(['x', 1001], ['y', 1003]) }, commands: [bu('b'), bu('c', { group: 'x' }), bg('g'), bu('d')] },
+    { name: 'a group named like the user: refused without -G, fine with it', accounts: { passwd: users(), group: groups(['app', 1000], ['web', 1001]) }, commands: [bu('app'), bu('app', { group: 'app' }), bu('web', { system: true, group: 'web' })] },
+    { name: '-u/-g taken, or taken as a gid', accounts: { passwd: users(['a', 1000, 1000]), group: groups(['g', 1001]) }, commands: [bu('b', { uid: 1000 }), bu('c', { uid: 1001 }), bu('d', { uid: 1001, group: 'g' }), bg('h', { gid: 1001 }), bg('i', { gid: 1000 })] },
+    { name: 'ids above 60000 up to LAST_ID', accounts: alpine, commands: [bu('a', { uid: 70000 }), bg('g', { gid: 256000 }), bu('b', { uid: 256001 }), bg('h', { gid: 300000 }), bu('c', { system: true, uid: 5000 })] },
+    { name: 'names busybox refuses', accounts: alpine, commands: [bu('a@b'), bu('_x'), bu('.x'), bg('a b'), bu('x.y-z_1'), bu('m$'), bu('$'), bg('g$'), bu('Ab9')] },
+    { name: 'system range full: no ids left', accounts: fullSystemRange(), commands: [bg('g', { system: true }), bu('u', { system: true }), bu('n'), bg('h')] },
+    { name: 'system range: the last free id is 999', accounts: fullSystemRange(999), commands: [bu('u', { system: true }), bg('g', { system: true }), bg('h', { system: true })] },
+    { name: 'system range: a hole in the middle', accounts: fullSystemRange(500, 501), commands: [bg('g', { system: true }), bu('u', { system: true, group: 'g' }), bu('v', { system: true, group: 'g' }), bu('w', { system: true, group: 'g' })] },
+    { name: 'user already there', accounts: alpine, commands: [bu('guest'), bu('bin', { system: true }), bg('users'), bg('nobody')] },
+  ];
+
+  // Seeded random sequences on generated account files: ids crowded around the ends of the ranges, gaps,
+  // groups named like the users to come, nogroup present or not.
+  const random: Case[] = [];
+  const r = rng(17);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+  const near = [98, 99, 100, 101, 102, 103, 500, 997, 998, 999, 1000, 1001, 1002, 1003, 1004, 59999, 60000, 60001, 65533, 65534, 255999, 256000, 256001];
+  const names = ['app', 'web', 'db', 'svc', 'www'];
+  for (let i = 0; i < 60; i++) {
+    const pu: [string, number, number][] = [];
+    const pg: [string, number][] = [];
+    const clusters = [98 + Math.floor(r() * 6), 994 + Math.floor(r() * 8)];
+    for (let k = 0; k < 12; k++) {
+      const id = pick(clusters) + Math.floor(r() * 6);
+      if (r() < 0.5 && !pu.some((e) => e[1] === id)) pu.push([`u${k}`, id, id]);
+      if (r() < 0.5 && !pg.some((e) => e[1] === id)) pg.push([r() < 0.15 ? pick(names) : `g${k}`, id]);
+    }
+    if (r() < 0.6) pg.push(['nogroup', 65533]);
+    const dedup = pg.filter((e, k) => pg.findIndex((o) => o[0] === e[0]) === k);
+    const commands: AccountCommand[] = [];
+    for (let k = 0; k < 5; k++) {
+      const system = r() < 0.4;
+      const name = pick(names);
+      if (r() < 0.6) {
+        const group = r() < 0.35 ? pick([...names, 'nogroup', 'g1', 'users']) : undefined;
+        commands.push(bu(name, { system, group, uid: r() < 0.3 ? pick(near) : undefined }));
+      } else {
+        commands.push(bg(name, { system, gid: r() < 0.3 ? pick(near) : undefined }));
+      }
+    }
+    random.push({ name: `random ${i}`, accounts: { passwd: users(...pu), group: groups(...dedup) }, commands });
+  }
+
+  it.each([...table, ...random].map((c) => [c.name, c] as const))('%s', (_, c) => {
+    expect(simulate(imageOf(c.accounts, {}), c.commands)).toEqual(runBusybox(c.accounts, c.commands));
+  });
+
+  it('the table reaches the cases it is about', () => {
+    // Guards the table itself: the real tool does refuse at the end of the system range and above LAST_ID.
+    const full = table.find((c) => c.name.startsWith('system range full'))!;
+    expect(runBusybox(full.accounts, full.commands)).toEqual([null, null, { uid: 1000, gid: 1000 }, { gid: 1001 }]);
+    const high = table.find((c) => c.name.startsWith('ids above 60000'))!;
+    expect(runBusybox(high.accounts, high.commands)).toEqual([{ uid: 70000, gid: 70000 }, { gid: 256000 }, null, null, { uid: 5000 }]);
+  });
+
+  it('the random sequences reach refusals, own groups, -G users and groups', () => {
+    const outcomes = new Set(random.flatMap((c) => runBusybox(c.accounts, c.commands)).map((o) => (o === null ? 'refused' : Object.keys(o).sort().join('+'))));
+    expect([...outcomes].sort()).toEqual(['gid', 'gid+uid', 'refused', 'uid']);
   });
 });
 
-describe('busybox simulation (from the applet\'s source, where the real one cannot run)', () => {
+describe('busybox simulation: Alpine\'s well-known ids (needs neither root nor the built busybox)', () => {
   const alpine = imageOf({ passwd: users(['bin', 1, 1], ['guest', 405, 100], ['nobody', 65534, 65534]), group: groups(['bin', 1], ['users', 100], ['nogroup', 65533]) }, {});
   it('gives Alpine\'s well-known ids: addgroup -S app → 101, adduser -S -G app app → 100', () => {
     const s = new AccountState(alpine);

@@ -14,7 +14,7 @@ import { lintModel } from '../../src/lint';
 import rule from '../../src/rules/useradd-uid';
 import type { FileQuery, ImageFiles, StageBases } from '../../src/resolve/baseImage';
 import { PinError } from '../../src/resolve/pinError';
-import { runShadow, shadowAvailable } from '../helpers/accountTools';
+import { busyboxAvailable, runBusybox, runShadow, shadowAvailable } from '../helpers/accountTools';
 
 /** The accounts of python:3.7.3-stretch: system users only, nobody/nogroup at 65534. */
 const STRETCH_PASSWD = [
@@ -53,6 +53,9 @@ const TALK = 'FROM python:3.7.3-stretch\n\nCOPY requirements.txt /tmp/\n\nRUN pi
 const shadowMissing = shadowAvailable();
 const withShadow = shadowMissing && process.env.CI !== 'true' ? it.skip : it;
 if (shadowMissing) process.stderr.write(`\nSKIPPED (real useradd comparisons): ${shadowMissing}\n`);
+const busyboxMissing = busyboxAvailable();
+const withBusybox = busyboxMissing && process.env.CI !== 'true' ? it.skip : it;
+if (busyboxMissing) process.stderr.write(`\nSKIPPED (real busybox adduser comparisons): ${busyboxMissing}\n`);
 
 describe('explicit-id with the base image\'s accounts', () => {
   it('the talk\'s Dockerfile: useradd --create-home appuser gets --uid 1000, safe', async () => {
@@ -147,6 +150,23 @@ describe('explicit-id with the base image\'s accounts', () => {
       const { output, results } = await fixWith('FROM alpine:3.20\nRUN addgroup -S app && adduser -S -G app app\n', bases(alpine));
       expect(results.map((r) => (r as Fix).applicability)).toEqual(['safe', 'safe']);
       expect(output).toBe('FROM alpine:3.20\nRUN addgroup -g 101 -S app && adduser -u 100 -S -G app app\n');
+    });
+    withBusybox('Alpine: several commands get what the real busybox gives on the same files', async () => {
+      const passwd = 'root:x:0:0:root:/root:/bin/ash\nguest:x:405:100:guest:/dev/null:/sbin/nologin\nold:x:1000:1000::/home/old:/bin/ash\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n';
+      const group = 'root:x:0:root\nusers:x:100:games\nold:x:1000:\nclash:x:1001:\nnogroup:x:65533:\n';
+      const text = 'FROM alpine:3.20\nRUN addgroup -S app && adduser -S -D -G app app && adduser -D web && adduser -S svc && addgroup grp && adduser -D -u 70000 big && adduser -D late\n';
+      const { results } = await fixWith(text, bases({ '/etc/passwd': passwd, '/etc/group': group, '/etc/alpine-release': '3.20.3\n' }));
+      const real = runBusybox({ passwd, group }, [
+        { tool: 'busybox-addgroup', name: 'app', system: true }, { tool: 'busybox-adduser', name: 'app', system: true, group: 'app' },
+        { tool: 'busybox-adduser', name: 'web', system: false }, { tool: 'busybox-adduser', name: 'svc', system: true },
+        { tool: 'busybox-addgroup', name: 'grp', system: false }, { tool: 'busybox-adduser', name: 'big', system: false, uid: 70000 },
+        { tool: 'busybox-adduser', name: 'late', system: false },
+      ]);
+      const expected = [real[0]!.gid, real[1]!.uid, real[2]!.uid, real[3]!.uid, real[4]!.gid, real[6]!.uid].map((n) => String(n));
+      expect(results.map((r) => (isFix(r) && r.applicability === 'safe' ? /-[ug] (\d+)/.exec(r.title)![1] : r))).toEqual(expected);
+      // The situations the sequence is about: web skips 1001 (free as a uid, taken as a gid), svc (nogroup) takes
+      // the system uid after app's, grp the gid after web's group, late the first free id (not one above 70000).
+      expect(expected).toEqual(['101', '100', '1002', '101', '1003', '1004']);
     });
   });
 });

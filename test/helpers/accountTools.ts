@@ -5,15 +5,16 @@
  * - shadow `useradd`/`groupadd` in prefix mode (`-P DIR` reads DIR/etc/login.defs, writes DIR/etc/passwd…);
  * - Debian's perl `adduser`/`addgroup` in a private mount namespace, with an overlay on /etc whose upper
  *   layer holds our passwd/group/shadow/gshadow/adduser.conf (the host's /etc is never written);
- * - busybox `adduser`/`addgroup` in a chroot holding the busybox binary, when this machine's busybox has
- *   those applets (Debian's busybox-static is built without them).
+ * - busybox `adduser`/`addgroup` in a chroot holding a static busybox built with Alpine's settings
+ *   (test/helpers/busybox.ts: Debian's busybox packages are built without those applets).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccountCommand, Created } from '../../src/accounts/tools';
 import { parseGroup, parsePasswd } from '../../src/accounts/image';
+import { alpineBusybox } from './busybox';
 
 export interface Accounts {
   passwd: string;
@@ -51,9 +52,9 @@ export function debianAdduserAvailable(): string | undefined {
 
 export function busyboxAvailable(): string | undefined {
   if (!isRoot) return 'not root';
-  if (!which('busybox')) return 'busybox not installed';
-  const list = execFileSync('busybox', ['--list']).toString().split('\n');
-  return list.includes('adduser') && list.includes('addgroup') ? undefined : 'this machine\'s busybox is built without the adduser/addgroup applets';
+  if (!existsSync('/usr/sbin/chroot')) return 'chroot not installed (coreutils)';
+  const built = alpineBusybox();
+  return 'skipped' in built ? built.skipped : undefined;
 }
 
 function shadowFiles(accounts: Accounts) {
@@ -169,8 +170,9 @@ export function runBusybox(accounts: Accounts, commands: AccountCommand[]): Real
   try {
     mkdirSync(join(dir, 'etc'));
     mkdirSync(join(dir, 'bin'));
-    const busybox = execFileSync('sh', ['-c', 'command -v busybox']).toString().trim();
-    copyFileSync(busybox, join(dir, 'bin/busybox'));
+    const built = alpineBusybox();
+    if ('skipped' in built) throw new Error(built.skipped);
+    copyFileSync(built.path, join(dir, 'bin/busybox'));
     for (const applet of ['sh', 'adduser', 'addgroup', 'passwd']) symlinkSync('busybox', join(dir, 'bin', applet));
     writeFileSync(join(dir, 'etc/passwd'), accounts.passwd);
     writeFileSync(join(dir, 'etc/group'), accounts.group);
