@@ -234,6 +234,12 @@ function fixEnv(home, index) {
   };
 }
 
+/**
+ * No image registry runs in this section, so base images cannot be read: npm installs get the Node and npm they
+ * would get from `node:20` by hand (the config's fallback), or they would all be left unresolved.
+ */
+const RUNTIME_CONFIG = 'rules:\n  npm-pin: { node-version: "20.18.0", npm-version: "10.8.2" }\n';
+
 /** `dockrepro fix` of this section's rules (exit 1: findings left, e.g. gem lookups, requirements files). */
 const fix = (root, cwd, files, env) => runFix(root, { rules: RULES, cwd, files, env });
 
@@ -286,6 +292,7 @@ const SHARED_DOCUMENTS = {
 /** A cold fix of SHARED_DOCUMENTS in a project of its own: requests and repeated paths per ecosystem. */
 async function sharedDocuments(root, dir, env, index) {
   mkdirSync(join(dir, '.git'), { recursive: true });
+  writeFileSync(join(dir, '.dockrepro.yaml'), RUNTIME_CONFIG);
   const file = join(dir, 'Dockerfile');
   writeFileSync(file, Object.values(SHARED_DOCUMENTS).join(''));
   const run = await fix(root, dir, [file], env);
@@ -330,6 +337,7 @@ async function packagesBench({ root, corpus }) {
       for (const [name, text] of Object.entries(EXTRA_FILES)) writeFileSync(join(filesDir, name), text);
     };
     mkdirSync(join(work, '.git'), { recursive: true });
+    writeFileSync(join(work, '.dockrepro.yaml'), RUNTIME_CONFIG);
     populate();
     const files = [...corpusFiles, ...Object.keys(EXTRA_FILES)];
     const paths = files.map((f) => join(filesDir, f));
