@@ -6,7 +6,7 @@
  * later command's id is then unknown, with that reason.
  */
 import { parseArgs, optionSpec, type OptionSpec, type ParsedArgs } from '../parse/args';
-import type { DockerfileModel } from '../parse/dockerfile';
+import { stageChain, type DockerfileModel } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { ImageAccounts } from './image';
 import { VERIFIED_DEBIAN_ADDUSER } from './image';
@@ -190,17 +190,11 @@ function lineOf(model: DockerfileModel, offset: number): number {
   return model.lines.position(offset).line;
 }
 
-/** The stage and the stages it builds on, root first. */
-function chain(model: DockerfileModel, stage: number): number[] {
-  const out: number[] = [];
-  for (let i: number | undefined = stage; i !== undefined && i >= 0 && !out.includes(i); i = model.stages[i]?.baseStage) out.unshift(i);
-  return out;
-}
 
 /** Replays the stage chain ending at `stage` (the caller passes the accounts of that chain's base image). */
 export function replayStage(model: DockerfileModel, stage: number, image: ImageAccounts): Replayed {
   const out: Replayed = new Map();
-  const stages = chain(model, stage);
+  const stages = stageChain(model, stage);
   type Step = { at: number; run?: DockerfileModel['runs'][number]; copy?: DockerfileModel['copies'][number] };
   const steps: Step[] = [
     ...model.runs.filter((r) => stages.includes(r.stage) && !r.onbuild).map((run) => ({ at: run.span.start, run })),

@@ -14,7 +14,7 @@
  * the unsafe fix above stays, its title saying why; without the image's files it stays exactly as it was.
  */
 import { optionSpec, parseArgs, type OptionSpec, type ParsedArgs } from '../parse/args';
-import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
+import { stageChain, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
@@ -98,12 +98,6 @@ function isExecForm(model: DockerfileModel, cmd: SimpleCommand): boolean {
   return model.text[i] === '[';
 }
 
-/** The stage and the stages it builds on (`FROM base`): where a group a user names may have been created. */
-function lineage(model: DockerfileModel, stage: number): number[] {
-  const out: number[] = [];
-  for (let i: number | undefined = stage; i !== undefined && i >= 0 && !out.includes(i); i = model.stages[i]?.baseStage) out.push(i);
-  return out;
-}
 
 interface Entry {
   cmd: SimpleCommand;
@@ -165,7 +159,8 @@ function optionText(style: Style, id: Id, value: string): string {
 function pair(model: DockerfileModel, sorted: Entry[]): void {
   for (const user of sorted) {
     if (user.id !== 'uid' || user.group === undefined) continue;
-    const stages = lineage(model, user.run.stage);
+    // The stage and the stages it builds on: where a group a user names may have been created.
+    const stages = stageChain(model, user.run.stage).reverse();
     const group = sorted
       .filter((g) => g.id === 'gid' && g.name === user.group && g.cmd.span.start < user.cmd.span.start &&
         g.run.onbuild === user.run.onbuild && stages.includes(g.run.stage))

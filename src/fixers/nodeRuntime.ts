@@ -6,7 +6,7 @@
  * config (`rules.npm-pin.node-version` / `npm-version`) are used; else the caller leaves its finding with
  * the reason returned here.
  */
-import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
+import { stageChain, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand } from '../parse/shell';
 import { PinError } from '../resolve/pinError';
 import { readNodeRuntime } from '../resolve/nodeRuntime';
@@ -34,12 +34,6 @@ const SYSTEM_DIR = /^\/(usr(\/local)?\/?)?$/;
 
 const lineOf = (model: DockerfileModel, offset: number) => `line ${model.lines.position(offset).line}`;
 
-/** Stages whose filesystem this one starts from, oldest first, then the stage itself. */
-export function stageChain(model: DockerfileModel, stage: number): number[] {
-  const chain: number[] = [];
-  for (let s: number | undefined = stage; s !== undefined && !chain.includes(s); s = model.stages[s]?.baseStage) chain.unshift(s);
-  return chain;
-}
 
 /** What a command does to Node or npm: nothing, a known npm version (`npm i -g npm@10.8.2`), or an unknown change. */
 function commandChange(cmd: SimpleCommand): undefined | { npm: string } | { unknown: string } {

@@ -12,7 +12,7 @@
  * from the same configuration (the machine's `.npmrc`, keyed `//host/path/:_authToken`).
  */
 import type { SimpleCommand, Word } from '../parse/shell';
-import { parseDockerfile, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
+import { parseDockerfile, stageChain, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
 import { PinError } from '../resolve/pinError';
 import { lookupPackage } from '../resolve/packages';
@@ -20,7 +20,7 @@ import {
   DEFAULT_REGISTRY, ENGINE_BLIND_PICKER, NPM_NAME, hostNpmConfig, isNpmVersion, normalizeRegistry, npmLockKey, npmPicker, registryKeyFor,
   resolveNpm, type HostNpmConfig, type NpmConfig, type NpmPicker,
 } from '../resolve/npm';
-import { stageChain, stageRuntime } from './nodeRuntime';
+import { stageRuntime } from './nodeRuntime';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
 import { replaceValue } from './packageWords';
 

@@ -16,7 +16,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { parseArgs, optionSpec, type ParsedArgs } from '../parse/args';
-import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
+import { stageChain, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { parseRequirementsFile, pipPinState } from '../parse/requirements';
 import { copiedFrom } from '../context';
@@ -281,16 +281,6 @@ function dedupe(urls: string[]): string[] {
   });
 }
 
-/** The stage whose FROM names an image: `FROM build` is followed to the stage it builds on. */
-function rootStage(model: DockerfileModel, stage: number): number {
-  for (let i = 0, s = stage; i <= model.stages.length; i++) {
-    const base = model.stages[s]?.baseStage;
-    if (base === undefined) return s;
-    s = base;
-  }
-  return stage;
-}
-
 const PYTHON_IMAGES = new Map<string, PythonVersion['impl']>([['python', 'cp'], ['pypy', 'pp']]);
 
 /** Where Debian, Ubuntu, Alpine, Fedora and the official python images keep an interpreter's library folder. */
@@ -308,7 +298,7 @@ type StagePython = PythonVersion | { unknown: string; left: LeftReason };
  * precise tag the lock has for `python:3`). `rules.pip-pin.python-version` answers when nothing else does.
  */
 async function stagePython(ctx: FixerContext, stage: number): Promise<StagePython> {
-  const s = rootStage(ctx.model, stage);
+  const s = stageChain(ctx.model, stage)[0];
   const site = ctx.model.imageSites.find((i) => i.kind === 'from' && i.stage === s);
   const configured = ctx.pythonVersion === undefined ? undefined : pythonFromTag(ctx.pythonVersion);
   const byHand = (why: string, left: LeftReason): StagePython =>
@@ -362,8 +352,7 @@ async function stagePython(ctx: FixerContext, stage: number): Promise<StagePytho
 
 /** The package that installs a Python in this stage or the stages it builds on (`python3-pip`), if any. */
 function pythonInstall(model: DockerfileModel, stage: number): string | undefined {
-  const chain = new Set<number>();
-  for (let s: number | undefined = stage; s !== undefined && !chain.has(s); s = model.stages[s]?.baseStage) chain.add(s);
+  const chain = new Set(stageChain(model, stage));
   for (const run of model.runs) {
     if (!chain.has(run.stage)) continue;
     for (const cmd of run.commands) {

@@ -51,6 +51,16 @@ export interface Stage {
 }
 
 /** A RUN instruction (or ONBUILD RUN) with its body parsed into simple commands. */
+/**
+ * The stages whose filesystem `stage` starts from (`FROM base` links), root first, then `stage` itself. The parser
+ * only links to earlier stages, so this ends; the check keeps it so.
+ */
+export function stageChain(model: DockerfileModel, stage: number): number[] {
+  const chain: number[] = [];
+  for (let s: number | undefined = stage; s !== undefined && s >= 0 && !chain.includes(s); s = model.stages[s]?.baseStage) chain.unshift(s);
+  return chain;
+}
+
 export interface RunBlock {
   span: Span;
   stage: number;

@@ -4,7 +4,7 @@
  * files. A reference is read by the digest it is pinned to, or, for a tag, by the digest the image pinner
  * pins (lock first), so the facts describe the very image `fix` writes into the Dockerfile.
  */
-import type { DockerfileModel, ImageSite } from '../parse/dockerfile';
+import { stageChain, type DockerfileModel, type ImageSite } from '../parse/dockerfile';
 import { PLATFORM, type ImageRef } from '../parse/imageRef';
 import type { FileQuery, ImageConfigFacts, ImageFiles, StageBases } from './baseImage';
 import { DEFAULT_PLATFORM, type ImageReader } from './imageReader';
@@ -51,17 +51,10 @@ export function stageBases(model: DockerfileModel, o: StageBasesOptions): StageB
 
 /** The `FROM <image>` site at the root of `stage`'s chain of `FROM <stage>`; undefined for `FROM scratch`. */
 function rootSite(model: DockerfileModel, stage: number): ImageSite | undefined {
-  const seen = new Set<number>();
-  let s = model.stages[stage];
-  if (!s) throw new PinError(`the Dockerfile has no stage ${stage}`, 'failed');
-  while (s.baseStage !== undefined) {
-    // The parser only links to earlier stages, so this cannot loop; the check keeps it so.
-    if (seen.has(s.index)) throw new PinError(`stage ${stage} builds on itself`, 'failed');
-    seen.add(s.index);
-    s = model.stages[s.baseStage];
-  }
+  if (!model.stages[stage]) throw new PinError(`the Dockerfile has no stage ${stage}`, 'failed');
+  const root = stageChain(model, stage)[0];
   // The parser records no image for `FROM scratch` (nor for a FROM without an image, which does not build).
-  return model.imageSites.find((site) => site.kind === 'from' && site.stage === s.index);
+  return model.imageSites.find((site) => site.kind === 'from' && site.stage === root);
 }
 
 /** The reference a stage is built from, or a PinError saying why it cannot be known here. */
