@@ -310,7 +310,16 @@ async function stagePython(ctx: FixerContext, stage: number): Promise<StagePytho
     try {
       const config = await ctx.bases.config(stage);
       const fromEnv = pythonFromTag(config.env.PYTHON_VERSION);
-      if (fromEnv) return { ...fromEnv, impl: 'cp', source: `PYTHON_VERSION=${config.env.PYTHON_VERSION} in the config of ${config.image}` };
+      // An interpreter of another version installed by the Dockerfile may be the one `pip` runs: not knowable here.
+      const shipped = (v: { major: number; minor: number; patch?: number }, source: string): StagePython => {
+        const other = pythonInstall(ctx.model, stage);
+        const installed = other && /(?:^|\s)python(\d+)\.(\d+)/.exec(other);
+        if (installed && (Number(installed[1]) !== v.major || Number(installed[2]) !== v.minor)) {
+          return byHand(`${config.image} ships Python ${v.major}.${v.minor} and the Dockerfile installs another (${other})`, 'no-fixer');
+        }
+        return { ...v, impl: 'cp', source };
+      };
+      if (fromEnv) return shipped(fromEnv, `PYTHON_VERSION=${config.env.PYTHON_VERSION} in the config of ${config.image}`);
       const files = await ctx.bases.files(stage, { dirs: PYTHON_LIB_DIRS });
       const found = new Map<string, string>();
       for (const dir of PYTHON_LIB_DIRS) {
@@ -318,7 +327,7 @@ async function stagePython(ctx: FixerContext, stage: number): Promise<StagePytho
       }
       if (found.size === 1) {
         const [[name, path]] = [...found];
-        return { ...pythonFromTag(name.slice('python'.length))!, impl: 'cp', source: `${path} in ${config.image}` };
+        return shipped(pythonFromTag(name.slice('python'.length))!, `${path} in ${config.image}`);
       }
       if (found.size > 1) return byHand(`${config.image} ships several Pythons (${[...found.values()].join(', ')})`, 'no-fixer');
       const installer = pythonInstall(ctx.model, stage);
@@ -350,14 +359,16 @@ async function stagePython(ctx: FixerContext, stage: number): Promise<StagePytho
   return { ...v, impl, source: `FROM ${site!.value}${via}` };
 }
 
-/** The package that installs a Python in this stage or the stages it builds on (`python3-pip`), if any. */
+/** The package that installs a Python in this stage or the stages it builds on (`python3.11`, `python3-pip`), if any. */
 function pythonInstall(model: DockerfileModel, stage: number): string | undefined {
   const chain = new Set(stageChain(model, stage));
   for (const run of model.runs) {
     if (!chain.has(run.stage)) continue;
     for (const cmd of run.commands) {
       if (!['apt-get', 'apt', 'apk', 'dnf', 'yum', 'microdnf', 'zypper'].includes(cmd.name)) continue;
-      const word = cmd.args.find((a) => a.value !== undefined && INSTALLS_PYTHON.test(a.value));
+      const words = cmd.args.filter((a) => a.value !== undefined && INSTALLS_PYTHON.test(a.value));
+      // A versioned interpreter (`python3.11`) says more than `python3-pip`.
+      const word = words.find((a) => /^python\d+\.\d+/.test(a.value!)) ?? words[0];
       if (word) return `${cmd.name} … ${word.value}`;
     }
   }

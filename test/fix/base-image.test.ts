@@ -152,6 +152,19 @@ describeWithRegistries('fix reads the base image', (regs) => {
     expect(r.stdout).toMatch(/useradd-uid left \(unsafe not enabled\)/);
   });
 
+  it('the Dockerfile installs another interpreter (python3.8 over the image\'s 3.5): pip left, not pinned for 3.5', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dockrepro-e2e-'));
+    const text = `FROM ${regs.open.host}/e2e/ubuntu-python:16.04@${xenial}\nRUN apt-get install -y python3-pip python3.8 && python3 -m pip install flask\n`;
+    writeFileSync(join(dir, 'Dockerfile'), text);
+    const r = await runCli(['fix', '--rules', 'pip-pin'], { cwd: dir, env: env(dir) });
+    expect(read(dir, 'Dockerfile')).toBe(text);
+    expect(r.stdout).toMatch(/ships Python 3\.5 and the Dockerfile installs another \(apt-get … python3\.8\)/);
+    // Installing the image's own version (python3-pip for 3.5) keeps the pin.
+    writeFileSync(join(dir, 'Dockerfile'), text.replace(' python3.8', ' python3.5'));
+    await runCli(['fix', '--rules', 'pip-pin'], { cwd: dir, env: env(dir) });
+    expect(read(dir, 'Dockerfile')).toContain('pip install flask==1.1.4');
+  });
+
   it('a stage built FROM another stage asks the image at the root of the chain', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dockrepro-e2e-'));
     const text = `FROM ${regs.open.host}/e2e/ubuntu-python:16.04@${xenial} AS base\nFROM base AS app\nRUN pip3 install flask\n`;
