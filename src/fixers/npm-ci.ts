@@ -145,9 +145,7 @@ function rewriteOptions(source: string, cmd: SimpleCommand, verb: Word, npmMajor
     const v = w.value;
     if (v === undefined) return guess(`\`${w.raw}\` depends on a value that is not known`);
     if (!v.startsWith('-') || v === '-' || v === '--') return guess(`\`${v}\` is not an option dockrepro knows for \`npm ci\``);
-    const eq = v.startsWith('--') ? v.indexOf('=') : -1;
-    const written = eq >= 0 ? v.slice(0, eq) : v;
-    const inline = eq >= 0 ? v.slice(eq + 1) : undefined;
+    const { written, inline } = splitOption(v);
     const negated = written.startsWith('--no-');
     const name = negated ? `--${written.slice(5)}` : written;
     // The option's value: inline, or the next word for options that take one.
@@ -198,6 +196,12 @@ function rewriteOptions(source: string, cmd: SimpleCommand, verb: Word, npmMajor
   return out;
 }
 
+/** `--name=value` → name `--name` and its inline value; anything else is all name. */
+function splitOption(v: string): { written: string; inline?: string } {
+  const eq = v.startsWith('--') ? v.indexOf('=') : -1;
+  return eq >= 0 ? { written: v.slice(0, eq), inline: v.slice(eq + 1) } : { written: v };
+}
+
 /**
  * npm 5.7 – 6: every option must be one its `npm ci` reads as `npm install` does; nothing is respelled
  * (`--omit=dev` would be ignored there, `--production` is what it reads).
@@ -209,9 +213,7 @@ function npm6Options(cmd: SimpleCommand, verb: Word): Rewrite | string {
     if (w === verb) continue;
     const v = w.value;
     if (v === undefined) return guess(`\`${w.raw}\` depends on a value that is not known`);
-    const eq = v.startsWith('--') ? v.indexOf('=') : -1;
-    const written = eq >= 0 ? v.slice(0, eq) : v;
-    const inline = eq >= 0 ? v.slice(eq + 1) : undefined;
+    const { written, inline } = splitOption(v);
     const negated = written.startsWith('--no-');
     const name = negated ? `--${written.slice(5)}` : written;
     if ((name === '--only' && inline !== undefined && PROD_VALUES.test(inline)) || (name === '--also' && inline !== undefined && DEV_VALUES.test(inline))) continue;

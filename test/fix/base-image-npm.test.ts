@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 import { pushFixtureImage, type FixtureImage } from '../helpers/imageFixtures';
 import { describeWithRegistries } from '../helpers/registryFixtures';
-import { describeWithVerdaccio } from '../helpers/verdaccio';
+import { describeWithVerdaccio, publishEngineFixtures } from '../helpers/verdaccio';
 
 /** The layers of an official node image that say which Node and npm it runs. */
 function nodeImage(node: string, npm: string): FixtureImage {
@@ -84,13 +84,7 @@ describeWithRegistries('npm pins for the base image', (regs) => {
     },
     async (reg) => {
       const token = await reg.addUser('e2e', 'e2e-pass');
-      await reg.publish(token, 'eng', '1.0.0');
-      await reg.publish(token, 'eng', '2.0.0', 'latest', { engines: { node: '>=14' } });
-      await reg.publish(token, 'eng', '2.5.0', 'latest', { engines: { node: '>=14', npm: '>=9' } });
-      await reg.publish(token, 'eng', '3.0.0', 'latest', { engines: { node: '>=20' } });
-      await reg.publish(token, 'tsc-like', '5.0.4', 'latest', { engines: { node: '>=12.20' } });
-      await reg.publish(token, 'tsc-like', '5.1.3', 'latest', { engines: { node: '>=14.17' } });
-      await reg.publish(token, 'tsc-like', '7.0.2', 'latest', { engines: { node: '>=20' } });
+      await publishEngineFixtures(reg, token);
     },
   );
 });

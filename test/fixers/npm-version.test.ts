@@ -18,7 +18,7 @@ import type { StageBases } from '../../src/resolve/baseImage';
 import { PinError } from '../../src/resolve/pinError';
 import { envReplace, npmLockKey, npmPicker } from '../../src/resolve/npm';
 import rule from '../../src/rules/npm-pin';
-import { describeWithVerdaccio, type Verdaccio } from '../helpers/verdaccio';
+import { describeWithVerdaccio, publishEngineFixtures, type Verdaccio } from '../helpers/verdaccio';
 import { workspace } from '../helpers/workspace';
 import { DEBIAN, NODE_12, NODE_16, NODE_18, NODE_20, fixedBases } from '../helpers/nodeImages';
 
@@ -406,16 +406,7 @@ describeWithVerdaccio(
     await reg.publish(token, '@pub/kit', '1.0.1');
     await reg.publish(token, '@private/thing', '3.1.4');
     await reg.publish(token, 'dedup', '0.3.0');
-    // Versions with different engines (published oldest first; the last is `latest`).
-    await reg.publish(token, 'eng', '1.0.0');
-    await reg.publish(token, 'eng', '1.5.0', 'latest', { engines: { node: '>=10' } });
-    await reg.publish(token, 'eng', '2.0.0', 'latest', { engines: { node: '>=14' } });
-    await reg.publish(token, 'eng', '2.5.0', 'latest', { engines: { node: '>=14', npm: '>=9' } });
-    await reg.publish(token, 'eng', '3.0.0', 'latest', { engines: { node: '>=20' } });
-    // TypeScript's engines: 5.0 runs on Node 12.20, 5.1 needs 14.17; the latest needs newer still.
-    await reg.publish(token, 'tsc-like', '5.0.4', 'latest', { engines: { node: '>=12.20' } });
-    await reg.publish(token, 'tsc-like', '5.1.3', 'latest', { engines: { node: '>=14.17' } });
-    await reg.publish(token, 'tsc-like', '7.0.2', 'latest', { engines: { node: '>=20' } });
+    await publishEngineFixtures(reg, token);
   },
 );
 

@@ -165,6 +165,22 @@ export async function startVerdaccio(): Promise<Verdaccio> {
 }
 
 /**
+ * Packages whose versions need different Nodes (published oldest first; the last is `latest`): `eng` (1.0.0 any,
+ * 1.5.0 node >=10, 2.0.0 >=14, 2.5.0 >=14 and npm >=9, 3.0.0 >=20) and `tsc-like` with TypeScript's engines
+ * (5.0.4 runs on Node 12.20, 5.1.3 needs 14.17, 7.0.2 needs 20).
+ */
+export async function publishEngineFixtures(reg: Verdaccio, token: string): Promise<void> {
+  await reg.publish(token, 'eng', '1.0.0');
+  await reg.publish(token, 'eng', '1.5.0', 'latest', { engines: { node: '>=10' } });
+  await reg.publish(token, 'eng', '2.0.0', 'latest', { engines: { node: '>=14' } });
+  await reg.publish(token, 'eng', '2.5.0', 'latest', { engines: { node: '>=14', npm: '>=9' } });
+  await reg.publish(token, 'eng', '3.0.0', 'latest', { engines: { node: '>=20' } });
+  await reg.publish(token, 'tsc-like', '5.0.4', 'latest', { engines: { node: '>=12.20' } });
+  await reg.publish(token, 'tsc-like', '5.1.3', 'latest', { engines: { node: '>=14.17' } });
+  await reg.publish(token, 'tsc-like', '7.0.2', 'latest', { engines: { node: '>=20' } });
+}
+
+/**
  * `describe` for suites that need verdaccio: started in beforeAll (set-up may publish fixtures), closed in
  * afterAll. When it cannot start the suite is skipped with a loud message, or fails under CI=true.
  */
