@@ -28,6 +28,12 @@ export interface ImageReaderOptions {
   offline: boolean;
   refresh: boolean;
   lookups: Map<string, Promise<unknown>>;
+  /**
+   * Files whose content is kept from every layer that is downloaded anyway, whoever asked: the files the fixers
+   * read, so a second fixer's question about one image (pip lists /usr/lib, then useradd wants /etc/passwd)
+   * needs no second download of its layers.
+   */
+  keep?: readonly string[];
   now?: () => Date;
 }
 
@@ -169,7 +175,7 @@ export class ImageReader {
   /** The layered filesystem of a manifest, once per run; layers are shared by digest across images. */
   private fsOf(ref: ImageRef, read: ReadImage): Promise<SharedFs> {
     return this.shared(`base-fs:${read.manifestDigest}`, async () => {
-      const wanted = new Set<string>();
+      const wanted = new Set<string>((this.o.keep ?? []).map(normalizeQueryPath));
       const readLayer = (i: number, capture: ReadonlySet<string>): Promise<LayerIndex> => {
         const layer = read.layers[i];
         if (!isReadableLayer(layer.mediaType)) {

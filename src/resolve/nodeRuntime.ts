@@ -19,8 +19,8 @@ export interface NodeRuntime {
   source: string;
 }
 
-const NODE_HEADERS = ['/usr/local/include/node/node_version.h', '/usr/include/node/node_version.h'];
-const NPM_MANIFESTS = [
+export const NODE_HEADERS = ['/usr/local/include/node/node_version.h', '/usr/include/node/node_version.h'];
+export const NPM_MANIFESTS = [
   '/usr/local/lib/node_modules/npm/package.json',
   '/usr/lib/node_modules/npm/package.json',
   '/usr/share/nodejs/npm/package.json',

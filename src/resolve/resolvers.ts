@@ -6,7 +6,9 @@ import type { Config } from '../config';
 import { loadDockerCredentials, type DockerCredentialSource } from './credentials';
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { StageBases } from './baseImage';
+import { ACCOUNT_FILES } from '../accounts/image';
 import { ImageReader } from './imageReader';
+import { NODE_HEADERS, NPM_MANIFESTS } from './nodeRuntime';
 import { ImagePinner } from './images';
 import { stageBases } from './stageBases';
 import { LockFiles } from './lock';
@@ -20,6 +22,9 @@ export interface ResolverFlags {
   lock?: string;
   platform?: string;
 }
+
+/** What the fixers read from base images (useradd-uid, npm-pin): kept from every layer a run downloads. */
+const FILES_FIXERS_READ = [...ACCOUNT_FILES, ...NODE_HEADERS, ...NPM_MANIFESTS];
 
 export class Resolvers {
   readonly lookups = new Map<string, Promise<unknown>>();
@@ -73,7 +78,7 @@ export class Resolvers {
    */
   basesFor(config: Config, dir: string, images: ImagePinner): (model: DockerfileModel) => StageBases {
     const { offline, refresh, platform } = this.flags;
-    const reader = new ImageReader({ client: this.clientsFor(config).registry, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups });
+    const reader = new ImageReader({ client: this.clientsFor(config).registry, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups, keep: FILES_FIXERS_READ });
     return (model) => stageBases(model, { images, reader, platform });
   }
 

@@ -68,13 +68,13 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
   }
 
   /** One run: a client, the lock in `dir`, and the lookups every Dockerfile of the run shares. */
-  function run(o: { offline?: boolean; refresh?: boolean; platform?: string; lock?: LockFile; client?: RegistryClientOptions } = {}): Run {
+  function run(o: { offline?: boolean; refresh?: boolean; platform?: string; lock?: LockFile; client?: RegistryClientOptions; keep?: string[] } = {}): Run {
     const client = new RegistryClient({ ...fast, ...o.client });
     const lock = o.lock ?? new LockFile(join(dir, 'dockrepro.lock.json'));
     const lookups = new Map<string, Promise<unknown>>();
     const common = { client, lock, offline: o.offline ?? false, refresh: o.refresh ?? false, lookups };
     const images = new ImagePinner({ ...common, platform: o.platform });
-    const reader = new ImageReader(common);
+    const reader = new ImageReader({ ...common, keep: o.keep });
     return { client, lock, bases: (text) => stageBases(parseDockerfile(text), { images, reader, platform: o.platform }) };
   }
 
@@ -126,6 +126,19 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
     const layerDigests = image.manifests[0].layers.map((l) => l.digest);
     for (const d of layerDigests) expect(gets.filter((g) => g === d)).toHaveLength(1);
     expect(gets.filter((g) => g === image.manifests[0].configDigest)).toHaveLength(1);
+  });
+
+  it('a second question after the layers were read (a folder listing, then /etc/passwd) downloads nothing again when the reader keeps that file', async () => {
+    const ask = async (keep: string[] | undefined) => {
+      proxy.reset();
+      const bases = run({ keep }).bases(`FROM ${viaProxy(image.ref)}\n`);
+      await bases.files(0, { dirs: ['/usr/lib'] });
+      expect((await bases.files(0, { files: ['/etc/passwd'] })).files.get('/etc/passwd')).toBe(PASSWD);
+      return image.manifests[0].layers.map((l) => blobGets().filter((g) => g === l.digest).length);
+    };
+    // Without `keep`, the listing read every layer and kept no content: /etc/passwd downloads its layers again.
+    expect(Math.max(...(await ask(undefined)))).toBe(2);
+    expect(await ask(['/etc/passwd'])).toEqual([1, 1, 1]);
   });
 
   it('answers an offline re-run from the lock with zero requests; --offline without the entry needs the network', async () => {
