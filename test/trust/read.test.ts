@@ -60,9 +60,9 @@ describe('Dockerfiles that are not regular files of the tree', () => {
   });
 
   it('refuses a Dockerfile above the size limit, saying the limit', () => {
-    const dir = workspace({ 'big/Dockerfile': IMAGE + '#'.repeat(5 * 1024 * 1024) + '\n', 'ok/Dockerfile': OTHER });
+    const dir = workspace({ 'big/Dockerfile': IMAGE + '#'.repeat(17 * 1024 * 1024) + '\n', 'ok/Dockerfile': OTHER });
     return runCli(['lint', '.'], { cwd: dir }).then((r) => {
-      expect(r.stdout).toContain('big/Dockerfile: error: is larger than 4 MiB, the most dockrepro reads: not read');
+      expect(r.stdout).toContain('big/Dockerfile: error: is larger than 16 MiB, the most dockrepro reads: not read');
       expect(r.stdout).toContain('ok/Dockerfile:2:');
       expect(r.code).toBe(2);
     });
