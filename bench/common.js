@@ -6,7 +6,7 @@
  */
 'use strict';
 const { spawn } = require('node:child_process');
-const { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
+const { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 
@@ -25,6 +25,8 @@ const readAll = (dir, files) => new Map(files.map((f) => [f, readFileSync(join(d
 function copyCorpus(corpus, dir) {
   rmSync(dir, { recursive: true, force: true });
   cpSync(corpus, dir, { recursive: true });
+  // The corpus is read-only (0444) and copies keep the mode: fix leaves read-only files without --force.
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) chmodSync(join(e.parentPath, e.name), 0o644);
 }
 
 /**

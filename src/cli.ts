@@ -2,7 +2,6 @@
  * The command line. Argument parsing uses node's built-in `util.parseArgs`: yargs costs ~15 ms to load, a
  * fifth of the whole start-up budget of the editor and pre-commit hooks, and we need only flat options.
  */
-import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lintFile, stdinTarget, type LintRun } from './run';
@@ -10,7 +9,7 @@ import { ConfigError, ConfigFinder, loadConfigFile, type Threshold } from './con
 import { RULES } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
 import type { FileResult } from './report/types';
-import { discover } from './discover';
+import { discover, readDockerfile } from './discover';
 import { FORMATS, loadReporter, type ReportFormat } from './report/index';
 import { LockFiles } from './resolve/lock';
 import { PLATFORM } from './parse/imageRef';
@@ -56,6 +55,7 @@ Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename):
                                 holding one, a .dockrepro.yaml or .git; else beside the Dockerfile)
       --platform <os/arch>      pin that platform's manifest instead of the multi-platform index
       --write-context           also pin requirement files copied from the build context, in place
+      --force                   also rewrite read-only files and files with several hard links
   With '-', the fixed text goes to stdout (for an editor's save hook) and messages to stderr.
 
 Examples:
@@ -67,7 +67,9 @@ Examples:
   dockrepro fix --dry-run .                       show what fix would change
   dockrepro fix - --stdin-filename Dockerfile < Dockerfile > Dockerfile.fixed
 
-Exit codes: 0 no finding at or above the threshold, 1 findings, 2 usage, config or IO error.
+Exit codes: 0 no finding at or above the threshold, 1 findings, 2 usage, config or IO error, or a file
+refused (a symlink out of the tree, a device or FIFO, too big; for fix: read-only, hard-linked, another
+user's); the other files are still processed.
 Rules and config: https://github.com/dockrepro/dockrepro#readme`;
 
 export function version(): string {
@@ -102,6 +104,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         platform: { type: 'string' },
         'verify-lock': { type: 'boolean' },
         'write-context': { type: 'boolean' },
+        force: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -123,7 +126,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (command !== 'lint' && command !== 'fix') return usage(io, `unknown command '${command}'`);
-  const fixOnly = (['dry-run', 'check', 'unsafe', 'offline', 'refresh', 'platform', 'write-context'] as const).find((o) => values[o]);
+  const fixOnly = (['dry-run', 'check', 'unsafe', 'offline', 'refresh', 'platform', 'write-context', 'force'] as const).find((o) => values[o]);
   if (command === 'lint' && fixOnly) return usage(io, `--${fixOnly} is an option of 'dockrepro fix'`);
   const lintOnly = (['format', 'verify-lock'] as const).find((o) => values[o]);
   if (command === 'fix' && lintOnly) return usage(io, `--${lintOnly} is an option of 'dockrepro lint'`);
@@ -167,6 +170,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         lock: values.lock === undefined ? undefined : resolve(io.cwd, values.lock),
         platform: values.platform,
         writeContext: !!values['write-context'],
+        force: !!values.force,
         threshold,
         stdinFilename: values['stdin-filename'],
       };
@@ -196,7 +200,7 @@ function lintPaths(paths: string[], io: Io, run: LintRun): FileResult[] {
   const found = discover(paths.map((p) => resolve(io.cwd, p)));
   const results: FileResult[] = found.errors.map((e) => ({ path: display(io, e.path), findings: [], error: e.message }));
   for (const file of found.files) {
-    const result = lintFile(file, display(io, file), () => readFileSync(file), run);
+    const result = lintFile(file, display(io, file), () => readDockerfile(found, file).bytes, run);
     if (result) results.push(result);
   }
   return results;

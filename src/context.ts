@@ -2,17 +2,26 @@
  * The build context on disk, read by context-aware checks (a copied requirements.txt, package-lock.json).
  * Reads are lazy and cached; only files the Dockerfile COPYs are ever looked at.
  */
-import { readFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { posix, resolve, relative, isAbsolute, sep } from 'node:path';
 import type { DockerfileModel, RunBlock } from './parse/dockerfile';
 import { isExcluded, parseDockerignore } from './dockerignore';
+import { CONTEXT_FILE_LIMIT, readRegularFile, RefusedFile } from './util/safeRead';
 
 export class BuildContext {
   private readonly cache = new Map<string, string | undefined>();
 
   constructor(readonly dir: string) {}
 
-  /** Text of a context-relative file, or undefined when missing, unreadable or outside the context. */
+  /** Files refused (a link out of the context, a device or FIFO, too big), with the reason: errors for the Dockerfile. */
+  readonly refused: string[] = [];
+  private realDir?: string;
+
+  /**
+   * Text of a context-relative file, or undefined when missing, unreadable or outside the context. The path
+   * is resolved (symlinks followed) before the containment check, and only a regular file of bounded size is
+   * read: a link to a secret or to /dev/zero is refused and recorded in `refused`.
+   */
   read(rel: string): string | undefined {
     if (this.cache.has(rel)) return this.cache.get(rel);
     const abs = resolve(this.dir, rel);
@@ -20,8 +29,10 @@ export class BuildContext {
     let text: string | undefined;
     if (!inside.startsWith('..') && !isAbsolute(inside)) {
       try {
-        text = readFileSync(abs, 'utf8');
-      } catch {
+        this.realDir ??= realpathSync.native(this.dir);
+        text = readRegularFile(abs, CONTEXT_FILE_LIMIT, { realDir: this.realDir, what: 'the build context' }).bytes.toString('utf8');
+      } catch (e) {
+        if (e instanceof RefusedFile) this.refused.push(`${rel} ${e.message}`);
         text = undefined;
       }
     }

@@ -3,9 +3,10 @@
  * honouring `.gitignore` files (each applies to its own subtree) and skipping `.git` and `node_modules`.
  * A file named explicitly is linted whatever its name.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import type { Ignore } from 'ignore';
+import { DOCKERFILE_LIMIT, IGNORE_FILE_LIMIT, readRegularFile, type Boundary, type ReadFile } from './util/safeRead';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
 /** Template sources named like Dockerfiles that are not Dockerfiles themselves. */
@@ -22,6 +23,8 @@ export interface Discovery {
   files: string[];
   /** Paths that could not be read (message per path). */
   errors: { path: string; message: string }[];
+  /** The tree each file must resolve into: the folder the user named, or a named file's own folder. */
+  boundaries: Map<string, Boundary>;
 }
 
 interface IgnoreLayer {
@@ -31,25 +34,38 @@ interface IgnoreLayer {
 
 /** Expands the given paths into Dockerfiles, in a stable order. */
 export function discover(paths: string[]): Discovery {
-  const out: Discovery = { files: [], errors: [] };
+  const out: Discovery = { files: [], errors: [], boundaries: new Map() };
   for (const p of paths) {
     let st;
+    let boundary: Boundary;
     try {
       st = statSync(p);
+      boundary = st.isDirectory()
+        ? { realDir: realpathSync.native(p), what: 'the folder you named' }
+        : { realDir: realpathSync.native(dirname(p)), what: 'its folder (name the target itself, or a folder that holds both)' };
     } catch (e) {
       out.errors.push({ path: p, message: describeFsError(e) });
       continue;
     }
+    const before = out.files.length;
     if (st.isDirectory()) {
-      const before = out.files.length;
-      walk(p, [], out);
+      walk(p, [], out, boundary);
       if (out.files.length === before) out.errors.push({ path: p, message: 'no Dockerfiles found in this folder' });
     } else out.files.push(p);
+    for (const f of out.files.slice(before)) out.boundaries.set(f, boundary);
   }
   return out;
 }
 
-function walk(dir: string, layers: IgnoreLayer[], out: Discovery): void {
+/**
+ * Reads a discovered Dockerfile: a regular file of at most DOCKERFILE_LIMIT bytes that, after resolving
+ * symlinks, is inside the tree the user named. Throws RefusedFile or the file system error.
+ */
+export function readDockerfile(found: Discovery, file: string): ReadFile {
+  return readRegularFile(file, DOCKERFILE_LIMIT, found.boundaries.get(file));
+}
+
+function walk(dir: string, layers: IgnoreLayer[], out: Discovery, boundary: Boundary): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -61,7 +77,8 @@ function walk(dir: string, layers: IgnoreLayer[], out: Discovery): void {
   if (gitignore) {
     try {
       const ignore = require('ignore') as (opts?: object) => Ignore;
-      layers = [...layers, { base: dir, matcher: ignore().add(readFileSync(join(dir, '.gitignore'), 'utf8')) }];
+      const text = readRegularFile(join(dir, '.gitignore'), IGNORE_FILE_LIMIT, boundary).bytes.toString('utf8');
+      layers = [...layers, { base: dir, matcher: ignore().add(text) }];
     } catch {
       // An unreadable .gitignore ignores nothing.
     }
@@ -72,7 +89,7 @@ function walk(dir: string, layers: IgnoreLayer[], out: Discovery): void {
     const isDir = e.isDirectory();
     if (isDir && SKIP_DIRS.has(e.name)) continue;
     if (isIgnored(full, isDir, layers)) continue;
-    if (isDir) walk(full, layers, out);
+    if (isDir) walk(full, layers, out, boundary);
     else if ((e.isFile() || e.isSymbolicLink()) && isDockerfileName(e.name)) out.files.push(full);
   }
 }

@@ -3,13 +3,13 @@
  * change (`--dry-run`), or only tell whether anything would change (`--check`), or read stdin and write the
  * fixed text to stdout for an editor's save hook (nothing else on stdout). Loaded only for `fix`.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { describeFsError, discover } from './discover';
+import { describeFsError, discover, readDockerfile, type Discovery } from './discover';
 import { fixText, type FixOutcome, type LeftFinding } from './fix';
 import { lintOptions, stdinTarget, type LintRun } from './run';
 import { decodeDockerfile } from './util/decode';
 import { writeFileAtomic } from './edit/write';
+import { CONTEXT_FILE_LIMIT, readRegularFile, RefusedFile } from './util/safeRead';
 import { meetsThreshold, type Io } from './cli';
 import type { Threshold } from './config';
 import type { ContextEdit, LeftReason, TextEdit } from './fixers/types';
@@ -29,6 +29,8 @@ export interface FixFlags {
   platform?: string;
   /** Also pin requirement files copied from the build context, in place. */
   writeContext: boolean;
+  /** Rewrite files that are read-only or have several hard links (the other names keep the old text). */
+  force: boolean;
   threshold?: Threshold;
   stdinFilename?: string;
 }
@@ -86,7 +88,7 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
   const progress = progressBar(io, found.files.length);
   let done = 0;
   const results = await mapLimit(found.files, FILE_CONCURRENCY, async (file) => {
-    const r = await fixFile(file, display(file), flags, run, resolvers);
+    const r = await fixFile(found, file, display(file), flags, run, resolvers);
     progress(done++, display(file));
     return r;
   });
@@ -105,20 +107,24 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
 }
 
 /** Reads, fixes and (unless --dry-run/--check) writes one file. */
-async function fixFile(file: string, path: string, flags: FixFlags, run: LintRun, resolvers: Resolvers): Promise<{ outcome: FileOutcome; diff?: string }> {
+async function fixFile(found: Discovery, file: string, path: string, flags: FixFlags, run: LintRun, resolvers: Resolvers): Promise<{ outcome: FileOutcome; diff?: string }> {
   let bytes: Buffer;
+  let realPath: string;
   try {
-    bytes = readFileSync(file);
+    ({ bytes, realPath } = readDockerfile(found, file));
   } catch (e) {
     return { outcome: emptyOutcome(path, { error: describeFsError(e) }) };
   }
   const r = await fixOne(file, path, bytes, flags, run, false, resolvers);
   if (r.output && !flags.dryRun && !flags.check) {
     try {
-      writeFileAtomic(file, r.output);
+      // A symlinked Dockerfile (its target inside the tree, or it was not read) is edited at its target:
+      // replacing the link by a regular file would fork the two names.
+      writeFileAtomic(realPath, r.output, { force: flags.force });
     } catch (e) {
-      r.outcome.error = `could not write: ${describeFsError(e)} (the file is unchanged)`;
+      r.outcome.error = `${e instanceof RefusedFile ? 'not written' : 'could not write'}: ${describeFsError(e)} (the file is unchanged)`;
       r.outcome.changed = false;
+      r.outcome.fixed = 0;
     }
   }
   const diff = r.output && flags.dryRun ? unifiedDiff(path, bytes.toString('utf8'), r.output.toString('utf8')) : undefined;
@@ -172,7 +178,7 @@ function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs:
     let before: string;
     let after: string;
     try {
-      before = readFileSync(path, 'utf8');
+      before = readRegularFile(path, CONTEXT_FILE_LIMIT).bytes.toString('utf8');
       if (expected.size !== 1 || !expected.has(before)) {
         notWritten('the file changed while it was being fixed; it is unchanged');
         continue;
@@ -184,9 +190,9 @@ function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs:
     }
     if (!flags.dryRun && !flags.check && after !== before) {
       try {
-        writeFileAtomic(path, Buffer.from(after, 'utf8'));
+        writeFileAtomic(path, Buffer.from(after, 'utf8'), { force: flags.force });
       } catch (e) {
-        notWritten(`could not write: ${describeFsError(e)} (the file is unchanged)`);
+        notWritten(`${e instanceof RefusedFile ? 'not written' : 'could not write'}: ${describeFsError(e)} (the file is unchanged)`);
         continue;
       }
     }
@@ -225,10 +231,11 @@ async function fixOne(
   if (decoded.kind === 'empty') return { outcome: emptyOutcome(path, { note: 'empty file, nothing to fix' }) };
   if (decoded.kind === 'invalid') return { outcome: emptyOutcome(path, { error: decoded.reason }) };
   let result: FixOutcome;
+  const options = lintOptions(abs, config, run, fromStdin);
   try {
     const images = resolvers.pinnerFor(config, dirname(abs));
     result = await fixText(decoded.text, {
-      ...lintOptions(abs, config, run, fromStdin),
+      ...options,
       unsafe: flags.unsafe,
       offline: flags.offline,
       baseId: config.baseId,
@@ -243,6 +250,10 @@ async function fixOne(
   } catch (e) {
     return { outcome: emptyOutcome(path, { error: `could not fix: ${(e as Error).message} (the file is unchanged)` }) };
   }
+  // A build-context file that was refused (a link out of the context, a device) was taken as missing: the
+  // fixes may rest on that, so the Dockerfile is left as it is.
+  const refused = options.buildContext?.refused ?? [];
+  if (refused.length) return { outcome: emptyOutcome(path, { error: `build context: ${refused.join('; ')} (the file is unchanged)` }) };
   const changed = result.text !== decoded.text;
   const outcome: FileOutcome = {
     path,

@@ -73,6 +73,8 @@ export function lintFile(abs: string, path: string, read: () => Buffer, run: Lin
     }
   }
   result.findings = lintModel(model, options);
+  const refused = options.buildContext?.refused ?? [];
+  if (refused.length) result.error = `build context: ${refused.join('; ')}`;
   const notes = parseNotes(model);
   if (notes.length) result.notice = notes.join('; ');
   return result;

@@ -13,7 +13,7 @@
  * options of the command and those written in the requirements files (`--index-url`, `--extra-index-url`,
  * `--pre`) decide, and only the specifier bytes of the line change.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { parseArgs, optionSpec, type ParsedArgs } from '../parse/args';
 import { stageChain, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
@@ -21,6 +21,7 @@ import type { SimpleCommand, Word } from '../parse/shell';
 import { parseRequirementsFile, pipPinState } from '../parse/requirements';
 import { copiedFrom } from '../context';
 import { describeFsError } from '../discover';
+import { CONTEXT_FILE_LIMIT, readRegularFile, RefusedFile } from '../util/safeRead';
 import { scopeAt } from './packageWords';
 import type { Finding } from '../rules/types';
 import { installCall, pipxLike, PIP_INSTALL, PIPX_INSTALL, type PipTool } from '../rules/pip-pin';
@@ -465,11 +466,14 @@ function readContextFile(root: string, rel: string): ContextFile {
   try {
     realRoot = realpathSync(root);
     path = realpathSync(abs);
-    bytes = readFileSync(path);
+    if (!isInside(realRoot, path)) throw new Unfixable(`${rel} links to a file outside the build context: dockrepro does not write there`);
+    // Only a regular file of bounded size (never a FIFO or /dev/zero), checked again on the opened file.
+    ({ bytes, realPath: path } = readRegularFile(path, CONTEXT_FILE_LIMIT, { realDir: realRoot, what: 'the build context' }));
   } catch (e) {
+    if (e instanceof Unfixable) throw e;
+    if (e instanceof RefusedFile) throw new Unfixable(`${rel} ${e.message}`);
     throw new Unfixable(`could not read ${rel}: ${describeFsError(e)}`, 'failed');
   }
-  if (!isInside(realRoot, path)) throw new Unfixable(`${rel} links to a file outside the build context: dockrepro does not write there`);
   const text = bytes.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(bytes)) throw new Unfixable(`${rel} is not UTF-8 text: dockrepro does not rewrite it`);
   return { rel, path, text, lines: logicalLines(text) };

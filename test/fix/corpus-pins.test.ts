@@ -8,7 +8,7 @@
  * Each image is pushed under its own tag and under sibling tags with the same digest, some of them traps that look
  * more precise but are not (`12` → `12.12`, `latest` → `24.04`), some precise (`12.7.1`, `bookworm-20260803`).
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseDockerfile, type ImageSite } from '../../src/parse/dockerfile';
@@ -68,6 +68,8 @@ describeWithRegistries('safe image pins over the corpus', () => {
       if (decoded.kind !== 'text') continue;
       const copy = join(dir, basename(f));
       copyFileSync(f, copy);
+      // The corpus is read-only (0444) and copies keep the mode: fix leaves read-only files without --force.
+      chmodSync(copy, 0o644);
       copies.push({ copy, text: decoded.text });
       for (const site of parseDockerfile(decoded.text).imageSites) {
         if (!site.ref || site.ref.digest) continue;

@@ -2,7 +2,7 @@
  * `fix --unsafe` (offline) on every corpus file: never throws, is idempotent, adds no finding, and changes
  * no line that no fix touched (line count kept; at most one changed line per applied fix).
  */
-import { copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
@@ -63,6 +63,8 @@ it('dockrepro fix --unsafe on a temp copy of the corpus writes exactly what the 
   const copies = files.map((f) => {
     const copy = join(dir, basename(f));
     copyFileSync(f, copy);
+    // The corpus is read-only (0444) and copies keep the mode: fix leaves read-only files without --force.
+    chmodSync(copy, 0o644);
     return copy;
   });
   const mtimes = new Map(copies.map((c) => [c, statSync(c).mtimeMs]));

@@ -607,8 +607,12 @@ describe('pip-version fixer', () => {
       const outside = workspace({ 'shared.txt': 'flask\n' });
       const dir = realpathSync(workspace({ Dockerfile: DF() }));
       symlinkSync(join(outside, 'shared.txt'), join(dir, 'requirements.txt'));
-      const linked = await fix(DF(), { buildContext: new BuildContext(dir), writeContext: true });
-      expect(reasons(linked)).toEqual(['no-fixer: requirements.txt links to a file outside the build context: dockrepro does not write there']);
+      const context = new BuildContext(dir);
+      const linked = await fix(DF(), { buildContext: context, writeContext: true });
+      // The rule does not read a file outside the context either: no finding to fix, and the refusal is kept
+      // for the command to report (an error for this Dockerfile).
+      expect(reasons(linked)).toEqual([]);
+      expect(context.refused).toEqual(['requirements.txt is a symlink to a file outside the build context: not read']);
       for (const r of [url, latin1, linked]) expect(r.contextEdits).toEqual([]);
       expect(server.log).toEqual([]);
     });

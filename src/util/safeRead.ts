@@ -1,0 +1,86 @@
+/**
+ * Reading files of an untrusted repository: only regular files, only inside the folder they must stay in
+ * (after resolving symlinks), and never more than a size limit. A link to /dev/zero, a FIFO or a file
+ * outside the tree is refused with a reason instead of being read (which would hang, exhaust memory, or
+ * print someone's secrets in findings).
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { isAbsolute, relative, sep } from 'node:path';
+
+const MiB = 1024 * 1024;
+/** Largest Dockerfile read: real ones are a few kB; generated ones of 10 MB are still linted (test/cli.test.ts). */
+export const DOCKERFILE_LIMIT = 16 * MiB;
+/** Largest build-context file read (requirements files, package.json, package-lock.json of a big monorepo). */
+export const CONTEXT_FILE_LIMIT = 32 * MiB;
+/** Largest `.gitignore` or `.dockerignore` read. */
+export const IGNORE_FILE_LIMIT = 1 * MiB;
+
+/** A file dockrepro will not read or write; the message says why, for the user. */
+export class RefusedFile extends Error {}
+
+export interface ReadFile {
+  bytes: Buffer;
+  /** The path after resolving symlinks: where the bytes were read, and where a rewrite must go. */
+  realPath: string;
+}
+
+/** The folder a file must resolve into: `realDir` is already resolved (realpath); `what` names it in messages. */
+export interface Boundary {
+  realDir: string;
+  what: string;
+}
+
+/**
+ * Reads `path` if, after resolving symlinks, it is a regular file inside `root` (when given) and at most
+ * `limit` bytes.
+ * Throws RefusedFile for a refusal, or the file system error (ENOENT, EACCES…) when it cannot be read.
+ */
+export function readRegularFile(path: string, limit: number, root?: Boundary): ReadFile {
+  const realPath = realpathSync.native(path);
+  if (root && !isWithin(root.realDir, realPath)) {
+    throw new RefusedFile(`is a symlink to a file outside ${root.what}: not read`);
+  }
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever. O_NOFOLLOW: the
+  // resolved path has no link left; one appearing now is a swap, refused.
+  const fd = openSync(realPath, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new RefusedFile(`is not a regular file (${kind(st)}): not read`);
+    if (st.size > limit) throw new RefusedFile(tooBig(limit));
+    // Read at most limit + 1 bytes whatever the size said: a file that grows while read is still bounded.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let want = Math.min(st.size, limit) + 1;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(want);
+      const got = readSync(fd, chunk, 0, want, null);
+      if (got === 0) break;
+      chunks.push(chunk.subarray(0, got));
+      total += got;
+      if (total > limit) throw new RefusedFile(tooBig(limit));
+      want = Math.min(64 * 1024, limit + 1 - total);
+    }
+    return { bytes: Buffer.concat(chunks, total), realPath };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether `path` is `dir` itself or below it (both already resolved). */
+export function isWithin(dir: string, path: string): boolean {
+  const r = relative(dir, path);
+  return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r));
+}
+
+function tooBig(limit: number): string {
+  return `is larger than ${limit / MiB} MiB, the most dockrepro reads: not read`;
+}
+
+function kind(st: import('node:fs').Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a folder';
+  return 'not a file';
+}
