@@ -1,6 +1,6 @@
 /**
- * `.dockrepro.yaml`: found by walking up from each Dockerfile's folder (the nearest file wins), or given with
- * `--config`. Validated strictly: an unknown key or a bad value is a ConfigError naming the key (exit 2).
+ * `.dockrepro.yaml`: found by walking up from each Dockerfile's folder through folders the user trusts (the
+ * nearest file wins; see ConfigFinder), or given with `--config`. Validated strictly: an unknown key or a bad value is a ConfigError naming the key (exit 2).
  *
  * ```yaml
  * failure-threshold: warning      # error | warning | info | style | none
@@ -23,6 +23,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import type { Ignore } from 'ignore';
 import { RULES_BY_ID } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
+import { currentSearcher, trustedFolders, usableFile, type Searcher } from './trust';
 
 export const CONFIG_NAMES = ['.dockrepro.yaml', '.dockrepro.yml'];
 
@@ -207,27 +208,56 @@ export function loadConfigFile(path: string): Config {
   return parseConfig(text, path);
 }
 
-/** Finds the nearest config walking up from `dir`; caches per folder. */
+/**
+ * Finds the nearest config walking up from a folder, only through folders the user trusts (src/trust.ts: the
+ * walk stops at the repository root, the home folder, or a folder others could have planted a file in).
+ * Remembers which file served how many Dockerfiles and which were passed over, for `--verbose` and notes.
+ */
 export class ConfigFinder {
-  private readonly cache = new Map<string, Config>();
+  private readonly byDir = new Map<string, Config>();
+  private readonly byPath = new Map<string, Config>();
+  /** Config path ('' for the defaults) → Dockerfiles it applied to. */
+  readonly used = new Map<string, number>();
+  /** Config files not used because of where they are → why. */
+  readonly refused = new Map<string, string>();
+
+  constructor(private readonly who: Searcher = currentSearcher()) {}
 
   find(dir: string): Config {
-    const cached = this.cache.get(dir);
-    if (cached) return cached;
-    let config: Config | undefined;
-    for (const name of CONFIG_NAMES) {
-      const candidate = join(dir, name);
-      if (isFile(candidate)) {
-        config = loadConfigFile(candidate);
-        break;
+    let config = this.byDir.get(dir);
+    if (!config) {
+      config = this.search(dir);
+      this.byDir.set(dir, config);
+    }
+    this.used.set(config.path ?? '', (this.used.get(config.path ?? '') ?? 0) + 1);
+    return config;
+  }
+
+  private search(dir: string): Config {
+    const walk = trustedFolders(dir, this.who);
+    for (const folder of walk.folders) {
+      for (const name of CONFIG_NAMES) {
+        const candidate = join(folder.dir, name);
+        if (!isFile(candidate)) continue;
+        if (!usableFile(folder, candidate, this.who)) {
+          this.refused.set(candidate, `${folder.dir} is shared with others (sticky) and the file is not yours`);
+          return DEFAULT_CONFIG;
+        }
+        let config = this.byPath.get(candidate);
+        if (!config) {
+          config = loadConfigFile(candidate);
+          this.byPath.set(candidate, config);
+        }
+        return config;
       }
     }
-    if (!config) {
-      const parent = dirname(dir);
-      config = parent === dir ? DEFAULT_CONFIG : this.find(parent);
+    if (walk.refused) {
+      for (const name of CONFIG_NAMES) {
+        const candidate = join(walk.refused.dir, name);
+        if (isFile(candidate)) this.refused.set(candidate, `${walk.refused.dir}: ${walk.refused.reason}`);
+      }
     }
-    this.cache.set(dir, config);
-    return config;
+    return DEFAULT_CONFIG;
   }
 }
 

@@ -69,6 +69,7 @@ const FILE_CONCURRENCY = 32;
 export async function runFix(paths: string[], flags: FixFlags, io: Io, run: LintRun, display: (abs: string) => string): Promise<number> {
   const out: FileOutcome[] = [];
   const resolvers = new Resolvers(flags, io.env);
+  run.lockSources?.push(resolvers.locks);
   if (paths[0] === '-') {
     const target = stdinTarget(io.cwd, flags.stdinFilename, run);
     const bytes = io.readStdin();

@@ -30,9 +30,10 @@
  * ```
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PLATFORM, SHA256_DIGEST, TAG } from '../parse/imageRef';
 import { writeFileAtomic } from '../edit/write';
+import { currentSearcher, trustedFolders, usableFile, type Searcher } from '../trust';
 
 export const LOCK_NAME = 'dockrepro.lock.json';
 const VERSION = 1;
@@ -93,7 +94,14 @@ export class LockFile {
   /** True when the file existed when it was loaded. */
   found = false;
 
-  constructor(readonly path: string) {}
+  /**
+   * `untrusted`: why a lock at `path` may not be used (a folder others can write); such a lock starts empty
+   * and is never saved.
+   */
+  constructor(
+    readonly path: string,
+    readonly untrusted?: string,
+  ) {}
 
   /** Reads the lock at `path`; a missing file is an empty lock. A malformed one is a LockError naming what is wrong. */
   static load(path: string): LockFile {
@@ -225,7 +233,7 @@ export class LockFile {
 
   /** Writes the file atomically when anything changed. */
   save(): boolean {
-    if (!this.changed) return false;
+    if (!this.changed || this.untrusted !== undefined) return false;
     writeFileAtomic(this.path, Buffer.from(this.text(), 'utf8'));
     this.changed = false;
     return true;
@@ -285,25 +293,63 @@ function invalidBase(key: string, v: unknown): string | undefined {
   return undefined;
 }
 
+/** Where the lock for a Dockerfile lives, or why none may be used. */
+export type LockPlace =
+  /** `passedOver`: a lock beyond the last trusted folder, which the search would have found before. */
+  | { path: string; passedOver?: { path: string; why: string } }
+  | { refused: string; path: string };
+
 /**
  * Where the lock for a Dockerfile in `dir` lives: the nearest folder upwards holding a lock file, a
- * `.dockrepro.yaml` or a `.git`, so one lock serves a repository; `dir` itself when there is none.
+ * `.dockrepro.yaml` or a `.git`, so one lock serves a repository; `dir` itself when there is none. Only folders
+ * the user trusts are searched (src/trust.ts); when even `dir` is not one, no lock is read or written.
  */
-export function lockPathFor(dir: string): string {
-  for (let d = dir; ; d = dirname(d)) {
-    if ([LOCK_NAME, '.dockrepro.yaml', '.dockrepro.yml', '.git'].some((n) => existsSync(join(d, n)))) return join(d, LOCK_NAME);
-    if (dirname(d) === d) return join(dir, LOCK_NAME);
+export function lockPathFor(dir: string, who: Searcher = currentSearcher()): LockPlace {
+  const walk = trustedFolders(dir, who);
+  for (const folder of walk.folders) {
+    const lock = join(folder.dir, LOCK_NAME);
+    if (existsSync(lock) && !usableFile(folder, lock, who)) {
+      return { path: lock, refused: `${folder.dir} is shared with others (sticky) and the lock file is not yours` };
+    }
+    if ([LOCK_NAME, '.dockrepro.yaml', '.dockrepro.yml', '.git'].some((n) => usableFile(folder, join(folder.dir, n), who))) return { path: lock };
   }
+  if (walk.folders.length > 0) {
+    const place: LockPlace = { path: join(walk.folders[0].dir, LOCK_NAME) };
+    const beyond = walk.refused && join(walk.refused.dir, LOCK_NAME);
+    if (beyond && existsSync(beyond)) place.passedOver = { path: beyond, why: `${walk.refused!.dir}: ${walk.refused!.reason}` };
+    return place;
+  }
+  const refused = walk.refused ?? { dir, reason: 'it cannot be read' };
+  return { path: join(refused.dir, LOCK_NAME), refused: `${refused.dir}: ${refused.reason}` };
 }
 
 /** Loads each lock once per run. */
 export class LockFiles {
   private readonly locks = new Map<string, LockFile>();
+  private readonly places = new Map<string, LockPlace>();
+  /** Lock files not used because of where they are → why. */
+  readonly refused = new Map<string, string>();
 
   constructor(private readonly explicit?: string) {}
 
   forDir(dir: string): LockFile {
-    const path = this.explicit ?? lockPathFor(dir);
+    let place = this.places.get(dir);
+    if (!place) {
+      place = this.explicit !== undefined ? { path: this.explicit } : lockPathFor(dir);
+      this.places.set(dir, place);
+    }
+    const path = place.path;
+    if ('passedOver' in place && place.passedOver) this.refused.set(place.passedOver.path, place.passedOver.why);
+    if ('refused' in place) {
+      // A lock from here could have been planted: this run uses an empty lock and writes none.
+      this.refused.set(path, place.refused);
+      let lock = this.locks.get(`untrusted ${path}`);
+      if (!lock) {
+        lock = new LockFile(path, place.refused);
+        this.locks.set(`untrusted ${path}`, lock);
+      }
+      return lock;
+    }
     let lock = this.locks.get(path);
     if (!lock) {
       if (existsSync(path) && statSync(path).isDirectory()) throw new LockError(`${path}: is a folder, expected a lock file`);
@@ -311,6 +357,11 @@ export class LockFiles {
       this.locks.set(path, lock);
     }
     return lock;
+  }
+
+  /** Every lock this run used (not the refused ones), for `--verbose`. */
+  used(): LockFile[] {
+    return [...this.locks.values()].filter((l) => l.untrusted === undefined);
   }
 
   /** Saves every changed lock; returns the paths written. */
