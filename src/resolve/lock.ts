@@ -33,6 +33,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PLATFORM, SHA256_DIGEST, TAG } from '../parse/imageRef';
 import { writeFileAtomic } from '../edit/write';
+import { withFileLock } from '../util/fileLock';
 import { currentSearcher, trustedFolders, usableFile, type Searcher } from '../trust';
 
 export const LOCK_NAME = 'dockrepro.lock.json';
@@ -91,6 +92,8 @@ export class LockFile {
   private readonly packageEntries = new Map<string, PackageLockEntry>();
   private readonly baseEntries = new Map<string, BaseLockEntry>();
   private changed = false;
+  /** Keys this run set (new or different), which win over another run's when both wrote the file. */
+  private readonly mine = { images: new Set<string>(), packages: new Set<string>(), bases: new Set<string>() };
   /** True when the file existed when it was loaded. */
   found = false;
 
@@ -166,6 +169,7 @@ export class LockFile {
     const old = this.entries.get(key);
     if (old && old.digest === entry.digest && old.tag === entry.tag && old.platform === entry.platform && old.mediaType === entry.mediaType) return;
     this.entries.set(key, entry);
+    this.mine.images.add(key);
     this.changed = true;
   }
 
@@ -177,6 +181,7 @@ export class LockFile {
     if (!PACKAGE_VERSION.test(entry.version)) throw new LockError(`${this.path}: refusing to record malformed version '${entry.version}' for ${key}`);
     if (this.packageEntries.get(key)?.version === entry.version) return;
     this.packageEntries.set(key, entry);
+    this.mine.packages.add(key);
     this.changed = true;
   }
 
@@ -189,6 +194,7 @@ export class LockFile {
     const old = this.baseEntries.get(key);
     if (old && JSON.stringify(baseText({ ...old, resolvedAt: '' })) === JSON.stringify(baseText({ ...entry, resolvedAt: '' }))) return;
     this.baseEntries.set(key, entry);
+    this.mine.bases.add(key);
     this.changed = true;
   }
 
@@ -231,11 +237,28 @@ export class LockFile {
     return `${JSON.stringify(doc, null, 2)}\n`;
   }
 
-  /** Writes the file atomically when anything changed. */
+  /**
+   * Writes the file atomically when anything changed. Another run may have written it since it was loaded:
+   * under `<lock>.lock` the file is read again and this run's entries are merged into it (its own keys win,
+   * every other entry is kept), so concurrent runs lose nothing.
+   */
   save(): boolean {
     if (!this.changed || this.untrusted !== undefined) return false;
-    writeFileAtomic(this.path, Buffer.from(this.text(), 'utf8'));
+    withFileLock(this.path, () => {
+      const disk = LockFile.load(this.path);
+      for (const key of this.mine.images) disk.entries.set(key, this.entries.get(key)!);
+      for (const key of this.mine.packages) disk.packageEntries.set(key, this.packageEntries.get(key)!);
+      for (const key of this.mine.bases) disk.baseEntries.set(key, this.baseEntries.get(key)!);
+      writeFileAtomic(this.path, Buffer.from(disk.text(), 'utf8'));
+      // From now on this run sees the merged file.
+      for (const [mine, theirs] of [[this.entries, disk.entries], [this.packageEntries, disk.packageEntries], [this.baseEntries, disk.baseEntries]] as const) {
+        (mine as Map<string, unknown>).clear();
+        for (const [k, v] of theirs as Map<string, unknown>) (mine as Map<string, unknown>).set(k, v);
+      }
+    });
+    this.found = true;
     this.changed = false;
+    Object.values(this.mine).forEach((keys) => keys.clear());
     return true;
   }
 }
