@@ -13,7 +13,8 @@
  * ignore-paths: ["vendor/**"]     # gitignore-style, relative to this file's folder
  * registries:                     # how `dockrepro fix` reaches registries
  *   docker.io: { mirror: "registry.internal:5000" }   # look Docker Hub images up here (same paths)
- *   registry.internal:5000: { insecure: true }         # plain HTTP (loopback hosts always are)
+ *   registry.internal:5000: { insecure: true }         # plain HTTP (loopback hosts always are), anonymous only:
+ *   # credentials go over plain HTTP only where the user's own config says so (src/userConfig.ts)
  *   # docker.io also takes `tags-api: <url> | false`: the Docker Hub API used to find precise tags
  *   # (default https://hub.docker.com, or off when docker.io has a mirror)
  * ```
@@ -96,7 +97,7 @@ function runtimeVersion(which: 'node' | 'npm') {
 const RULE_VALUES = ['off', 'on', ...SEVERITIES];
 
 /** Parses and validates config text. `path` is used in messages and for `ignore-paths`. */
-export function parseConfig(text: string, path: string): Config {
+export function parseConfig(text: string, path: string, allowedKeys?: readonly string[]): Config {
   // js-yaml is only loaded when a config file exists (it is not on the common start-up path).
   const yaml = require('js-yaml') as typeof import('js-yaml');
   let data: unknown;
@@ -110,6 +111,7 @@ export function parseConfig(text: string, path: string): Config {
   if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${path}: expected a mapping at the top level`);
   const config: Config = { ...DEFAULT_CONFIG, path, disabled: new Set(), severities: new Map(), registries: { mirrors: {}, insecure: [] } };
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    if (allowedKeys && !allowedKeys.includes(key)) throw new ConfigError(`${path}: '${key}' is not read here (known: ${allowedKeys.join(', ')})`);
     switch (key) {
       case 'failure-threshold':
         if (typeof value !== 'string' || ![...SEVERITIES, 'none'].includes(value)) {
@@ -198,14 +200,14 @@ function readIgnorePaths(value: unknown, path: string): (abs: string) => boolean
 }
 
 /** Loads an explicit config file (`--config`). */
-export function loadConfigFile(path: string): Config {
+export function loadConfigFile(path: string, allowedKeys?: readonly string[]): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError(`${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseConfig(text, path);
+  return parseConfig(text, path, allowedKeys);
 }
 
 /**
