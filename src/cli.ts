@@ -5,7 +5,8 @@
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lintFile, stdinTarget, type LintRun } from './run';
-import { ConfigError, ConfigFinder, loadConfigFile, type Threshold } from './config';
+import { ConfigError, ConfigFinder, loadConfigFile, type Config, type Threshold } from './config';
+import { printable } from './report/text';
 import { RULES } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
 import type { FileResult } from './report/types';
@@ -36,12 +37,14 @@ Usage:
 Lint options:
   -f, --format <fmt>            text (default), json, sarif, checkstyle, github
   -t, --failure-threshold <s>   lowest severity that fails: error, warning, info, style (default), none
-  -c, --config <file>           use this config instead of the nearest .dockrepro.yaml
+  -c, --config <file>           use this config instead of the nearest .dockrepro.yaml (searched upwards
+                                up to the repository root or home, never in folders others can write)
       --context <dir>           build context for COPYed files (default: the Dockerfile's folder)
       --rules <ids>             only these rules (comma-separated)
       --disable <ids>           switch these rules off (comma-separated)
       --stdin-filename <path>   name (and context folder) for the file read from '-'
       --color / --no-color      force colour on or off (default: on a TTY, unless NO_COLOR is set)
+      --verbose                 say on stderr which config and lock files were used
       --verify-lock             check every pinned digest against dockrepro.lock.json (rule image-lock)
       --lock <file>             the lock file to check (default: as for fix)
 
@@ -105,6 +108,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         'verify-lock': { type: 'boolean' },
         'write-context': { type: 'boolean' },
         force: { type: 'boolean' },
+        verbose: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -148,17 +152,23 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (paths.includes('-') && paths.length > 1) return usage(io, "'-' (stdin) cannot be combined with other paths");
 
   let results: FileResult[];
+  const finder = new ConfigFinder();
+  // What was used or passed over goes to stderr, which every format leaves free (stdout may be JSON or SARIF).
+  const sources = () => io.stderr.write(sourceLines(finder, run, explicit, !!values.verbose, io));
+  let explicit: Config | undefined;
+  let run: LintRun | undefined;
   try {
     // A config error (here or in any .dockrepro.yaml found on the way) stops the whole run with exit 2.
-    const explicit = values.config ? loadConfigFile(resolve(io.cwd, values.config)) : undefined;
-    const finder = new ConfigFinder();
-    const run: LintRun = {
+    explicit = values.config ? loadConfigFile(resolve(io.cwd, values.config)) : undefined;
+    run = {
       only,
       disabled: new Set(disabled ?? []),
       contextDir: values.context ? resolve(io.cwd, values.context) : undefined,
       findConfig: (dir: string) => explicit ?? finder.find(dir),
+      lockSources: [],
       locks: values['verify-lock'] ? new LockFiles(values.lock === undefined ? undefined : resolve(io.cwd, values.lock)) : undefined,
     };
+    if (run.locks) run.lockSources!.push(run.locks);
     if (command === 'fix') {
       const { runFix } = require('./fixCommand') as typeof import('./fixCommand');
       const flags = {
@@ -174,17 +184,21 @@ export async function main(argv: string[], io: Io): Promise<number> {
         threshold,
         stdinFilename: values['stdin-filename'],
       };
-      return await runFix(paths.length ? paths : ['.'], flags, io, run, (abs) => display(io, abs));
+      const code = await runFix(paths.length ? paths : ['.'], flags, io, run, (abs) => display(io, abs));
+      sources();
+      return code;
     }
     results = paths[0] === '-' ? [lintStdin(io, values['stdin-filename'], run)] : lintPaths(paths.length ? paths : ['.'], io, run);
   } catch (e) {
     if (e instanceof ConfigError) {
+      sources();
       io.stderr.write(`dockrepro: ${e.message}\n`);
       return EXIT.error;
     }
     throw e;
   }
 
+  sources();
   const color = values['no-color'] ? false : values.color ? true : !!io.stdout.isTTY && io.env.NO_COLOR === undefined;
   io.stdout.write(loadReporter(format)({ files: results, rules: RULES, color, version: version() }));
 
@@ -215,6 +229,25 @@ function lintStdin(io: Io, stdinFilename: string | undefined, run: LintRun): Fil
 function display(io: Io, abs: string): string {
   const rel = relative(io.cwd, abs);
   return rel === '' ? '.' : rel.startsWith('..') ? abs : rel;
+}
+
+/**
+ * Notes for config and lock files passed over because of where they are (always: the user should know a
+ * setting was not applied), and with --verbose which files were used.
+ */
+function sourceLines(finder: ConfigFinder, run: LintRun | undefined, explicit: Config | undefined, verbose: boolean, io: Io): string {
+  const lines: string[] = [];
+  const show = (p: string) => printable(display(io, p));
+  for (const [path, why] of finder.refused) lines.push(`dockrepro: note: not using ${show(path)}: ${printable(why)}; pass --config to use it`);
+  const locks = run?.lockSources ?? [];
+  for (const l of locks) for (const [path, why] of l.refused) lines.push(`dockrepro: note: not using ${show(path)}: ${printable(why)}; pass --lock to use it`);
+  if (verbose) {
+    if (explicit?.path) lines.push(`dockrepro: config ${show(explicit.path)} (--config)`);
+    for (const [path, n] of finder.used) lines.push(`dockrepro: config ${path ? show(path) : 'none (defaults)'} for ${n} file${n === 1 ? '' : 's'}`);
+    for (const extra of run?.userConfig ? [run.userConfig] : []) lines.push(`dockrepro: user config ${show(extra)}`);
+    for (const l of locks) for (const lock of l.used()) lines.push(`dockrepro: lock ${show(lock.path)}${lock.found ? '' : ' (new)'}`);
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
 function splitIds(v: string | undefined): string[] | undefined {

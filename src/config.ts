@@ -1,6 +1,6 @@
 /**
- * `.dockrepro.yaml`: found by walking up from each Dockerfile's folder (the nearest file wins), or given with
- * `--config`. Validated strictly: an unknown key or a bad value is a ConfigError naming the key (exit 2).
+ * `.dockrepro.yaml`: found by walking up from each Dockerfile's folder through folders the user trusts (the
+ * nearest file wins; see ConfigFinder), or given with `--config`. Validated strictly: an unknown key or a bad value is a ConfigError naming the key (exit 2).
  *
  * ```yaml
  * failure-threshold: warning      # error | warning | info | style | none
@@ -13,7 +13,8 @@
  * ignore-paths: ["vendor/**"]     # gitignore-style, relative to this file's folder
  * registries:                     # how `dockrepro fix` reaches registries
  *   docker.io: { mirror: "registry.internal:5000" }   # look Docker Hub images up here (same paths)
- *   registry.internal:5000: { insecure: true }         # plain HTTP (loopback hosts always are)
+ *   registry.internal:5000: { insecure: true }         # plain HTTP (loopback hosts always are), anonymous only:
+ *   # credentials go over plain HTTP only where the user's own config says so (src/userConfig.ts)
  *   # docker.io also takes `tags-api: <url> | false`: the Docker Hub API used to find precise tags
  *   # (default https://hub.docker.com, or off when docker.io has a mirror)
  * ```
@@ -23,6 +24,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import type { Ignore } from 'ignore';
 import { RULES_BY_ID } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
+import { currentSearcher, trustedFolders, usableFile, type Searcher } from './trust';
 
 export const CONFIG_NAMES = ['.dockrepro.yaml', '.dockrepro.yml'];
 
@@ -95,7 +97,7 @@ function runtimeVersion(which: 'node' | 'npm') {
 const RULE_VALUES = ['off', 'on', ...SEVERITIES];
 
 /** Parses and validates config text. `path` is used in messages and for `ignore-paths`. */
-export function parseConfig(text: string, path: string): Config {
+export function parseConfig(text: string, path: string, allowedKeys?: readonly string[]): Config {
   // js-yaml is only loaded when a config file exists (it is not on the common start-up path).
   const yaml = require('js-yaml') as typeof import('js-yaml');
   let data: unknown;
@@ -109,6 +111,7 @@ export function parseConfig(text: string, path: string): Config {
   if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${path}: expected a mapping at the top level`);
   const config: Config = { ...DEFAULT_CONFIG, path, disabled: new Set(), severities: new Map(), registries: { mirrors: {}, insecure: [] } };
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    if (allowedKeys && !allowedKeys.includes(key)) throw new ConfigError(`${path}: '${key}' is not read here (known: ${allowedKeys.join(', ')})`);
     switch (key) {
       case 'failure-threshold':
         if (typeof value !== 'string' || ![...SEVERITIES, 'none'].includes(value)) {
@@ -197,37 +200,66 @@ function readIgnorePaths(value: unknown, path: string): (abs: string) => boolean
 }
 
 /** Loads an explicit config file (`--config`). */
-export function loadConfigFile(path: string): Config {
+export function loadConfigFile(path: string, allowedKeys?: readonly string[]): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError(`${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseConfig(text, path);
+  return parseConfig(text, path, allowedKeys);
 }
 
-/** Finds the nearest config walking up from `dir`; caches per folder. */
+/**
+ * Finds the nearest config walking up from a folder, only through folders the user trusts (src/trust.ts: the
+ * walk stops at the repository root, the home folder, or a folder others could have planted a file in).
+ * Remembers which file served how many Dockerfiles and which were passed over, for `--verbose` and notes.
+ */
 export class ConfigFinder {
-  private readonly cache = new Map<string, Config>();
+  private readonly byDir = new Map<string, Config>();
+  private readonly byPath = new Map<string, Config>();
+  /** Config path ('' for the defaults) → Dockerfiles it applied to. */
+  readonly used = new Map<string, number>();
+  /** Config files not used because of where they are → why. */
+  readonly refused = new Map<string, string>();
+
+  constructor(private readonly who: Searcher = currentSearcher()) {}
 
   find(dir: string): Config {
-    const cached = this.cache.get(dir);
-    if (cached) return cached;
-    let config: Config | undefined;
-    for (const name of CONFIG_NAMES) {
-      const candidate = join(dir, name);
-      if (isFile(candidate)) {
-        config = loadConfigFile(candidate);
-        break;
+    let config = this.byDir.get(dir);
+    if (!config) {
+      config = this.search(dir);
+      this.byDir.set(dir, config);
+    }
+    this.used.set(config.path ?? '', (this.used.get(config.path ?? '') ?? 0) + 1);
+    return config;
+  }
+
+  private search(dir: string): Config {
+    const walk = trustedFolders(dir, this.who);
+    for (const folder of walk.folders) {
+      for (const name of CONFIG_NAMES) {
+        const candidate = join(folder.dir, name);
+        if (!isFile(candidate)) continue;
+        if (!usableFile(folder, candidate, this.who)) {
+          this.refused.set(candidate, `${folder.dir} is shared with others (sticky) and the file is not yours`);
+          return DEFAULT_CONFIG;
+        }
+        let config = this.byPath.get(candidate);
+        if (!config) {
+          config = loadConfigFile(candidate);
+          this.byPath.set(candidate, config);
+        }
+        return config;
       }
     }
-    if (!config) {
-      const parent = dirname(dir);
-      config = parent === dir ? DEFAULT_CONFIG : this.find(parent);
+    if (walk.refused) {
+      for (const name of CONFIG_NAMES) {
+        const candidate = join(walk.refused.dir, name);
+        if (isFile(candidate)) this.refused.set(candidate, `${walk.refused.dir}: ${walk.refused.reason}`);
+      }
     }
-    this.cache.set(dir, config);
-    return config;
+    return DEFAULT_CONFIG;
   }
 }
 

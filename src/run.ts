@@ -20,6 +20,10 @@ export interface LintRun {
   findConfig(dir: string): Config;
   /** `lint --verify-lock`: the lock files pinned digests are checked against (rule image-lock). */
   locks?: LockFiles;
+  /** Every set of lock files this run consulted (verify-lock's, fix's), for notes and `--verbose`. */
+  lockSources?: LockFiles[];
+  /** The user's own config file, when `fix` read one (for `--verbose`). */
+  userConfig?: string;
 }
 
 const INSTRUCTIONS = new Set([
@@ -65,6 +69,10 @@ export function lintFile(abs: string, path: string, read: () => Buffer, run: Lin
       options.lock = run.locks.forDir(dirname(abs));
     } catch (e) {
       result.error = (e as Error).message;
+      return result;
+    }
+    if (options.lock.untrusted !== undefined) {
+      result.error = `--verify-lock: not using ${options.lock.path}: ${options.lock.untrusted} (pass --lock to use it)`;
       return result;
     }
     if (!options.lock.found) {

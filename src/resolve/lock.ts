@@ -30,9 +30,11 @@
  * ```
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PLATFORM, SHA256_DIGEST, TAG } from '../parse/imageRef';
 import { writeFileAtomic } from '../edit/write';
+import { withFileLock } from '../util/fileLock';
+import { currentSearcher, trustedFolders, usableFile, type Searcher } from '../trust';
 
 export const LOCK_NAME = 'dockrepro.lock.json';
 const VERSION = 1;
@@ -90,10 +92,19 @@ export class LockFile {
   private readonly packageEntries = new Map<string, PackageLockEntry>();
   private readonly baseEntries = new Map<string, BaseLockEntry>();
   private changed = false;
+  /** Keys this run set (new or different), which win over another run's when both wrote the file. */
+  private readonly mine = { images: new Set<string>(), packages: new Set<string>(), bases: new Set<string>() };
   /** True when the file existed when it was loaded. */
   found = false;
 
-  constructor(readonly path: string) {}
+  /**
+   * `untrusted`: why a lock at `path` may not be used (a folder others can write); such a lock starts empty
+   * and is never saved.
+   */
+  constructor(
+    readonly path: string,
+    readonly untrusted?: string,
+  ) {}
 
   /** Reads the lock at `path`; a missing file is an empty lock. A malformed one is a LockError naming what is wrong. */
   static load(path: string): LockFile {
@@ -158,6 +169,7 @@ export class LockFile {
     const old = this.entries.get(key);
     if (old && old.digest === entry.digest && old.tag === entry.tag && old.platform === entry.platform && old.mediaType === entry.mediaType) return;
     this.entries.set(key, entry);
+    this.mine.images.add(key);
     this.changed = true;
   }
 
@@ -169,6 +181,7 @@ export class LockFile {
     if (!PACKAGE_VERSION.test(entry.version)) throw new LockError(`${this.path}: refusing to record malformed version '${entry.version}' for ${key}`);
     if (this.packageEntries.get(key)?.version === entry.version) return;
     this.packageEntries.set(key, entry);
+    this.mine.packages.add(key);
     this.changed = true;
   }
 
@@ -181,6 +194,7 @@ export class LockFile {
     const old = this.baseEntries.get(key);
     if (old && JSON.stringify(baseText({ ...old, resolvedAt: '' })) === JSON.stringify(baseText({ ...entry, resolvedAt: '' }))) return;
     this.baseEntries.set(key, entry);
+    this.mine.bases.add(key);
     this.changed = true;
   }
 
@@ -223,11 +237,28 @@ export class LockFile {
     return `${JSON.stringify(doc, null, 2)}\n`;
   }
 
-  /** Writes the file atomically when anything changed. */
+  /**
+   * Writes the file atomically when anything changed. Another run may have written it since it was loaded:
+   * under `<lock>.lock` the file is read again and this run's entries are merged into it (its own keys win,
+   * every other entry is kept), so concurrent runs lose nothing.
+   */
   save(): boolean {
-    if (!this.changed) return false;
-    writeFileAtomic(this.path, Buffer.from(this.text(), 'utf8'));
+    if (!this.changed || this.untrusted !== undefined) return false;
+    withFileLock(this.path, () => {
+      const disk = LockFile.load(this.path);
+      for (const key of this.mine.images) disk.entries.set(key, this.entries.get(key)!);
+      for (const key of this.mine.packages) disk.packageEntries.set(key, this.packageEntries.get(key)!);
+      for (const key of this.mine.bases) disk.baseEntries.set(key, this.baseEntries.get(key)!);
+      writeFileAtomic(this.path, Buffer.from(disk.text(), 'utf8'));
+      // From now on this run sees the merged file.
+      for (const [mine, theirs] of [[this.entries, disk.entries], [this.packageEntries, disk.packageEntries], [this.baseEntries, disk.baseEntries]] as const) {
+        (mine as Map<string, unknown>).clear();
+        for (const [k, v] of theirs as Map<string, unknown>) (mine as Map<string, unknown>).set(k, v);
+      }
+    });
+    this.found = true;
     this.changed = false;
+    Object.values(this.mine).forEach((keys) => keys.clear());
     return true;
   }
 }
@@ -285,25 +316,63 @@ function invalidBase(key: string, v: unknown): string | undefined {
   return undefined;
 }
 
+/** Where the lock for a Dockerfile lives, or why none may be used. */
+export type LockPlace =
+  /** `passedOver`: a lock beyond the last trusted folder, which the search would have found before. */
+  | { path: string; passedOver?: { path: string; why: string } }
+  | { refused: string; path: string };
+
 /**
  * Where the lock for a Dockerfile in `dir` lives: the nearest folder upwards holding a lock file, a
- * `.dockrepro.yaml` or a `.git`, so one lock serves a repository; `dir` itself when there is none.
+ * `.dockrepro.yaml` or a `.git`, so one lock serves a repository; `dir` itself when there is none. Only folders
+ * the user trusts are searched (src/trust.ts); when even `dir` is not one, no lock is read or written.
  */
-export function lockPathFor(dir: string): string {
-  for (let d = dir; ; d = dirname(d)) {
-    if ([LOCK_NAME, '.dockrepro.yaml', '.dockrepro.yml', '.git'].some((n) => existsSync(join(d, n)))) return join(d, LOCK_NAME);
-    if (dirname(d) === d) return join(dir, LOCK_NAME);
+export function lockPathFor(dir: string, who: Searcher = currentSearcher()): LockPlace {
+  const walk = trustedFolders(dir, who);
+  for (const folder of walk.folders) {
+    const lock = join(folder.dir, LOCK_NAME);
+    if (existsSync(lock) && !usableFile(folder, lock, who)) {
+      return { path: lock, refused: `${folder.dir} is shared with others (sticky) and the lock file is not yours` };
+    }
+    if ([LOCK_NAME, '.dockrepro.yaml', '.dockrepro.yml', '.git'].some((n) => usableFile(folder, join(folder.dir, n), who))) return { path: lock };
   }
+  if (walk.folders.length > 0) {
+    const place: LockPlace = { path: join(walk.folders[0].dir, LOCK_NAME) };
+    const beyond = walk.refused && join(walk.refused.dir, LOCK_NAME);
+    if (beyond && existsSync(beyond)) place.passedOver = { path: beyond, why: `${walk.refused!.dir}: ${walk.refused!.reason}` };
+    return place;
+  }
+  const refused = walk.refused ?? { dir, reason: 'it cannot be read' };
+  return { path: join(refused.dir, LOCK_NAME), refused: `${refused.dir}: ${refused.reason}` };
 }
 
 /** Loads each lock once per run. */
 export class LockFiles {
   private readonly locks = new Map<string, LockFile>();
+  private readonly places = new Map<string, LockPlace>();
+  /** Lock files not used because of where they are → why. */
+  readonly refused = new Map<string, string>();
 
   constructor(private readonly explicit?: string) {}
 
   forDir(dir: string): LockFile {
-    const path = this.explicit ?? lockPathFor(dir);
+    let place = this.places.get(dir);
+    if (!place) {
+      place = this.explicit !== undefined ? { path: this.explicit } : lockPathFor(dir);
+      this.places.set(dir, place);
+    }
+    const path = place.path;
+    if ('passedOver' in place && place.passedOver) this.refused.set(place.passedOver.path, place.passedOver.why);
+    if ('refused' in place) {
+      // A lock from here could have been planted: this run uses an empty lock and writes none.
+      this.refused.set(path, place.refused);
+      let lock = this.locks.get(`untrusted ${path}`);
+      if (!lock) {
+        lock = new LockFile(path, place.refused);
+        this.locks.set(`untrusted ${path}`, lock);
+      }
+      return lock;
+    }
     let lock = this.locks.get(path);
     if (!lock) {
       if (existsSync(path) && statSync(path).isDirectory()) throw new LockError(`${path}: is a folder, expected a lock file`);
@@ -311,6 +380,11 @@ export class LockFiles {
       this.locks.set(path, lock);
     }
     return lock;
+  }
+
+  /** Every lock this run used (not the refused ones), for `--verbose`. */
+  used(): LockFile[] {
+    return [...this.locks.values()].filter((l) => l.untrusted === undefined);
   }
 
   /** Saves every changed lock; returns the paths written. */

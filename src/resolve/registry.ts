@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { type ImageRef, parseImageRef, SHA256_DIGEST, TAG } from '../parse/imageRef';
 import { parseWwwAuthenticate, type Challenge } from './challenge';
-import { endpointOf, usesPlainHttp, type Endpoint } from './endpoint';
+import { endpointOf, isLoopback, usesPlainHttp, type Endpoint } from './endpoint';
 import { HttpClient, parseJson, RegistryError, type Exchange, type HttpOptions } from './http';
 
 export { RegistryError, retryAfterMs, type RegistryErrorKind } from './http';
@@ -46,6 +46,12 @@ export type Credentials = { username: string; password: string } | { identityTok
 export interface RegistryClientOptions extends HttpOptions {
   /** Credentials for a registry host as users name it (`docker.io`, `localhost:5000`). */
   credentials?: (host: string) => Credentials | undefined | Promise<Credentials | undefined>;
+  /**
+   * Hosts (host[:port]) the user's own config lets credentials reach over plain HTTP. Elsewhere, a plain-HTTP
+   * request to a non-loopback host goes without credentials (a repository may mark a host insecure, but it
+   * must not make dockrepro send the user's secrets in clear).
+   */
+  plainHttpCredentials?: readonly string[];
   /** Registries looked up at another host (see EndpointOptions.mirrors). */
   mirrors?: Readonly<Record<string, string>>;
   /**
@@ -87,6 +93,8 @@ export class RegistryClient {
   private readonly tokens = new Map<string, CachedToken>();
   /** The last challenge each host answered with, to authenticate the next request up front. */
   private readonly challenges = new Map<string, Challenge>();
+  /** Hosts whose credentials were held back because they would have gone over plain HTTP. */
+  private readonly withheld = new Set<string>();
   /** Set when the Docker Hub API did not answer: later lookups skip it. */
   private hubUnreachable = false;
 
@@ -327,7 +335,7 @@ export class RegistryClient {
       this.challenges.set(host, challenge);
       triedChallenge = true;
       if (challenge.scheme === 'bearer') await this.fetchToken(target, challenge);
-      else if (!(await this.basicCredentialsFor(host))) return this.noCredentials(host, res.url);
+      else if (!(await this.basicCredentialsFor(host, target.endpoint.baseUrl))) return this.noCredentials(host, res.url);
     }
   }
 
@@ -411,10 +419,19 @@ export class RegistryClient {
 
   private noCredentials(host: string, url: string): never {
     throw new RegistryError(
-      `${url}: ${host} requires authentication and no credentials are configured for it`,
+      `${url}: ${host} requires authentication and ${this.withheldWhy(host) ?? 'no credentials are configured for it'}`,
       'unauthorized',
       401,
       url,
+    );
+  }
+
+  /** Why credentials were not sent to `host`, when they were held back. */
+  private withheldWhy(host: string): string | undefined {
+    if (!this.withheld.has(host)) return undefined;
+    return (
+      `your credentials for it are not sent over plain HTTP: a repository's 'insecure: true' is not enough; ` +
+      `allow it in your own config (~/.config/dockrepro/config.yaml: registries: { ${host}: { insecure: true } })`
     );
   }
 
@@ -422,8 +439,14 @@ export class RegistryClient {
     return challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
   }
 
-  private async credentialsFor(host: string): Promise<Credentials | undefined> {
+  /** Credentials for `host`, to be sent to `url`; none when that would put them on the wire in clear. */
+  private async credentialsFor(host: string, url: string): Promise<Credentials | undefined> {
     if (!this.options.credentials) return undefined;
+    const to = new URL(url);
+    if (to.protocol === 'http:' && !isLoopback(to.host) && !(this.options.plainHttpCredentials ?? []).includes(to.host)) {
+      this.withheld.add(host);
+      return undefined;
+    }
     try {
       return await this.options.credentials(host);
     } catch (e) {
@@ -433,8 +456,8 @@ export class RegistryClient {
   }
 
   /** Credentials usable for Basic auth: an identity token is not. */
-  private async basicCredentialsFor(host: string): Promise<{ username: string; password: string } | undefined> {
-    const creds = await this.credentialsFor(host);
+  private async basicCredentialsFor(host: string, url: string): Promise<{ username: string; password: string } | undefined> {
+    const creds = await this.credentialsFor(host, url);
     return creds && 'username' in creds ? creds : undefined;
   }
 
@@ -443,7 +466,7 @@ export class RegistryClient {
     const challenge = this.challenges.get(host);
     if (!challenge) return {};
     if (challenge.scheme === 'basic') {
-      const creds = await this.basicCredentialsFor(host);
+      const creds = await this.basicCredentialsFor(host, target.endpoint.baseUrl);
       return creds ? { Authorization: basic(creds) } : {};
     }
     const cached = this.tokens.get(`${host}\n${this.scopeOf(target, challenge)}`);
@@ -473,7 +496,7 @@ export class RegistryClient {
     const scope = this.scopeOf(target, challenge);
     if (challenge.params.service) realmUrl.searchParams.set('service', challenge.params.service);
     realmUrl.searchParams.set('scope', scope);
-    const creds = await this.credentialsFor(host);
+    const creds = await this.credentialsFor(host, realmUrl.toString());
     let url = realmUrl.toString();
     let res: Exchange;
     if (creds && 'identityToken' in creds) {
@@ -497,7 +520,7 @@ export class RegistryClient {
     const body = res.body.toString('utf8');
     if (res.status === 401 && !creds) {
       throw new RegistryError(
-        `${host} requires authentication for ${scope} and no credentials are configured for it (token server ${realmUrl.origin}${realmUrl.pathname})`,
+        `${host} requires authentication for ${scope} and ${this.withheldWhy(host) ?? 'no credentials are configured for it'} (token server ${realmUrl.origin}${realmUrl.pathname})`,
         'unauthorized',
         401,
         url,

@@ -1,6 +1,7 @@
 /**
  * The network side of one `dockrepro fix` run: a registry client per configuration (mirrors and insecure
- * hosts come from `.dockrepro.yaml`), the lock files, and the lookups shared by every file.
+ * hosts come from `.dockrepro.yaml` and the user's own config; credentials over plain HTTP only from the
+ * latter), the lock files, and the lookups shared by every file.
  */
 import type { Config } from '../config';
 import { loadDockerCredentials, type DockerCredentialSource } from './credentials';
@@ -15,6 +16,7 @@ import { LockFiles } from './lock';
 import { RegistryClient } from './registry';
 import { HttpClient } from './http';
 import type { PackageContext } from './packages';
+import { loadUserConfig, type UserConfig } from '../userConfig';
 
 export interface ResolverFlags {
   offline: boolean;
@@ -31,6 +33,8 @@ export class Resolvers {
   readonly locks: LockFiles;
   /** One registry client and one package-index client per configuration (its mirrors and insecure hosts). */
   private readonly clients = new Map<Config, { registry: RegistryClient; packages: HttpClient }>();
+  /** The user's own config: its registry settings apply everywhere, and only it lets credentials go over plain HTTP. */
+  readonly userConfig?: UserConfig;
   /** Read on the first registry that asks for credentials, once per run. */
   private credentials?: Promise<DockerCredentialSource>;
 
@@ -39,6 +43,7 @@ export class Resolvers {
     private readonly env: NodeJS.ProcessEnv,
   ) {
     this.locks = new LockFiles(flags.lock);
+    this.userConfig = loadUserConfig(env);
   }
 
   private credentialsFor = async (host: string) => {
@@ -49,11 +54,16 @@ export class Resolvers {
   private clientsFor(config: Config) {
     let clients = this.clients.get(config);
     if (!clients) {
-      const { mirrors, insecure, hubTagsApi } = config.registries;
+      // The repository's settings win over the user's for mirrors; either may mark a host as plain HTTP.
+      const user = this.userConfig?.registries ?? { mirrors: {}, insecure: [] };
+      const mirrors = { ...user.mirrors, ...config.registries.mirrors };
+      const insecure = [...new Set([...user.insecure, ...config.registries.insecure])];
+      const hubTagsApi = config.registries.hubTagsApi ?? user.hubTagsApi;
       const registry = new RegistryClient({
         mirrors,
         insecure,
         credentials: this.credentialsFor,
+        plainHttpCredentials: user.insecure,
         // Behind a Docker Hub mirror, hub.docker.com may be unreachable: only use its API when configured.
         hubTagsApi: hubTagsApi ?? (mirrors['docker.io'] ? false : 'https://hub.docker.com'),
       });

@@ -97,12 +97,12 @@ describe('lock file', () => {
     const root = tempDir();
     mkdirSync(join(root, 'repo/.git'), { recursive: true });
     mkdirSync(join(root, 'repo/svc/api'), { recursive: true });
-    expect(lockPathFor(join(root, 'repo/svc/api'))).toBe(join(root, 'repo/dockrepro.lock.json'));
+    expect(lockPathFor(join(root, 'repo/svc/api')).path).toBe(join(root, 'repo/dockrepro.lock.json'));
     writeFileSync(join(root, 'repo/svc/.dockrepro.yaml'), '');
-    expect(lockPathFor(join(root, 'repo/svc/api'))).toBe(join(root, 'repo/svc/dockrepro.lock.json'));
+    expect(lockPathFor(join(root, 'repo/svc/api')).path).toBe(join(root, 'repo/svc/dockrepro.lock.json'));
     mkdirSync(join(root, 'loose'));
     // tempDir() is under the OS temp folder: nothing above marks a repository.
-    expect(lockPathFor(join(root, 'loose'))).toBe(join(root, 'loose/dockrepro.lock.json'));
+    expect(lockPathFor(join(root, 'loose')).path).toBe(join(root, 'loose/dockrepro.lock.json'));
   });
 
   it('LockFiles loads each lock once and saves only changed ones', () => {
