@@ -14,6 +14,7 @@ import { discover } from './discover';
 import { FORMATS, loadReporter, type ReportFormat } from './report/index';
 import { LockFiles } from './resolve/lock';
 import { PLATFORM } from './parse/imageRef';
+import { printable } from './util/escape';
 
 export interface Io {
   stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
@@ -175,7 +176,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     results = paths[0] === '-' ? [lintStdin(io, values['stdin-filename'], run)] : lintPaths(paths.length ? paths : ['.'], io, run);
   } catch (e) {
     if (e instanceof ConfigError) {
-      io.stderr.write(`dockrepro: ${e.message}\n`);
+      io.stderr.write(`dockrepro: ${printable(e.message)}\n`);
       return EXIT.error;
     }
     throw e;
@@ -231,6 +232,6 @@ function rulesTable(): string {
 }
 
 function usage(io: Io, message: string): number {
-  io.stderr.write(`dockrepro: ${message}\nRun 'dockrepro --help' for usage.\n`);
+  io.stderr.write(`dockrepro: ${printable(message)}\nRun 'dockrepro --help' for usage.\n`);
   return EXIT.error;
 }

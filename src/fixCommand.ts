@@ -15,6 +15,7 @@ import type { Threshold } from './config';
 import type { ContextEdit, LeftReason, TextEdit } from './fixers/types';
 import { applyEdits, overlaps } from './edit/apply';
 import { Resolvers } from './resolve/resolvers';
+import { printable } from './util/escape';
 
 export interface FixFlags {
   dryRun: boolean;
@@ -263,7 +264,7 @@ async function fixOne(
 function unifiedDiff(path: string, before: string, after: string): string {
   // Loaded only for --dry-run.
   const { createTwoFilesPatch } = require('diff') as typeof import('diff');
-  return createTwoFilesPatch(`a/${path}`, `b/${path}`, before, after, undefined, undefined, { context: 3 });
+  return createTwoFilesPatch(`a/${printable(path)}`, `b/${printable(path)}`, before, after, undefined, undefined, { context: 3 });
 }
 
 /** A one-line progress indicator on a terminal, for runs long enough to want one; silent otherwise. */
@@ -271,7 +272,7 @@ function progressBar(io: Io, total: number): (done: number, current: string) => 
   if (!io.stderr.isTTY || total < 20) return () => undefined;
   return (done, current) => {
     if (done >= total) io.stderr.write('\r\x1b[K');
-    else io.stderr.write(`\r\x1b[K[${done + 1}/${total}] ${current.slice(-60)}`);
+    else io.stderr.write(`\r\x1b[K[${done + 1}/${total}] ${printable(current).slice(-60)}`);
   };
 }
 
@@ -301,7 +302,8 @@ function summary(files: FileOutcome[], flags: FixFlags, lockLines: string[]): st
     `${scanned} file${scanned === 1 ? '' : 's'} scanned, ${changed} ${verb}, ${fixed} finding${fixed === 1 ? '' : 's'} fixed, ` +
       `${left.length} left${byReason.length ? ` (${byReason.join(', ')})` : ''}`,
   );
-  return `${lines.join('\n')}\n`;
+  // Paths, reasons and errors quote file names, files and registry answers: one line each, controls escaped.
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
 function exitCode(files: FileOutcome[], flags: FixFlags): number {
