@@ -5,7 +5,7 @@
  * front of the real test registry. Every reporter must keep each finding on its own line, with no raw
  * control character, while JSON and SARIF still carry the exact text as data.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
@@ -74,5 +74,22 @@ describeWithRegistries('a registry error message in the fix summary (fault proxy
     expect(r.stdout).not.toMatch(RAW_CONTROL);
     expect(r.stdout).not.toMatch(/^::/m);
     expect(r.code).toBe(1);
+  });
+
+  it('an HTML page served as an index is not pinned', async () => {
+    proxy.inject({
+      path: /^\/v2\/hostile\/app\/manifests\//,
+      method: 'GET',
+      times: Infinity,
+      headers: { 'Docker-Content-Digest': null, 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
+      body: () => '<html><body>Sign in to continue</body></html>',
+    });
+    const dockerfile = `FROM ${proxy.host}/hostile/app:1\n`;
+    const dir = workspace({ Dockerfile: dockerfile });
+    mkdirSync(join(dir, '.git'));
+    const r = await runCli(['fix', '--rules', 'image-digest'], { cwd: dir, env: { HOME: workspace({}) } });
+    expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toBe(dockerfile);
+    expect(r.stdout).toContain('(not JSON); not pinned');
+    expect(r.stdout).toContain('0 changed, 0 findings fixed, 1 left');
   });
 });
