@@ -10,6 +10,7 @@ import { fixText, type FixOutcome, type LeftFinding } from './fix';
 import { lintOptions, stdinTarget, type LintRun } from './run';
 import { decodeDockerfile } from './util/decode';
 import { writeFileAtomic } from './edit/write';
+import { NotContainedError, readContained, writeContainedAtomic } from './edit/contained';
 import { meetsThreshold, type Io } from './cli';
 import type { Threshold } from './config';
 import type { ContextEdit, LeftReason, TextEdit } from './fixers/types';
@@ -146,15 +147,16 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
  * read is an error for that file, which is then left as it is.
  */
 function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs: string) => string): { outcome: FileOutcome; diff?: string }[] {
-  const byPath = new Map<string, { edits: TextEdit[]; expected: Set<string> }>();
+  const byPath = new Map<string, { edits: TextEdit[]; expected: Set<string>; roots: Set<string> }>();
   for (const e of files.flatMap((f) => f.contextEdits ?? [])) {
-    const entry = byPath.get(e.path) ?? { edits: [], expected: new Set<string>() };
+    const entry = byPath.get(e.path) ?? { edits: [], expected: new Set<string>(), roots: new Set<string>() };
+    entry.roots.add(e.root);
     for (const edit of e.edits) if (!entry.edits.some((o) => o.start === edit.start && o.end === edit.end && o.text === edit.text)) entry.edits.push(edit);
     entry.expected.add(e.expected);
     byPath.set(e.path, entry);
   }
   const out: { outcome: FileOutcome; diff?: string }[] = [];
-  for (const [path, { edits, expected }] of byPath) {
+  for (const [path, { edits, expected, roots }] of byPath) {
     const shown = display(path);
     // A file left as it is takes back the fixes counted for it, and the Dockerfiles say so.
     const notWritten = (error: string) => {
@@ -172,22 +174,24 @@ function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs:
     }
     let before: string;
     let after: string;
+    // Read and written only where the fixer found it, inside its build context: checked again now, since a
+    // folder may have been swapped for a link while the lookups ran (edit/contained).
     try {
-      before = readFileSync(path, 'utf8');
+      before = readContained([...roots], path).toString('utf8');
       if (expected.size !== 1 || !expected.has(before)) {
         notWritten('the file changed while it was being fixed; it is unchanged');
         continue;
       }
       after = applyEdits(before, edits);
     } catch (e) {
-      notWritten(`could not update: ${describeFsError(e)} (the file is unchanged)`);
+      notWritten(e instanceof NotContainedError ? `${e.message} (the file is unchanged)` : `could not update: ${describeFsError(e)} (the file is unchanged)`);
       continue;
     }
     if (!flags.dryRun && !flags.check && after !== before) {
       try {
-        writeFileAtomic(path, Buffer.from(after, 'utf8'));
+        writeContainedAtomic([...roots], path, Buffer.from(after, 'utf8'));
       } catch (e) {
-        notWritten(`could not write: ${describeFsError(e)} (the file is unchanged)`);
+        notWritten(e instanceof NotContainedError ? `${e.message} (the file is unchanged)` : `could not write: ${describeFsError(e)} (the file is unchanged)`);
         continue;
       }
     }
