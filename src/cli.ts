@@ -6,7 +6,6 @@ import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lintFile, stdinTarget, type LintRun } from './run';
 import { ConfigError, ConfigFinder, loadConfigFile, type Config, type Threshold } from './config';
-import { printable } from './report/text';
 import { RULES } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
 import type { FileResult } from './report/types';
@@ -14,6 +13,7 @@ import { discover, readDockerfile } from './discover';
 import { FORMATS, loadReporter, type ReportFormat } from './report/index';
 import { LockFiles } from './resolve/lock';
 import { PLATFORM } from './parse/imageRef';
+import { printable } from './util/escape';
 
 export interface Io {
   stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
@@ -192,7 +192,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof ConfigError) {
       sources();
-      io.stderr.write(`dockrepro: ${e.message}\n`);
+      io.stderr.write(`dockrepro: ${printable(e.message)}\n`);
       return EXIT.error;
     }
     throw e;
@@ -268,6 +268,6 @@ function rulesTable(): string {
 }
 
 function usage(io: Io, message: string): number {
-  io.stderr.write(`dockrepro: ${message}\nRun 'dockrepro --help' for usage.\n`);
+  io.stderr.write(`dockrepro: ${printable(message)}\nRun 'dockrepro --help' for usage.\n`);
   return EXIT.error;
 }

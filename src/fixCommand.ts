@@ -9,12 +9,14 @@ import { fixText, type FixOutcome, type LeftFinding } from './fix';
 import { lintOptions, stdinTarget, type LintRun } from './run';
 import { decodeDockerfile } from './util/decode';
 import { writeFileAtomic } from './edit/write';
-import { CONTEXT_FILE_LIMIT, readRegularFile, RefusedFile } from './util/safeRead';
+import { CONTEXT_FILE_LIMIT, RefusedFile } from './util/safeRead';
+import { NotContainedError, readContained, writeContainedAtomic } from './edit/contained';
 import { meetsThreshold, type Io } from './cli';
 import type { Threshold } from './config';
 import type { ContextEdit, LeftReason, TextEdit } from './fixers/types';
 import { applyEdits, overlaps } from './edit/apply';
 import { Resolvers } from './resolve/resolvers';
+import { printable } from './util/escape';
 
 export interface FixFlags {
   dryRun: boolean;
@@ -153,15 +155,16 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
  * read is an error for that file, which is then left as it is.
  */
 function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs: string) => string): { outcome: FileOutcome; diff?: string }[] {
-  const byPath = new Map<string, { edits: TextEdit[]; expected: Set<string> }>();
+  const byPath = new Map<string, { edits: TextEdit[]; expected: Set<string>; roots: Set<string> }>();
   for (const e of files.flatMap((f) => f.contextEdits ?? [])) {
-    const entry = byPath.get(e.path) ?? { edits: [], expected: new Set<string>() };
+    const entry = byPath.get(e.path) ?? { edits: [], expected: new Set<string>(), roots: new Set<string>() };
+    entry.roots.add(e.root);
     for (const edit of e.edits) if (!entry.edits.some((o) => o.start === edit.start && o.end === edit.end && o.text === edit.text)) entry.edits.push(edit);
     entry.expected.add(e.expected);
     byPath.set(e.path, entry);
   }
   const out: { outcome: FileOutcome; diff?: string }[] = [];
-  for (const [path, { edits, expected }] of byPath) {
+  for (const [path, { edits, expected, roots }] of byPath) {
     const shown = display(path);
     // A file left as it is takes back the fixes counted for it, and the Dockerfiles say so.
     const notWritten = (error: string) => {
@@ -179,22 +182,25 @@ function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs:
     }
     let before: string;
     let after: string;
+    // Read and written only where the fixer found it, inside its build context: checked again now, since a
+    // folder may have been swapped for a link while the lookups ran (edit/contained).
     try {
-      before = readRegularFile(path, CONTEXT_FILE_LIMIT).bytes.toString('utf8');
+      before = readContained([...roots], path, CONTEXT_FILE_LIMIT).toString('utf8');
       if (expected.size !== 1 || !expected.has(before)) {
         notWritten('the file changed while it was being fixed; it is unchanged');
         continue;
       }
       after = applyEdits(before, edits);
     } catch (e) {
-      notWritten(`could not update: ${describeFsError(e)} (the file is unchanged)`);
+      notWritten(e instanceof NotContainedError ? `${e.message} (the file is unchanged)` : `could not update: ${describeFsError(e)} (the file is unchanged)`);
       continue;
     }
     if (!flags.dryRun && !flags.check && after !== before) {
       try {
-        writeFileAtomic(path, Buffer.from(after, 'utf8'), { force: flags.force });
+        writeContainedAtomic([...roots], path, Buffer.from(after, 'utf8'), { force: flags.force });
       } catch (e) {
-        notWritten(`${e instanceof RefusedFile ? 'not written' : 'could not write'}: ${describeFsError(e)} (the file is unchanged)`);
+        if (e instanceof NotContainedError) notWritten(`${e.message} (the file is unchanged)`);
+        else notWritten(`${e instanceof RefusedFile ? 'not written' : 'could not write'}: ${describeFsError(e)} (the file is unchanged)`);
         continue;
       }
     }
@@ -276,7 +282,7 @@ async function fixOne(
 function unifiedDiff(path: string, before: string, after: string): string {
   // Loaded only for --dry-run.
   const { createTwoFilesPatch } = require('diff') as typeof import('diff');
-  return createTwoFilesPatch(`a/${path}`, `b/${path}`, before, after, undefined, undefined, { context: 3 });
+  return createTwoFilesPatch(`a/${printable(path)}`, `b/${printable(path)}`, before, after, undefined, undefined, { context: 3 });
 }
 
 /** A one-line progress indicator on a terminal, for runs long enough to want one; silent otherwise. */
@@ -284,7 +290,7 @@ function progressBar(io: Io, total: number): (done: number, current: string) => 
   if (!io.stderr.isTTY || total < 20) return () => undefined;
   return (done, current) => {
     if (done >= total) io.stderr.write('\r\x1b[K');
-    else io.stderr.write(`\r\x1b[K[${done + 1}/${total}] ${current.slice(-60)}`);
+    else io.stderr.write(`\r\x1b[K[${done + 1}/${total}] ${printable(current).slice(-60)}`);
   };
 }
 
@@ -314,7 +320,8 @@ function summary(files: FileOutcome[], flags: FixFlags, lockLines: string[]): st
     `${scanned} file${scanned === 1 ? '' : 's'} scanned, ${changed} ${verb}, ${fixed} finding${fixed === 1 ? '' : 's'} fixed, ` +
       `${left.length} left${byReason.length ? ` (${byReason.join(', ')})` : ''}`,
   );
-  return `${lines.join('\n')}\n`;
+  // Paths, reasons and errors quote file names, files and registry answers: one line each, controls escaped.
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
 function exitCode(files: FileOutcome[], flags: FixFlags): number {

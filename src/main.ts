@@ -1,6 +1,7 @@
 /** Process entry point: wires the CLI to the real process, and never lets a stack trace reach the user. */
 import { readFileSync } from 'node:fs';
 import { main, EXIT } from './cli';
+import { printable } from './util/escape';
 
 main(process.argv.slice(2), {
   stdout: process.stdout,
@@ -13,7 +14,7 @@ main(process.argv.slice(2), {
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`dockrepro: internal error: ${(e as Error)?.message ?? e}\nPlease report it with the file that caused it.\n`);
+    process.stderr.write(`dockrepro: internal error: ${printable(String((e as Error)?.message ?? e))}\nPlease report it with the file that caused it.\n`);
     if (process.env.DOCKREPRO_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
     process.exitCode = EXIT.error;
   },

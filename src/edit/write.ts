@@ -55,7 +55,8 @@ export function writeFileAtomic(path: string, data: Buffer, options: WriteOption
   }
 }
 
-function checkReplaceable(st: Stats, options: WriteOptions): void {
+/** Refuses (RefusedFile) what an atomic rename cannot replace faithfully; see the module comment. */
+export function checkReplaceable(st: Stats, options: WriteOptions): void {
   if (st.isSymbolicLink()) throw new RefusedFile('is a symlink: dockrepro rewrites only the file it points to');
   if (!st.isFile()) throw new RefusedFile('is not a regular file');
   const uid = process.getuid?.();

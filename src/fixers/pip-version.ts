@@ -737,7 +737,7 @@ async function fixInFile(finding: Finding, ctx: FixerContext, options: PypiOptio
   return {
     title: `pin pip requirement '${spec}' → '${after}' in ${rel} line ${line} (${resolved.explanation})`,
     edits: [],
-    contextEdits: [{ path: file.path, edits: [edit], expected: file.text }],
+    contextEdits: [{ path: file.path, root: ctx.buildContext.dir, edits: [edit], expected: file.text }],
     applicability: 'safe',
   };
 }

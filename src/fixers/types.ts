@@ -26,7 +26,10 @@ export type Applicability = 'safe' | 'unsafe';
 
 /** Edits to a file of the build context (a requirements file), by absolute path; `--write-context` only. */
 export interface ContextEdit {
+  /** The file's real path when it was read. */
   path: string;
+  /** The build context it must stay inside: checked again when the file is written. */
+  root: string;
   edits: TextEdit[];
   /** The file's text the offsets refer to: if the file is different when it is written, nothing is written. */
   expected: string;

@@ -5,6 +5,7 @@
 import type { Severity } from '../rules/types';
 import type { ReportInput } from './types';
 import { locate } from './index';
+import { printableKeepingWhitespace } from '../util/escape';
 
 /** Checkstyle severities are error, warning, info and ignore. */
 const SEVERITIES: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'info', style: 'info' };
@@ -23,18 +24,11 @@ const ENTITIES: Record<string, string> = {
 
 /**
  * Escapes an attribute value. XML 1.0 cannot carry the other C0 controls, U+FFFE/U+FFFF or lone surrogates,
- * not even as character references, so those are written as visible `\xNN` / `\uNNNN` text instead.
+ * not even as character references, so those (and C1 and bidi controls, which viewers would show raw) are
+ * written as visible `\xNN` / `\uNNNN` text instead (util/escape).
  */
 export function xmlAttribute(s: string): string {
-  return s.replace(
-    /[&<>"'\t\n\r]|[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
-    (c) => {
-      const entity = ENTITIES[c];
-      if (entity) return entity;
-      const code = c.charCodeAt(0);
-      return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
-    },
-  );
+  return printableKeepingWhitespace(s).replace(/[&<>"'\t\n\r]/g, (c) => ENTITIES[c]);
 }
 
 function element(attributes: [string, string | number][]): string {

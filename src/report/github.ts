@@ -6,13 +6,18 @@ import type { Severity } from '../rules/types';
 import type { ReportInput } from './types';
 import { locate, totals } from './index';
 import { summaryLine } from './text';
+import { printableKeepingWhitespace } from '../util/escape';
 
 /** Annotations come in three kinds; info and style are below a warning. */
 const COMMANDS: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice', style: 'notice' };
 
-/** A message: `%`, CR and LF are what the runner decodes (and a raw newline would end the command). */
+/**
+ * A message: `%`, CR and LF are what the runner decodes (and a raw newline would end the command, so that a
+ * file name or message could start a `::error::` or `::stop-commands::` line of its own). Other controls
+ * (an ESC recolours the log) are shown as escapes.
+ */
 export function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return printableKeepingWhitespace(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** A property value: also `,` (separates properties) and `:` (the `::` that ends them). */

@@ -5,6 +5,7 @@
 import type { FixRequest, Severity } from '../rules/types';
 import type { ReportInput } from './types';
 import { locate, totals, type Totals } from './index';
+import { terminalSafeJson } from '../util/escape';
 
 export interface JsonFinding {
   rule: string;
@@ -49,5 +50,6 @@ export function formatJson(input: ReportInput): string {
     })),
     summary: totals(input.files),
   };
-  return JSON.stringify(report, null, 2) + '\n';
+  // The values stay exact; only the bytes are made safe to print (util/escape).
+  return terminalSafeJson(JSON.stringify(report, null, 2)) + '\n';
 }

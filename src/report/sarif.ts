@@ -5,6 +5,7 @@
 import type { Severity } from '../rules/types';
 import type { FileResult, ReportInput } from './types';
 import { locate } from './index';
+import { terminalSafeJson } from '../util/escape';
 
 export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 const INFORMATION_URI = 'https://github.com/dockrepro/dockrepro';
@@ -99,5 +100,6 @@ export function formatSarif(input: ReportInput): string {
       },
     ],
   };
-  return JSON.stringify(log, null, 2) + '\n';
+  // The values stay exact; only the bytes are made safe to print (util/escape).
+  return terminalSafeJson(JSON.stringify(log, null, 2)) + '\n';
 }

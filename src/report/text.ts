@@ -5,22 +5,15 @@
 import type { Severity } from '../rules/types';
 import type { ReportInput } from './types';
 import { locate, totals, type Totals } from './index';
+import { printable } from '../util/escape';
+
+/** Messages quote the Dockerfile and paths come from the tree: both may come from anyone (util/escape). */
+export { printable };
 
 const COLORS: Record<Severity | 'note', number> = { error: 31, warning: 33, info: 36, style: 35, note: 36 };
 
 function paint(on: boolean, code: number, s: string): string {
   return on ? `\x1b[${code}m${s}\x1b[0m` : s;
-}
-
-/**
- * Messages quote the Dockerfile, which may come from anyone: control characters (an ESC that recolours or
- * clears the terminal, a newline that fakes another finding) and bidi overrides are shown as escapes.
- */
-export function printable(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
-  });
 }
 
 export function formatText(input: ReportInput): string {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { type ImageRef, parseImageRef, SHA256_DIGEST, TAG } from '../parse/imageRef';
 import { parseWwwAuthenticate, type Challenge } from './challenge';
 import { endpointOf, isLoopback, usesPlainHttp, type Endpoint } from './endpoint';
+import { checkManifest, type ManifestKind } from './manifestShape';
 import { HttpClient, parseJson, RegistryError, type Exchange, type HttpOptions } from './http';
 
 export { RegistryError, retryAfterMs, type RegistryErrorKind } from './http';
@@ -19,6 +20,12 @@ export const MEDIA_TYPES = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
 } as const;
 const ACCEPTED: readonly string[] = Object.values(MEDIA_TYPES);
+const KINDS: Readonly<Record<string, ManifestKind>> = {
+  [MEDIA_TYPES.ociIndex]: 'index',
+  [MEDIA_TYPES.dockerList]: 'index',
+  [MEDIA_TYPES.ociManifest]: 'manifest',
+  [MEDIA_TYPES.dockerManifest]: 'manifest',
+};
 const ACCEPT = ACCEPTED.join(', ');
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -173,6 +180,10 @@ export class RegistryClient {
       throw new RegistryError(`${url}: asked for ${parsed.digest}, the registry answered ${digest}`, 'malformed', 200, url);
     }
     const mediaType = (get.headers.get('content-type') ?? this.mediaTypeField(get.body, url)).split(';')[0].trim();
+    // A body that only claims to be a manifest (an HTML error page under an index content type) is refused
+    // here, before its digest can be pinned; other media types are refused by the callers that need these.
+    const kind = KINDS[mediaType];
+    if (kind) checkManifest(get.body, kind, mediaType, url);
     return { digest, mediaType, body: get.body };
   }
 

@@ -120,7 +120,7 @@ describe('fix engine', () => {
       fix: (findings, ctx) =>
         findings.map((f): Fix | NoFix =>
           ctx.writeContext && typeof f.fix?.requirementsFile === 'string'
-            ? { title: `pin line ${f.fix.line}`, applicability: 'safe', edits: [], contextEdits: [{ path: `/ctx/${f.fix.requirementsFile}`, edits: [{ start: 0, end: 0, text: `# line ${f.fix.line}\n` }], expected: 'x' }] }
+            ? { title: `pin line ${f.fix.line}`, applicability: 'safe', edits: [], contextEdits: [{ path: `/ctx/${f.fix.requirementsFile}`, root: '/ctx', edits: [{ start: 0, end: 0, text: `# line ${f.fix.line}\n` }], expected: 'x' }] }
             : { left: 'no-fixer', reason: 'pin it in the requirements file' },
         ),
     };
@@ -133,8 +133,8 @@ describe('fix engine', () => {
       const r = await fixText(text, options(contextFixer, { buildContext: buildContext(), writeContext: true }));
       expect(r.text).toBe(text);
       expect(r.contextEdits).toEqual([
-        { path: '/ctx/requirements.txt', edits: [{ start: 0, end: 0, text: '# line 1\n' }], expected: 'x' },
-        { path: '/ctx/requirements.txt', edits: [{ start: 0, end: 0, text: '# line 3\n' }], expected: 'x' },
+        { path: '/ctx/requirements.txt', root: '/ctx', edits: [{ start: 0, end: 0, text: '# line 1\n' }], expected: 'x' },
+        { path: '/ctx/requirements.txt', root: '/ctx', edits: [{ start: 0, end: 0, text: '# line 3\n' }], expected: 'x' },
       ]);
       expect(r.applied.map((a) => a.title)).toEqual(['pin line 1', 'pin line 3']);
       expect(r.left).toEqual([]);

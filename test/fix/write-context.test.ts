@@ -3,7 +3,7 @@
  * COPYs and installs with `pip install -r` are pinned in that file (only the specifier bytes change), against
  * the fixture package index served on loopback (PIP_INDEX_URL of the run).
  */
-import { mkdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 import { startPypiServer, type PypiServer } from '../helpers/pypiServer';
@@ -28,6 +28,7 @@ beforeAll(async () => {
 afterAll(() => pypi.close());
 beforeEach(() => {
   pypi.log.length = 0;
+  pypi.hooks.clear();
 });
 
 const env = () => ({ PIP_INDEX_URL: `${pypi.url}/main/simple/`, HOME: workspace({}) });
@@ -119,5 +120,57 @@ describe('dockrepro fix --write-context (CLI)', () => {
     expect(r.stdout).toContain('1 file scanned, 0 changed, 0 findings fixed, 1 left (1 no fixer)');
     expect(r.code).toBe(1);
     expect(pypi.log).toEqual([]);
+  });
+
+  describe('a folder or file swapped for a link while the lookup runs (check-then-write race)', () => {
+    const COPIES = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY deps/requirements.txt .\nRUN pip install -r requirements.txt\n';
+    /** A repository whose deps/ is read by the fixer, and a folder outside it with a file of the same text. */
+    function setup() {
+      const dir = repo({ Dockerfile: COPIES, 'deps/requirements.txt': 'flask\n' });
+      const outside = workspace({ 'requirements.txt': 'flask\n' });
+      return { dir, outside };
+    }
+
+    it('deps/ replaced by a link to a folder outside: nothing is written there, the file is left with the reason', async () => {
+      const { dir, outside } = setup();
+      // The fixer has read deps/requirements.txt (inside) when it asks the index; the answer comes after the swap.
+      pypi.hooks.set('/main/simple/flask/', () => {
+        renameSync(join(dir, 'deps'), join(dir, 'deps.moved'));
+        symlinkSync(outside, join(dir, 'deps'));
+      });
+      const r = await runCli(['fix', '--write-context', ...RULES], { cwd: dir, env: env() });
+      expect(pypi.count('/main/simple/flask/')).toBe(1);
+      expect(bytes(outside, 'requirements.txt').toString('utf8')).toBe('flask\n');
+      expect(readdirSync(outside)).toEqual(['requirements.txt']);
+      expect(bytes(dir, 'deps.moved/requirements.txt').toString('utf8')).toBe('flask\n');
+      expect(readdirSync(join(dir, 'deps.moved'))).toEqual(['requirements.txt']);
+      expect(r.stdout).toMatch(/deps\/requirements\.txt: error: a folder on the way to .*deps\/requirements\.txt is now a link \(to .*\); not written \(the file is unchanged\)/);
+      expect(r.stdout).toContain('Dockerfile: note: 1 fix to deps/requirements.txt not written');
+      expect(r.stdout).toMatch(/1 file scanned, 0 changed, 0 findings fixed/);
+      expect(r.code).toBe(2);
+    });
+
+    it('the file itself replaced by a link to a file outside: not written', async () => {
+      const { dir, outside } = setup();
+      pypi.hooks.set('/main/simple/flask/', () => {
+        rmSync(join(dir, 'deps/requirements.txt'));
+        symlinkSync(join(outside, 'requirements.txt'), join(dir, 'deps/requirements.txt'));
+      });
+      const r = await runCli(['fix', '--write-context', ...RULES], { cwd: dir, env: env() });
+      expect(bytes(outside, 'requirements.txt').toString('utf8')).toBe('flask\n');
+      expect(readdirSync(outside)).toEqual(['requirements.txt']);
+      expect(readdirSync(join(dir, 'deps'))).toEqual(['requirements.txt']);
+      expect(r.stdout).toMatch(/deps\/requirements\.txt: error: .*deps\/requirements\.txt is now a link; not written/);
+      expect(r.code).toBe(2);
+    });
+
+    it('with no swap, the same tree is written as usual', async () => {
+      const { dir, outside } = setup();
+      const r = await runCli(['fix', '--write-context', ...RULES], { cwd: dir, env: env() });
+      expect(bytes(dir, 'deps/requirements.txt').toString('utf8')).toBe('flask==3.1.0\n');
+      expect(readdirSync(join(dir, 'deps'))).toEqual(['requirements.txt']);
+      expect(bytes(outside, 'requirements.txt').toString('utf8')).toBe('flask\n');
+      expect(r.code).toBe(0);
+    });
   });
 });

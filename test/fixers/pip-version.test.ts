@@ -438,7 +438,7 @@ describe('pip-version fixer', () => {
       const r = await fixCtx({ 'requirements.txt': '# deps\nrequests==2.32.3\nflask\n' }, DF());
       expect(r.text).toBe(DF()); // the Dockerfile is not edited
       // `expected` is the text the offsets refer to: the command writes nothing if the file changed meanwhile.
-      expect(r.contextEdits).toEqual([{ path: join(r.dir, 'requirements.txt'), edits: [{ start: 29, end: 29, text: '==3.1.0' }], expected: readFileSync(join(r.dir, 'requirements.txt'), 'utf8') }]);
+      expect(r.contextEdits).toEqual([{ path: join(r.dir, 'requirements.txt'), root: r.dir, edits: [{ start: 29, end: 29, text: '==3.1.0' }], expected: readFileSync(join(r.dir, 'requirements.txt'), 'utf8') }]);
       expect(titles(r)).toEqual(["pin pip requirement 'flask' → 'flask==3.1.0' in requirements.txt line 3 (newest release for Python 3.12)"]);
       expect(r.applied[0]).toMatchObject({ rule: 'pip-pin', applicability: 'safe' });
       expect(r.left).toEqual([]); // fixed in the file: not left in the Dockerfile
@@ -544,8 +544,8 @@ describe('pip-version fixer', () => {
       const r = await fixCtx({ 'requirements.txt': 'flask\n' }, 'FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install flask -r requirements.txt\nRUN pip install -r requirements.txt\n');
       expect(r.text).toContain('RUN pip install flask==3.1.0 -r requirements.txt\n');
       expect(r.contextEdits).toEqual([
-        { path: join(r.dir, 'requirements.txt'), edits: [{ start: 5, end: 5, text: '==3.1.0' }], expected: 'flask\n' },
-        { path: join(r.dir, 'requirements.txt'), edits: [{ start: 5, end: 5, text: '==3.1.0' }], expected: 'flask\n' },
+        { path: join(r.dir, 'requirements.txt'), root: r.dir, edits: [{ start: 5, end: 5, text: '==3.1.0' }], expected: 'flask\n' },
+        { path: join(r.dir, 'requirements.txt'), root: r.dir, edits: [{ start: 5, end: 5, text: '==3.1.0' }], expected: 'flask\n' },
       ]);
       expect(r.after('requirements.txt')).toBe('flask==3.1.0\n');
       expect(r.http.requests).toBe(1);

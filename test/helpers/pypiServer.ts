@@ -6,7 +6,8 @@
  * `index.html` (`text/html`, PEP 503); a folder with only one of them always serves that one. The PyPI
  * project JSON API (`/api/pypi/flask/json`) is a folder with an `index.json` served as `application/json`.
  *
- * Faults for error tests: `faults` maps a path to a status to answer instead (e.g. 503).
+ * Faults for error tests: `faults` maps a path to a status to answer instead (e.g. 503); `hooks` maps a path
+ * to work done before it is answered.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -21,6 +22,8 @@ export interface PypiServer {
   /** Requests for paths starting with `prefix`. */
   count(prefix: string): number;
   faults: Map<string, number>;
+  /** Run (and awaited) when a request for this path arrives, before it is answered: a slow lookup during which a test changes files. */
+  hooks: Map<string, () => void | Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -44,8 +47,10 @@ function wantsJson(accept: string): boolean {
 export async function startPypiServer(root: string): Promise<PypiServer> {
   const log: PypiServer['log'] = [];
   const faults = new Map<string, number>();
-  const server: Server = createServer((req, res) => {
+  const hooks = new Map<string, () => void | Promise<void>>();
+  const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    await hooks.get(url.pathname)?.();
     const accept = String(req.headers.accept ?? '');
     log.push({ path: url.pathname, accept, authorization: req.headers.authorization });
     const fault = faults.get(url.pathname);
@@ -84,6 +89,7 @@ export async function startPypiServer(root: string): Promise<PypiServer> {
     url: `http://127.0.0.1:${port}`,
     log,
     faults,
+    hooks,
     count: (prefix) => log.filter((l) => l.path.startsWith(prefix)).length,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

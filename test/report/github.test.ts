@@ -35,8 +35,13 @@ describe('github reporter', () => {
   });
 
   describe('escaping', () => {
-    it('message: %, CR and LF only', () => {
+    it('message: %, CR and LF encoded; , and : left', () => {
       expect(escapeData('100% a,b:c\r\nd')).toBe('100%25 a,b:c%0D%0Ad');
+    });
+
+    it('other controls (ESC, C1 CSI, bell) and bidi overrides are shown as escapes, in messages and properties', () => {
+      expect(escapeData('\x1b[31mred\x9b2J\x07\u202e')).toBe('\\x1b[31mred\\x9b2J\\x07\\u202e');
+      expect(escapeProperty('a\x1b[2J')).toBe('a\\x1b[2J');
     });
 
     it('properties: also , and :', () => {
@@ -54,7 +59,7 @@ describe('github reporter', () => {
       const [line, summary, end] = out.split('\n');
       expect(line).toBe(
         "::warning file=a%2Cb%3Ac/dïr/D%25.file,line=2,col=24,endLine=2,endColumn=28,title=apt-pin::" +
-          `a <b> & "c" 'd' 50%25 x,y:z%0D%0Anext\tline \x1b[2J bell\x07 é 🐳%0A::error::injected`,
+          `a <b> & "c" 'd' 50%25 x,y:z%0D%0Anext\tline \\x1b[2J bell\\x07 é 🐳%0A::error::injected`,
       );
       expect(summary).toBe('1 finding (1 warning) in 1 file');
       expect(end).toBe('');

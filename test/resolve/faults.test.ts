@@ -5,7 +5,7 @@
  * only ever talks to the proxy, which counts its attempts.
  */
 import { RegistryClient, RegistryError, type RegistryClientOptions } from '../../src/resolve/registry';
-import { FaultProxy, startFaultProxy } from '../helpers/faultProxy';
+import { FaultProxy, startFaultProxy, type Fault } from '../helpers/faultProxy';
 import { credentialsOnlyFor, rejection } from '../helpers/registryClient';
 import { describeWithRegistries, MT, pushImage, pushIndex, sha256, type Pushed, type PushedIndex } from '../helpers/registryFixtures';
 
@@ -159,6 +159,41 @@ describeWithRegistries('registry client through a fault-injecting proxy', ({ ope
       proxy.inject({ path: MANIFEST, times: Infinity, headers: { 'Docker-Content-Digest': null } });
       expect(await new RegistryClient(fast).digestOf(`${ref}:1.0`)).toEqual({ digest: sha256(app.bytes), mediaType: MT.ociIndex, reference: '1.0' });
       expect(manifestCalls().some((s) => s.method === 'GET' && s.status === 200 && s.faulted)).toBe(true);
+    });
+  });
+
+  describe('bodies that are not the manifest they claim to be', () => {
+    // Without the digest header (as many proxies and mirrors answer) the body's hash is all there is: the
+    // client must see that the body is no manifest before that hash can be pinned.
+    const noDigest = { 'Docker-Content-Digest': null };
+    const edited = (edit: (index: Record<string, unknown>) => unknown) => (upstream: Buffer) => JSON.stringify(edit(JSON.parse(upstream.toString('utf8'))));
+
+    it.each<[string, Fault, RegExp]>([
+      ['an HTML page under an index content type', { body: () => '<html><body>Sign in to continue</body></html>' }, /not a valid application\/vnd\.oci\.image\.index\.v1\+json \(not JSON\)/],
+      ['JSON that is no manifest', { body: () => '{"ok":true}' }, /schemaVersion is not 2/],
+      ['a schema 1 body', { body: edited((m) => ({ ...m, schemaVersion: 1 })) }, /schemaVersion is not 2/],
+      ['a mediaType field that disagrees with Content-Type', { headers: { ...noDigest, 'Content-Type': MT.dockerManifest } }, /mediaType field says 'application\/vnd\.oci\.image\.index\.v1\+json'/],
+      ['an index without manifests', { body: edited(({ manifests: _, ...m }) => m) }, /no 'manifests' list/],
+      [
+        'an index entry with a malformed digest',
+        { body: edited((m) => ({ ...m, manifests: (m.manifests as object[]).map((d, i) => (i === 1 ? { ...d, digest: 'sha256:0123' } : d)) })) },
+        /manifests\[1\] has a malformed digest/,
+      ],
+      ['an index entry without a size', { body: edited((m) => ({ ...m, manifests: (m.manifests as Record<string, unknown>[]).map(({ size: _, ...d }) => d) })) }, /manifests\[0\] has no valid size/],
+    ])('%s is refused, not pinned', async (_name, fault, message) => {
+      proxy.inject({ path: MANIFEST, method: 'GET', times: Infinity, ...fault, headers: { ...noDigest, ...fault.headers } });
+      const err = await rejection(new RegistryClient(fast).digestOf(`${ref}:1`));
+      expect(err).toMatchObject({ kind: 'malformed', message: expect.stringMatching(message) });
+    });
+
+    it('a manifest under a manifest content type is checked as one: config and layers', async () => {
+      const image = await pushImage(open, 'faults/single', 'docker', { os: 'linux', architecture: 'amd64' }, 'single', ['1']);
+      const single = /^\/v2\/faults\/single\/manifests\//;
+      expect((await new RegistryClient(fast).digestOf(`${proxy.host}/faults/single:1`)).digest).toBe(sha256(image.bytes));
+      proxy.inject({ path: single, method: 'GET', headers: noDigest, body: edited(({ layers: _, ...m }) => m) });
+      expect(await rejection(new RegistryClient(fast).digestOf(`${proxy.host}/faults/single:1`))).toMatchObject({ message: expect.stringMatching(/no 'layers' list/) });
+      proxy.inject({ path: single, method: 'GET', headers: noDigest, body: edited((m) => ({ ...m, config: { ...(m.config as object), digest: 'md5:abc' } })) });
+      expect(await rejection(new RegistryClient(fast).digestOf(`${proxy.host}/faults/single:1`))).toMatchObject({ message: expect.stringMatching(/config has a malformed digest/) });
     });
   });
 
