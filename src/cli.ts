@@ -8,9 +8,10 @@ import { lintFile, stdinTarget, type LintRun } from './run';
 import { ConfigError, ConfigFinder, loadConfigFile, type Config, type Threshold } from './config';
 import { RULES } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
-import type { FileResult } from './report/types';
+import type { FileResult, ReportStream } from './report/types';
 import { discover, readDockerfile } from './discover';
-import { FORMATS, loadReporter, type ReportFormat } from './report/index';
+import { FORMATS, loadStreamingReporter, type ReportFormat } from './report/index';
+import { ChunkedWriter } from './util/chunkedWriter';
 import { LockFiles } from './resolve/lock';
 import { PLATFORM } from './parse/imageRef';
 import { printable } from './util/escape';
@@ -151,12 +152,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   if (paths.includes('-') && paths.length > 1) return usage(io, "'-' (stdin) cannot be combined with other paths");
 
-  let results: FileResult[];
   const finder = new ConfigFinder();
   // What was used or passed over goes to stderr, which every format leaves free (stdout may be JSON or SARIF).
   const sources = () => io.stderr.write(sourceLines(finder, run, explicit, !!values.verbose, io));
   let explicit: Config | undefined;
   let run: LintRun | undefined;
+  const color = values['no-color'] ? false : values.color ? true : !!io.stdout.isTTY && io.env.NO_COLOR === undefined;
   try {
     // A config error (here or in any .dockrepro.yaml found on the way) stops the whole run with exit 2.
     explicit = values.config ? loadConfigFile(resolve(io.cwd, values.config)) : undefined;
@@ -188,7 +189,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       sources();
       return code;
     }
-    results = paths[0] === '-' ? [lintStdin(io, values['stdin-filename'], run)] : lintPaths(paths.length ? paths : ['.'], io, run);
+    const results = paths[0] === '-' ? [lintStdin(io, values['stdin-filename'], run)] : lintPaths(paths.length ? paths : ['.'], io, run);
+    const code = await report(results, loadStreamingReporter(format)({ rules: RULES, color, version: version() }), io, threshold);
+    sources();
+    return code;
   } catch (e) {
     if (e instanceof ConfigError) {
       sources();
@@ -197,27 +201,36 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     throw e;
   }
-
-  sources();
-  const color = values['no-color'] ? false : values.color ? true : !!io.stdout.isTTY && io.env.NO_COLOR === undefined;
-  io.stdout.write(loadReporter(format)({ files: results, rules: RULES, color, version: version() }));
-
-  if (results.some((r) => r.error)) return EXIT.error;
-  const failing = results.some((r) => {
-    const t = threshold ?? r.threshold ?? 'style';
-    return r.findings.some((f) => meetsThreshold(f.severity, t));
-  });
-  return failing ? EXIT.findings : EXIT.ok;
 }
 
-function lintPaths(paths: string[], io: Io, run: LintRun): FileResult[] {
+/**
+ * Writes each file's report as soon as it is linted and keeps only what the exit code needs, so memory does
+ * not grow with the number of files. A config error met halfway leaves the report unfinished (exit 2).
+ */
+async function report(results: Iterable<FileResult>, stream: ReportStream, io: Io, threshold: Threshold | undefined): Promise<number> {
+  const out = new ChunkedWriter(io.stdout);
+  let anyError = false;
+  let failing = false;
+  await out.write(stream.start());
+  for (const r of results) {
+    if (r.error !== undefined) anyError = true;
+    const t = threshold ?? r.threshold ?? 'style';
+    if (!failing && r.findings.some((f) => meetsThreshold(f.severity, t))) failing = true;
+    await out.write(stream.file(r));
+  }
+  await out.write(stream.end());
+  await out.flush();
+  return anyError ? EXIT.error : failing ? EXIT.findings : EXIT.ok;
+}
+
+/** Discovery errors first, then each file in discovery order, linted only when the report asks for it. */
+function* lintPaths(paths: string[], io: Io, run: LintRun): Generator<FileResult> {
   const found = discover(paths.map((p) => resolve(io.cwd, p)));
-  const results: FileResult[] = found.errors.map((e) => ({ path: display(io, e.path), findings: [], error: e.message }));
+  for (const e of found.errors) yield { path: display(io, e.path), findings: [], error: e.message };
   for (const file of found.files) {
     const result = lintFile(file, display(io, file), () => readDockerfile(found, file).bytes, run);
-    if (result) results.push(result);
+    if (result) yield result;
   }
-  return results;
 }
 
 function lintStdin(io: Io, stdinFilename: string | undefined, run: LintRun): FileResult {

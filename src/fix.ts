@@ -5,7 +5,7 @@
  */
 import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
-import { applyEdits, overlaps } from './edit/apply';
+import { applyEdits, EditSet } from './edit/apply';
 import { FIXERS_BY_KIND, UNFIXED_KINDS } from './fixers/index';
 import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type NodeRuntimeByHand, type NoFix, type TextEdit } from './fixers/types';
 import type { Finding } from './rules/types';
@@ -183,25 +183,32 @@ async function gather(
   return { candidates, reasons, inContext };
 }
 
-function sameEdit(a: TextEdit, b: TextEdit): boolean {
-  return a.start === b.start && a.end === b.end && a.text === b.text;
-}
-
 /** The edits of several fixes, each identical edit once. */
 function uniqueEdits(candidates: Candidate[]): TextEdit[] {
+  const seen = new Set<string>();
   const out: TextEdit[] = [];
-  for (const e of candidates.flatMap((c) => c.fix.edits)) if (!out.some((o) => sameEdit(o, e))) out.push(e);
+  for (const c of candidates) {
+    for (const e of c.fix.edits) {
+      const key = `${e.start}\u0000${e.end}\u0000${e.text}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(e);
+      }
+    }
+  }
   return out;
 }
 
 /** Fixes in source order whose edits overlap no fix taken before; the rest wait for the next pass. */
 function selectNonOverlapping(candidates: Candidate[]): Candidate[] {
-  const start = (c: Candidate) => Math.min(...c.fix.edits.map((e) => e.start));
+  const start = (c: Candidate) => c.fix.edits.reduce((m, e) => Math.min(m, e.start), Infinity);
+  const taken = new EditSet();
   const selected: Candidate[] = [];
-  for (const c of [...candidates].sort((a, b) => start(a) - start(b))) {
+  for (const c of candidates.map((c) => ({ c, at: start(c) })).sort((a, b) => a.at - b.at).map((x) => x.c)) {
     // Two fixes making the very same edit (image-tag and image-digest both pinning one reference) do not clash.
-    const clash = selected.some((s) => s.fix.edits.some((a) => c.fix.edits.some((b) => overlaps(a, b) && !sameEdit(a, b))));
-    if (!clash) selected.push(c);
+    if (c.fix.edits.some((e) => taken.clashes(e))) continue;
+    selected.push(c);
+    for (const e of c.fix.edits) taken.add(e);
   }
   return selected;
 }

@@ -76,17 +76,31 @@ function usedIds(model: DockerfileModel): Set<number> {
   return used;
 }
 
-/** The command (of the request's program) one of whose words is exactly the finding's span, innermost first. */
-function locate(model: DockerfileModel, f: Finding, command: string): { cmd: SimpleCommand; run: RunBlock; at: Word } | undefined {
-  let best: { cmd: SimpleCommand; run: RunBlock; at: Word } | undefined;
+type Located = { cmd: SimpleCommand; run: RunBlock; at: Word };
+
+/**
+ * For each word of each user/group command (`program:start:end`), the innermost command it belongs to.
+ * Built once per call, so that locating n findings costs n look-ups, not n scans of the file.
+ */
+function wordIndex(model: DockerfileModel): Map<string, Located> {
+  const index = new Map<string, Located>();
   for (const run of model.runs) {
     for (const cmd of run.commands) {
-      if (cmd.name !== command || cmd.span.start > f.span.start || cmd.span.end < f.span.end) continue;
-      const at = [cmd.program, ...cmd.args].find((w) => w && w.span.start === f.span.start && w.span.end === f.span.end);
-      if (at && (!best || cmd.span.end - cmd.span.start < best.cmd.span.end - best.cmd.span.start)) best = { cmd, run, at };
+      if (!SPECS[cmd.name]) continue;
+      for (const w of [cmd.program, ...cmd.args]) {
+        if (!w) continue;
+        const key = `${cmd.name}:${w.span.start}:${w.span.end}`;
+        const best = index.get(key);
+        if (!best || cmd.span.end - cmd.span.start < best.cmd.span.end - best.cmd.span.start) index.set(key, { cmd, run, at: w });
+      }
     }
   }
-  return best;
+  return index;
+}
+
+/** The command (of the request's program) one of whose words is exactly the finding's span, innermost first. */
+function locate(index: Map<string, Located>, f: Finding, command: string): Located | undefined {
+  return index.get(`${command}:${f.span.start}:${f.span.end}`);
 }
 
 /** `RUN ["useradd", …]`: the command's first word is a JSON string right after the `[`. */
@@ -114,7 +128,7 @@ interface Entry {
 }
 
 /** Checks a finding and its request; the entry to give an id, or why not. */
-function entryFor(model: DockerfileModel, f: Finding): Entry | NoFix {
+function entryFor(model: DockerfileModel, words: Map<string, Located>, f: Finding): Entry | NoFix {
   const req = f.fix ?? { kind: '' };
   const command = req.command as Command;
   const style = req.style as Style;
@@ -123,7 +137,7 @@ function entryFor(model: DockerfileModel, f: Finding): Entry | NoFix {
   if (!SPECS[command] || !PRIMARY_GROUP[style] || (id !== 'uid' && id !== 'gid')) {
     return { left: 'failed', reason: `malformed explicit-id request ${JSON.stringify(req)}` };
   }
-  const found = locate(model, f, command);
+  const found = locate(words, f, command);
   if (!found) return { left: 'failed', reason: `cannot find the ${command} command this finding points at` };
   const { cmd, run, at } = found;
   const program = cmd.program!;
@@ -157,13 +171,19 @@ function optionText(style: Style, id: Id, value: string): string {
  * user of a shared group gets it.
  */
 function pair(model: DockerfileModel, sorted: Entry[]): void {
+  const groupsByName = new Map<string, Entry[]>();
+  for (const g of sorted) {
+    if (g.id !== 'gid') continue;
+    const list = groupsByName.get(g.name) ?? [];
+    list.push(g);
+    groupsByName.set(g.name, list);
+  }
   for (const user of sorted) {
     if (user.id !== 'uid' || user.group === undefined) continue;
     // The stage and the stages it builds on: where a group a user names may have been created.
-    const stages = stageChain(model, user.run.stage).reverse();
-    const group = sorted
-      .filter((g) => g.id === 'gid' && g.name === user.group && g.cmd.span.start < user.cmd.span.start &&
-        g.run.onbuild === user.run.onbuild && stages.includes(g.run.stage))
+    const stages = stageChain(model, user.run.stage);
+    const group = (groupsByName.get(user.group) ?? [])
+      .filter((g) => g.cmd.span.start < user.cmd.span.start && g.run.onbuild === user.run.onbuild && stages.includes(g.run.stage))
       .pop();
     if (group && !group.partner) {
       group.partner = user;
@@ -265,7 +285,8 @@ async function knownIds(ctx: FixerContext, entries: Entry[]): Promise<Map<Entry,
 const fixer: Fixer = {
   kind: 'explicit-id',
   fix(findings: Finding[], ctx: FixerContext): (Fix | NoFix)[] | Promise<(Fix | NoFix)[]> {
-    const checked = findings.map((f) => entryFor(ctx.model, f));
+    const words = wordIndex(ctx.model);
+    const checked = findings.map((f) => entryFor(ctx.model, words, f));
     // Decisions follow the file, not the order the findings come in: same file, same ids.
     const sorted = checked.filter((c): c is Entry => 'cmd' in c).sort((a, b) => a.cmd.span.start - b.cmd.span.start);
     const finish = (known: Map<Entry, Known>) => {

@@ -56,19 +56,56 @@ interface Located {
   word: Word;
 }
 
-/** The install command holding the word at the finding's range, with that word as `pick` finds it. */
-function findInstall(model: DockerfileModel, finding: Finding, pick: (parsed: ParsedArgs, at: (w: Word | undefined) => boolean) => Word | undefined): Located | undefined {
+/** An install command parsed once, with its words by range: a finding is found by a look-up, not a scan. */
+interface ParsedInstall {
+  tool: Tool;
+  parsed: ParsedArgs;
+  /** Operands and `-e` values. */
+  requirements: Map<string, Word>;
+  /** `-r` values. */
+  files: Map<string, Word>;
+}
+
+/** Per command of a model: 150k findings in one `pip install` must not each parse its 150k words again. */
+const installs = new WeakMap<SimpleCommand, ParsedInstall | null>();
+
+const rangeKey = (w: { span: { start: number; end: number } }) => `${w.span.start}:${w.span.end}`;
+
+function parsedInstall(cmd: SimpleCommand): ParsedInstall | undefined {
+  let entry = installs.get(cmd);
+  if (entry === undefined) {
+    const call = installCall(cmd);
+    entry = null;
+    if (call) {
+      const parsed = parseArgs(call.args, pipxLike(call.tool) ? PIPX_INSTALL : PIP_INSTALL);
+      const index = (words: Word[]) => {
+        const m = new Map<string, Word>();
+        for (const w of words) if (!m.has(rangeKey(w))) m.set(rangeKey(w), w);
+        return m;
+      };
+      const values = (names: string[]) => parsed.optionWords.filter((o) => names.includes(o.name)).flatMap((o) => (o.value ? [o.value] : []));
+      entry = {
+        tool: call.tool,
+        parsed,
+        requirements: index([...parsed.operands, ...values(['-e', '--editable'])]),
+        files: index(values(['-r', '--requirement'])),
+      };
+    }
+    installs.set(cmd, entry);
+  }
+  return entry ?? undefined;
+}
+
+/** The install command holding the word at the finding's range, among its requirements or its `-r` files. */
+function findInstall(model: DockerfileModel, finding: Finding, words: 'requirements' | 'files'): Located | undefined {
   const { start, end } = finding.span;
-  const at = (w: Word | undefined) => w?.span.start === start && w.span.end === end;
   for (const run of model.runs) {
     if (start < run.span.start || end > run.span.end) continue;
     for (const cmd of run.commands) {
       if (start < cmd.span.start || end > cmd.span.end) continue;
-      const call = installCall(cmd);
-      if (!call) continue;
-      const parsed = parseArgs(call.args, pipxLike(call.tool) ? PIPX_INSTALL : PIP_INSTALL);
-      const word = pick(parsed, at);
-      if (word) return { run, cmd, tool: call.tool, parsed, word };
+      const install = parsedInstall(cmd);
+      const word = install?.[words].get(rangeKey(finding));
+      if (install && word) return { run, cmd, tool: install.tool, parsed: install.parsed, word };
     }
   }
   return undefined;
@@ -76,9 +113,7 @@ function findInstall(model: DockerfileModel, finding: Finding, pick: (parsed: Pa
 
 /** The install command and the requirement word at the finding's range (an operand or an `-e` value). */
 function locate(model: DockerfileModel, finding: Finding): Located | undefined {
-  return findInstall(model, finding, (parsed, at) =>
-    [...parsed.operands, ...parsed.optionWords.filter((o) => o.name === '-e' || o.name === '--editable').flatMap((o) => (o.value ? [o.value] : []))].find(at),
-  );
+  return findInstall(model, finding, 'requirements');
 }
 
 /** A requirement split where the fix edits it: `name[extras]` | specifier | `; marker`. Offsets into the value. */
@@ -526,7 +561,8 @@ const EDITABLE = /^(-e|--editable)(?:\s*=\s*|\s+)/;
  */
 function requirementSources(ctx: FixerContext, loc: Located, read: (rel: string) => ContextFile): Sources {
   const out: Sources = { files: new Map(), indexOptions: [] };
-  const visit = (imagePath: string) => {
+  // Reads one file; at each `-r` it yields the included path and goes on once that file has been read.
+  const readFile = function* (imagePath: string): Generator<string, void> {
     if (imagePath.includes('${')) throw new Unfixable(`the requirements file '${imagePath}' depends on a variable expanded at build time`);
     const rel = copiedFrom(ctx.model, loc.run, imagePath);
     if (rel === undefined) throw new Unfixable(`the install also reads ${imagePath}, which is not COPYed from the build context: its index options are unknown`);
@@ -573,11 +609,20 @@ function requirementSources(ctx: FixerContext, loc: Located, read: (rel: string)
           case '--requirement': {
             // Relative to the file that names it, as pip does.
             const inc = o.value ?? '';
-            visit(inc.startsWith('/') ? inc : posix.join(posix.dirname(imagePath), inc));
+            yield inc.startsWith('/') ? inc : posix.join(posix.dirname(imagePath), inc);
             break;
           }
         }
       }
+    }
+  };
+  // A stack of files being read, not recursion: a chain of thousands of includes is input.
+  const visit = (imagePath: string) => {
+    const open = [readFile(imagePath)];
+    while (open.length > 0) {
+      const step = open[open.length - 1].next();
+      if (step.done) open.pop();
+      else open.push(readFile(step.value));
     }
   };
   for (const o of loc.parsed.optionWords) if (o.name === '-r' || o.name === '--requirement') visit(optionValue(o.name, o.value));
@@ -602,7 +647,7 @@ function requirementAt(file: ContextFile, line: number): { spec: string; offsets
 
 /** The install command whose `-r` value word is at the finding's range (the rule reports file lines there). */
 function locateRequirementsOption(model: DockerfileModel, finding: Finding): Located | undefined {
-  return findInstall(model, finding, (parsed, at) => parsed.optionWords.find((o) => (o.name === '-r' || o.name === '--requirement') && at(o.value))?.value);
+  return findInstall(model, finding, 'files');
 }
 
 /** State shared by the findings of one fixer call: files read once, each install's sources worked out once. */

@@ -3,8 +3,8 @@
  * gets a `<file>` element, so consumers can tell "checked, clean" from "not checked".
  */
 import type { Severity } from '../rules/types';
-import type { ReportInput } from './types';
-import { locate } from './index';
+import type { StreamingReporter } from './types';
+import { locate, wholeReport } from './index';
 import { printableKeepingWhitespace } from '../util/escape';
 
 /** Checkstyle severities are error, warning, info and ignore. */
@@ -35,9 +35,9 @@ function element(attributes: [string, string | number][]): string {
   return `    <error ${attributes.map(([k, v]) => `${k}="${xmlAttribute(String(v))}"`).join(' ')}/>`;
 }
 
-export function formatCheckstyle(input: ReportInput): string {
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', '<checkstyle version="4.3">'];
-  for (const file of input.files) {
+export const streamCheckstyle: StreamingReporter = () => ({
+  start: () => '<?xml version="1.0" encoding="UTF-8"?>\n<checkstyle version="4.3">\n',
+  file(file) {
     const errors: string[] = [];
     // A file that could not be linted has no position to point at; notices are not problems and are left out.
     if (file.error !== undefined) errors.push(element([['severity', 'error'], ['message', file.error], ['source', 'dockrepro']]));
@@ -54,8 +54,9 @@ export function formatCheckstyle(input: ReportInput): string {
       );
     }
     const name = `name="${xmlAttribute(file.path)}"`;
-    out.push(errors.length ? `  <file ${name}>\n${errors.join('\n')}\n  </file>` : `  <file ${name}/>`);
-  }
-  out.push('</checkstyle>');
-  return out.join('\n') + '\n';
-}
+    return errors.length ? `  <file ${name}>\n${errors.join('\n')}\n  </file>\n` : `  <file ${name}/>\n`;
+  },
+  end: () => '</checkstyle>\n',
+});
+
+export const formatCheckstyle = wholeReport(streamCheckstyle);

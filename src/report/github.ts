@@ -3,8 +3,8 @@
  * (`::warning file=…,line=…::message`), followed by the plain summary line for the job log.
  */
 import type { Severity } from '../rules/types';
-import type { ReportInput } from './types';
-import { locate, totals } from './index';
+import type { FileResult, StreamingReporter } from './types';
+import { countFile, emptyTotals, locate, wholeReport } from './index';
 import { summaryLine } from './text';
 import { printableKeepingWhitespace } from '../util/escape';
 
@@ -30,31 +30,42 @@ function command(name: string, properties: [string, string | number][], message:
   return `::${name} ${props}::${escapeData(message)}`;
 }
 
-export function formatGithub(input: ReportInput): string {
+function fileCommands(file: FileResult): string {
   const lines: string[] = [];
-  for (const file of input.files) {
-    // GitHub resolves `file` against the workspace and wants forward slashes.
-    const path = file.path.replace(/\\/g, '/');
-    if (file.error !== undefined) lines.push(command('error', [['file', path], ['title', 'dockrepro']], file.error));
-    for (const f of file.findings) {
-      const at = locate(file, f);
-      lines.push(
-        command(
-          COMMANDS[f.severity],
-          [
-            ['file', path],
-            ['line', at.line],
-            ['col', at.column],
-            ['endLine', at.endLine],
-            ['endColumn', at.endColumn],
-            ['title', f.rule],
-          ],
-          f.message,
-        ),
-      );
-    }
-    if (file.notice !== undefined) lines.push(command('notice', [['file', path], ['title', 'dockrepro']], file.notice));
+  // GitHub resolves `file` against the workspace and wants forward slashes.
+  const path = file.path.replace(/\\/g, '/');
+  if (file.error !== undefined) lines.push(command('error', [['file', path], ['title', 'dockrepro']], file.error));
+  for (const f of file.findings) {
+    const at = locate(file, f);
+    lines.push(
+      command(
+        COMMANDS[f.severity],
+        [
+          ['file', path],
+          ['line', at.line],
+          ['col', at.column],
+          ['endLine', at.endLine],
+          ['endColumn', at.endColumn],
+          ['title', f.rule],
+        ],
+        f.message,
+      ),
+    );
   }
-  lines.push(summaryLine(totals(input.files)));
-  return lines.join('\n') + '\n';
+  if (file.notice !== undefined) lines.push(command('notice', [['file', path], ['title', 'dockrepro']], file.notice));
+  return lines.map((l) => `${l}\n`).join('');
 }
+
+export const streamGithub: StreamingReporter = () => {
+  const t = emptyTotals();
+  return {
+    start: () => '',
+    file(file) {
+      countFile(t, file);
+      return fileCommands(file);
+    },
+    end: () => `${summaryLine(t)}\n`,
+  };
+};
+
+export const formatGithub = wholeReport(streamGithub);

@@ -4,23 +4,37 @@
  * This module itself holds only the registry and the few helpers every reporter shares.
  */
 import type { Finding, Severity } from '../rules/types';
-import type { FileResult, Reporter } from './types';
+import type { FileResult, Reporter, ReportInput, ReportStream, StreamingReporter } from './types';
+import { terminalSafeJson } from '../util/escape';
 
 export type ReportFormat = 'text' | 'json' | 'sarif' | 'checkstyle' | 'github';
 
 export const FORMATS: readonly ReportFormat[] = ['text', 'json', 'sarif', 'checkstyle', 'github'];
 
-const LOADERS: Record<ReportFormat, () => Reporter> = {
-  text: () => (require('./text') as typeof import('./text')).formatText,
-  json: () => (require('./json') as typeof import('./json')).formatJson,
-  sarif: () => (require('./sarif') as typeof import('./sarif')).formatSarif,
-  checkstyle: () => (require('./checkstyle') as typeof import('./checkstyle')).formatCheckstyle,
-  github: () => (require('./github') as typeof import('./github')).formatGithub,
+const LOADERS: Record<ReportFormat, () => StreamingReporter> = {
+  text: () => (require('./text') as typeof import('./text')).streamText,
+  json: () => (require('./json') as typeof import('./json')).streamJson,
+  sarif: () => (require('./sarif') as typeof import('./sarif')).streamSarif,
+  checkstyle: () => (require('./checkstyle') as typeof import('./checkstyle')).streamCheckstyle,
+  github: () => (require('./github') as typeof import('./github')).streamGithub,
 };
 
-/** The reporter for a format; loads its module on first use. */
-export function loadReporter(format: ReportFormat): Reporter {
+/** The streaming reporter for a format; loads its module on first use. */
+export function loadStreamingReporter(format: ReportFormat): StreamingReporter {
   return LOADERS[format]();
+}
+
+/** The whole-report function for a format (the streaming one run over all files at once). */
+export function loadReporter(format: ReportFormat): Reporter {
+  return wholeReport(loadStreamingReporter(format));
+}
+
+/** Runs a streaming reporter over a list of files: the text it would write, as one string. */
+export function wholeReport(stream: StreamingReporter): Reporter {
+  return ({ files, ...header }: ReportInput) => {
+    const s: ReportStream = stream(header);
+    return s.start() + files.map((f) => s.file(f)).join('') + s.end();
+  };
 }
 
 /** 1-based start and end of a finding; the end is exclusive (the column just after the last character). */
@@ -48,19 +62,60 @@ export interface Totals {
   severities: Record<Severity, number>;
 }
 
+export function emptyTotals(): Totals {
+  return { files: 0, filesWithFindings: 0, filesWithErrors: 0, findings: 0, severities: { error: 0, warning: 0, info: 0, style: 0 } };
+}
+
+/** Counts one more file into `t` (streaming reporters keep the counts, not the files). */
+export function countFile(t: Totals, f: FileResult): void {
+  t.files++;
+  if (f.error !== undefined) t.filesWithErrors++;
+  if (f.findings.length) t.filesWithFindings++;
+  t.findings += f.findings.length;
+  for (const finding of f.findings) t.severities[finding.severity]++;
+}
+
 export function totals(files: readonly FileResult[]): Totals {
-  const t: Totals = {
-    files: files.length,
-    filesWithFindings: 0,
-    filesWithErrors: 0,
-    findings: 0,
-    severities: { error: 0, warning: 0, info: 0, style: 0 },
-  };
-  for (const f of files) {
-    if (f.error !== undefined) t.filesWithErrors++;
-    if (f.findings.length) t.filesWithFindings++;
-    t.findings += f.findings.length;
-    for (const finding of f.findings) t.severities[finding.severity]++;
-  }
+  const t = emptyTotals();
+  for (const f of files) countFile(t, f);
   return t;
+}
+
+const ITEMS = '\u0000items';
+
+/**
+ * A JSON document (indented by two, as `JSON.stringify(v, null, 2)` writes it) with one array written item
+ * by item. `skeleton` builds the document with the marker in place of the array; it is called once at the
+ * start (for the text before the array) and once at the end (for the text after it, e.g. totals), so only
+ * fields after the array may change in between. Every piece is made terminal-safe (util/escape
+ * terminalSafeJson: the values stay exact).
+ */
+export class JsonArrayWriter {
+  private count = 0;
+  private indent = '';
+
+  constructor(private readonly skeleton: (items: unknown) => unknown) {}
+
+  start(): string {
+    const text = this.render();
+    const at = text.indexOf(JSON.stringify(ITEMS));
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    this.indent = text.slice(lineStart, at).match(/^ */)![0];
+    return terminalSafeJson(`${text.slice(0, at)}[`);
+  }
+
+  item(value: unknown): string {
+    const inner = `${this.indent}  `;
+    return `${this.count++ ? ',' : ''}\n${inner}${terminalSafeJson(JSON.stringify(value, null, 2)).replace(/\n/g, `\n${inner}`)}`;
+  }
+
+  end(): string {
+    const text = this.render();
+    const marker = JSON.stringify(ITEMS);
+    return terminalSafeJson(`${this.count ? `\n${this.indent}]` : ']'}${text.slice(text.indexOf(marker) + marker.length)}`);
+  }
+
+  private render(): string {
+    return JSON.stringify(this.skeleton(ITEMS), null, 2);
+  }
 }

@@ -3,9 +3,8 @@
  * field keeps `version: 1`; renaming, removing or changing the meaning of a field bumps it.
  */
 import type { FixRequest, Severity } from '../rules/types';
-import type { ReportInput } from './types';
-import { locate, totals, type Totals } from './index';
-import { terminalSafeJson } from '../util/escape';
+import type { FileResult, StreamingReporter } from './types';
+import { countFile, emptyTotals, JsonArrayWriter, locate, wholeReport, type Totals } from './index';
 
 export interface JsonFinding {
   rule: string;
@@ -32,24 +31,38 @@ export interface JsonReport {
   summary: Totals;
 }
 
-export function formatJson(input: ReportInput): string {
-  const report: JsonReport = {
-    version: 1,
-    tool: { name: 'dockrepro', version: input.version },
-    files: input.files.map((file) => ({
-      path: file.path,
-      ...(file.error !== undefined && { error: file.error }),
-      ...(file.notice !== undefined && { notice: file.notice }),
-      findings: file.findings.map((f) => ({
-        rule: f.rule,
-        severity: f.severity,
-        message: f.message,
-        ...locate(file, f),
-        ...(f.fix && { fix: f.fix }),
-      })),
+export function jsonFile(file: FileResult): JsonFile {
+  return {
+    path: file.path,
+    ...(file.error !== undefined && { error: file.error }),
+    ...(file.notice !== undefined && { notice: file.notice }),
+    findings: file.findings.map((f) => ({
+      rule: f.rule,
+      severity: f.severity,
+      message: f.message,
+      ...locate(file, f),
+      ...(f.fix && { fix: f.fix }),
     })),
-    summary: totals(input.files),
   };
-  // The values stay exact; only the bytes are made safe to print (util/escape).
-  return terminalSafeJson(JSON.stringify(report, null, 2)) + '\n';
 }
+
+/** The document is written file by file: the summary, which comes last, is the only part that waits. */
+export const streamJson: StreamingReporter = ({ version }) => {
+  const summary = emptyTotals();
+  const writer = new JsonArrayWriter((files): JsonReport => ({
+    version: 1,
+    tool: { name: 'dockrepro', version },
+    files: files as JsonFile[],
+    summary,
+  }));
+  return {
+    start: () => writer.start(),
+    file(file) {
+      countFile(summary, file);
+      return writer.item(jsonFile(file));
+    },
+    end: () => `${writer.end()}\n`,
+  };
+};
+
+export const formatJson = wholeReport(streamJson);

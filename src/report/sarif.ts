@@ -3,9 +3,8 @@
  * `tool.driver.rules`, one result per finding, and files that could not be linted as tool notifications.
  */
 import type { Severity } from '../rules/types';
-import type { FileResult, ReportInput } from './types';
-import { locate } from './index';
-import { terminalSafeJson } from '../util/escape';
+import type { FileResult, StreamingReporter } from './types';
+import { JsonArrayWriter, locate, wholeReport } from './index';
 
 export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 const INFORMATION_URI = 'https://github.com/dockrepro/dockrepro';
@@ -34,43 +33,27 @@ export function artifactLocation(path: string): ArtifactLocation {
   return { uri: encode(p.replace(/^(\.\/)+/, '')), uriBaseId: '%SRCROOT%' };
 }
 
-function notifications(files: readonly FileResult[]) {
-  return files.flatMap((file) => {
-    const notes: [Level, string][] = [];
-    if (file.error !== undefined) notes.push(['error', file.error]);
-    if (file.notice !== undefined) notes.push(['note', file.notice]);
-    return notes.map(([level, text]) => ({
-      level,
-      message: { text },
-      locations: [{ physicalLocation: { artifactLocation: artifactLocation(file.path) } }],
-    }));
-  });
+/** The tool notifications of one file: its error and its note, if any. */
+function notifications(file: FileResult) {
+  const notes: [Level, string][] = [];
+  if (file.error !== undefined) notes.push(['error', file.error]);
+  if (file.notice !== undefined) notes.push(['note', file.notice]);
+  return notes.map(([level, text]) => ({
+    level,
+    message: { text },
+    locations: [{ physicalLocation: { artifactLocation: artifactLocation(file.path) } }],
+  }));
 }
 
-export function formatSarif(input: ReportInput): string {
-  const ruleIndex = new Map(input.rules.map((r, i) => [r.meta.id, i]));
-  const results = input.files.flatMap((file) => {
-    const location = artifactLocation(file.path);
-    return file.findings.map((f) => {
-      const at = locate(file, f);
-      return {
-        ruleId: f.rule,
-        ...(ruleIndex.has(f.rule) && { ruleIndex: ruleIndex.get(f.rule) }),
-        level: LEVELS[f.severity],
-        message: { text: f.message },
-        locations: [
-          {
-            physicalLocation: {
-              artifactLocation: location,
-              region: { startLine: at.line, startColumn: at.column, endLine: at.endLine, endColumn: at.endColumn },
-            },
-          },
-        ],
-      };
-    });
-  });
-  const toolExecutionNotifications = notifications(input.files);
-  const log = {
+/**
+ * Results are written file by file; `invocations` (whether every file could be linted, and the notes) comes
+ * after them, since only the end of the run knows it. Only the notifications are kept until then.
+ */
+export const streamSarif: StreamingReporter = ({ rules, version }) => {
+  const ruleIndex = new Map(rules.map((r, i) => [r.meta.id, i]));
+  const toolExecutionNotifications: ReturnType<typeof notifications> = [];
+  let executionSuccessful = true;
+  const writer = new JsonArrayWriter((results) => ({
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [
@@ -78,9 +61,9 @@ export function formatSarif(input: ReportInput): string {
         tool: {
           driver: {
             name: 'dockrepro',
-            version: input.version,
+            version,
             informationUri: INFORMATION_URI,
-            rules: input.rules.map(({ meta }) => ({
+            rules: rules.map(({ meta }) => ({
               id: meta.id,
               shortDescription: { text: meta.summary },
               helpUri: `${HELP_URI}${meta.id}.md`,
@@ -88,18 +71,46 @@ export function formatSarif(input: ReportInput): string {
             })),
           },
         },
-        invocations: [
-          {
-            executionSuccessful: !input.files.some((f) => f.error !== undefined),
-            ...(toolExecutionNotifications.length > 0 && { toolExecutionNotifications }),
-          },
-        ],
         // Required with results (SARIF §3.14.27): our offsets, and so columns, count UTF-16 code units.
         columnKind: 'utf16CodeUnits',
         results,
+        invocations: [
+          {
+            executionSuccessful,
+            ...(toolExecutionNotifications.length > 0 && { toolExecutionNotifications }),
+          },
+        ],
       },
     ],
+  }));
+  return {
+    start: () => writer.start(),
+    file(file) {
+      if (file.error !== undefined) executionSuccessful = false;
+      toolExecutionNotifications.push(...notifications(file));
+      const location = artifactLocation(file.path);
+      return file.findings
+        .map((f) => {
+          const at = locate(file, f);
+          return writer.item({
+            ruleId: f.rule,
+            ...(ruleIndex.has(f.rule) && { ruleIndex: ruleIndex.get(f.rule) }),
+            level: LEVELS[f.severity],
+            message: { text: f.message },
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: location,
+                  region: { startLine: at.line, startColumn: at.column, endLine: at.endLine, endColumn: at.endColumn },
+                },
+              },
+            ],
+          });
+        })
+        .join('');
+    },
+    end: () => `${writer.end()}\n`,
   };
-  // The values stay exact; only the bytes are made safe to print (util/escape).
-  return terminalSafeJson(JSON.stringify(log, null, 2)) + '\n';
-}
+};
+
+export const formatSarif = wholeReport(streamSarif);

@@ -3,8 +3,8 @@
  * rule message` (the `file:line:col:` prefix that editors and terminals turn into links), then one summary line.
  */
 import type { Severity } from '../rules/types';
-import type { ReportInput } from './types';
-import { locate, totals, type Totals } from './index';
+import type { FileResult, StreamingReporter } from './types';
+import { countFile, emptyTotals, locate, wholeReport, type Totals } from './index';
 import { printable } from '../util/escape';
 
 /** Messages quote the Dockerfile and paths come from the tree: both may come from anyone (util/escape). */
@@ -16,23 +16,34 @@ function paint(on: boolean, code: number, s: string): string {
   return on ? `\x1b[${code}m${s}\x1b[0m` : s;
 }
 
-export function formatText(input: ReportInput): string {
-  const color = input.color;
+/** The lines of one file, each ending with a newline. */
+function fileLines(file: FileResult, color: boolean): string {
   const lines: string[] = [];
-  for (const file of input.files) {
-    const path = printable(file.path);
-    if (file.error !== undefined) lines.push(`${path}: ${paint(color, COLORS.error, 'error')}: ${printable(file.error)}`);
-    for (const f of file.findings) {
-      const { line, column } = locate(file, f);
-      const severity = paint(color, COLORS[f.severity], f.severity);
-      const rule = paint(color, 2, f.rule);
-      lines.push(`${path}:${line}:${column}: ${severity} ${rule} ${printable(f.message)}`);
-    }
-    if (file.notice !== undefined) lines.push(`${path}: ${paint(color, COLORS.note, 'note')}: ${printable(file.notice)}`);
+  const path = printable(file.path);
+  if (file.error !== undefined) lines.push(`${path}: ${paint(color, COLORS.error, 'error')}: ${printable(file.error)}`);
+  for (const f of file.findings) {
+    const { line, column } = locate(file, f);
+    const severity = paint(color, COLORS[f.severity], f.severity);
+    const rule = paint(color, 2, f.rule);
+    lines.push(`${path}:${line}:${column}: ${severity} ${rule} ${printable(f.message)}`);
   }
-  lines.push(summaryLine(totals(input.files)));
-  return lines.join('\n') + '\n';
+  if (file.notice !== undefined) lines.push(`${path}: ${paint(color, COLORS.note, 'note')}: ${printable(file.notice)}`);
+  return lines.map((l) => `${l}\n`).join('');
 }
+
+export const streamText: StreamingReporter = ({ color }) => {
+  const t = emptyTotals();
+  return {
+    start: () => '',
+    file(file) {
+      countFile(t, file);
+      return fileLines(file, color);
+    },
+    end: () => `${summaryLine(t)}\n`,
+  };
+};
+
+export const formatText = wholeReport(streamText);
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -25,5 +25,21 @@ export interface ReportInput {
   version: string;
 }
 
+/** What a report needs besides the files: known before the first file is linted. */
+export type ReportHeader = Omit<ReportInput, 'files'>;
+
+/**
+ * A report written as the files come: `file` returns the text for one file (written at once, so the
+ * results of a 200k-file run are never held together), `end` the closing text (totals, summary).
+ * The output is byte for byte what the whole-report function gives for the same files.
+ */
+export interface ReportStream {
+  start(): string;
+  file(result: FileResult): string;
+  end(): string;
+}
+
+export type StreamingReporter = (header: ReportHeader) => ReportStream;
+
 /** A reporter turns results into the full text written to stdout. */
 export type Reporter = (input: ReportInput) => string;

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { optionSpec, parseArgs, type ParsedArgs } from '../parse/args';
 import type { SimpleCommand, Word } from '../parse/shell';
-import { parseRequirementsFile, pipPinState, type PinState } from '../parse/requirements';
+import { parseRequirementsFile, pipPinState, type PinState, type RequirementLine } from '../parse/requirements';
 import { copiedFrom } from '../context';
 import { defineRule, type RuleContext } from './types';
 import type { RunBlock } from '../parse/dockerfile';
@@ -88,28 +88,39 @@ function describe(spec: string, state: Exclude<PinState, { pinned: true }>): str
   }
 }
 
-/** Reports unpinned lines of a requirements file copied from the build context (following `-r` includes). */
+/**
+ * Reports unpinned lines of a requirements file copied from the build context, following `-r` includes
+ * where they appear (as pip reads them). An explicit stack of open files, not recursion: a chain of
+ * thousands of includes is input, and must not overflow the call stack.
+ */
 function checkRequirementsFile(ctx: RuleContext, run: RunBlock, word: Word, imagePath: string, seen: Set<string>): void {
-  const rel = ctx.buildContext && copiedFrom(ctx.model, run, imagePath);
-  if (!rel || seen.has(rel)) return;
-  seen.add(rel);
-  const text = ctx.buildContext!.read(rel);
-  if (text === undefined) return;
-  for (const line of parseRequirementsFile(text)) {
+  const open: { path: string; rel: string; lines: RequirementLine[]; next: number }[] = [];
+  const enter = (path: string) => {
+    const rel = ctx.buildContext && copiedFrom(ctx.model, run, path);
+    if (!rel || seen.has(rel)) return;
+    seen.add(rel);
+    const text = ctx.buildContext!.read(rel);
+    if (text !== undefined) open.push({ path, rel, lines: parseRequirementsFile(text), next: 0 });
+  };
+  enter(imagePath);
+  while (open.length > 0) {
+    const top = open[open.length - 1];
+    const line = top.lines[top.next++];
+    if (line === undefined) {
+      open.pop();
+      continue;
+    }
     if (line.include) {
-      if (line.include.kind === 'requirement') {
-        const next = posix.join(posix.dirname(imagePath), line.include.path);
-        checkRequirementsFile(ctx, run, word, next, seen);
-      }
+      if (line.include.kind === 'requirement') enter(posix.join(posix.dirname(top.path), line.include.path));
       continue;
     }
     if (line.hashes) continue;
     const state = pipPinState(line.spec);
     if (!state.pinned) {
       ctx.report({
-        message: `${rel}:${line.line}: ${describe(line.spec, state)}`,
+        message: `${top.rel}:${line.line}: ${describe(line.spec, state)}`,
         span: word.span,
-        fix: { kind: 'pip-version', requirementsFile: rel, line: line.line, package: state.name ?? line.spec },
+        fix: { kind: 'pip-version', requirementsFile: top.rel, line: line.line, package: state.name ?? line.spec },
       });
     }
   }
