@@ -119,6 +119,8 @@ async function fixFile(file: string, path: string, flags: FixFlags, run: LintRun
     } catch (e) {
       r.outcome.error = `could not write: ${describeFsError(e)} (the file is unchanged)`;
       r.outcome.changed = false;
+      // Its own fixes were not written; only its build-context fixes (written separately) still count.
+      r.outcome.fixed = r.outcome.contextFixes?.length ?? 0;
     }
   }
   const diff = r.output && flags.dryRun ? unifiedDiff(path, bytes.toString('utf8'), r.output.toString('utf8')) : undefined;
