@@ -37,6 +37,7 @@ export function checkLint(bytes: Buffer, buildContext?: BuildContext): void {
   const decoded = decodeDockerfile(bytes);
   if (decoded.kind === 'text') {
     const model = parseDockerfile(decoded.text);
+    checkModel(model);
     const findings = lintModel(model, { rules: RULES, buildContext });
     for (const f of findings) {
       if (!(f.span.start >= 0 && f.span.start <= f.span.end && f.span.end <= model.text.length)) {
@@ -47,6 +48,19 @@ export function checkLint(bytes: Buffer, buildContext?: BuildContext): void {
   }
   const ms = performance.now() - started;
   if (ms > LINT_MS) throw new Error(`lint took ${Math.round(ms)} ms (bound ${LINT_MS} ms) for ${bytes.length} bytes`);
+}
+
+/**
+ * The model's ranges point at what they name: each instruction's range starts with its keyword. (Ranges come
+ * from dockerfile-ast's line/column positions: they are only right when both agree on where lines break.)
+ */
+export function checkModel(model: DockerfileModel): void {
+  for (const i of model.instructions) {
+    const at = model.text.slice(i.span.start, i.span.start + i.keyword.length);
+    if (at.toUpperCase() !== i.keyword) {
+      throw new Error(`instruction ${i.keyword} (line ${i.line}) has a range starting at ${JSON.stringify(model.text.slice(i.span.start, i.span.start + 20))}`);
+    }
+  }
 }
 
 /** The offline fix with every fixer, unsafe fixes on, and no resolvers (nothing from the network). */
