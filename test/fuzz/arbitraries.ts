@@ -249,15 +249,24 @@ export function mutate(text: string, m: Mutation): string {
   }
 }
 
-/** Big inputs, bounded: many instructions, long lines, deep nesting, long && chains, many continuations. */
-export const huge: fc.Arbitrary<string> = fc.oneof(
-  fc.integer({ min: 100, max: 3000 }).map((n) => `FROM alpine\n${Array.from({ length: n }, (_, i) => `RUN useradd u${i}`).join('\n')}\n`),
-  fc.integer({ min: 100, max: 3000 }).map((n) => `FROM alpine\nRUN ${Array.from({ length: n }, (_, i) => `apk add p${i}`).join(' && ')}\n`),
-  fc.integer({ min: 50, max: 400 }).map((n) => `FROM alpine\nRUN ${'('.repeat(n)}true${')'.repeat(n)}\n`),
-  fc.integer({ min: 50, max: 300 }).map((n) => `FROM alpine\nRUN echo ${'"$('.repeat(n)}id${')"'.repeat(n)}\n`),
-  fc.integer({ min: 50, max: 400 }).map((n) => `FROM alpine\nRUN ${'{ '.repeat(n)}true${'; }'.repeat(n)}\n`),
-  fc.integer({ min: 1000, max: 100_000 }).map((n) => `FROM alpine\nRUN echo ${'x'.repeat(n)}\n`),
-  fc.integer({ min: 100, max: 3000 }).map((n) => `FROM alpine\nRUN pip install \\\n${Array.from({ length: n }, (_, i) => `  pkg${i} \\`).join('\n')}\n  last\n`),
-  fc.integer({ min: 50, max: 500 }).map((n) => Array.from({ length: n }, (_, i) => `FROM alpine:${i} AS s${i}\nCOPY --from=s${Math.max(0, i - 1)} /a /a`).join('\n')),
-  fc.integer({ min: 100, max: 2000 }).map((n) => `FROM alpine\nRUN <<EOF\n${'echo hi\n'.repeat(n)}EOF\n`),
-);
+/**
+ * Big inputs, bounded: many instructions, long lines, deep nesting, long && chains, many continuations.
+ * `scale` (0..1] shrinks the upper bounds (the suite's bounded run uses a fraction of them).
+ */
+export function huge(scale = 1): fc.Arbitrary<string> {
+  const size = (min: number, max: number) => fc.integer({ min, max: Math.max(min, Math.round(max * scale)) });
+  return fc.oneof(
+    size(100, 3000).map((n) => `FROM alpine\n${Array.from({ length: n }, (_, i) => `RUN useradd u${i}`).join('\n')}\n`),
+    size(100, 3000).map((n) => `FROM alpine\nRUN ${Array.from({ length: n }, (_, i) => `apk add p${i}`).join(' && ')}\n`),
+    size(50, 400).map((n) => `FROM alpine\nRUN ${'('.repeat(n)}true${')'.repeat(n)}\n`),
+    size(50, 300).map((n) => `FROM alpine\nRUN echo ${'"$('.repeat(n)}id${')"'.repeat(n)}\n`),
+    size(50, 400).map((n) => `FROM alpine\nRUN ${'{ '.repeat(n)}true${'; }'.repeat(n)}\n`),
+    size(1000, 100_000).map((n) => `FROM alpine\nRUN echo ${'x'.repeat(n)}\n`),
+    size(100, 3000).map((n) => `FROM alpine\nRUN pip install \\\n${Array.from({ length: n }, (_, i) => `  pkg${i} \\`).join('\n')}\n  last\n`),
+    size(50, 500).map((n) => Array.from({ length: n }, (_, i) => `FROM alpine:${i} AS s${i}\nCOPY --from=s${Math.max(0, i - 1)} /a /a`).join('\n')),
+    size(100, 2000).map((n) => `FROM alpine\nRUN <<EOF\n${'echo hi\n'.repeat(n)}EOF\n`),
+    size(50, 2000).map((n) => `FROM alpine\nRUN ${'if true; then '.repeat(n)}useradd x${'; fi'.repeat(n)}\n`),
+    size(50, 2000).map((n) => `FROM alpine\nRUN ${'$('.repeat(n)}\n`),
+    size(50, 2000).map((n) => `ARG A=${'${B:-'.repeat(n)}x${'}'.repeat(n)}\nFROM alpine:$A\n`),
+  );
+}
