@@ -253,9 +253,9 @@ export function mutate(text: string, m: Mutation): string {
  * Big inputs, bounded: many instructions, long lines, deep nesting, long && chains, many continuations.
  * `scale` (0..1] shrinks the upper bounds (the suite's bounded run uses a fraction of them).
  */
-export function huge(scale = 1): fc.Arbitrary<string> {
+export function huge(scale = 1): fc.Arbitrary<BigInput> {
   const size = (min: number, max: number) => fc.integer({ min, max: Math.max(min, Math.round(max * scale)) });
-  return fc.oneof(
+  return fc.oneof<fc.Arbitrary<string>[]>(
     size(100, 3000).map((n) => `FROM alpine\n${Array.from({ length: n }, (_, i) => `RUN useradd u${i}`).join('\n')}\n`),
     size(100, 3000).map((n) => `FROM alpine\nRUN ${Array.from({ length: n }, (_, i) => `apk add p${i}`).join(' && ')}\n`),
     size(50, 400).map((n) => `FROM alpine\nRUN ${'('.repeat(n)}true${')'.repeat(n)}\n`),
@@ -268,5 +268,17 @@ export function huge(scale = 1): fc.Arbitrary<string> {
     size(50, 2000).map((n) => `FROM alpine\nRUN ${'if true; then '.repeat(n)}useradd x${'; fi'.repeat(n)}\n`),
     size(50, 2000).map((n) => `FROM alpine\nRUN ${'$('.repeat(n)}\n`),
     size(50, 2000).map((n) => `ARG A=${'${B:-'.repeat(n)}x${'}'.repeat(n)}\nFROM alpine:$A\n`),
-  );
+  ).map(bigInput);
+}
+
+/** A big generated text that a failure report shows by its size and start, not in full. */
+export interface BigInput {
+  text: string;
+}
+
+function bigInput(text: string): BigInput {
+  return {
+    text,
+    [fc.toStringMethod]: () => `${text.length} chars: ${JSON.stringify(text.slice(0, 160))}…`,
+  } as BigInput;
 }

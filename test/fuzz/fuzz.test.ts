@@ -38,7 +38,7 @@ it('fix never throws, is idempotent, touches only the lines it fixes and keeps t
 
 it('lint and fix keep their properties on huge and deeply nested inputs (bounded)', async () => {
   await fc.assert(
-    fc.asyncProperty(huge(long ? 1 : 0.2), async (text) => {
+    fc.asyncProperty(huge(long ? 1 : 0.2), async ({ text }) => {
       checkLint(Buffer.from(text, 'utf8'));
       await checkFix(text);
     }),
