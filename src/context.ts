@@ -74,6 +74,8 @@ export function copiedFrom(model: DockerfileModel, run: RunBlock, imagePath: str
       dest = posix.join(copy.workdir, dest);
     }
     dest = posix.normalize(dest).replace(/\/$/, '') || '/';
+    // What paths inside `dest` start with: `/app/` for /app, just `/` for the root (`COPY . /`).
+    const destPrefix = dest === '/' ? '/' : `${dest}/`;
     // Within one COPY an exact file match beats a folder that might contain the file.
     let exact: string | undefined;
     let inFolder: string | undefined;
@@ -89,9 +91,9 @@ export function copiedFrom(model: DockerfileModel, run: RunBlock, imagePath: str
         continue;
       }
       if ((!destIsDir && target === dest) || target === posix.join(dest, posix.basename(srcPath))) exact = srcPath;
-      else if (target.startsWith(`${dest}/`)) {
+      else if (target.startsWith(destPrefix)) {
         // Copying a folder: `COPY . /app` puts ./req.txt at /app/req.txt (the caller checks the file exists).
-        const rest = target.slice(dest.length + 1);
+        const rest = target.slice(destPrefix.length);
         inFolder = srcPath === '.' ? rest : posix.join(srcPath, rest);
       }
     }

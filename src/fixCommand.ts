@@ -128,7 +128,8 @@ async function fixFile(found: Discovery, file: string, path: string, flags: FixF
     } catch (e) {
       r.outcome.error = `${e instanceof RefusedFile ? 'not written' : 'could not write'}: ${describeFsError(e)} (the file is unchanged)`;
       r.outcome.changed = false;
-      r.outcome.fixed = 0;
+      // Its own fixes were not written; only its build-context fixes (written separately) still count.
+      r.outcome.fixed = r.outcome.contextFixes?.length ?? 0;
     }
   }
   const diff = r.output && flags.dryRun ? unifiedDiff(path, bytes.toString('utf8'), r.output.toString('utf8')) : undefined;

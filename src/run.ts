@@ -111,9 +111,22 @@ export function lintOptions(abs: string, config: Config, run: LintRun, fromStdin
   return { rules, severities: config.severities, buildContext: contextDir ? new BuildContext(contextDir) : undefined };
 }
 
-/** Problems BuildKit would stop at, reported as notes: unknown instructions, unbalanced shell syntax. */
+/**
+ * Problems BuildKit would stop at, reported as notes: an invalid escape directive, line breaks BuildKit does
+ * not see, unknown instructions, unbalanced shell syntax.
+ */
 export function parseNotes(model: DockerfileModel): string[] {
   const notes: string[] = [];
+  const escape = invalidEscapeDirective(model.text);
+  if (escape) notes.push(`line ${escape.line}: invalid escape directive '${escape.value}': BuildKit stops at it (only \\ or \` are allowed); read with \\`);
+  const loneCr = /\r(?!\n)/.exec(model.text);
+  if (loneCr) {
+    notes.push(
+      model.text.includes('\n')
+        ? `line ${model.lines.position(loneCr.index).line}: a carriage return without a line feed ends this line here, but not in BuildKit (it stays part of the instruction)`
+        : 'CR-only line endings (classic Mac): BuildKit reads the whole file as one line and cannot build it; save it with LF line endings',
+    );
+  }
   for (const i of model.instructions) {
     if (!INSTRUCTIONS.has(i.keyword)) notes.push(`line ${i.line}: unknown instruction '${i.keyword}'`);
   }
@@ -124,4 +137,20 @@ export function parseNotes(model: DockerfileModel): string[] {
     for (const p of new Set(block.problems)) notes.push(`line ${line}: ${keyword}: ${p}`);
   }
   return notes;
+}
+
+/**
+ * A `# escape=` parser directive whose value is not `\\` or `` ` ``. Directives are the leading lines of the
+ * form `# name=value` (BuildKit's grammar: the first other line, or an unknown name, ends them).
+ */
+function invalidEscapeDirective(text: string): { line: number; value: string } | undefined {
+  const lines = text.split(/\r\n|\n|\r/, 20);
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/.exec(lines[i].replace(/^[ \t]+/, ''));
+    if (!m) return undefined;
+    const name = m[1].toLowerCase();
+    if (name === 'escape' && m[2] !== '\\' && m[2] !== '`') return { line: i + 1, value: m[2] };
+    if (name !== 'escape' && name !== 'syntax' && name !== 'check') return undefined;
+  }
+  return undefined;
 }

@@ -25,4 +25,20 @@ describe('decodeDockerfile', () => {
     const r = decodeDockerfile(Buffer.concat([Buffer.from('FROM a\nRUN echo '), Buffer.from([0xe9]), Buffer.from('\n')]));
     expect(r).toEqual({ kind: 'invalid', reason: 'invalid UTF-8 at byte 16 (line 2); save the file as UTF-8' });
   });
+
+  it('names UTF-16 files as UTF-16, with or without a byte-order mark (not "binary")', () => {
+    const text = 'FROM alpine\r\nRUN true\r\n';
+    const reason = (order: string) => `UTF-16 (${order}) text, not UTF-8: BuildKit reads UTF-8 only; save the file as UTF-8`;
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    expect(decodeDockerfile(Buffer.concat([Buffer.from([0xff, 0xfe]), le]))).toEqual({ kind: 'invalid', reason: reason('little-endian') });
+    expect(decodeDockerfile(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).toEqual({ kind: 'invalid', reason: reason('big-endian') });
+    expect(decodeDockerfile(le)).toEqual({ kind: 'invalid', reason: reason('little-endian') });
+    expect(decodeDockerfile(be)).toEqual({ kind: 'invalid', reason: reason('big-endian') });
+    // A binary file with a stray NUL stays binary.
+    expect(decodeDockerfile(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]))).toEqual({
+      kind: 'invalid',
+      reason: 'binary file (NUL byte at offset 7), not a Dockerfile',
+    });
+  });
 });

@@ -7,6 +7,8 @@ export type Decoded =
 
 export function decodeDockerfile(bytes: Buffer): Decoded {
   if (bytes.length === 0) return { kind: 'empty' };
+  const utf16 = utf16Order(bytes);
+  if (utf16) return { kind: 'invalid', reason: `UTF-16 (${utf16}) text, not UTF-8: BuildKit reads UTF-8 only; save the file as UTF-8` };
   const nul = bytes.indexOf(0);
   if (nul >= 0) return { kind: 'invalid', reason: `binary file (NUL byte at offset ${nul}), not a Dockerfile` };
   let text: string;
@@ -21,6 +23,26 @@ export function decodeDockerfile(bytes: Buffer): Decoded {
   if (bom) text = text.slice(1);
   if (text.trim() === '') return { kind: 'empty' };
   return { kind: 'text', text, bom };
+}
+
+/**
+ * The byte order of a UTF-16 file: its byte-order mark, or (without one) ASCII text whose every other byte
+ * is NUL, as editors on Windows write it. Undefined for anything else.
+ */
+function utf16Order(b: Buffer): 'little-endian' | 'big-endian' | undefined {
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return 'little-endian';
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return 'big-endian';
+  const n = Math.min(b.length - (b.length % 2), 64);
+  if (n < 4) return undefined;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (b[i] === 0 && b[i + 1] !== 0) evenNul++;
+    if (b[i + 1] === 0 && b[i] !== 0) oddNul++;
+  }
+  if (oddNul === n / 2) return 'little-endian';
+  if (evenNul === n / 2) return 'big-endian';
+  return undefined;
 }
 
 /** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */

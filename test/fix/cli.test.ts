@@ -45,6 +45,17 @@ describe('dockrepro fix', () => {
     expect(readdirSync(join(cwd, 'a'))).toEqual(['Dockerfile']); // no temporary file left behind
   });
 
+  it('does not count the fixes of a file whose write failed', async () => {
+    // The temporary file's name (the file's name plus a suffix) is too long for the folder: the write fails, even for root.
+    const name = `${'x'.repeat(235)}.Dockerfile`;
+    const cwd = workspace({ [name]: USERS, Dockerfile: USERS });
+    const r = await runCli(['fix', '--unsafe', name, 'Dockerfile'], { cwd });
+    expect(readFileSync(join(cwd, name), 'utf8')).toBe(USERS);
+    expect(r.stdout).toContain(`${name}: error: could not write: `);
+    expect(r.stdout).toContain('1 file scanned, 1 changed, 1 finding fixed, 0 left');
+    expect(r.code).toBe(2);
+  });
+
   it('--dry-run prints a unified diff and writes nothing', async () => {
     const cwd = workspace({ Dockerfile: USERS });
     const r = await runCli(['fix', '--dry-run', '--unsafe'], { cwd });

@@ -95,6 +95,17 @@ describe('pip-pin', () => {
       ]);
     });
 
+    it('follows a folder copied to the root (COPY . / then -r /requirements.txt)', () => {
+      const code = D + 'COPY . /\nRUN pip install -r /requirements.txt\n';
+      expect(lint(rule, code, { 'requirements.txt': 'flask\n' }).map((f) => f.message)).toEqual([
+        "requirements.txt:1: 'flask' is not pinned: use 'flask==<version>'",
+      ]);
+      const sub = D + 'COPY src /\nRUN pip install -r /reqs/base.txt\n';
+      expect(lint(rule, sub, { 'src/reqs/base.txt': 'flask\n' }).map((f) => f.message)).toEqual([
+        "src/reqs/base.txt:1: 'flask' is not pinned: use 'flask==<version>'",
+      ]);
+    });
+
     it('follows -r includes and accepts hashed lines', () => {
       const files = {
         'requirements.txt': '-r common.txt\nflask==3.0.3 --hash=sha256:' + 'd'.repeat(64) + '\n',

@@ -1,0 +1,72 @@
+/** Failures the fuzzer found (and leftovers of the same pass), each kept as an explicit case. */
+import { parseDockerfile } from '../../src/parse/dockerfile';
+import { parseNotes } from '../../src/run';
+import { checkFix, checkLint, checkModel, fixOffline } from './properties';
+import { workspace } from '../helpers/workspace';
+import { runCli } from '../helpers/cli';
+
+describe('lone carriage returns (found by the fuzzer: ranges were off after a CR-only line break)', () => {
+  const CR_ONLY = 'FROM debian:12\rRUN useradd app\rRUN apt-get install curl\r';
+
+  it('instruction ranges point at their keywords, as dockerfile-ast splits lines at a lone CR', () => {
+    const model = parseDockerfile(CR_ONLY);
+    expect(model.instructions.map((i) => [i.keyword, i.line, CR_ONLY.slice(i.span.start, i.span.end)])).toEqual([
+      ['FROM', 1, 'FROM debian:12'],
+      ['RUN', 2, 'RUN useradd app'],
+      ['RUN', 3, 'RUN apt-get install curl'],
+    ]);
+    // The counterexample fast-check shrank to.
+    expect(() => checkLint(Buffer.from('FROM alpine\rRUN apt-get install'))).not.toThrow();
+    expect(() => checkModel(parseDockerfile('FROM alpine\rRUN apt-get install'))).not.toThrow();
+  });
+
+  it('the fix edits the right bytes of a CR-only file, and keeps its CRs', async () => {
+    const fixed = await fixOffline(CR_ONLY);
+    expect(fixed.text).toBe(CR_ONLY.replace('useradd app', 'useradd --uid 10001 app'));
+    await checkFix(CR_ONLY);
+  });
+
+  it('says that BuildKit reads a CR-only file as one line', () => {
+    expect(parseNotes(parseDockerfile(CR_ONLY))).toContain(
+      'CR-only line endings (classic Mac): BuildKit reads the whole file as one line and cannot build it; save it with LF line endings',
+    );
+  });
+
+  it('says where a lone CR in an LF file ends a line that BuildKit does not end', () => {
+    const text = 'FROM alpine\nRUN echo a\recho b\nRUN true\r\n';
+    expect(parseNotes(parseDockerfile(text))).toEqual([
+      'line 2: a carriage return without a line feed ends this line here, but not in BuildKit (it stays part of the instruction)',
+      "line 3: unknown instruction 'ECHO'",
+    ]);
+    expect(parseNotes(parseDockerfile('FROM alpine\r\nRUN true\r\n'))).toEqual([]);
+  });
+
+  it('dockrepro lint shows the note', async () => {
+    const cwd = workspace({ Dockerfile: 'FROM scratch\rCOPY a /a\r' });
+    const r = await runCli(['lint', 'Dockerfile'], { cwd });
+    expect(r.stdout + r.stderr).toContain('CR-only line endings (classic Mac): BuildKit reads the whole file as one line');
+  });
+});
+
+describe('an invalid # escape= directive (BuildKit stops at it; dockerfile-ast falls back to \\)', () => {
+  const note = (line: number, value: string) =>
+    `line ${line}: invalid escape directive '${value}': BuildKit stops at it (only \\ or \` are allowed); read with \\`;
+
+  it.each([
+    ['# escape=x\nFROM alpine\n', [note(1, 'x')]],
+    ['# syntax=docker/dockerfile:1\n#  escape = ab  \nFROM alpine\n', [note(2, 'ab')]],
+    ['\t# escape=/\r\nFROM alpine\r\n', [note(1, '/')]],
+  ])('reports %j', (text, notes) => {
+    expect(parseNotes(parseDockerfile(text))).toEqual(notes);
+  });
+
+  it.each([
+    ['a valid backslash', '# escape=\\\nFROM alpine\n'],
+    ['a valid backtick', '# escape=`\nFROM alpine\n'],
+    ['an empty value (not a directive for BuildKit)', '# escape=\nFROM alpine\n'],
+    ['after a comment (no longer a directive)', '# a comment\n# escape=x\nFROM alpine\n'],
+    ['after an instruction', 'FROM alpine\n# escape=x\n'],
+  ])('stays quiet for %s', (_, text) => {
+    expect(parseNotes(parseDockerfile(text))).toEqual([]);
+  });
+});
