@@ -10,6 +10,7 @@ import { RULES } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
 import type { FileResult, ReportStream } from './report/types';
 import { discover, readDockerfile } from './discover';
+import { patternProblem } from './include';
 import { FORMATS, loadStreamingReporter, type ReportFormat } from './report/index';
 import { ChunkedWriter } from './util/chunkedWriter';
 import { LockFiles } from './resolve/lock';
@@ -44,12 +45,14 @@ Lint options:
       --rules <ids>             only these rules (comma-separated)
       --disable <ids>           switch these rules off (comma-separated)
       --stdin-filename <path>   name (and context folder) for the file read from '-'
+      --glob <pattern>          also take files matching this as Dockerfiles in folders (repeatable;
+                                without '/' it matches names anywhere: --glob '*__Dockerfile')
       --color / --no-color      force colour on or off (default: on a TTY, unless NO_COLOR is set)
       --verbose                 say on stderr which config and lock files were used
       --verify-lock             check every pinned digest against dockrepro.lock.json (rule image-lock)
       --lock <file>             the lock file to check (default: as for fix)
 
-Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename):
+Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename, --glob):
       --dry-run                 print a unified diff, write nothing
       --check                   write nothing; exit 1 when anything would change (pre-commit, CI)
       --unsafe                  also apply fixes that change what gets built (e.g. explicit UIDs)
@@ -97,6 +100,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         rules: { type: 'string' },
         disable: { type: 'string' },
         'stdin-filename': { type: 'string' },
+        glob: { type: 'string', multiple: true },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
@@ -151,6 +155,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (!RULES.some((r) => r.meta.id === id)) return usage(io, `unknown rule '${id}' (see 'dockrepro rules')`);
   }
   if (paths.includes('-') && paths.length > 1) return usage(io, "'-' (stdin) cannot be combined with other paths");
+  const globs = values.glob ?? [];
+  for (const g of globs) {
+    const problem = patternProblem(g);
+    if (problem) return usage(io, `--glob '${g}': ${problem}`);
+  }
 
   const finder = new ConfigFinder();
   // What was used or passed over goes to stderr, which every format leaves free (stdout may be JSON or SARIF).
@@ -168,6 +177,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       findConfig: (dir: string) => explicit ?? finder.find(dir),
       lockSources: [],
       locks: values['verify-lock'] ? new LockFiles(values.lock === undefined ? undefined : resolve(io.cwd, values.lock)) : undefined,
+      discovery: { globs, configFor: (dir: string) => explicit ?? finder.lookup(dir) },
     };
     if (run.locks) run.lockSources!.push(run.locks);
     if (command === 'fix') {
@@ -225,8 +235,9 @@ async function report(results: Iterable<FileResult>, stream: ReportStream, io: I
 
 /** Discovery errors first, then each file in discovery order, linted only when the report asks for it. */
 function* lintPaths(paths: string[], io: Io, run: LintRun): Generator<FileResult> {
-  const found = discover(paths.map((p) => resolve(io.cwd, p)));
+  const found = discover(paths.map((p) => resolve(io.cwd, p)), run.discovery);
   for (const e of found.errors) yield { path: display(io, e.path), findings: [], error: e.message };
+  for (const n of found.notes) io.stderr.write(`dockrepro: note: ${printable(display(io, n.path))}: ${printable(n.message)}\n`);
   for (const file of found.files) {
     const result = lintFile(file, display(io, file), () => readDockerfile(found, file).bytes, run);
     if (result) yield result;

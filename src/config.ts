@@ -11,6 +11,7 @@
  *   pip-pin: { python-version: "3.11" } # the Python pip runs on, where the base image does not tell
  *   npm-pin: { node-version: 18.20.4, npm-version: 10.7.0 }  # for stages whose base image cannot tell
  * ignore-paths: ["vendor/**"]     # gitignore-style, relative to this file's folder
+ * include: ["*__Dockerfile"]     # more names folder walks take as Dockerfiles (src/include.ts)
  * registries:                     # how `dockrepro fix` reaches registries
  *   docker.io: { mirror: "registry.internal:5000" }   # look Docker Hub images up here (same paths)
  *   registry.internal:5000: { insecure: true }         # plain HTTP (loopback hosts always are), anonymous only:
@@ -25,6 +26,7 @@ import type { Ignore } from 'ignore';
 import { RULES_BY_ID } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
 import { currentSearcher, trustedFolders, usableFile, type Searcher } from './trust';
+import { includeMatcher, patternProblem, type IncludeMatcher } from './include';
 
 export const CONFIG_NAMES = ['.dockrepro.yaml', '.dockrepro.yml'];
 
@@ -47,6 +49,8 @@ export interface Config {
   registries: { mirrors: Record<string, string>; insecure: string[]; hubTagsApi?: string | false };
   /** True when `relPath` (relative to the config's folder) matches `ignore-paths`. */
   isIgnored(absPath: string): boolean;
+  /** True when `include` names this file a Dockerfile (patterns relative to the config's folder). */
+  isIncluded: IncludeMatcher;
 }
 
 export class ConfigError extends Error {}
@@ -58,6 +62,7 @@ export const DEFAULT_CONFIG: Config = {
   baseId: 10001,
   registries: { mirrors: {}, insecure: [] },
   isIgnored: () => false,
+  isIncluded: () => false,
 };
 
 /** Options a rule accepts besides `severity`, with their validation. */
@@ -125,11 +130,14 @@ export function parseConfig(text: string, path: string, allowedKeys?: readonly s
       case 'ignore-paths':
         config.isIgnored = readIgnorePaths(value, path);
         break;
+      case 'include':
+        config.isIncluded = readInclude(value, path);
+        break;
       case 'registries':
         readRegistries(value, path, config);
         break;
       default:
-        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths, registries)`);
+        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths, include, registries)`);
     }
   }
   return config;
@@ -199,6 +207,15 @@ function readIgnorePaths(value: unknown, path: string): (abs: string) => boolean
   };
 }
 
+function readInclude(value: unknown, path: string): IncludeMatcher {
+  if (!Array.isArray(value)) throw new ConfigError(`${path}: include: expected a list of glob patterns, got ${JSON.stringify(value)}`);
+  for (const pattern of value) {
+    const problem = patternProblem(pattern);
+    if (problem) throw new ConfigError(`${path}: include: ${JSON.stringify(pattern)}: ${problem}`);
+  }
+  return includeMatcher(value as string[], dirname(path));
+}
+
 /** Loads an explicit config file (`--config`). */
 export function loadConfigFile(path: string, allowedKeys?: readonly string[]): Config {
   let text: string;
@@ -226,12 +243,18 @@ export class ConfigFinder {
   constructor(private readonly who: Searcher = currentSearcher()) {}
 
   find(dir: string): Config {
+    const config = this.lookup(dir);
+    this.used.set(config.path ?? '', (this.used.get(config.path ?? '') ?? 0) + 1);
+    return config;
+  }
+
+  /** The config for a folder, not counted as used (folder walks ask it for `include`). */
+  lookup(dir: string): Config {
     let config = this.byDir.get(dir);
     if (!config) {
       config = this.search(dir);
       this.byDir.set(dir, config);
     }
-    this.used.set(config.path ?? '', (this.used.get(config.path ?? '') ?? 0) + 1);
     return config;
   }
 

@@ -87,8 +87,9 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
     return locks.failed ? 2 : exitCode(out, flags);
   }
 
-  const found = discover(paths.map((p) => resolve(io.cwd, p)));
+  const found = discover(paths.map((p) => resolve(io.cwd, p)), run.discovery);
   for (const e of found.errors) out.push(emptyOutcome(display(e.path), { error: e.message }));
+  for (const n of found.notes) io.stderr.write(`dockrepro: note: ${printable(display(n.path))}: ${printable(n.message)}\n`);
   const progress = progressBar(io, found.files.length);
   let done = 0;
   const results = await mapLimit(found.files, FILE_CONCURRENCY, async (file) => {

@@ -4,7 +4,7 @@ import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
 import { BuildContext } from './context';
 import { decodeDockerfile } from './util/decode';
-import { describeFsError } from './discover';
+import { describeFsError, type DiscoverOptions } from './discover';
 import { RULES } from './rules/index';
 import type { Config } from './config';
 import type { FileResult } from './report/types';
@@ -24,6 +24,8 @@ export interface LintRun {
   lockSources?: LockFiles[];
   /** The user's own config file, when `fix` read one (for `--verbose`). */
   userConfig?: string;
+  /** How folder walks pick files besides the usual names (`--glob`, the config's `include`). */
+  discovery?: DiscoverOptions;
 }
 
 const INSTRUCTIONS = new Set([
