@@ -229,6 +229,77 @@ describe('bad input: a clear message per file, the others still linted', () => {
   });
 });
 
+describe('which files a folder yields', () => {
+  const paths = (stdout: string) => (JSON.parse(stdout).files as { path: string }[]).map((f) => f.path);
+
+  it('takes flattened a__b__Dockerfile names and Dockerfile-<variant>, leaves docs and sources', async () => {
+    const cwd = workspace({
+      'dump/org__repo__src__api__Dockerfile': UNPINNED, 'dump/org__repo__Dockerfile-windows': PINNED, 'dump/org__repo__Dockerfile.md': '# notes\n',
+      'dump/dockerfile.go': 'package dockerfile\n', 'dump/org__repo__Dockerfile.dockerignore': 'node_modules\n',
+    });
+    const r = await runCli(['lint', '-f', 'json', 'dump'], { cwd });
+    expect(paths(r.stdout)).toEqual(['dump/org__repo__Dockerfile-windows', 'dump/org__repo__src__api__Dockerfile']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+  });
+
+  it('a folder with no Dockerfile name says what it looked at and how to add names (exit 2), lint and fix alike', async () => {
+    const cwd = workspace({ 'repo/services/web.docker': 'FROM a\n', 'repo/services/api-dockerfile': UNPINNED, 'repo/README.md': '# x\n' });
+    for (const args of [['lint', 'repo'], ['fix', '--dry-run', '--offline', 'repo']]) {
+      const r = await runCli(args, { cwd });
+      expect(r.code).toBe(2);
+      expect(r.stdout + r.stderr).toContain(
+        "repo: error: no Dockerfiles found in this folder: 3 files looked at, none named like a Dockerfile (Dockerfile, Dockerfile.*, *.Dockerfile");
+      expect(r.stdout + r.stderr).toContain("1 file looks like a Dockerfile by content (e.g. 'services/api-dockerfile'); add --glob PATTERN");
+    }
+  });
+
+  it('--glob (repeatable) adds names for lint and fix; a named file is linted whatever its name', async () => {
+    const cwd = workspace({ 'repo/services/web.docker': PINNED, 'repo/services/api-dockerfile': UNPINNED, 'repo/odd': UNPINNED, 'repo/Dockerfile': PINNED });
+    const both = await runCli(['lint', '-f', 'json', '--glob', '*.docker', '--glob', 'services/*-dockerfile', 'repo'], { cwd });
+    expect(paths(both.stdout)).toEqual(['repo/Dockerfile', 'repo/services/api-dockerfile', 'repo/services/web.docker']);
+    expect(both.stderr).toBe('');
+    // The pattern with a slash is relative to the folder named, not to the current folder.
+    const rel = await runCli(['lint', '-f', 'json', '--glob', 'repo/services/*', 'repo'], { cwd });
+    expect(paths(rel.stdout)).toEqual(['repo/Dockerfile']);
+    expect(rel.stderr).toContain("dockrepro: note: repo: 1 file looks like a Dockerfile by content (e.g. 'services/api-dockerfile')");
+    const named = await runCli(['lint', '-f', 'json', 'repo/odd'], { cwd });
+    expect(paths(named.stdout)).toEqual(['repo/odd']);
+    const fix = await runCli(['fix', '--dry-run', '--offline', '--glob', '*-dockerfile', 'repo'], { cwd });
+    expect(fix.stderr).toContain('repo/services/api-dockerfile:1:6: image-digest left (needs network)');
+    expect(fix.stderr).toContain('2 files scanned');
+  });
+
+  it.each([
+    [['--glob', '!*.df'], "--glob '!*.df': negated patterns are not supported"],
+    [['--glob', '/abs/*'], "--glob '/abs/*': patterns are relative"],
+    [['--glob', ''], "--glob '': expected a non-empty glob pattern"],
+  ])('refuses %j with exit 2', async (args, message) => {
+    const r = await runCli(['lint', ...args], { cwd: workspace({ Dockerfile: PINNED }) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it("the nearest .dockrepro.yaml's include: adds names under its folder; a bad one is exit 2 naming the key", async () => {
+    const cwd = workspace({ '.dockrepro.yaml': 'include: ["*__Dockerfile", "images/*"]\n', 'a/b/x__Dockerfile': UNPINNED, 'images/base': PINNED, 'a/images/other': PINNED, '.git/HEAD': '' });
+    const r = await runCli(['lint', '-f', 'json'], { cwd });
+    expect(paths(r.stdout)).toEqual(['a/b/x__Dockerfile', 'images/base']);
+    // From a subfolder the config (found upwards) still applies, relative to its own folder.
+    const sub = await runCli(['lint', '-f', 'json', '.'], { cwd: join(cwd, 'a') });
+    expect(paths(sub.stdout)).toEqual(['b/x__Dockerfile']);
+    const bad = workspace({ '.dockrepro.yaml': 'include: "*__Dockerfile"\n', Dockerfile: PINNED, '.git/HEAD': '' });
+    const r2 = await runCli(['lint'], { cwd: bad });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('.dockrepro.yaml: include: expected a list of glob patterns');
+  });
+
+  it('.gitignore still applies to --glob matches', async () => {
+    const cwd = workspace({ '.gitignore': 'gen/\n', 'gen/a.df': UNPINNED, 'src/b.df': PINNED });
+    const r = await runCli(['lint', '-f', 'json', '--glob', '*.df'], { cwd });
+    expect(paths(r.stdout)).toEqual(['src/b.df']);
+  });
+});
+
 describe('the installed binary', () => {
   it('runs, prints findings and exits 1, without a stack trace on bad input', () => {
     const bin = resolve(__dirname, '../bin/dockrepro');

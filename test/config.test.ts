@@ -34,6 +34,15 @@ describe('parseConfig', () => {
     expect(parseConfig('', 'x.yaml').nodeRuntime).toBeUndefined();
   });
 
+  it('reads include: more Dockerfile names, relative to the config folder', () => {
+    const c = parseConfig('include: ["*__Dockerfile", "docker/*"]\n', '/p/.dockrepro.yaml');
+    expect(c.isIncluded('/p/x/y/a__Dockerfile')).toBe(true);
+    expect(c.isIncluded('/p/docker/web')).toBe(true);
+    expect(c.isIncluded('/p/x/docker/web')).toBe(false);
+    expect(c.isIncluded('/p/README.md')).toBe(false);
+    expect(parseConfig('', 'x.yaml').isIncluded('/p/a__Dockerfile')).toBe(false);
+  });
+
   it('accepts an empty file', () => {
     expect(parseConfig('', 'x.yaml').failureThreshold).toBe('style');
   });
@@ -48,6 +57,9 @@ describe('parseConfig', () => {
     ['python-version unquoted (YAML reads 3.10 as 3.1)', 'rules:\n  pip-pin: { python-version: 3.10 }\n', 'expected a quoted Python version'],
     ['python-version with a newline', 'rules:\n  pip-pin: { python-version: "3.5\\nx" }\n', 'rules.pip-pin.python-version: expected a quoted Python version'],
     ['bad ignore-paths', 'ignore-paths: vendor\n', 'ignore-paths: expected a list'],
+    ['include not a list', 'include: "*__Dockerfile"\n', 'include: expected a list of glob patterns'],
+    ['include with a negation', 'include: ["!x"]\n', 'include: "!x": negated patterns are not supported'],
+    ['include leaving its folder', 'include: ["../x/*"]\n', "include: \"../x/*\": patterns cannot leave their folder"],
     ['not a mapping', '- a\n', 'expected a mapping'],
     ['invalid YAML', 'rules: [\n', 'invalid YAML'],
     ['registries not a mapping', 'registries: [a]\n', 'registries: expected a mapping'],
