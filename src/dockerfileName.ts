@@ -22,6 +22,8 @@ const OTHER_KIND = /\.(md|markdown|txt|rst|adoc|html?|sh|bash|zsh|ps1|bat|cmd|ya
 export const DOCKERFILE_NAME_FORMS = 'Dockerfile, Dockerfile.*, *.Dockerfile, Dockerfile-*, Containerfile…, also after a flattened a__b__ prefix';
 
 export function isDockerfileName(name: string): boolean {
+  // Most names in a tree never mention one: answer them without the regular expressions below.
+  if (!mentionsDockerfile(name)) return false;
   if (isDockerfileForm(name)) return true;
   const flat = name.lastIndexOf('__');
   return flat >= 0 && isDockerfileForm(name.slice(flat + 2));
@@ -40,7 +42,12 @@ function isDockerfileForm(name: string): boolean {
  * (startsLikeDockerfile) to tell the user it was left out.
  */
 export function isNearMissName(name: string): boolean {
-  return /dockerfile|containerfile/i.test(name) && !DERIVED.test(name) && !isDockerfileName(name);
+  return mentionsDockerfile(name) && !DERIVED.test(name) && !isDockerfileName(name);
+}
+
+function mentionsDockerfile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.includes('dockerfile') || lower.includes('containerfile');
 }
 
 /** Bytes read from a near miss: the first instruction is within them in any real Dockerfile. */
