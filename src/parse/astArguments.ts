@@ -7,8 +7,9 @@
  *
  * An instruction's raw arguments depend only on what its constructor stores (document, ranges, escape
  * character), none of which changes later, so the first scan is kept on the instance and each call returns a
- * copy of that list (callers shift the array they get: ModifiableInstruction.getArguments drops the flags).
- * The Argument objects are shared; dockerfile-ast never mutates them. test/parse/astArguments.test.ts checks
+ * copy: a new list (ModifiableInstruction.getArguments shifts the one it gets to drop the flags) of new
+ * Arguments with new ranges (From.getRegistryRange and getImageNameRange move the ends of the range
+ * getImageRange hands out, which is its first argument's). test/parse/astArguments.test.ts checks
  * the parse is the same, accessor by accessor, as an unpatched dockerfile-ast on the corpus and on generated
  * files. Applied once, to the copy of dockerfile-ast this program loads (the bundle has its own copy).
  */
@@ -18,17 +19,31 @@ const RAW = Symbol('dockrepro.rawArguments');
 
 type Cached = Instruction & { [RAW]?: Argument[] };
 
-let applied = false;
+interface RangeLike {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
 
-/** Makes `getRawArguments()` scan an instruction once. Idempotent. */
-export function cacheRawArguments(): void {
-  if (applied) return;
-  applied = true;
-  const proto = Instruction.prototype as unknown as { getRawArguments(this: Cached): Argument[] };
+function copyArgument(a: Argument): Argument {
+  const r = a.getRange() as RangeLike;
+  const range = { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
+  return new (a.constructor as new (value: string, range: RangeLike) => Argument)(a.getValue(), range);
+}
+
+const PATCHED = Symbol('dockrepro.rawArgumentsCached');
+
+/**
+ * Makes `getRawArguments()` of `instructionClass` (dockerfile-ast's Instruction: a test passes another loaded
+ * copy) scan an instruction once. Idempotent.
+ */
+export function cacheRawArguments(instructionClass: typeof Instruction = Instruction): void {
+  const proto = instructionClass.prototype as unknown as { getRawArguments(this: Cached): Argument[]; [PATCHED]?: true };
+  if (proto[PATCHED]) return;
+  proto[PATCHED] = true;
   const scan = proto.getRawArguments;
   proto.getRawArguments = function (this: Cached): Argument[] {
     let args = this[RAW];
     if (args === undefined) this[RAW] = args = scan.call(this);
-    return args.slice();
+    return args.map(copyArgument);
   };
 }
