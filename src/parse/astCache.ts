@@ -7,10 +7,11 @@
  *    getArguments, getFlags, getArgumentsRange each re-scan). The corpus took 22,546 scans of 5.3 M characters,
  *    ~45% of the parse plus the calls the model makes after it (getFlags, getHeredocs, getArguments). The raw
  *    arguments depend only on what the constructor stores (document, ranges, escape character), none of which
- *    changes later, so the first scan is kept on the instance and each call returns a copy: a new list
- *    (ModifiableInstruction.getArguments shifts the one it gets to drop the flags) of new Arguments with new
- *    ranges (From.getRegistryRange and getImageNameRange move the ends of the range getImageRange hands out,
- *    which is its first argument's).
+ *    changes later, so the first scan is kept on the instance and each call returns a new list
+ *    (ModifiableInstruction.getArguments shifts the one it gets to drop the flags; getExpandedArguments
+ *    replaces elements). The Arguments are shared except in FROM, which gets new ones with new ranges:
+ *    From.getRegistryRange and getImageNameRange move the ends of the range getImageRange hands out, its
+ *    first argument's (the only writes to a range in dockerfile-ast 0.7.1).
  * 2. The parser builds every instruction with arguments twice: once to look for here-documents, then again,
  *    from the same positions unless a here-document body followed, to keep. When the second build has the same
  *    inputs as the first (same parse, keyword, offsets, escape character), the first instance is kept: nothing
@@ -20,7 +21,7 @@
  * argument-free getter, three calls deep, with an unpatched copy on the corpus and on generated and mutated
  * files. Applied once, to the copy of dockerfile-ast this program loads (the bundle has its own copy).
  */
-import { Instruction, type Argument } from 'dockerfile-ast';
+import { From, Instruction, type Argument } from 'dockerfile-ast';
 import { Parser } from 'dockerfile-ast/lib/parser';
 
 const RAW = Symbol('dockrepro.rawArguments');
@@ -56,18 +57,19 @@ type CreateInstruction = (this: ParserSelf, dockerfile: unknown, keyword: string
 type ParserProto = { createInstruction: CreateInstruction; [PATCHED]?: true };
 
 /**
- * Installs both caches in dockerfile-ast's `Instruction` and `Parser` classes (a test passes another loaded
+ * Installs both caches in dockerfile-ast's `Instruction` and `Parser` classes (and `From`) (a test passes another loaded
  * copy's). Idempotent.
  */
-export function cacheDockerfileAst(classes: { Instruction: unknown; Parser: unknown } = { Instruction, Parser }): void {
+export function cacheDockerfileAst(classes: { Instruction: unknown; From: unknown; Parser: unknown } = { Instruction, From, Parser }): void {
   const inst = (classes.Instruction as { prototype: InstructionProto }).prototype;
   if (!inst[PATCHED]) {
     inst[PATCHED] = true;
     const scan = inst.getRawArguments;
+    const from = classes.From as abstract new (...args: never[]) => unknown;
     inst.getRawArguments = function () {
       let args = this[RAW];
       if (args === undefined) this[RAW] = args = scan.call(this);
-      return args.map(copyArgument);
+      return this instanceof from ? args.map(copyArgument) : args.slice();
     };
   }
   const parser = (classes.Parser as { prototype: ParserProto }).prototype;
