@@ -2,6 +2,8 @@
 /**
  * `npm run bench`: performance goals as ratios against a baseline measured in the same run (never timed tests).
  *   1. cold `dockrepro lint` of one Dockerfile vs bare `node -e 0`            target <= 1.3x
+ *      (both whole processes: Node's start, then reading dist/dockrepro.js with its V8 code cache, one lint
+ *      of examples/seed-better and the text report; the lint itself is a few ms of it)
  *   2. one process linting the whole corpus vs one process that only parses
  *      every file with dockerfile-ast                                          target <= 2x
  *   2a. throughput of one process linting the whole corpus (json to /dev/null) vs one process running the
