@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Start-up time is the budget of the editor save hook and the pre-commit hook (a process per call; target
- * <= 1.5x bare `node -e 0`, measured by `npm run bench`). Two measured steps:
+ * <= 1.3x bare `node -e 0`, measured by `npm run bench`). Two measured steps:
  *  1. esbuild bundles dist/main.js and its always-loaded dependencies (dockerfile-ast and its
  *     vscode-languageserver packages) into dist/dockrepro.js: resolving and reading ~60 small modules
  *     cost about a fifth of a cold lint.

@@ -8,6 +8,9 @@ import { LineIndex, type Span } from '../util/text';
 import { parseImageRef, PLATFORM, type ImageRef } from './imageRef';
 import { parseShell, commandsFromArgv, sourceFromText, basename, type SimpleCommand, type Source, type Word } from './shell';
 import { automaticArg, AUTOMATIC_ARGS, expandVars, type Expansion, type Scope, type VarDef } from './vars';
+import { cacheDockerfileAst } from './astCache';
+
+cacheDockerfileAst();
 
 export type ImageSiteKind = 'from' | 'copy-from' | 'mount-from' | 'syntax';
 

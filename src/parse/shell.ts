@@ -76,6 +76,9 @@ const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
 const OPERATOR_CHARS = new Set([';', '&', '|', '(', ')', '<', '>']);
 /** Characters that end or complicate a word; anything else is a literal character of it. */
 const WORD_SPECIAL = new Set([' ', '\t', '\n', '\r', ';', '&', '|', '(', ')', '<', '>', '\\', "'", '"', '$', '`']);
+/** WORD_SPECIAL by character code (all ASCII), for the plain-word scan: a table read, not a one-character string and a Set lookup per character. */
+const WORD_SPECIAL_CODES = new Uint8Array(128);
+for (const c of WORD_SPECIAL) WORD_SPECIAL_CODES[c.charCodeAt(0)] = 1;
 /** What may follow a plain word for the fast path to apply (`(` and `<(`/`>(` need the full reader). */
 const PLAIN_WORD_END = new Set([' ', '\t', '\n', '\r', ';', '&', '|', ')']);
 /** Keywords that may precede a command in the same simple-command slot. */
@@ -614,7 +617,7 @@ class Lexer {
     const start = pos;
     // Fast path for the common plain word (no quotes, escapes or expansions): no per-character bookkeeping.
     let plainEnd = pos;
-    while (plainEnd < t.length && !WORD_SPECIAL.has(t[plainEnd])) plainEnd++;
+    for (let code = t.charCodeAt(plainEnd); plainEnd < t.length && (code >= 128 || WORD_SPECIAL_CODES[code] === 0); code = t.charCodeAt(plainEnd)) plainEnd++;
     const next = t[plainEnd];
     if (plainEnd > pos && (next === undefined || PLAIN_WORD_END.has(next) || ((next === '<' || next === '>') && t[plainEnd + 1] !== '('))) {
       const raw = t.slice(pos, plainEnd);
