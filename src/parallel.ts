@@ -1,0 +1,253 @@
+/**
+ * Lints many files on worker threads and yields the results in the order of the file list, as one thread
+ * would, with bounded memory.
+ *
+ * - Files go to workers in batches (a message per batch, not per file). Each worker has at most two batches
+ *   queued, and no batch is sent while WINDOW batches wait to be reported: results held in memory stay
+ *   bounded by WINDOW × batch size however many files there are, even when stdout is slow.
+ * - A worker builds its LintRun from the same LintSettings as the main thread (src/lintSettings.ts) and
+ *   sends back each FileResult (the file text instead of its LineIndex, rebuilt here).
+ * - What one thread records while linting (which config served how many files, config and lock files
+ *   passed over, a config error met halfway) depends on the order of the files. The main thread therefore
+ *   repeats each file's config lookup (and lock lookup, when the worker made one) in file order on its own
+ *   `run`: both are cached per folder, so this costs little, and the notes, `--verbose` lines and the point
+ *   where a ConfigError stops the report are exactly those of one thread.
+ * - A worker that dies (crash, out of memory) loses nothing: the batches it had not answered are linted in
+ *   the main thread, and `warn` says so.
+ *
+ * The worker runs the same bundle as the command line (bin/dockrepro with its code cache; src/main.ts
+ * starts `serveLintWorker` instead of the CLI inside a worker), so starting one costs about a cold start
+ * of node, measured at ~60 ms on the bench machine: see AUTO_MIN_FILES.
+ */
+import { dirname, join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { ConfigError } from './config';
+import { readDockerfile, type Discovery } from './discover';
+import { buildRun, type LintSettings } from './lintSettings';
+import { lintFile, type LintRun } from './run';
+import type { FileResult } from './report/types';
+import type { Boundary } from './util/safeRead';
+import { LineIndex } from './util/text';
+
+/** One file for a worker: where it is, what the report calls it, and the tree it must resolve into. */
+export interface LintTarget {
+  abs: string;
+  path: string;
+  boundary?: Boundary;
+}
+
+export interface ParallelLint {
+  files: readonly string[];
+  /** The display path and discovery's boundary for a file. */
+  target(abs: string): LintTarget;
+  settings: LintSettings;
+  /** The main thread's run (built from `settings`): replays lookups in order, lints a dead worker's files. */
+  run: LintRun;
+  workers: number;
+  /** A message for stderr (a worker that stopped). */
+  warn(message: string): void;
+}
+
+/** Below this many files, `lint` without --jobs stays in one thread (see README "Parallel lint"). */
+export const AUTO_MIN_FILES = 200;
+/** At most this many workers without an explicit --jobs. */
+export const AUTO_MAX_WORKERS = 8;
+const BATCH_MAX = 32;
+/** Batches sent per worker before the oldest is reported. */
+const WINDOW_PER_WORKER = 4;
+/**
+ * The argument a lint worker is started with: src/main.ts checks it before anything else, since loading
+ * node:worker_threads to ask costs ~3 ms of every cold start. It is confirmed by WORKER_MARK in workerData.
+ */
+export const WORKER_ARG = '--dockrepro-lint-worker';
+const WORKER_MARK = 'dockrepro-lint-worker';
+
+/**
+ * How many workers lint `files` files: 0 means lint in this thread. `jobs` is --jobs (or DOCKREPRO_JOBS):
+ * 1 is one thread, N > 1 asks for N workers whatever the file count; without it, workers are used only for
+ * AUTO_MIN_FILES files or more, one per core up to AUTO_MAX_WORKERS.
+ */
+export function workerCount(jobs: number | undefined, files: number, cores: number): number {
+  const wanted = jobs ?? (files >= AUTO_MIN_FILES ? Math.min(cores, AUTO_MAX_WORKERS) : 1);
+  const n = Math.min(wanted, files);
+  return n > 1 ? n : 0;
+}
+
+/** A FileResult as sent between threads: the text instead of its LineIndex. */
+type WireResult = Omit<FileResult, 'lines'> & { text?: string };
+
+/** Per file, in order: the result (none when ignore-paths excludes the file), or the config error that stopped the batch. */
+type Outcome = { result?: WireResult; lockLookup: boolean } | { configError: string };
+
+interface BatchRequest {
+  batch: number;
+  files: LintTarget[];
+}
+
+interface BatchReply {
+  batch: number;
+  outcomes: Outcome[];
+}
+
+export async function* lintInParallel(job: ParallelLint): AsyncGenerator<FileResult> {
+  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { files, run } = job;
+  const size = Math.max(1, Math.min(BATCH_MAX, Math.ceil(files.length / (job.workers * 8))));
+  const batchCount = Math.ceil(files.length / size);
+  const window = job.workers * WINDOW_PER_WORKER;
+  const replies = new Map<number, Outcome[]>();
+  /** Batches sent to a worker that died before answering: linted here. */
+  const orphaned = new Set<number>();
+  let nextToSend = 0;
+  let nextToReport = 0;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+
+  interface Lane {
+    worker: Worker;
+    waiting: Set<number>;
+    alive: boolean;
+  }
+  const lanes: Lane[] = [];
+  const send = () => {
+    for (const lane of lanes) {
+      while (lane.alive && lane.waiting.size < 2 && nextToSend < batchCount && nextToSend - nextToReport < window) {
+        const batch = nextToSend++;
+        const request: BatchRequest = { batch, files: files.slice(batch * size, (batch + 1) * size).map((f) => job.target(f)) };
+        lane.waiting.add(batch);
+        lane.worker.postMessage(request);
+      }
+    }
+  };
+  const stopped = (lane: Lane, why: string) => {
+    if (!lane.alive) return;
+    lane.alive = false;
+    for (const b of lane.waiting) orphaned.add(b);
+    lane.waiting.clear();
+    job.warn(`a lint worker stopped (${why}); its files are linted in the main thread`);
+    void lane.worker.terminate();
+    notify();
+  };
+
+  const entry = join(__dirname, '..', 'bin', 'dockrepro');
+  for (let i = 0; i < job.workers; i++) {
+    const lane: Lane = { worker: new Worker(entry, { argv: [WORKER_ARG], workerData: { mark: WORKER_MARK, settings: job.settings } }), waiting: new Set(), alive: true };
+    lane.worker.on('message', (reply: BatchReply) => {
+      lane.waiting.delete(reply.batch);
+      replies.set(reply.batch, reply.outcomes);
+      send();
+      notify();
+    });
+    lane.worker.on('error', (e) => stopped(lane, printableError(e)));
+    lane.worker.on('exit', (code) => stopped(lane, `exit code ${code}`));
+    lanes.push(lane);
+  }
+
+  try {
+    while (nextToReport < batchCount) {
+      send();
+      const batch = nextToReport;
+      const outcomes = replies.get(batch);
+      const lostWorkers = lanes.every((l) => !l.alive);
+      if (outcomes === undefined && !orphaned.has(batch) && !(lostWorkers && batch >= nextToSend)) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      replies.delete(batch);
+      orphaned.delete(batch);
+      if (batch >= nextToSend) nextToSend = batch + 1; // linted here, never sent
+      nextToReport++;
+      const batchFiles = files.slice(batch * size, (batch + 1) * size);
+      if (outcomes === undefined) {
+        for (const abs of batchFiles) {
+          const t = job.target(abs);
+          const result = lintFile(abs, t.path, () => readTarget(t), run);
+          if (result) yield result;
+        }
+        continue;
+      }
+      for (let i = 0; i < batchFiles.length; i++) {
+        const dir = dirname(batchFiles[i]);
+        // As one thread: the config lookup first (it may throw the ConfigError that ends the run here).
+        run.findConfig(dir);
+        const outcome = outcomes[i];
+        if (outcome === undefined || 'configError' in outcome) throw new ConfigError(outcome?.configError ?? 'config error');
+        if (outcome.lockLookup) {
+          try {
+            run.locks?.forDir(dir);
+          } catch {
+            // The worker reported this error in the file's result.
+          }
+        }
+        if (outcome.result) yield fromWire(outcome.result);
+      }
+    }
+  } finally {
+    for (const lane of lanes) {
+      lane.alive = false;
+      void lane.worker.terminate();
+    }
+  }
+}
+
+/** True in a thread started by lintInParallel (the caller has seen WORKER_ARG in process.argv). */
+export function isLintWorker(): boolean {
+  const { isMainThread, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  return !isMainThread && (workerData as { mark?: string } | null)?.mark === WORKER_MARK;
+}
+
+/** The worker's side: builds the run from workerData's settings and answers batches until terminated. */
+export function serveLintWorker(): void {
+  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { run } = buildRun((workerData as { settings: LintSettings }).settings);
+  let lockLookup = false;
+  const locks = run.locks;
+  if (locks) {
+    // The main thread repeats the lock lookups this worker made, in file order (see the top of this file).
+    const forDir = locks.forDir.bind(locks);
+    locks.forDir = (dir) => {
+      lockLookup = true;
+      return forDir(dir);
+    };
+  }
+  parentPort!.on('message', (request: BatchRequest) => {
+    const outcomes: Outcome[] = [];
+    for (const t of request.files) {
+      lockLookup = false;
+      let result: FileResult | undefined;
+      try {
+        result = lintFile(t.abs, t.path, () => readTarget(t), run);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        outcomes.push({ configError: e.message });
+        break;
+      }
+      outcomes.push({ result: result && toWire(result), lockLookup });
+    }
+    const reply: BatchReply = { batch: request.batch, outcomes };
+    parentPort!.postMessage(reply);
+  });
+}
+
+/** Reads a file as discovery's readDockerfile does, from the target's own boundary. */
+function readTarget(t: LintTarget): Buffer {
+  const found: Discovery = { files: [t.abs], errors: [], boundaries: new Map(t.boundary ? [[t.abs, t.boundary]] : []) };
+  return readDockerfile(found, t.abs).bytes;
+}
+
+function toWire(result: FileResult): WireResult {
+  const { lines, ...rest } = result;
+  return lines ? { ...rest, text: lines.text } : rest;
+}
+
+function fromWire(wire: WireResult): FileResult {
+  const { text, ...rest } = wire;
+  return text === undefined ? rest : { ...rest, lines: new LineIndex(text) };
+}
+
+function printableError(e: unknown): string {
+  return String((e as Error)?.message ?? e);
+}
