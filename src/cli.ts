@@ -14,7 +14,7 @@ import { discover, readDockerfile } from './discover';
 import { FORMATS, loadStreamingReporter, type ReportFormat } from './report/index';
 import { ChunkedWriter } from './util/chunkedWriter';
 import { buildRun, type LintSettings } from './lintSettings';
-import { lintInParallel, workerCount } from './parallel';
+import { lintInParallel, threadCount } from './parallel';
 import { PLATFORM } from './parse/imageRef';
 import { printable } from './util/escape';
 
@@ -50,8 +50,8 @@ Lint options:
       --verbose                 say on stderr which config and lock files were used
       --verify-lock             check every pinned digest against dockrepro.lock.json (rule image-lock)
       --lock <file>             the lock file to check (default: as for fix)
-  -j, --jobs <n>                lint on n worker threads (1: in one thread); default: one per core for
-                                200 files or more, else one thread; or set DOCKREPRO_JOBS
+  -j, --jobs <n>                lint on n threads (1: no worker threads); default: one per core for
+                                200 files or more, else one; DOCKREPRO_JOBS sets it too
 
 Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename):
       --dry-run                 print a unified diff, write nothing
@@ -239,14 +239,14 @@ async function report(results: Iterable<FileResult> | AsyncIterable<FileResult>,
 async function* lintPaths(paths: string[], io: Io, run: LintRun, settings: LintSettings, jobs: number | undefined): AsyncGenerator<FileResult> {
   const found = discover(paths.map((p) => resolve(io.cwd, p)));
   for (const e of found.errors) yield { path: display(io, e.path), findings: [], error: e.message };
-  const workers = workerCount(jobs, found.files.length, availableParallelism());
-  if (workers > 0) {
+  const threads = threadCount(jobs, found.files.length, availableParallelism());
+  if (threads > 0) {
     yield* lintInParallel({
       files: found.files,
       target: (abs) => ({ abs, path: display(io, abs), boundary: found.boundaries.get(abs) }),
       settings,
       run,
-      workers,
+      threads,
       warn: (message) => io.stderr.write(`dockrepro: note: ${printable(message)}\n`),
     });
     return;

@@ -1,9 +1,10 @@
 /**
- * Lints many files on worker threads and yields the results in the order of the file list, as one thread
+ * Lints many files on several threads and yields the results in the order of the file list, as one thread
  * would, with bounded memory.
  *
- * - Files go to workers in batches (a message per batch, not per file). Each worker has at most two batches
- *   queued, and no batch is sent while WINDOW batches wait to be reported: results held in memory stay
+ * - Files go to workers in batches (a message per batch, not per file), and the main thread lints a batch
+ *   itself whenever the next result to report is not back. Each worker has at most two batches queued, and
+ *   no batch is handed out while 4 per thread wait to be reported: results held in memory stay
  *   bounded by WINDOW × batch size however many files there are, even when stdout is slow.
  * - A worker builds its LintRun from the same LintSettings as the main thread (src/lintSettings.ts) and
  *   sends back each FileResult (the file text instead of its LineIndex, rebuilt here).
@@ -41,20 +42,21 @@ export interface ParallelLint {
   /** The display path and discovery's boundary for a file. */
   target(abs: string): LintTarget;
   settings: LintSettings;
-  /** The main thread's run (built from `settings`): replays lookups in order, lints a dead worker's files. */
+  /** The main thread's run (built from `settings`): lookups are repeated on it in file order. */
   run: LintRun;
-  workers: number;
+  /** Threads that lint, the main one included (so threads - 1 workers). */
+  threads: number;
   /** A message for stderr (a worker that stopped). */
   warn(message: string): void;
 }
 
 /** Below this many files, `lint` without --jobs stays in one thread (see README "Parallel lint"). */
 export const AUTO_MIN_FILES = 200;
-/** At most this many workers without an explicit --jobs. */
-export const AUTO_MAX_WORKERS = 8;
+/** At most this many threads without an explicit --jobs. */
+export const AUTO_MAX_THREADS = 8;
 const BATCH_MAX = 32;
-/** Batches sent per worker before the oldest is reported. */
-const WINDOW_PER_WORKER = 4;
+/** Batches handed out per thread before the oldest is reported. */
+const WINDOW_PER_THREAD = 4;
 /**
  * A worker's heap. V8's defaults let each isolate grow to ~100 MB of garbage before collecting: two
  * workers took a 20,000-file lint from 166 MB to 306 MB peak RSS; with these limits 200 MB, at the same
@@ -70,12 +72,12 @@ export const WORKER_ARG = '--dockrepro-lint-worker';
 const WORKER_MARK = 'dockrepro-lint-worker';
 
 /**
- * How many workers lint `files` files: 0 means lint in this thread. `jobs` is --jobs (or DOCKREPRO_JOBS):
- * 1 is one thread, N > 1 asks for N workers whatever the file count; without it, workers are used only for
- * AUTO_MIN_FILES files or more, one per core up to AUTO_MAX_WORKERS.
+ * How many threads lint `files` files (the main one and workers): 0 means this thread alone. `jobs` is
+ * --jobs (or DOCKREPRO_JOBS): 1 is one thread, N > 1 asks for N whatever the file count; without it, one
+ * per core (at most AUTO_MAX_THREADS) for AUTO_MIN_FILES files or more.
  */
-export function workerCount(jobs: number | undefined, files: number, cores: number): number {
-  const wanted = jobs ?? (files >= AUTO_MIN_FILES && !FROM_SOURCES ? Math.min(cores, AUTO_MAX_WORKERS) : 1);
+export function threadCount(jobs: number | undefined, files: number, cores: number): number {
+  const wanted = jobs ?? (files >= AUTO_MIN_FILES && !FROM_SOURCES ? Math.min(cores, AUTO_MAX_THREADS) : 1);
   const n = Math.min(wanted, files);
   return n > 1 ? n : 0;
 }
@@ -90,7 +92,7 @@ const FROM_SOURCES = __filename.endsWith('.ts');
 type WireResult = Omit<FileResult, 'lines'> & { text?: string };
 
 /** Per file, in order: the result (none when ignore-paths excludes the file), or the config error that stopped the batch. */
-type Outcome = { result?: WireResult; lockLookup: boolean } | { configError: string };
+type Outcome<R = FileResult> = { result?: R; lockLookup: boolean } | { configError: string };
 
 interface BatchRequest {
   batch: number;
@@ -99,18 +101,63 @@ interface BatchRequest {
 
 interface BatchReply {
   batch: number;
-  outcomes: Outcome[];
+  outcomes: Outcome<WireResult>[];
 }
 
+/**
+ * Lints batches with a run of its own, noting per file whether it looked up a lock file, so that the main
+ * thread can repeat the lookup in file order. Used by each worker and by the main thread's own share.
+ */
+class BatchLinter {
+  private readonly run: LintRun;
+  private lockLookup = false;
+
+  constructor(settings: LintSettings) {
+    this.run = buildRun(settings).run;
+    const locks = this.run.locks;
+    if (locks) {
+      const forDir = locks.forDir.bind(locks);
+      locks.forDir = (dir) => {
+        this.lockLookup = true;
+        return forDir(dir);
+      };
+    }
+  }
+
+  lint(targets: readonly LintTarget[]): Outcome[] {
+    const outcomes: Outcome[] = [];
+    for (const t of targets) {
+      this.lockLookup = false;
+      let result: FileResult | undefined;
+      try {
+        result = lintFile(t.abs, t.path, () => readTarget(t), this.run);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        outcomes.push({ configError: e.message });
+        break;
+      }
+      outcomes.push({ result, lockLookup: this.lockLookup });
+    }
+    return outcomes;
+  }
+}
+
+/**
+ * The main thread lints too (it is already warm, and each worker is a V8 isolate that warms up its own JIT,
+ * ~1 s of CPU): whenever the next result to report is not back yet, it lints the next unsent batch itself.
+ * `job.threads` counts the main thread: 2 means one worker thread.
+ */
 export async function* lintInParallel(job: ParallelLint): AsyncGenerator<FileResult> {
   const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { files, run } = job;
-  const size = Math.max(1, Math.min(BATCH_MAX, Math.ceil(files.length / (job.workers * 8))));
+  const size = Math.max(1, Math.min(BATCH_MAX, Math.ceil(files.length / (job.threads * 8))));
   const batchCount = Math.ceil(files.length / size);
-  const window = job.workers * WINDOW_PER_WORKER;
+  const window = job.threads * WINDOW_PER_THREAD;
+  const targets = (batch: number) => files.slice(batch * size, (batch + 1) * size).map((f) => job.target(f));
   const replies = new Map<number, Outcome[]>();
   /** Batches sent to a worker that died before answering: linted here. */
   const orphaned = new Set<number>();
+  let here: BatchLinter | undefined;
   let nextToSend = 0;
   let nextToReport = 0;
   let wake: (() => void) | undefined;
@@ -125,11 +172,12 @@ export async function* lintInParallel(job: ParallelLint): AsyncGenerator<FileRes
     alive: boolean;
   }
   const lanes: Lane[] = [];
+  const roomAhead = () => nextToSend < batchCount && nextToSend - nextToReport < window;
   const send = () => {
     for (const lane of lanes) {
-      while (lane.alive && lane.waiting.size < 2 && nextToSend < batchCount && nextToSend - nextToReport < window) {
+      while (lane.alive && lane.waiting.size < 2 && roomAhead()) {
         const batch = nextToSend++;
-        const request: BatchRequest = { batch, files: files.slice(batch * size, (batch + 1) * size).map((f) => job.target(f)) };
+        const request: BatchRequest = { batch, files: targets(batch) };
         lane.waiting.add(batch);
         lane.worker.postMessage(request);
       }
@@ -146,11 +194,12 @@ export async function* lintInParallel(job: ParallelLint): AsyncGenerator<FileRes
   };
 
   const entry = join(__dirname, '..', 'bin', 'dockrepro');
-  for (let i = 0; i < job.workers; i++) {
-    const lane: Lane = { worker: new Worker(entry, { argv: [WORKER_ARG], workerData: { mark: WORKER_MARK, settings: job.settings }, resourceLimits: WORKER_HEAP }), waiting: new Set(), alive: true };
+  for (let i = 1; i < job.threads; i++) {
+    const options = { argv: [WORKER_ARG], workerData: { mark: WORKER_MARK, settings: job.settings }, resourceLimits: WORKER_HEAP };
+    const lane: Lane = { worker: new Worker(entry, options), waiting: new Set(), alive: true };
     lane.worker.on('message', (reply: BatchReply) => {
       lane.waiting.delete(reply.batch);
-      replies.set(reply.batch, reply.outcomes);
+      replies.set(reply.batch, reply.outcomes.map((o) => ('result' in o && o.result ? { ...o, result: fromWire(o.result) } : (o as Outcome))));
       send();
       notify();
     });
@@ -162,26 +211,24 @@ export async function* lintInParallel(job: ParallelLint): AsyncGenerator<FileRes
   try {
     while (nextToReport < batchCount) {
       send();
-      const batch = nextToReport;
-      const outcomes = replies.get(batch);
-      const lostWorkers = lanes.every((l) => !l.alive);
-      if (outcomes === undefined && !orphaned.has(batch) && !(lostWorkers && batch >= nextToSend)) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        continue;
-      }
-      replies.delete(batch);
-      orphaned.delete(batch);
-      if (batch >= nextToSend) nextToSend = batch + 1; // linted here, never sent
-      nextToReport++;
-      const batchFiles = files.slice(batch * size, (batch + 1) * size);
+      const outcomes = replies.get(nextToReport);
       if (outcomes === undefined) {
-        for (const abs of batchFiles) {
-          const t = job.target(abs);
-          const result = lintFile(abs, t.path, () => readTarget(t), run);
-          if (result) yield result;
+        // Not back yet: lint a batch here meanwhile (one a dead worker left, else the next unsent one).
+        const mine = orphaned.size ? Math.min(...orphaned) : roomAhead() ? nextToSend++ : undefined;
+        if (mine === undefined) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
         }
+        orphaned.delete(mine);
+        here ??= new BatchLinter(job.settings);
+        replies.set(mine, here.lint(targets(mine)));
+        // Let the workers' replies in (and send them more) before going on.
+        await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
+      replies.delete(nextToReport);
+      const batchFiles = files.slice(nextToReport * size, (nextToReport + 1) * size);
+      nextToReport++;
       for (let i = 0; i < batchFiles.length; i++) {
         const dir = dirname(batchFiles[i]);
         // As one thread: the config lookup first (it may throw the ConfigError that ends the run here).
@@ -192,10 +239,10 @@ export async function* lintInParallel(job: ParallelLint): AsyncGenerator<FileRes
           try {
             run.locks?.forDir(dir);
           } catch {
-            // The worker reported this error in the file's result.
+            // The file's result already says what went wrong.
           }
         }
-        if (outcome.result) yield fromWire(outcome.result);
+        if (outcome.result) yield outcome.result;
       }
     }
   } finally {
@@ -212,34 +259,12 @@ export function isLintWorker(): boolean {
   return !isMainThread && (workerData as { mark?: string } | null)?.mark === WORKER_MARK;
 }
 
-/** The worker's side: builds the run from workerData's settings and answers batches until terminated. */
+/** The worker's side: lints each batch it is sent with the settings of workerData, until terminated. */
 export function serveLintWorker(): void {
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const { run } = buildRun((workerData as { settings: LintSettings }).settings);
-  let lockLookup = false;
-  const locks = run.locks;
-  if (locks) {
-    // The main thread repeats the lock lookups this worker made, in file order (see the top of this file).
-    const forDir = locks.forDir.bind(locks);
-    locks.forDir = (dir) => {
-      lockLookup = true;
-      return forDir(dir);
-    };
-  }
+  const linter = new BatchLinter((workerData as { settings: LintSettings }).settings);
   parentPort!.on('message', (request: BatchRequest) => {
-    const outcomes: Outcome[] = [];
-    for (const t of request.files) {
-      lockLookup = false;
-      let result: FileResult | undefined;
-      try {
-        result = lintFile(t.abs, t.path, () => readTarget(t), run);
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        outcomes.push({ configError: e.message });
-        break;
-      }
-      outcomes.push({ result: result && toWire(result), lockLookup });
-    }
+    const outcomes = linter.lint(request.files).map((o) => ('result' in o && o.result ? { ...o, result: toWire(o.result) } : (o as Outcome<WireResult>)));
     const reply: BatchReply = { batch: request.batch, outcomes };
     parentPort!.postMessage(reply);
   });

@@ -103,7 +103,8 @@ describeCorpus('lint on worker threads', () => {
     mkdirSync(big);
     for (let i = 0; i < 20; i++) writeFileSync(join(big, `f${i}.Dockerfile`), 'FROM debian:12\nRUN apt-get install -y curl\n');
     // Over a worker's heap limit (src/parallel.ts WORKER_HEAP), well within the main thread's.
-    writeFileSync(join(big, 'f5x.Dockerfile'), `FROM debian:12\n${'RUN apt-get install -y a b c d e f g h\n'.repeat(15_000)}`);
+    // First in order, so in the first batch, which always goes to the worker (the main thread lints others).
+    writeFileSync(join(big, 'a-big.Dockerfile'), `FROM debian:12\n${'RUN apt-get install -y a b c d e f g h\n'.repeat(15_000)}`);
     const one = lint(big, ['-j', '1', '--format', 'json', '.']);
     const two = lint(big, ['-j', '2', '--format', 'json', '.']);
     expect(two.stderr).toMatch(/^dockrepro: note: a lint worker stopped \(.*\); its files are linted in the main thread\n$/);
