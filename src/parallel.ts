@@ -4,8 +4,8 @@
  *
  * - Files go to workers in batches (a message per batch, not per file), and the main thread lints a batch
  *   itself whenever the next result to report is not back. Each worker has at most two batches queued, and
- *   no batch is handed out while 4 per thread wait to be reported: results held in memory stay
- *   bounded by WINDOW × batch size however many files there are, even when stdout is slow.
+ *   no batch is handed out while 4 per thread wait to be reported: results held in memory stay bounded
+ *   (4 × threads × BATCH_MAX files) however many files there are, even when stdout is slow.
  * - A worker builds its LintRun from the same LintSettings as the main thread (src/lintSettings.ts) and
  *   sends back each FileResult (the file text instead of its LineIndex, rebuilt here).
  * - What one thread records while linting (which config served how many files, config and lock files
@@ -17,8 +17,8 @@
  *   the main thread, and `warn` says so.
  *
  * The worker runs the same bundle as the command line (bin/dockrepro with its code cache; src/main.ts
- * starts `serveLintWorker` instead of the CLI inside a worker), so starting one costs about a cold start
- * of node, measured at ~60 ms on the bench machine: see AUTO_MIN_FILES.
+ * starts `serveLintWorker` instead of the CLI inside a worker): a worker answers its first message ~85-100 ms
+ * after it is created (2 busy cores). Its JIT then warms up on its own (~1 s of CPU): see AUTO_MIN_FILES.
  */
 import { dirname, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
