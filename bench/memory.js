@@ -19,10 +19,13 @@ function tree(dir, corpus, count) {
   }
 }
 
-/** Peak RSS (MB) of one lint run, read by the child itself when it exits; the report goes to /dev/null. */
-function peakMb(bin, dir) {
+/**
+ * Peak RSS (MB) of one lint run, read by the child itself when it exits (maxRSS is the whole process, lint
+ * workers included); the report goes to /dev/null. `args` go before the folder (e.g. `--jobs 1`).
+ */
+function peakMb(bin, dir, args = []) {
   const probe = `process.on('exit',()=>require('fs').writeSync(3,String(process.resourceUsage().maxRSS)));` +
-    `process.argv=[process.argv[0],${JSON.stringify(bin)},'lint','--format','json',${JSON.stringify(dir)}];require(${JSON.stringify(bin)});`;
+    `process.argv=[process.argv[0],${JSON.stringify(bin)},'lint','--format','json',...${JSON.stringify(args)},${JSON.stringify(dir)}];require(${JSON.stringify(bin)});`;
   const r = spawnSync(process.execPath, ['-e', probe], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
   if (r.status !== 0 && r.status !== 1) throw new Error(`lint failed (${r.status}): ${r.stderr}`);
   return Number(r.output[3].toString()) / 1024;
@@ -46,4 +49,4 @@ function memoryBench({ root, corpus, small = 2000, big = 20000 }) {
   }
 }
 
-module.exports = { memoryBench };
+module.exports = { memoryBench, tree, peakMb };

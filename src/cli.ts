@@ -2,10 +2,11 @@
  * The command line. Argument parsing uses node's built-in `util.parseArgs`: yargs costs ~15 ms to load, a
  * fifth of the whole start-up budget of the editor and pre-commit hooks, and we need only flat options.
  */
+import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lintFile, stdinTarget, type LintRun } from './run';
-import { ConfigError, ConfigFinder, loadConfigFile, type Config, type Threshold } from './config';
+import { ConfigError, ConfigFinder, type Config, type Threshold } from './config';
 import { RULES } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
 import type { FileResult, ReportStream } from './report/types';
@@ -13,7 +14,8 @@ import { discover, readDockerfile } from './discover';
 import { patternProblem } from './include';
 import { FORMATS, loadStreamingReporter, type ReportFormat } from './report/index';
 import { ChunkedWriter } from './util/chunkedWriter';
-import { LockFiles } from './resolve/lock';
+import { buildRun, type LintSettings } from './lintSettings';
+import { lintInParallel, threadCount } from './parallel';
 import { PLATFORM } from './parse/imageRef';
 import { printable } from './util/escape';
 
@@ -51,6 +53,8 @@ Lint options:
       --verbose                 say on stderr which config and lock files were used
       --verify-lock             check every pinned digest against dockrepro.lock.json (rule image-lock)
       --lock <file>             the lock file to check (default: as for fix)
+  -j, --jobs <n>                lint on n threads (1: no worker threads); default: one per core for
+                                200 files or more, else one; DOCKREPRO_JOBS sets it too
 
 Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename, --glob):
       --dry-run                 print a unified diff, write nothing
@@ -114,6 +118,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         'write-context': { type: 'boolean' },
         force: { type: 'boolean' },
         verbose: { type: 'boolean' },
+        jobs: { type: 'string', short: 'j' },
       },
     });
   } catch (e) {
@@ -137,7 +142,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (command !== 'lint' && command !== 'fix') return usage(io, `unknown command '${command}'`);
   const fixOnly = (['dry-run', 'check', 'unsafe', 'offline', 'refresh', 'platform', 'write-context', 'force'] as const).find((o) => values[o]);
   if (command === 'lint' && fixOnly) return usage(io, `--${fixOnly} is an option of 'dockrepro fix'`);
-  const lintOnly = (['format', 'verify-lock'] as const).find((o) => values[o]);
+  const lintOnly = (['format', 'verify-lock', 'jobs'] as const).find((o) => values[o]);
   if (command === 'fix' && lintOnly) return usage(io, `--${lintOnly} is an option of 'dockrepro lint'`);
   if (command === 'lint' && values.lock !== undefined && !values['verify-lock']) return usage(io, '--lock needs --verify-lock for lint');
   if (values.offline && values.refresh) return usage(io, '--refresh needs the network; it cannot be combined with --offline');
@@ -160,6 +165,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const problem = patternProblem(g);
     if (problem) return usage(io, `--glob '${g}': ${problem}`);
   }
+  const jobsText = values.jobs ?? (command === 'lint' ? io.env.DOCKREPRO_JOBS || undefined : undefined);
+  const jobs = jobsText === undefined ? undefined : Number(jobsText);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 256)) {
+    return usage(io, `${values.jobs === undefined ? 'DOCKREPRO_JOBS' : '--jobs'} must be a whole number from 1 to 256, got '${jobsText}'`);
+  }
 
   const finder = new ConfigFinder();
   // What was used or passed over goes to stderr, which every format leaves free (stdout may be JSON or SARIF).
@@ -167,19 +177,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let explicit: Config | undefined;
   let run: LintRun | undefined;
   const color = values['no-color'] ? false : values.color ? true : !!io.stdout.isTTY && io.env.NO_COLOR === undefined;
+  const settings: LintSettings = {
+    only,
+    disabled: disabled ?? [],
+    contextDir: values.context ? resolve(io.cwd, values.context) : undefined,
+    configPath: values.config ? resolve(io.cwd, values.config) : undefined,
+    verifyLock: !!values['verify-lock'],
+    lockPath: values['verify-lock'] && values.lock !== undefined ? resolve(io.cwd, values.lock) : undefined,
+    globs,
+  };
   try {
     // A config error (here or in any .dockrepro.yaml found on the way) stops the whole run with exit 2.
-    explicit = values.config ? loadConfigFile(resolve(io.cwd, values.config)) : undefined;
-    run = {
-      only,
-      disabled: new Set(disabled ?? []),
-      contextDir: values.context ? resolve(io.cwd, values.context) : undefined,
-      findConfig: (dir: string) => explicit ?? finder.find(dir),
-      lockSources: [],
-      locks: values['verify-lock'] ? new LockFiles(values.lock === undefined ? undefined : resolve(io.cwd, values.lock)) : undefined,
-      discovery: { globs, configFor: (dir: string) => explicit ?? finder.lookup(dir) },
-    };
-    if (run.locks) run.lockSources!.push(run.locks);
+    ({ run, explicit } = buildRun(settings, finder));
     if (command === 'fix') {
       const { runFix } = require('./fixCommand') as typeof import('./fixCommand');
       const flags = {
@@ -199,7 +208,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       sources();
       return code;
     }
-    const results = paths[0] === '-' ? [lintStdin(io, values['stdin-filename'], run)] : lintPaths(paths.length ? paths : ['.'], io, run);
+    const results = paths[0] === '-' ? [lintStdin(io, values['stdin-filename'], run)] : lintPaths(paths.length ? paths : ['.'], io, run, settings, jobs);
     const code = await report(results, loadStreamingReporter(format)({ rules: RULES, color, version: version() }), io, threshold);
     sources();
     return code;
@@ -217,12 +226,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
  * Writes each file's report as soon as it is linted and keeps only what the exit code needs, so memory does
  * not grow with the number of files. A config error met halfway leaves the report unfinished (exit 2).
  */
-async function report(results: Iterable<FileResult>, stream: ReportStream, io: Io, threshold: Threshold | undefined): Promise<number> {
+async function report(results: Iterable<FileResult> | AsyncIterable<FileResult>, stream: ReportStream, io: Io, threshold: Threshold | undefined): Promise<number> {
   const out = new ChunkedWriter(io.stdout);
   let anyError = false;
   let failing = false;
   await out.write(stream.start());
-  for (const r of results) {
+  for await (const r of results) {
     if (r.error !== undefined) anyError = true;
     const t = threshold ?? r.threshold ?? 'style';
     if (!failing && r.findings.some((f) => meetsThreshold(f.severity, t))) failing = true;
@@ -233,11 +242,26 @@ async function report(results: Iterable<FileResult>, stream: ReportStream, io: I
   return anyError ? EXIT.error : failing ? EXIT.findings : EXIT.ok;
 }
 
-/** Discovery errors first, then each file in discovery order, linted only when the report asks for it. */
-function* lintPaths(paths: string[], io: Io, run: LintRun): Generator<FileResult> {
+/**
+ * Discovery errors first, then each file in discovery order, linted only when the report asks for it: in
+ * this thread, or on worker threads for a large tree (src/parallel.ts; the same results in the same order).
+ */
+async function* lintPaths(paths: string[], io: Io, run: LintRun, settings: LintSettings, jobs: number | undefined): AsyncGenerator<FileResult> {
   const found = discover(paths.map((p) => resolve(io.cwd, p)), run.discovery);
   for (const e of found.errors) yield { path: display(io, e.path), findings: [], error: e.message };
   for (const n of found.notes) io.stderr.write(`dockrepro: note: ${printable(display(io, n.path))}: ${printable(n.message)}\n`);
+  const threads = threadCount(jobs, found.files.length, availableParallelism());
+  if (threads > 0) {
+    yield* lintInParallel({
+      files: found.files,
+      target: (abs) => ({ abs, path: display(io, abs), boundary: found.boundaries.get(abs) }),
+      settings,
+      run,
+      threads,
+      warn: (message) => io.stderr.write(`dockrepro: note: ${printable(message)}\n`),
+    });
+    return;
+  }
   for (const file of found.files) {
     const result = lintFile(file, display(io, file), () => readDockerfile(found, file).bytes, run);
     if (result) yield result;
