@@ -34,6 +34,7 @@ Usage:
   dockrepro lint [options] [paths..]   lint files and folders (default: .)
   dockrepro fix [options] [paths..]    rewrite them so they are reproducible (default: .)
   dockrepro rules                      list the rules
+  dockrepro lsp [--stdio]              language server over stdio for editors (docs/editors.md)
   dockrepro --version | --help
 
 Lint options:
@@ -84,6 +85,7 @@ export function version(): string {
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
+  if (argv[0] === 'lsp') return languageServer(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -272,6 +274,19 @@ function sourceLines(finder: ConfigFinder, run: LintRun | undefined, explicit: C
     for (const l of locks) for (const lock of l.used()) lines.push(`dockrepro: lock ${show(lock.path)}${lock.found ? '' : ' (new)'}`);
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/**
+ * `dockrepro lsp`: serves until the editor says `exit` (the server then ends the process). Loaded only here,
+ * and kept out of the bundle (scripts/bundle.js), so lint's start-up does not pay for it. `--stdio` is
+ * accepted because editor clients pass it.
+ */
+function languageServer(args: string[], io: Io): Promise<number> {
+  const unknown = args.find((a) => a !== '--stdio');
+  if (unknown !== undefined) return Promise.resolve(usage(io, `'dockrepro lsp' takes no argument but --stdio, got '${unknown}'`));
+  const { startLanguageServer } = require('./lsp/server') as typeof import('./lsp/server');
+  startLanguageServer({ input: process.stdin, output: process.stdout, env: io.env, cwd: io.cwd });
+  return new Promise<number>(() => undefined);
 }
 
 function splitIds(v: string | undefined): string[] | undefined {
