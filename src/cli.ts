@@ -64,7 +64,8 @@ Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename, --glob
       --platform <os/arch>      pin that platform's manifest instead of the multi-platform index
       --write-context           also pin requirement files copied from the build context, in place
       --force                   also rewrite read-only files and files with several hard links
-  With '-', the fixed text goes to stdout (for an editor's save hook) and messages to stderr.
+  With '-', the fixed text goes to stdout (for an editor's save hook) and messages to stderr; it exits 0
+  when findings are left (a formatter's output is kept only on 0) unless -t is given, 2 on an error.
 
 Examples:
   dockrepro lint                                  every Dockerfile under the current folder

@@ -78,7 +78,11 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
   if (paths[0] === '-') {
     const target = stdinTarget(io.cwd, flags.stdinFilename, run);
     const bytes = io.readStdin();
-    const r = await fixOne(target.abs, target.name, bytes, flags, target.run, true, resolvers);
+    // A formatter: editors' formatter plugins (conform.nvim, ALE, …) keep stdout only on exit 0, as with
+    // prettier or `ruff check --fix --exit-zero`. So findings left fail only when -t asks for it; errors
+    // (exit 2) and --check (exit 1) still fail.
+    const stdinFlags = { ...flags, threshold: flags.threshold ?? 'none' };
+    const r = await fixOne(target.abs, target.name, bytes, stdinFlags, target.run, true, resolvers);
     // The editor replaces its buffer with stdout: always the whole text, the original when nothing was fixed.
     io.stdout.write(r.output ?? bytes);
     out.push(r.outcome);
