@@ -25,7 +25,8 @@ buildSync({
   format: 'cjs',
   // Loaded lazily (only when a config, a lockfile check, or a package lookup needs them): left out of the
   // bundle so start-up does not parse them.
-  external: ['js-yaml', 'ignore', 'semver', 'picomatch', 'pacote', '@renovatebot/pep440', 'ini', 'tar', 'fzstd', 'npm-pick-manifest'],
+  // The language server (dist/lsp/, with vscode-languageserver) is loaded by `dockrepro lsp` only.
+  external: [resolve(root, 'dist/lsp/*'), 'js-yaml', 'ignore', 'semver', 'picomatch', 'pacote', '@renovatebot/pep440', 'ini', 'tar', 'fzstd', 'npm-pick-manifest'],
   logLevel: 'warning',
 });
 const warmup = spawnSync(process.execPath, [resolve(root, 'bin/dockrepro'), 'lint', resolve(root, 'examples')], {

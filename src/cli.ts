@@ -36,6 +36,7 @@ Usage:
   dockrepro lint [options] [paths..]   lint files and folders (default: .)
   dockrepro fix [options] [paths..]    rewrite them so they are reproducible (default: .)
   dockrepro rules                      list the rules
+  dockrepro lsp [--stdio]              language server over stdio for editors (docs/editors.md)
   dockrepro --version | --help
 
 Lint options:
@@ -67,7 +68,8 @@ Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename, --glob
       --platform <os/arch>      pin that platform's manifest instead of the multi-platform index
       --write-context           also pin requirement files copied from the build context, in place
       --force                   also rewrite read-only files and files with several hard links
-  With '-', the fixed text goes to stdout (for an editor's save hook) and messages to stderr.
+  With '-', the fixed text goes to stdout (for an editor's save hook) and messages to stderr; it exits 0
+  when findings are left (a formatter's output is kept only on 0) unless -t is given, 2 on an error.
 
 Examples:
   dockrepro lint                                  every Dockerfile under the current folder
@@ -88,6 +90,7 @@ export function version(): string {
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
+  if (argv[0] === 'lsp') return languageServer(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -296,6 +299,19 @@ function sourceLines(finder: ConfigFinder, run: LintRun | undefined, explicit: C
     for (const l of locks) for (const lock of l.used()) lines.push(`dockrepro: lock ${show(lock.path)}${lock.found ? '' : ' (new)'}`);
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/**
+ * `dockrepro lsp`: serves until the editor says `exit` (the server then ends the process). Loaded only here,
+ * and kept out of the bundle (scripts/bundle.js), so lint's start-up does not pay for it. `--stdio` is
+ * accepted because editor clients pass it.
+ */
+function languageServer(args: string[], io: Io): Promise<number> {
+  const unknown = args.find((a) => a !== '--stdio');
+  if (unknown !== undefined) return Promise.resolve(usage(io, `'dockrepro lsp' takes no argument but --stdio, got '${unknown}'`));
+  const { startLanguageServer } = require('./lsp/server') as typeof import('./lsp/server');
+  startLanguageServer({ input: process.stdin, output: process.stdout, env: io.env, cwd: io.cwd });
+  return new Promise<number>(() => undefined);
 }
 
 function splitIds(v: string | undefined): string[] | undefined {

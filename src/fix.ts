@@ -122,6 +122,18 @@ export async function fixText(original: string, fixOptions: FixOptions): Promise
   return { text, applied, left, model, contextEdits };
 }
 
+/**
+ * One pass of the fixers over `text`: each fix that is good on its own (it re-parses and re-lints without a
+ * new problem), with its edits into `text`. For an editor's quick fixes, one per finding; `fixText` does all.
+ */
+export async function singleFixes(text: string, fixOptions: FixOptions): Promise<{ finding: Finding; fix: Fix }[]> {
+  const options = { ...fixOptions, lookups: fixOptions.lookups ?? new Map<string, Promise<unknown>>() };
+  const model = parseDockerfile(text);
+  const findings = lintModel(model, options);
+  const { candidates } = await gather(model, findings, options, new Map(), new Set());
+  return candidates.filter((c) => verified(text, model, findings, [c], options, new Map()) !== undefined);
+}
+
 /** Asks the fixers for a fix of every finding that has a fix request; records why the others have none. */
 async function gather(
   model: DockerfileModel,

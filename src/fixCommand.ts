@@ -5,14 +5,14 @@
  */
 import { dirname, resolve } from 'node:path';
 import { describeFsError, discover, readDockerfile, type Discovery } from './discover';
-import { fixText, type FixOutcome, type LeftFinding } from './fix';
+import { fixText, type FixOptions, type FixOutcome, type LeftFinding } from './fix';
 import { lintOptions, stdinTarget, type LintRun } from './run';
 import { decodeDockerfile } from './util/decode';
 import { writeFileAtomic } from './edit/write';
 import { CONTEXT_FILE_LIMIT, RefusedFile } from './util/safeRead';
 import { NotContainedError, readContained, writeContainedAtomic } from './edit/contained';
 import { meetsThreshold, type Io } from './cli';
-import type { Threshold } from './config';
+import type { Config, Threshold } from './config';
 import type { ContextEdit, LeftReason, TextEdit } from './fixers/types';
 import { applyEdits, overlaps } from './edit/apply';
 import { Resolvers } from './resolve/resolvers';
@@ -78,7 +78,11 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
   if (paths[0] === '-') {
     const target = stdinTarget(io.cwd, flags.stdinFilename, run);
     const bytes = io.readStdin();
-    const r = await fixOne(target.abs, target.name, bytes, flags, target.run, true, resolvers);
+    // A formatter: editors' formatter plugins (conform.nvim, ALE, …) keep stdout only on exit 0, as with
+    // prettier or `ruff check --fix --exit-zero`. So findings left fail only when -t asks for it; errors
+    // (exit 2) and --check (exit 1) still fail.
+    const stdinFlags = { ...flags, threshold: flags.threshold ?? 'none' };
+    const r = await fixOne(target.abs, target.name, bytes, stdinFlags, target.run, true, resolvers);
     // The editor replaces its buffer with stdout: always the whole text, the original when nothing was fixed.
     io.stdout.write(r.output ?? bytes);
     out.push(r.outcome);
@@ -225,12 +229,37 @@ function emptyOutcome(path: string, extra: Partial<FileOutcome>): FileOutcome {
   return { path, changed: false, fixed: 0, left: [], applied: [], positions: [], threshold: 'style', ...extra };
 }
 
+/** The rules, resolvers and settings the fix engine uses for the file at `abs` (also the language server's). */
+export function fixOptions(
+  abs: string,
+  config: Config,
+  run: LintRun,
+  fromStdin: boolean,
+  flags: Pick<FixFlags, 'unsafe' | 'offline' | 'writeContext'>,
+  resolvers: Resolvers,
+): FixOptions {
+  const images = resolvers.pinnerFor(config, dirname(abs));
+  return {
+    ...lintOptions(abs, config, run, fromStdin),
+    unsafe: flags.unsafe,
+    offline: flags.offline,
+    baseId: config.baseId,
+    pythonVersion: config.pythonVersion,
+    nodeRuntime: config.nodeRuntime,
+    lookups: resolvers.lookups,
+    images,
+    bases: resolvers.basesFor(config, dirname(abs), images),
+    packages: resolvers.packagesFor(config, dirname(abs)),
+    writeContext: flags.writeContext,
+  };
+}
+
 /** Fixes one file's bytes; `output` is set only when the bytes change. */
-async function fixOne(
+export async function fixOne(
   abs: string,
   path: string,
   bytes: Buffer,
-  flags: FixFlags,
+  flags: Pick<FixFlags, 'unsafe' | 'offline' | 'writeContext' | 'threshold'>,
   run: LintRun,
   fromStdin: boolean,
   resolvers: Resolvers,
@@ -241,22 +270,10 @@ async function fixOne(
   if (decoded.kind === 'empty') return { outcome: emptyOutcome(path, { note: 'empty file, nothing to fix' }) };
   if (decoded.kind === 'invalid') return { outcome: emptyOutcome(path, { error: decoded.reason }) };
   let result: FixOutcome;
-  const options = lintOptions(abs, config, run, fromStdin);
+  let options: FixOptions;
   try {
-    const images = resolvers.pinnerFor(config, dirname(abs));
-    result = await fixText(decoded.text, {
-      ...options,
-      unsafe: flags.unsafe,
-      offline: flags.offline,
-      baseId: config.baseId,
-      pythonVersion: config.pythonVersion,
-      nodeRuntime: config.nodeRuntime,
-      lookups: resolvers.lookups,
-      images,
-      bases: resolvers.basesFor(config, dirname(abs), images),
-      packages: resolvers.packagesFor(config, dirname(abs)),
-      writeContext: flags.writeContext,
-    });
+    options = fixOptions(abs, config, run, fromStdin, flags, resolvers);
+    result = await fixText(decoded.text, options);
   } catch (e) {
     return { outcome: emptyOutcome(path, { error: `could not fix: ${(e as Error).message} (the file is unchanged)` }) };
   }

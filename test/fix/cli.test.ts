@@ -85,7 +85,20 @@ describe('dockrepro fix', () => {
     const r = await runCli(['fix', '--offline', '-'], { stdin: text, cwd: workspace({}) });
     expect(r.stdout).toBe(text);
     expect(r.stderr).toContain('pip-pin left (needs network)');
-    expect(r.code).toBe(1);
+    // A formatter plugin keeps stdout only on exit 0: findings left do not fail '-' unless -t asks.
+    expect(r.code).toBe(0);
+  });
+
+  it("'-' exit codes: 0 with findings left (the config's threshold too), 1 with an explicit -t or --check, 2 on an error", async () => {
+    const text = 'FROM python:3\nRUN pip install flask\n';
+    const cwd = workspace({ '.dockrepro.yaml': 'failure-threshold: warning\n' });
+    expect((await runCli(['fix', '--offline', '-'], { stdin: text, cwd })).code).toBe(0);
+    const strict = await runCli(['fix', '--offline', '-t', 'warning', '-'], { stdin: text, cwd });
+    expect([strict.code, strict.stdout]).toEqual([1, text]);
+    const check = await runCli(['fix', '--offline', '--unsafe', '--check', '-'], { stdin: 'FROM scratch\nRUN useradd app\n', cwd });
+    expect(check.code).toBe(1);
+    const invalid = await runCli(['fix', '--offline', '-'], { stdin: Buffer.from([0x46, 0xff, 0x0a]), cwd });
+    expect(invalid.code).toBe(2);
   });
 
   it('keeps a BOM and CRLF line endings byte for byte', async () => {
