@@ -5,7 +5,8 @@
  *   2. one process linting the whole corpus vs one process that only parses
  *      every file with dockerfile-ast                                          target <= 2x
  * Each command runs interleaved with its baseline, several times; medians are compared.
- *   2b. peak RSS of a json lint over 20,000 corpus files vs 2,000 (bench/memory.js)      target <= 1.5x, < 300 MB
+ *   2b. peak RSS of a json lint, and of fix --offline --check, over 20,000 corpus files vs 2,000 (bench/memory.js)
+ *       target <= 1.5x, < 300 MB
  *   3. `dockrepro fix` of the corpus against a registry 50 ms away (bench/registry.js): requests per unique
  *      image reference, cold fix vs the same requests one by one, and a warm fix (lock) making none.
  */
