@@ -45,3 +45,19 @@ describe('fix over many files', () => {
     if (mode.includes('--dry-run')) expect(out.match(/^\+RUN useradd --uid 10001 app\d+$/gm)).toHaveLength(FILES);
   }, 300_000);
 });
+
+it('fixes a file of 600 RUNs among 60,000 ENVs in a small heap (the variables in effect are not copied per RUN)', () => {
+  // Before, the package fixers kept a copy of the whole ARG/ENV scope per RUN: here 600 × 60,000 entries.
+  const lines = ['FROM python:3.12'];
+  for (let i = 0; i < 60_000; i++) lines.push(`ENV VAR${i}=value${i}`, ...(i % 100 === 0 ? [`RUN pip install flask${i}`] : []));
+  const cwd = mkdtempSync(join(tmpdir(), 'dockrepro-fix-scope-'));
+  try {
+    writeFileSync(join(cwd, 'Dockerfile'), `${lines.join('\n')}\n`);
+    const r = spawnSync(process.execPath, ['--max-old-space-size=96', bin, 'fix', '--offline', '--check', 'Dockerfile'], { cwd, maxBuffer: 1 << 26 });
+    expect(r.stderr.toString('utf8')).toBe('');
+    // 600 pip-pin (each looked up with the RUN's variables: needs network), image-digest and image-tag.
+    expect(r.stdout.toString('utf8')).toMatch(/1 file scanned, 0 would change, 0 findings fixed, 602 left \(602 needs network\)\n$/);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}, 120_000);
