@@ -18,6 +18,7 @@ import type { ContextEdit, LeftReason, TextEdit } from './fixers/types';
 import { applyEdits, overlaps } from './edit/apply';
 import { Resolvers } from './resolve/resolvers';
 import { printable } from './util/escape';
+import { tooManyFindings } from './limits';
 
 export interface FixFlags {
   dryRun: boolean;
@@ -324,6 +325,7 @@ async function fixOne(
   const threshold = flags.threshold ?? config.failureThreshold;
   // Problems BuildKit would stop at (CR-only lines, an invalid escape directive, …), as lint reports them.
   const notes = parseNotes(result.model);
+  if (result.tooManyFindings) notes.unshift(tooManyFindings(true));
   const outcome: FileOutcome = {
     path,
     changed,
