@@ -76,9 +76,8 @@ function walk(dir: string, layers: IgnoreLayer[], out: Discovery, boundary: Boun
   const gitignore = entries.find((e) => e.name === '.gitignore' && e.isFile());
   if (gitignore) {
     try {
-      const ignore = require('ignore') as (opts?: object) => Ignore;
       const text = readRegularFile(join(dir, '.gitignore'), IGNORE_FILE_LIMIT, boundary).bytes.toString('utf8');
-      layers = [...layers, { base: dir, matcher: ignore().add(text) }];
+      layers = [...layers, { base: dir, matcher: gitignoreMatcher(text) }];
     } catch {
       // An unreadable .gitignore ignores nothing.
     }
@@ -92,6 +91,24 @@ function walk(dir: string, layers: IgnoreLayer[], out: Discovery, boundary: Boun
     if (isDir) walk(full, layers, out, boundary);
     else if ((e.isFile() || e.isSymbolicLink()) && isDockerfileName(e.name)) out.files.push(full);
   }
+}
+
+/**
+ * A .gitignore's rules. A line whose pattern cannot be compiled (a 100k-character pattern is a regular
+ * expression too large for V8, which `ignore` throws at the first match) is left out, as an unreadable file is.
+ */
+function gitignoreMatcher(text: string): Ignore {
+  const ignore = require('ignore') as (opts?: object) => Ignore;
+  const compiles = (line: string) => {
+    try {
+      ignore().add(line).ignores('x');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Real patterns are short: only a long line is worth the check.
+  return ignore().add(text.split(/\r?\n/).filter((line) => line.length < 1000 || compiles(line)));
 }
 
 function isIgnored(full: string, isDir: boolean, layers: IgnoreLayer[]): boolean {
