@@ -10,7 +10,8 @@
  *      peer dockerfile-utils `validate()` (same dockerfile-ast parse) over the same files   target >= 1.5x
  *      Both are whole processes: start-up, reading the files and the parse count in both.
  * Each command runs interleaved with its baseline, several times; medians are compared.
- *   2b. peak RSS of a json lint over 20,000 corpus files vs 2,000 (bench/memory.js)      target <= 1.5x, < 300 MB
+ *   2b. peak RSS of a json lint, and of fix --offline --check, over 20,000 corpus files vs 2,000 (bench/memory.js)
+ *       target <= 1.5x, < 300 MB
  *   2c. 20,000 corpus files on worker threads vs one thread (bench/parallel.js)   target >= 0.7x cores faster, < 300 MB
  *   3. `dockrepro fix` of the corpus against a registry 50 ms away (bench/registry.js): requests per unique
  *      image reference, cold fix vs the same requests one by one, and a warm fix (lock) making none.

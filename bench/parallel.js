@@ -47,7 +47,7 @@ function parallelBench({ root, corpus, sizes = [2000, 20000], runs = 3 }) {
         console.log(`${line} (for information)`);
         continue;
       }
-      const rss = peakMb(bin, dir);
+      const rss = peakMb(bin, ['lint', '--format', 'json'], dir);
       const fast = cores < 2 || speedup >= 0.7 * cores;
       const small = rss < 300;
       ok = fast && small;

@@ -40,7 +40,7 @@ Usage:
   dockrepro --version | --help
 
 Lint options:
-  -f, --format <fmt>            text (default), json, sarif, checkstyle, github
+  -f, --format <fmt>            text (default), json, json-lines, sarif, checkstyle, github
   -t, --failure-threshold <s>   lowest severity that fails: error, warning, info, style (default), none
   -c, --config <file>           use this config instead of the nearest .dockrepro.yaml (searched upwards
                                 up to the repository root or home, never in folders others can write)

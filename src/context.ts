@@ -105,8 +105,16 @@ export function copiedFrom(model: DockerfileModel, run: RunBlock, imagePath: str
 }
 
 
-/** Glob match of one path component; picomatch is loaded only when a COPY source is a glob. */
+/**
+ * Glob match of one path component; picomatch is loaded only when a COPY source is a glob. A glob picomatch
+ * refuses (longer than 64 KiB, a regular expression too large for V8) matches nothing here, as a missing
+ * file would: the rules then do not read the file, rather than the run failing on one hostile line.
+ */
 function isGlobMatch(name: string, glob: string): boolean {
   const picomatch = require('picomatch') as typeof import('picomatch');
-  return picomatch.isMatch(name, glob, { dot: true });
+  try {
+    return picomatch.isMatch(name, glob, { dot: true });
+  } catch {
+    return false;
+  }
 }

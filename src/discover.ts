@@ -131,9 +131,8 @@ function walk(dir: string, layers: IgnoreLayer[], include: IncludeMatcher | unde
   const gitignore = entries.find((e) => e.name === '.gitignore' && e.isFile());
   if (gitignore) {
     try {
-      const ignore = require('ignore') as (opts?: object) => Ignore;
       const text = readRegularFile(join(dir, '.gitignore'), IGNORE_FILE_LIMIT, w.boundary).bytes.toString('utf8');
-      layers = [...layers, { base: dir, matcher: ignore().add(text) }];
+      layers = [...layers, { base: dir, matcher: gitignoreMatcher(text) }];
     } catch {
       // An unreadable .gitignore ignores nothing.
     }
@@ -174,6 +173,24 @@ function sniff(path: string, w: Walk): boolean {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * A .gitignore's rules. A line whose pattern cannot be compiled (a 100k-character pattern is a regular
+ * expression too large for V8, which `ignore` throws at the first match) is left out, as an unreadable file is.
+ */
+function gitignoreMatcher(text: string): Ignore {
+  const ignore = require('ignore') as (opts?: object) => Ignore;
+  const compiles = (line: string) => {
+    try {
+      ignore().add(line).ignores('x');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Real patterns are short: only a long line is worth the check.
+  return ignore().add(text.split(/\r?\n/).filter((line) => line.length < 1000 || compiles(line)));
 }
 
 function isIgnored(full: string, isDir: boolean, layers: IgnoreLayer[]): boolean {

@@ -12,6 +12,7 @@ import type { Finding } from './rules/types';
 import type { ImagePinner } from './resolve/images';
 import type { PackageContext } from './resolve/packages';
 import type { StageBases } from './resolve/baseImage';
+import { MAX_FINDINGS_PER_FILE } from './limits';
 
 const MAX_PASSES = 10;
 
@@ -63,6 +64,8 @@ export interface FixOutcome {
   model: DockerfileModel;
   /** Edits to build-context files (`--write-context`), for the command to apply and write. */
   contextEdits: ContextEdit[];
+  /** Set when the file has more findings than MAX_FINDINGS_PER_FILE: `left` holds the first ones, nothing is fixed. */
+  tooManyFindings?: boolean;
 }
 
 interface Candidate {
@@ -88,6 +91,13 @@ export async function fixText(original: string, fixOptions: FixOptions): Promise
   const history = [text];
   let model = parseDockerfile(text);
   let findings = lintModel(model, options);
+  // A file past the per-file limit is left as it is: fixing only some of its findings would make a second
+  // run fix more (fix twice must be fix once), and fixing all of them is what the limit is there to avoid.
+  if (findings.length > MAX_FINDINGS_PER_FILE) {
+    const reason = `not fixed: the file has more than ${MAX_FINDINGS_PER_FILE} findings`;
+    const left = findings.slice(0, MAX_FINDINGS_PER_FILE).map((finding): LeftFinding => ({ finding, left: 'failed', reason }));
+    return { text, applied: [], left, model, contextEdits: [], tooManyFindings: true };
+  }
   let reasons = new Map<Finding, NoFix>();
   /** Findings fixed in a build-context file: still reported by the Dockerfile's lint until that file is written. */
   const fixedInContext = new Set<string>();

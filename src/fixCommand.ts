@@ -3,10 +3,11 @@
  * change (`--dry-run`), or only tell whether anything would change (`--check`), or read stdin and write the
  * fixed text to stdout for an editor's save hook (nothing else on stdout). Loaded only for `fix`.
  */
+import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { describeFsError, discover, readDockerfile, type Discovery } from './discover';
-import { fixText, type FixOptions, type FixOutcome, type LeftFinding } from './fix';
-import { lintOptions, stdinTarget, type LintRun } from './run';
+import { fixText, type FixOptions, type FixOutcome } from './fix';
+import { lintOptions, parseNotes, stdinTarget, type LintRun } from './run';
 import { decodeDockerfile } from './util/decode';
 import { writeFileAtomic } from './edit/write';
 import { CONTEXT_FILE_LIMIT, RefusedFile } from './util/safeRead';
@@ -17,6 +18,7 @@ import type { ContextEdit, LeftReason, TextEdit } from './fixers/types';
 import { applyEdits, overlaps } from './edit/apply';
 import { Resolvers } from './resolve/resolvers';
 import { printable } from './util/escape';
+import { tooManyFindings } from './limits';
 
 export interface FixFlags {
   dryRun: boolean;
@@ -37,11 +39,12 @@ export interface FixFlags {
   stdinFilename?: string;
 }
 
+/** What the summary keeps of one file: short lines and counts, never its text or model. */
 interface FileOutcome {
   path: string;
   changed: boolean;
   fixed: number;
-  left: LeftFinding[];
+  left: LeftLine[];
   /** Titles of the fixes made (what and why), shown by --dry-run. */
   applied: string[];
   /** Edits this file's fixes make to build-context files (--write-context). */
@@ -50,11 +53,19 @@ interface FileOutcome {
   contextFixes?: string[][];
   /** True for a build-context file written by --write-context (not a Dockerfile scanned). */
   contextFile?: boolean;
-  /** 1-based positions of `left`, in the fixed text. */
-  positions: { line: number; column: number }[];
-  threshold: Threshold;
+  /** True when a finding left meets the failure threshold of the file's config. */
+  failing?: boolean;
   error?: string;
   note?: string;
+}
+
+/** A finding left as it is, as the summary prints it: its position is 1-based, in the fixed text. */
+interface LeftLine {
+  line: number;
+  column: number;
+  rule: string;
+  left: LeftReason;
+  reason: string;
 }
 
 const LEFT_LABELS: Record<LeftReason, string> = {
@@ -71,8 +82,8 @@ const LEFT_LABELS: Record<LeftReason, string> = {
 const FILE_CONCURRENCY = 32;
 
 export async function runFix(paths: string[], flags: FixFlags, io: Io, run: LintRun, display: (abs: string) => string): Promise<number> {
-  const out: FileOutcome[] = [];
   const resolvers = new Resolvers(flags, io.env);
+  const summary = new FixSummary(flags);
   run.lockSources?.push(resolvers.locks);
   run.userConfig = resolvers.userConfig?.path;
   if (paths[0] === '-') {
@@ -85,34 +96,49 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
     const r = await fixOne(target.abs, target.name, bytes, stdinFlags, target.run, true, resolvers);
     // The editor replaces its buffer with stdout: always the whole text, the original when nothing was fixed.
     io.stdout.write(r.output ?? bytes);
-    out.push(r.outcome);
     const locks = flags.dryRun || flags.check ? { lines: [], failed: false } : saveLocks(resolvers, display);
-    io.stderr.write(summary(out, flags, locks.lines));
-    return locks.failed ? 2 : exitCode(out, flags);
+    io.stderr.write(summary.file(r.outcome) + summary.end(locks.lines));
+    return locks.failed ? 2 : summary.exitCode();
   }
 
+  // The summary is written file by file in the order of the files (to stderr with --dry-run, whose diffs go to
+  // stdout), and a run keeps counts, not files: its memory does not grow with the tree.
+  const report = flags.dryRun ? io.stderr : io.stdout;
   const found = discover(paths.map((p) => resolve(io.cwd, p)), run.discovery);
-  for (const e of found.errors) out.push(emptyOutcome(display(e.path), { error: e.message }));
+  for (const e of found.errors) report.write(summary.file(emptyOutcome(display(e.path), { error: e.message })));
   for (const n of found.notes) io.stderr.write(`dockrepro: note: ${printable(display(n.path))}: ${printable(n.message)}\n`);
   const progress = progressBar(io, found.files.length);
+  const context = new ContextEditsOfRun();
   let done = 0;
-  const results = await mapLimit(found.files, FILE_CONCURRENCY, async (file) => {
-    const r = await fixFile(found, file, display(file), flags, run, resolvers);
-    progress(done++, display(file));
-    return r;
+  await forEachInOrder(
+    found.files,
+    FILE_CONCURRENCY,
+    async (file) => {
+      const r = await fixFile(found, file, display(file), flags, run, resolvers);
+      progress.show(done++, display(file));
+      return r;
+    },
+    (r) => {
+      progress.clear();
+      if (r.diff) io.stdout.write(r.diff);
+      context.add(r.outcome);
+      report.write(summary.file(r.outcome));
+    },
+  );
+  progress.clear();
+  context.write(flags, display, {
+    file(c) {
+      if (c.diff) io.stdout.write(c.diff);
+      report.write(summary.file(c.outcome));
+    },
+    takenBack(dockerfile, fixes, shown) {
+      // The Dockerfile's fixes to a file left as it is are taken back, and the Dockerfile says so.
+      report.write(summary.takeBack(dockerfile, fixes, shown));
+    },
   });
-  progress(found.files.length, '');
-  for (const r of results) {
-    if (r.diff) io.stdout.write(r.diff);
-    out.push(r.outcome);
-  }
-  for (const c of writeContextFiles(out, flags, display)) {
-    if (c.diff) io.stdout.write(c.diff);
-    out.push(c.outcome);
-  }
   const locks = flags.dryRun || flags.check ? { lines: [], failed: false } : saveLocks(resolvers, display);
-  (flags.dryRun ? io.stderr : io.stdout).write(summary(out, flags, locks.lines));
-  return locks.failed ? 2 : exitCode(out, flags);
+  report.write(summary.end(locks.lines));
+  return locks.failed ? 2 : summary.exitCode();
 }
 
 /** Reads, fixes and (unless --dry-run/--check) writes one file. */
@@ -141,79 +167,111 @@ async function fixFile(found: Discovery, file: string, path: string, flags: FixF
   return { outcome: r.outcome, diff };
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+/**
+ * Runs `fn` over `items` with at most `limit` at a time and hands each result to `emit` in input order, as
+ * soon as it and those before it are done: at most `limit` results wait at once, however many items.
+ */
+async function forEachInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, emit: (result: R) => void): Promise<void> {
+  const pending: Promise<R>[] = [];
+  for (const item of items) {
+    const p = fn(item);
+    // Awaited in turn below; a rejection before its turn must not count as unhandled.
+    p.catch(() => undefined);
+    pending.push(p);
+    if (pending.length >= limit) emit(await pending.shift()!);
+  }
+  while (pending.length) emit(await pending.shift()!);
 }
 
 /**
- * Applies the build-context edits of every Dockerfile's fixes (two Dockerfiles copying one requirements file
- * make the same edits: each once), and writes each file atomically; a clash or a file changed since it was
- * read is an error for that file, which is then left as it is.
+ * The build-context edits of every Dockerfile's fixes, gathered as the files are done: per build-context file,
+ * its distinct edits (two Dockerfiles copying one requirements file make the same edits: each once), a hash of
+ * the text they were made against, and per Dockerfile how many of its fixes rest on the file.
  */
-function writeContextFiles(files: FileOutcome[], flags: FixFlags, display: (abs: string) => string): { outcome: FileOutcome; diff?: string }[] {
-  const byPath = new Map<string, { edits: TextEdit[]; expected: Set<string>; roots: Set<string> }>();
-  for (const e of files.flatMap((f) => f.contextEdits ?? [])) {
-    const entry = byPath.get(e.path) ?? { edits: [], expected: new Set<string>(), roots: new Set<string>() };
-    entry.roots.add(e.root);
-    for (const edit of e.edits) if (!entry.edits.some((o) => o.start === edit.start && o.end === edit.end && o.text === edit.text)) entry.edits.push(edit);
-    entry.expected.add(e.expected);
-    byPath.set(e.path, entry);
-  }
-  const out: { outcome: FileOutcome; diff?: string }[] = [];
-  for (const [path, { edits, expected, roots }] of byPath) {
-    const shown = display(path);
-    // A file left as it is takes back the fixes counted for it, and the Dockerfiles say so.
-    const notWritten = (error: string) => {
-      out.push({ outcome: emptyOutcome(shown, { error, contextFile: true }) });
-      for (const f of files) {
-        const n = (f.contextFixes ?? []).filter((paths) => paths.includes(path)).length;
-        if (n === 0) continue;
-        f.fixed -= n;
-        f.note = [f.note, `${n} fix${n === 1 ? '' : 'es'} to ${shown} not written`].filter(Boolean).join('; ');
-      }
-    };
-    if (edits.some((a, i) => edits.some((b, j) => i !== j && overlaps(a, b)))) {
-      notWritten('the fixes of several Dockerfiles disagree about this build-context file; it is unchanged');
-      continue;
+class ContextEditsOfRun {
+  private readonly byPath = new Map<string, { edits: Map<string, TextEdit>; expected: Set<string>; roots: Set<string>; fixesBy: Map<string, number> }>();
+
+  add(outcome: FileOutcome): void {
+    for (const e of outcome.contextEdits ?? []) {
+      const entry = this.entry(e.path);
+      entry.roots.add(e.root);
+      for (const edit of e.edits) entry.edits.set(`${edit.start}\u0000${edit.end}\u0000${edit.text}`, edit);
+      entry.expected.add(textHash(e.expected));
     }
-    let before: string;
-    let after: string;
-    // Read and written only where the fixer found it, inside its build context: checked again now, since a
-    // folder may have been swapped for a link while the lookups ran (edit/contained).
-    try {
-      before = readContained([...roots], path, CONTEXT_FILE_LIMIT).toString('utf8');
-      if (expected.size !== 1 || !expected.has(before)) {
-        notWritten('the file changed while it was being fixed; it is unchanged');
+    for (const paths of outcome.contextFixes ?? []) {
+      for (const path of new Set(paths)) {
+        const fixesBy = this.entry(path).fixesBy;
+        fixesBy.set(outcome.path, (fixesBy.get(outcome.path) ?? 0) + 1);
+      }
+    }
+  }
+
+  /**
+   * Applies the edits and writes each file atomically; a clash or a file changed since it was read is an error
+   * for that file, which is then left as it is, and the fixes of the Dockerfiles resting on it are taken back.
+   */
+  write(flags: FixFlags, display: (abs: string) => string, on: { file(c: { outcome: FileOutcome; diff?: string }): void; takenBack(dockerfile: string, fixes: number, shown: string): void }): void {
+    for (const [path, { edits: byKey, expected, roots, fixesBy }] of this.byPath) {
+      if (byKey.size === 0) continue;
+      const edits = [...byKey.values()];
+      const shown = display(path);
+      const notWritten = (error: string) => {
+        on.file({ outcome: emptyOutcome(shown, { error, contextFile: true }) });
+        for (const [dockerfile, n] of fixesBy) on.takenBack(dockerfile, n, shown);
+      };
+      if (anyOverlap(edits)) {
+        notWritten('the fixes of several Dockerfiles disagree about this build-context file; it is unchanged');
         continue;
       }
-      after = applyEdits(before, edits);
-    } catch (e) {
-      notWritten(e instanceof NotContainedError ? `${e.message} (the file is unchanged)` : `could not update: ${describeFsError(e)} (the file is unchanged)`);
-      continue;
-    }
-    if (!flags.dryRun && !flags.check && after !== before) {
+      let before: string;
+      let after: string;
+      // Read and written only where the fixer found it, inside its build context: checked again now, since a
+      // folder may have been swapped for a link while the lookups ran (edit/contained).
       try {
-        writeContainedAtomic([...roots], path, Buffer.from(after, 'utf8'), { force: flags.force });
+        before = readContained([...roots], path, CONTEXT_FILE_LIMIT).toString('utf8');
+        if (expected.size !== 1 || !expected.has(textHash(before))) {
+          notWritten('the file changed while it was being fixed; it is unchanged');
+          continue;
+        }
+        after = applyEdits(before, edits);
       } catch (e) {
-        if (e instanceof NotContainedError) notWritten(`${e.message} (the file is unchanged)`);
-        else notWritten(`${e instanceof RefusedFile ? 'not written' : 'could not write'}: ${describeFsError(e)} (the file is unchanged)`);
+        notWritten(e instanceof NotContainedError ? `${e.message} (the file is unchanged)` : `could not update: ${describeFsError(e)} (the file is unchanged)`);
         continue;
       }
+      if (!flags.dryRun && !flags.check && after !== before) {
+        try {
+          writeContainedAtomic([...roots], path, Buffer.from(after, 'utf8'), { force: flags.force });
+        } catch (e) {
+          if (e instanceof NotContainedError) notWritten(`${e.message} (the file is unchanged)`);
+          else notWritten(`${e instanceof RefusedFile ? 'not written' : 'could not write'}: ${describeFsError(e)} (the file is unchanged)`);
+          continue;
+        }
+      }
+      const outcome = emptyOutcome(shown, { changed: after !== before, contextFile: true, note: 'build-context file pinned (--write-context)' });
+      on.file({ outcome, diff: flags.dryRun && after !== before ? unifiedDiff(shown, before, after) : undefined });
     }
-    const outcome = emptyOutcome(shown, { changed: after !== before, contextFile: true, note: 'build-context file pinned (--write-context)' });
-    out.push({ outcome, diff: flags.dryRun && after !== before ? unifiedDiff(shown, before, after) : undefined });
   }
-  return out;
+
+  private entry(path: string) {
+    let entry = this.byPath.get(path);
+    if (!entry) this.byPath.set(path, (entry = { edits: new Map(), expected: new Set(), roots: new Set(), fixesBy: new Map() }));
+    return entry;
+  }
+}
+
+/** Whether any two edits overlap (sorted by start, each is compared only with those starting inside it). */
+function anyOverlap(edits: readonly TextEdit[]): boolean {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  for (let i = 0; i < sorted.length; i++) {
+    for (let j = i + 1; j < sorted.length && (sorted[j].start < sorted[i].end || sorted[j].start === sorted[i].start); j++) {
+      if (overlaps(sorted[i], sorted[j])) return true;
+    }
+  }
+  return false;
+}
+
+function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Writes the lock files this run changed; returns a line per lock written, or the error (exit 2). */
@@ -226,7 +284,7 @@ function saveLocks(resolvers: Resolvers, display: (abs: string) => string): { li
 }
 
 function emptyOutcome(path: string, extra: Partial<FileOutcome>): FileOutcome {
-  return { path, changed: false, fixed: 0, left: [], applied: [], positions: [], threshold: 'style', ...extra };
+  return { path, changed: false, fixed: 0, left: [], applied: [], ...extra };
 }
 
 /** The rules, resolvers and settings the fix engine uses for the file at `abs` (also the language server's). */
@@ -263,7 +321,7 @@ export async function fixOne(
   run: LintRun,
   fromStdin: boolean,
   resolvers: Resolvers,
-) {
+): Promise<{ outcome: FileOutcome; output?: Buffer }> {
   const config = run.findConfig(dirname(abs));
   if (!fromStdin && config.isIgnored(abs)) return { outcome: emptyOutcome(path, { note: 'ignored by ignore-paths' }) };
   const decoded = decodeDockerfile(bytes);
@@ -282,16 +340,20 @@ export async function fixOne(
   const refused = options.buildContext?.refused ?? [];
   if (refused.length) return { outcome: emptyOutcome(path, { error: `build context: ${refused.join('; ')} (the file is unchanged)` }) };
   const changed = result.text !== decoded.text;
+  const threshold = flags.threshold ?? config.failureThreshold;
+  // Problems BuildKit would stop at (CR-only lines, an invalid escape directive, …), as lint reports them.
+  const notes = parseNotes(result.model);
+  if (result.tooManyFindings) notes.unshift(tooManyFindings(true));
   const outcome: FileOutcome = {
     path,
     changed,
     fixed: result.applied.length,
-    left: result.left,
-    applied: result.applied.map((a) => a.title),
+    left: result.left.map((l) => ({ ...result.model.lines.position(l.finding.span.start), rule: l.finding.rule, left: l.left, reason: l.reason })),
+    applied: [...new Set(result.applied.map((a) => a.title))],
     contextEdits: result.contextEdits,
     contextFixes: result.applied.flatMap((a) => (a.contextPaths ? [a.contextPaths] : [])),
-    positions: result.left.map((l) => result.model.lines.position(l.finding.span.start)),
-    threshold: flags.threshold ?? config.failureThreshold,
+    failing: result.left.some((l) => meetsThreshold(l.finding.severity, threshold)),
+    ...(notes.length && { note: notes.join('; ') }),
   };
   // The BOM was removed for parsing; it goes back so that only the edited bytes differ.
   const output = changed ? Buffer.from((decoded.bom ? '\uFEFF' : '') + result.text, 'utf8') : undefined;
@@ -305,46 +367,80 @@ function unifiedDiff(path: string, before: string, after: string): string {
 }
 
 /** A one-line progress indicator on a terminal, for runs long enough to want one; silent otherwise. */
-function progressBar(io: Io, total: number): (done: number, current: string) => void {
-  if (!io.stderr.isTTY || total < 20) return () => undefined;
-  return (done, current) => {
-    if (done >= total) io.stderr.write('\r\x1b[K');
-    else io.stderr.write(`\r\x1b[K[${done + 1}/${total}] ${printable(current).slice(-60)}`);
+function progressBar(io: Io, total: number): { show(done: number, current: string): void; clear(): void } {
+  if (!io.stderr.isTTY || total < 20) return { show: () => undefined, clear: () => undefined };
+  let shown = false;
+  return {
+    show(done, current) {
+      io.stderr.write(`\r\x1b[K[${done + 1}/${total}] ${printable(current).slice(-60)}`);
+      shown = true;
+    },
+    // Before a summary line is written (it may go to the same terminal), the progress line is wiped.
+    clear() {
+      if (shown) io.stderr.write('\r\x1b[K');
+      shown = false;
+    },
   };
 }
 
-function summary(files: FileOutcome[], flags: FixFlags, lockLines: string[]): string {
-  const lines: string[] = [];
-  for (const f of files) {
+/**
+ * The summary of a run, written as it goes: `file` gives one file's lines, `end` the lock lines and totals.
+ * It keeps the counts, not the files.
+ */
+class FixSummary {
+  private scanned = 0;
+  private changed = 0;
+  private fixed = 0;
+  private readonly leftBy: Record<LeftReason, number> = { 'no-fixer': 0, unsafe: 0, 'needs-network': 0, failed: 0 };
+  private errors = 0;
+  private failing = 0;
+
+  constructor(private readonly flags: FixFlags) {}
+
+  file(f: FileOutcome): string {
+    if (f.error) this.errors++;
+    else if (!f.contextFile) this.scanned++;
+    if (f.changed) this.changed++;
+    if (f.failing) this.failing++;
+    this.fixed += f.fixed;
+    const lines: string[] = [];
     if (f.error) lines.push(`${f.path}: error: ${f.error}`);
     if (f.note) lines.push(`${f.path}: note: ${f.note}`);
     // --dry-run explains each change (which tag was chosen and why); a real run just does it.
-    if (flags.dryRun) for (const title of new Set(f.applied)) lines.push(`${f.path}: would ${title}`);
-    f.left.forEach((l, i) => {
-      const { line, column } = f.positions[i];
-      lines.push(`${f.path}:${line}:${column}: ${l.finding.rule} left (${LEFT_LABELS[l.left]}): ${l.reason}`);
-    });
+    if (this.flags.dryRun) for (const title of f.applied) lines.push(`${f.path}: would ${title}`);
+    for (const l of f.left) {
+      this.leftBy[l.left]++;
+      lines.push(`${f.path}:${l.line}:${l.column}: ${l.rule} left (${LEFT_LABELS[l.left]}): ${l.reason}`);
+    }
+    return printLines(lines);
   }
-  lines.push(...lockLines);
-  const scanned = files.filter((f) => !f.error && !f.contextFile).length;
-  const changed = files.filter((f) => f.changed).length;
-  const fixed = files.reduce((n, f) => n + f.fixed, 0);
-  const left = files.flatMap((f) => f.left);
-  const byReason = (Object.keys(LEFT_LABELS) as LeftReason[])
-    .map((r) => [r, left.filter((l) => l.left === r).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([r, n]) => `${n} ${LEFT_LABELS[r]}`);
-  const verb = flags.check || flags.dryRun ? 'would change' : 'changed';
-  lines.push(
-    `${scanned} file${scanned === 1 ? '' : 's'} scanned, ${changed} ${verb}, ${fixed} finding${fixed === 1 ? '' : 's'} fixed, ` +
-      `${left.length} left${byReason.length ? ` (${byReason.join(', ')})` : ''}`,
-  );
-  // Paths, reasons and errors quote file names, files and registry answers: one line each, controls escaped.
-  return `${lines.map(printable).join('\n')}\n`;
+
+  /** `fixes` of `dockerfile` rest on a build-context file that was left as it is: they are not counted. */
+  takeBack(dockerfile: string, fixes: number, contextFile: string): string {
+    this.fixed -= fixes;
+    return printLines([`${dockerfile}: note: ${fixes} fix${fixes === 1 ? '' : 'es'} to ${contextFile} not written`]);
+  }
+
+  end(lockLines: string[]): string {
+    const left = Object.values(this.leftBy).reduce((a, b) => a + b, 0);
+    const byReason = (Object.keys(LEFT_LABELS) as LeftReason[]).filter((r) => this.leftBy[r] > 0).map((r) => `${this.leftBy[r]} ${LEFT_LABELS[r]}`);
+    const verb = this.flags.check || this.flags.dryRun ? 'would change' : 'changed';
+    const { scanned, changed, fixed } = this;
+    return printLines([
+      ...lockLines,
+      `${scanned} file${scanned === 1 ? '' : 's'} scanned, ${changed} ${verb}, ${fixed} finding${fixed === 1 ? '' : 's'} fixed, ` +
+        `${left} left${byReason.length ? ` (${byReason.join(', ')})` : ''}`,
+    ]);
+  }
+
+  exitCode(): number {
+    if (this.errors) return 2;
+    if (this.flags.check && this.changed) return 1;
+    return this.failing ? 1 : 0;
+  }
 }
 
-function exitCode(files: FileOutcome[], flags: FixFlags): number {
-  if (files.some((f) => f.error)) return 2;
-  if (flags.check && files.some((f) => f.changed)) return 1;
-  return files.some((f) => f.left.some((l) => meetsThreshold(l.finding.severity, f.threshold))) ? 1 : 0;
+/** Paths, reasons and errors quote file names, files and registry answers: one line each, controls escaped. */
+function printLines(lines: string[]): string {
+  return lines.map((l) => `${printable(l)}\n`).join('');
 }

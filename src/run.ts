@@ -5,6 +5,7 @@ import { lintModel, type LintOptions } from './lint';
 import { BuildContext } from './context';
 import { decodeDockerfile } from './util/decode';
 import { describeFsError, type DiscoverOptions } from './discover';
+import { MAX_FINDINGS_PER_FILE, tooManyFindings } from './limits';
 import { RULES } from './rules/index';
 import type { Config } from './config';
 import type { FileResult } from './report/types';
@@ -86,6 +87,10 @@ export function lintFile(abs: string, path: string, read: () => Buffer, run: Lin
   const refused = options.buildContext?.refused ?? [];
   if (refused.length) result.error = `build context: ${refused.join('; ')}`;
   const notes = parseNotes(model);
+  if (result.findings.length > MAX_FINDINGS_PER_FILE) {
+    result.findings = result.findings.slice(0, MAX_FINDINGS_PER_FILE);
+    notes.unshift(tooManyFindings(false));
+  }
   if (notes.length) result.notice = notes.join('; ');
   return result;
 }

@@ -418,7 +418,9 @@ class Lexer {
   private peekKeyword(pos: number): string | undefined {
     const t = this.src.text;
     let end = pos;
-    while (end < t.length && !/[\s;&|()<>]/.test(t[end])) end++;
+    // No keyword is longer than 8 characters: a longer word is not scanned to its end (a 100k-character word
+    // seen from every nesting level was quadratic).
+    while (end < t.length && end - pos <= 8 && !/[\s;&|()<>]/.test(t[end])) end++;
     const w = t.slice(pos, end);
     if (w === '[[' || PREFIX_KEYWORDS.has(w) || CLOSING_KEYWORDS.has(w)) return w;
     if (w === 'for' || w === 'select' || w === 'case' || w === 'function') return w;

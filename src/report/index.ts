@@ -7,13 +7,14 @@ import type { Finding, Severity } from '../rules/types';
 import type { FileResult, Reporter, ReportInput, ReportStream, StreamingReporter } from './types';
 import { terminalSafeJson } from '../util/escape';
 
-export type ReportFormat = 'text' | 'json' | 'sarif' | 'checkstyle' | 'github';
+export type ReportFormat = 'text' | 'json' | 'json-lines' | 'sarif' | 'checkstyle' | 'github';
 
-export const FORMATS: readonly ReportFormat[] = ['text', 'json', 'sarif', 'checkstyle', 'github'];
+export const FORMATS: readonly ReportFormat[] = ['text', 'json', 'json-lines', 'sarif', 'checkstyle', 'github'];
 
 const LOADERS: Record<ReportFormat, () => StreamingReporter> = {
   text: () => (require('./text') as typeof import('./text')).streamText,
   json: () => (require('./json') as typeof import('./json')).streamJson,
+  'json-lines': () => (require('./jsonLines') as typeof import('./jsonLines')).streamJsonLines,
   sarif: () => (require('./sarif') as typeof import('./sarif')).streamSarif,
   checkstyle: () => (require('./checkstyle') as typeof import('./checkstyle')).streamCheckstyle,
   github: () => (require('./github') as typeof import('./github')).streamGithub,

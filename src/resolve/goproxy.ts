@@ -13,6 +13,7 @@
  */
 import { RegistryError, type HttpClient } from './http';
 import { PinError } from './pinError';
+import { sharedLookup } from './shared';
 import type { ResolvedVersion } from './packages';
 import { compareSemver, parseSemver, type SemVer } from './crates';
 
@@ -131,13 +132,7 @@ type Lookups = Map<string, Promise<unknown>>;
 function proxyGet(http: HttpClient, proxies: ProxyEntry[], suffix: string, maxBytes: number, lookups?: Lookups): Promise<Answer> {
   if (!lookups) return proxyGetOnce(http, proxies, suffix, maxBytes);
   const key = `goproxy:${formatGoproxy(proxies)} ${suffix}`;
-  let p = lookups.get(key) as Promise<Answer> | undefined;
-  if (!p) {
-    p = proxyGetOnce(http, proxies, suffix, maxBytes);
-    lookups.set(key, p);
-    p.catch(() => undefined); // reported by whoever awaits it
-  }
-  return p;
+  return sharedLookup(lookups, key, () => proxyGetOnce(http, proxies, suffix, maxBytes));
 }
 
 async function proxyGetOnce(http: HttpClient, proxies: ProxyEntry[], suffix: string, maxBytes: number): Promise<Answer> {

@@ -14,6 +14,7 @@ import type { FileQuery, ImageConfigFacts, ImageFiles } from './baseImage';
 import { FileTooBig, isReadableLayer, LayeredFs, layerSink, normalizeQueryPath, type LayerEntry, type LayerIndex } from './layers';
 import { baseLockKey, type BaseLockEntry, type LockFile } from './lock';
 import { PinError } from './pinError';
+import { sharedLookup } from './shared';
 import { MEDIA_TYPES, RegistryError, type RegistryClient } from './registry';
 
 /** The default platform when neither `FROM --platform` nor `--platform` says: what most builds run on. */
@@ -195,13 +196,7 @@ export class ImageReader {
 
   /** The run-wide promise for `key`, started by `start` when nobody asked before. */
   private shared<T>(key: string, start: () => Promise<T>): Promise<T> {
-    let p = this.o.lookups.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = start();
-      this.o.lookups.set(key, p);
-      p.catch(() => undefined); // reported by whoever awaits it
-    }
-    return p;
+    return sharedLookup(this.o.lookups, key, start);
   }
 }
 

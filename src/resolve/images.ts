@@ -10,6 +10,7 @@ import { lockKey, type LockEntry, type LockFile } from './lock';
 import { RegistryError, type RegistryClient } from './registry';
 import { candidatesToCompare, preciseCandidates } from './tags';
 import { PinError } from './pinError';
+import { sharedLookup } from './shared';
 
 /** How many candidate tags are compared by digest before giving up on a more precise tag. */
 const MAX_CANDIDATES = 20;
@@ -158,13 +159,7 @@ export class ImagePinner {
 
   /** The run-wide promise for `key`, started by `start` when no file asked before. */
   private shared<T>(key: string, start: () => Promise<T>): Promise<T> {
-    let p = this.o.lookups.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = start();
-      this.o.lookups.set(key, p);
-      p.catch(() => undefined); // a failure is reported by whoever awaits it, not as an unhandled rejection
-    }
-    return p;
+    return sharedLookup(this.o.lookups, key, start);
   }
 }
 

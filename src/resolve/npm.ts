@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { PinError } from './pinError';
+import { detachedError } from './shared';
 import type { ResolvedVersion } from './packages';
 
 /** npm configuration as `.npmrc` spells it (`registry`, `@scope:registry`, `//host/:_authToken`, `strict-ssl`). */
@@ -388,7 +389,10 @@ export async function resolveNpm(q: NpmQuery, picker: NpmPicker, lookups?: Looku
     // pacote caches a packument once it has arrived: another range of the package waits for the first request.
     const gate = `npm-packument:${q.registry} ${q.name}`;
     const previous = lookups.get(gate);
-    const mine = previous ? previous.catch(() => undefined).then(() => pacote.packument(`${q.name}@${q.range}`, opts)) : fetch();
+    // The run keeps the gate: its failure must not keep the frames it was thrown from (resolve/shared).
+    const mine = (previous ? previous.catch(() => undefined).then(() => pacote.packument(`${q.name}@${q.range}`, opts)) : fetch()).catch((e: unknown) => {
+      throw detachedError(e);
+    });
     lookups.set(gate, mine);
     mine.catch(() => undefined); // reported below
     fetch = () => mine;

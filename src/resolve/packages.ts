@@ -6,6 +6,7 @@
 import type { HttpClient } from './http';
 import { RegistryError } from './http';
 import { PinError } from './pinError';
+import { sharedLookup } from './shared';
 import type { LockFile } from './lock';
 
 export interface PackageContext {
@@ -48,12 +49,7 @@ export async function lookupPackage(
   const locked = ctx.refresh ? undefined : ctx.lock?.getPackage(key);
   if (locked && isValid(locked.version)) return { version: locked.version, explanation: `from ${ctx.lock!.path}` };
   if (ctx.offline) throw new PinError(`${subject} is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids a lookup`, 'needs-network');
-  let p = ctx.lookups.get(`package:${key}`) as Promise<ResolvedVersion> | undefined;
-  if (!p) {
-    p = resolve();
-    ctx.lookups.set(`package:${key}`, p);
-    p.catch(() => undefined); // reported by whoever awaits it
-  }
+  const p = sharedLookup(ctx.lookups, `package:${key}`, resolve);
   let resolved: ResolvedVersion;
   try {
     resolved = await p;

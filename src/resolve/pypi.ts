@@ -12,6 +12,7 @@
  */
 import { RegistryError, type HttpClient } from './http';
 import { PinError } from './pinError';
+import { sharedLookup } from './shared';
 import type { ResolvedVersion } from './packages';
 
 export const PYPI_SIMPLE = 'https://pypi.org/simple/';
@@ -347,13 +348,7 @@ export interface PypiQuery {
 async function gatherFiles(http: HttpClient, q: PypiQuery, options: PypiOptions, lookups: Map<string, Promise<unknown>>): Promise<DistFile[]> {
   const fetchOne = (index: string): Promise<DistFile[]> => {
     const key = `pypi-project:${indexLabel(index)}/${q.project}`;
-    let p = lookups.get(key) as Promise<DistFile[]> | undefined;
-    if (!p) {
-      p = indexFiles(http, index, q.project, options);
-      lookups.set(key, p);
-      p.catch(() => undefined);
-    }
-    return p;
+    return sharedLookup(lookups, key, () => indexFiles(http, index, q.project, options));
   };
   const notFound = (e: unknown) => e instanceof RegistryError && e.kind === 'not-found';
   const missing = () => {

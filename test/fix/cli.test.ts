@@ -139,6 +139,19 @@ describe('dockrepro fix', () => {
     expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toContain('useradd --uid 20000 -m app');
   });
 
+  it('says what lint says about a file BuildKit would stop at (CR-only lines, an invalid escape directive)', async () => {
+    const cwd = workspace({ 'cr/Dockerfile': USERS.replace(/\n/g, '\r'), 'esc/Dockerfile': `# escape=x\n${USERS}` });
+    const r = await runCli(['fix', '--unsafe'], { cwd });
+    expect(r.stdout).toContain('cr/Dockerfile: note: CR-only line endings (classic Mac): BuildKit reads the whole file as one line and cannot build it; save it with LF line endings\n');
+    expect(r.stdout).toContain("esc/Dockerfile: note: line 1: invalid escape directive 'x': BuildKit stops at it (only \\ or ` are allowed); read with \\\n");
+    // The same notes as lint's, and the fixes are still made.
+    const lint = await runCli(['lint', '--format', 'json', '.'], { cwd });
+    const notices = (JSON.parse(lint.stdout) as { files: { path: string; notice?: string }[] }).files.map((f) => `${f.path}: note: ${f.notice}`);
+    for (const n of notices) expect(r.stdout).toContain(n);
+    expect(readFileSync(join(cwd, 'cr/Dockerfile'), 'utf8')).toContain('useradd --uid 10001 -m app');
+    expect(r.stdout).toContain('2 files scanned, 2 changed, 2 findings fixed, 0 left');
+  });
+
   it('rejects lint-only and fix-only options in the wrong command', async () => {
     expect((await runCli(['lint', '--dry-run'])).stderr).toContain("--dry-run is an option of 'dockrepro fix'");
     expect((await runCli(['fix', '-f', 'json'])).stderr).toContain("--format is an option of 'dockrepro lint'");
@@ -162,6 +175,23 @@ describe('progress', () => {
     expect(stderr).toContain('\r\x1b[K[1/25] s0/Dockerfile');
     expect(stderr).toContain('[25/25]');
     expect(stderr.endsWith('\r\x1b[K')).toBe(true);
+  });
+
+  it('wipes the progress line before a summary line goes to the same terminal', async () => {
+    const cwd = workspace(Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`s${i}/Dockerfile`, USERS])));
+    let terminal = '';
+    const { main } = require('../../src/cli') as typeof import('../../src/cli');
+    await main(['fix'], {
+      stdout: { write: (s: string) => ((terminal += s), true), isTTY: true },
+      stderr: { write: (s: string) => ((terminal += s), true), isTTY: true },
+      readStdin: () => Buffer.alloc(0),
+      env: {},
+      cwd,
+    });
+    const left = terminal.match(/(^|\n|\r\x1b\[K|\] [^\r\n]*)s\d+\/Dockerfile:2:16: useradd-uid left/g) ?? [];
+    expect(left).toHaveLength(25);
+    // Each starts a wiped line (or follows another line), never the tail of a progress line.
+    for (const l of left) expect(l).toMatch(/^(\n|\r\x1b\[K|)s/);
   });
 
   it('is silent when stderr is not a terminal', async () => {

@@ -26,7 +26,7 @@ function hostileTree(): string {
 }
 
 describe('text from the tree cannot forge output lines or control the terminal (lint, every format)', () => {
-  it.each(['text', 'github', 'checkstyle', 'json', 'sarif'])('%s', async (format) => {
+  it.each(['text', 'github', 'checkstyle', 'json', 'json-lines', 'sarif'])('%s', async (format) => {
     const r = await runCli(['lint', '--format', format, '.'], { cwd: hostileTree() });
     expect(r.code).toBe(1);
     expect(r.stdout).not.toMatch(RAW_CONTROL);

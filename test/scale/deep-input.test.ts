@@ -7,6 +7,7 @@ import rule from '../../src/rules/pip-pin';
 import { lint } from '../helpers/lint';
 import { runCli } from '../helpers/cli';
 import { workspace } from '../helpers/workspace';
+import { MAX_FINDINGS_PER_FILE } from '../../src/limits';
 
 const DEPTH = 4000;
 const DOCKERFILE = 'FROM python:3.12\nCOPY . /app\nWORKDIR /app\nRUN pip install -r r0.txt\n';
@@ -32,11 +33,29 @@ it(`fix --write-context reads the ${DEPTH}-file chain without overflowing, and t
   expect(r.stderr).toMatch(new RegExp(`2 files scanned, 1 would change, 1 finding fixed, ${DEPTH + 2} left \\(${DEPTH + 2} needs network\\)`)); // + image-digest, image-tag
 }, 60_000);
 
-it('fix handles a pip install of 150k packages in one RUN (each left: offline), in bounded time', async () => {
+it(`a pip install of 150k packages is past the per-file limit: lint reports the first ${MAX_FINDINGS_PER_FILE}, fix leaves the file, both say so`, async () => {
   const n = 150_000;
-  const cwd = workspace({ Dockerfile: `FROM python:3.12@sha256:${'a'.repeat(64)}\nRUN pip install ${Array.from({ length: n }, (_, i) => `p${i}`).join(' ')}\n` });
+  const text = `FROM python:3.12@sha256:${'a'.repeat(64)}\nRUN pip install ${Array.from({ length: n }, (_, i) => `p${i}`).join(' ')}\n`;
+  const cwd = workspace({ Dockerfile: text });
   const t = Date.now();
-  const r = await runCli(['fix', '--offline', '--check', '.'], { cwd });
-  expect(r.stdout).toMatch(new RegExp(`1 file scanned, 0 would change, 0 findings fixed, ${n} left \\(${n} needs network\\)\\n$`));
-  expect(Date.now() - t).toBeLessThan(60_000); // before: a heap OOM after ~2 minutes
+  const fix = await runCli(['fix', '--offline', '--check', '.'], { cwd });
+  expect(fix.stdout).toMatch(/^Dockerfile: note: more than 5000 findings \(dockrepro's limit for one file\): the first 5000 are reported, the rest is not checked; the file is not fixed\n/);
+  expect(fix.stdout).toContain("Dockerfile:2:17: pip-pin left (failed): not fixed: the file has more than 5000 findings\n");
+  expect(fix.stdout).toMatch(new RegExp(`1 file scanned, 0 would change, 0 findings fixed, ${MAX_FINDINGS_PER_FILE} left \\(${MAX_FINDINGS_PER_FILE} failed\\)\\n$`));
+  expect(fix.code).toBe(1);
+  expect(Date.now() - t).toBeLessThan(60_000); // before the limit: 0.9 GB; before near-linear fixes, a heap OOM
+  const lint = await runCli(['lint', '--format', 'json', '.'], { cwd });
+  const file = JSON.parse(lint.stdout).files[0];
+  expect(file.notice).toBe("more than 5000 findings (dockrepro's limit for one file): the first 5000 are reported, the rest is not checked");
+  expect(file.findings).toHaveLength(MAX_FINDINGS_PER_FILE);
+  // The first ones in source order: p0 … p4999.
+  expect(file.findings.at(-1).message).toContain("'p4999'");
+}, 120_000);
+
+it(`a file with exactly ${MAX_FINDINGS_PER_FILE} findings is checked and fixed in full`, async () => {
+  const users = MAX_FINDINGS_PER_FILE - 2; // + image-digest and image-tag
+  const cwd = workspace({ Dockerfile: `FROM debian:12\n${Array.from({ length: users }, (_, i) => `RUN useradd u${i}\n`).join('')}` });
+  const r = await runCli(['fix', '--offline', '--unsafe', '.'], { cwd });
+  expect(r.stdout).not.toContain('limit');
+  expect(r.stdout).toMatch(new RegExp(`1 file scanned, 1 changed, ${users} findings fixed, 2 left \\(2 needs network\\)\\n$`));
 }, 120_000);

@@ -26,7 +26,7 @@ describe('a run over many files', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(['json', 'sarif', 'text'])(`lints ${FILES} files with ${PACKAGES + 2} findings each in a ${HEAP_MB} MB heap (%s)`, (format) => {
+  it.each(['json', 'json-lines', 'sarif', 'text'])(`lints ${FILES} files with ${PACKAGES + 2} findings each in a ${HEAP_MB} MB heap (%s)`, (format) => {
     const outFile = join(dir, `out.${format}`);
     const fd = openSync(outFile, 'w');
     const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, bin, 'lint', '--format', format, 'tree'], {
@@ -40,6 +40,11 @@ describe('a run over many files', () => {
     const findings = FILES * (PACKAGES + 2); // image-digest and image-tag on FROM, apt-pin per package
     if (format === 'json') expect(JSON.parse(out).summary).toMatchObject({ files: FILES, findings });
     if (format === 'sarif') expect(JSON.parse(out).runs[0].results).toHaveLength(findings);
+    if (format === 'json-lines') {
+      const lines = out.split('\n').slice(0, -1);
+      expect(lines).toHaveLength(FILES);
+      expect(lines.reduce((n, l) => n + (JSON.parse(l) as { findings: unknown[] }).findings.length, 0)).toBe(findings);
+    }
     if (format === 'text') expect(out.endsWith(`${findings} findings (${findings} warnings) in ${FILES} files\n`)).toBe(true);
   }, 120_000);
 });
