@@ -6,6 +6,7 @@ import { BuildContext } from './context';
 import { decodeDockerfile } from './util/decode';
 import { describeFsError, type DiscoverOptions } from './discover';
 import { RULES } from './rules/index';
+import { pragmaNotes } from './suppress';
 import type { Config } from './config';
 import type { FileResult } from './report/types';
 import type { LockFiles } from './resolve/lock';
@@ -85,7 +86,7 @@ export function lintFile(abs: string, path: string, read: () => Buffer, run: Lin
   result.findings = lintModel(model, options);
   const refused = options.buildContext?.refused ?? [];
   if (refused.length) result.error = `build context: ${refused.join('; ')}`;
-  const notes = parseNotes(model);
+  const notes = [...parseNotes(model), ...pragmaNotes(model)];
   if (notes.length) result.notice = notes.join('; ');
   return result;
 }

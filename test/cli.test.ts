@@ -56,7 +56,7 @@ describe('exit codes and output', () => {
     [['lint', '--bogus'], "Unknown option '--bogus'"],
     [['lint', '--format', 'xml'], '--format must be one of'],
     [['lint', '-t', 'high'], '--failure-threshold must be one of'],
-    [['lint', '--rules', 'DL3008'], "unknown rule 'DL3008'"],
+    [['lint', '--rules', 'apt-pinn'], "unknown rule 'apt-pinn' (did you mean 'apt-pin'?)"],
     [['frobnicate'], "unknown command 'frobnicate'"],
     [[], 'missing command'],
   ])('usage error %j exits 2', async (args, message) => {
