@@ -73,7 +73,11 @@ function keywordPiece(model: DockerfileModel, inst: InstructionInfo): Piece {
  * whose every character maps to a file offset.
  */
 function argumentsOf(model: DockerfileModel, inst: InstructionInfo, from: number): Line {
-  const { source, firstLine } = runSource(model.text, from, inst.span.end, model.escape);
+  const end = inst.span.end;
+  // One physical line (most instructions): no continuation to join, offsets are direct.
+  const newline = model.text.indexOf('\n', from);
+  if (newline < 0 || newline >= end) return skipFlags(trimmed({ text: model.text.slice(from, end).replace(/\r$/, ''), at: (i) => from + i }));
+  const { source, firstLine } = runSource(model.text, from, end, model.escape);
   const line: Line = { text: firstLine, at: (i) => source.offsets[Math.min(i, source.offsets.length - 1)] };
   return skipFlags(trimmed(line));
 }
@@ -170,7 +174,6 @@ function checkInstruction(model: DockerfileModel, keyword: string, kw: Piece, ar
     if (EXACTLY_ONE.has(keyword)) return report(`${keyword} requires exactly one argument`, kw.span);
     if (AT_LEAST_ONE.has(keyword)) return report(`${keyword} requires at least one argument`, kw.span);
   }
-  const list = json ? json.map(String) : args.text.split(/\s+/).filter(Boolean);
   switch (keyword) {
     case 'ENV':
     case 'LABEL':
@@ -187,7 +190,7 @@ function checkInstruction(model: DockerfileModel, keyword: string, kw: Piece, ar
     }
     case 'COPY':
     case 'ADD':
-      return list.length < 2 ? report(`${keyword} requires at least two arguments, but only one was provided. Destination could not be determined`) : [];
+      return (json ? json.length : args.text.split(/\s+/).length) < 2 ? report(`${keyword} requires at least two arguments, but only one was provided. Destination could not be determined`) : [];
     case 'SHELL':
       return json ? (json.length ? [] : report('SHELL requires at least one argument')) : report('SHELL requires the arguments to be in JSON form');
     case 'ONBUILD': {
