@@ -18,6 +18,7 @@ import { buildRun, type LintSettings } from './lintSettings';
 import { lintInParallel, threadCount } from './parallel';
 import { PLATFORM } from './parse/imageRef';
 import { printable } from './util/escape';
+import { ruleIdsOption } from './ruleIds';
 
 export interface Io {
   stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
@@ -157,11 +158,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (threshold !== undefined && ![...SEVERITIES, 'none'].includes(threshold)) {
     return usage(io, `--failure-threshold must be one of ${[...SEVERITIES, 'none'].join(', ')}`);
   }
-  const only = splitIds(values.rules);
-  const disabled = splitIds(values.disable);
-  for (const id of [...(only ?? []), ...(disabled ?? [])]) {
-    if (!RULES.some((r) => r.meta.id === id)) return usage(io, `unknown rule '${id}' (see 'dockrepro rules')`);
-  }
+  // Rule ids or the hadolint codes they replace (src/ruleIds.ts).
+  const onlyOption = ruleIdsOption('--rules', values.rules);
+  const disableOption = ruleIdsOption('--disable', values.disable);
+  for (const o of [onlyOption, disableOption]) if (o.error) return usage(io, o.error);
+  const only = onlyOption.ids;
+  const disabled = disableOption.ids;
+  for (const n of [...onlyOption.notes, ...disableOption.notes]) io.stderr.write(`dockrepro: note: ${printable(n)}\n`);
   if (paths.includes('-') && paths.length > 1) return usage(io, "'-' (stdin) cannot be combined with other paths");
   const globs = values.glob ?? [];
   for (const g of globs) {
@@ -290,11 +293,12 @@ function sourceLines(finder: ConfigFinder, run: LintRun | undefined, explicit: C
   const lines: string[] = [];
   const show = (p: string) => printable(display(io, p));
   for (const [path, why] of finder.refused) lines.push(`dockrepro: note: not using ${show(path)}: ${printable(why)}; pass --config to use it`);
+  for (const c of explicit ? [explicit] : finder.usedConfigs()) lines.push(...configNotes(c, show));
   const locks = run?.lockSources ?? [];
   for (const l of locks) for (const [path, why] of l.refused) lines.push(`dockrepro: note: not using ${show(path)}: ${printable(why)}; pass --lock to use it`);
   if (verbose) {
     if (explicit?.path) lines.push(`dockrepro: config ${show(explicit.path)} (--config)`);
-    for (const [path, n] of finder.used) lines.push(`dockrepro: config ${path ? show(path) : 'none (defaults)'} for ${n} file${n === 1 ? '' : 's'}`);
+    for (const [path, n] of finder.used) lines.push(`dockrepro: config ${path ? show(path) : 'none (defaults)'}${finder.isHadolint(path) ? " (hadolint's, translated)" : ''} for ${n} file${n === 1 ? '' : 's'}`);
     for (const extra of run?.userConfig ? [run.userConfig] : []) lines.push(`dockrepro: user config ${show(extra)}`);
     for (const l of locks) for (const lock of l.used()) lines.push(`dockrepro: lock ${show(lock.path)}${lock.found ? '' : ' (new)'}`);
   }
@@ -314,8 +318,12 @@ function languageServer(args: string[], io: Io): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
-function splitIds(v: string | undefined): string[] | undefined {
-  return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
+/** Always said (a setting the user wrote was read differently or not at all): one line per config file. */
+function configNotes(config: Config, show: (p: string) => string): string[] {
+  if (!config.path) return [];
+  const head = config.from === 'hadolint' ? `using hadolint's config ${show(config.path)} (no .dockrepro.yaml found)` : show(config.path);
+  if (!config.notes.length && config.from !== 'hadolint') return [];
+  return [`dockrepro: note: ${head}${config.notes.length ? `: ${printable(config.notes.join('; '))}` : ''}`];
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, style: 3 };

@@ -21,20 +21,26 @@
  * ```
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Ignore } from 'ignore';
-import { RULES_BY_ID } from './rules/index';
 import { SEVERITIES, type Severity } from './rules/types';
+import { foreignNote, readRuleIds } from './ruleIds';
 import { currentSearcher, trustedFolders, usableFile, type Searcher } from './trust';
 import { includeMatcher, patternProblem, type IncludeMatcher } from './include';
 
 export const CONFIG_NAMES = ['.dockrepro.yaml', '.dockrepro.yml'];
+/** hadolint's config, read (translated, src/hadolintConfig.ts) when no `.dockrepro.yaml` is found. */
+export const HADOLINT_NAMES = ['.hadolint.yaml', '.hadolint.yml'];
 
 export type Threshold = Severity | 'none';
 
 export interface Config {
   /** The file it came from; undefined for the defaults. */
   path?: string;
+  /** Set when the file is hadolint's config, read in place of a `.dockrepro.yaml`. */
+  from?: 'hadolint';
+  /** What the user should know about how the file was read (codes with no equivalent, settings not applied). */
+  notes: string[];
   failureThreshold: Threshold;
   /** Rule ids switched off. */
   disabled: Set<string>;
@@ -56,6 +62,7 @@ export interface Config {
 export class ConfigError extends Error {}
 
 export const DEFAULT_CONFIG: Config = {
+  notes: [],
   failureThreshold: 'style',
   disabled: new Set(),
   severities: new Map(),
@@ -114,7 +121,7 @@ export function parseConfig(text: string, path: string, allowedKeys?: readonly s
   }
   if (data === undefined || data === null) data = {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${path}: expected a mapping at the top level`);
-  const config: Config = { ...DEFAULT_CONFIG, path, disabled: new Set(), severities: new Map(), registries: { mirrors: {}, insecure: [] } };
+  const config = emptyConfig(path);
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     if (allowedKeys && !allowedKeys.includes(key)) throw new ConfigError(`${path}: '${key}' is not read here (known: ${allowedKeys.join(', ')})`);
     switch (key) {
@@ -143,26 +150,47 @@ export function parseConfig(text: string, path: string, allowedKeys?: readonly s
   return config;
 }
 
+/** A config with the defaults and fresh collections, for a file at `path`. */
+export function emptyConfig(path: string): Config {
+  return { ...DEFAULT_CONFIG, path, notes: [], disabled: new Set(), severities: new Map(), registries: { mirrors: {}, insecure: [] } };
+}
+
 function readRules(value: unknown, path: string, config: Config): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${path}: rules: expected a mapping of rule id to setting`);
-  for (const [id, setting] of Object.entries(value as Record<string, unknown>)) {
-    if (!RULES_BY_ID.has(id)) throw new ConfigError(`${path}: rules.${id}: unknown rule (see 'dockrepro rules')`);
+  const foreign: string[] = [];
+  for (const [written, setting] of Object.entries(value as Record<string, unknown>)) {
+    // Rule ids and the hadolint codes they replace (DL3008: off); a code no rule replaces is noted, a typo is an error.
+    const meaning = readRuleIds([written]);
+    if (meaning.unknown.length) throw new ConfigError(`${path}: rules.${written}: ${meaning.unknown[0]} (see 'dockrepro rules')`);
+    if (meaning.foreign.length) {
+      foreign.push(written);
+      continue;
+    }
+    config.notes.push(...meaning.widened);
+    for (const id of meaning.ids) readRule(id, written, setting, path, config);
+  }
+  const note = foreignNote(foreign);
+  if (note) config.notes.push(`rules: ${note}`);
+}
+
+function readRule(id: string, written: string, setting: unknown, path: string, config: Config): void {
+  {
     let level: unknown = setting;
     if (typeof setting === 'object' && setting !== null && !Array.isArray(setting)) {
       const options = RULE_OPTIONS[id] ?? {};
       for (const [k, v] of Object.entries(setting as Record<string, unknown>)) {
         if (k === 'severity') continue;
         const check = options[k];
-        if (!check) throw new ConfigError(`${path}: rules.${id}.${k}: unknown key (known: ${['severity', ...Object.keys(options)].join(', ')})`);
+        if (!check) throw new ConfigError(`${path}: rules.${written}.${k}: unknown key (known: ${['severity', ...Object.keys(options)].join(', ')})`);
         const problem = check(v, config);
-        if (problem) throw new ConfigError(`${path}: rules.${id}.${k}: ${problem}, got ${JSON.stringify(v)}`);
+        if (problem) throw new ConfigError(`${path}: rules.${written}.${k}: ${problem}, got ${JSON.stringify(v)}`);
       }
       level = (setting as { severity?: unknown }).severity ?? 'on';
     }
     if (setting === false) level = 'off';
     if (setting === true) level = 'on';
     if (typeof level !== 'string' || !RULE_VALUES.includes(level)) {
-      throw new ConfigError(`${path}: rules.${id}: expected one of ${RULE_VALUES.join(', ')}, got ${JSON.stringify(level)}`);
+      throw new ConfigError(`${path}: rules.${written}: expected one of ${RULE_VALUES.join(', ')}, got ${JSON.stringify(level)}`);
     }
     if (level === 'off') config.disabled.add(id);
     else if (level !== 'on') config.severities.set(id, level as Severity);
@@ -224,6 +252,8 @@ export function loadConfigFile(path: string, allowedKeys?: readonly string[]): C
   } catch (e) {
     throw new ConfigError(`${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  const hadolint = require('./hadolintConfig') as typeof import('./hadolintConfig');
+  if (!allowedKeys && hadolint.isHadolintConfigName(basename(path))) return hadolint.parseHadolintConfig(text, path);
   return parseConfig(text, path, allowedKeys);
 }
 
@@ -241,6 +271,15 @@ export class ConfigFinder {
   readonly refused = new Map<string, string>();
 
   constructor(private readonly who: Searcher = currentSearcher()) {}
+
+  /** The config files that served at least one Dockerfile. */
+  usedConfigs(): Config[] {
+    return [...this.byPath.values()].filter((c) => this.used.has(c.path ?? ''));
+  }
+
+  isHadolint(path: string): boolean {
+    return this.byPath.get(path)?.from === 'hadolint';
+  }
 
   find(dir: string): Config {
     const config = this.lookup(dir);
@@ -260,8 +299,13 @@ export class ConfigFinder {
 
   private search(dir: string): Config {
     const walk = trustedFolders(dir, this.who);
+    // The nearest .dockrepro.yaml anywhere on the walk wins; only without one is hadolint's config read.
+    return this.searchFor(walk, CONFIG_NAMES) ?? this.searchFor(walk, HADOLINT_NAMES) ?? DEFAULT_CONFIG;
+  }
+
+  private searchFor(walk: ReturnType<typeof trustedFolders>, names: readonly string[]): Config | undefined {
     for (const folder of walk.folders) {
-      for (const name of CONFIG_NAMES) {
+      for (const name of names) {
         const candidate = join(folder.dir, name);
         if (!isFile(candidate)) continue;
         if (!usableFile(folder, candidate, this.who)) {
@@ -277,12 +321,12 @@ export class ConfigFinder {
       }
     }
     if (walk.refused) {
-      for (const name of CONFIG_NAMES) {
+      for (const name of names) {
         const candidate = join(walk.refused.dir, name);
         if (isFile(candidate)) this.refused.set(candidate, `${walk.refused.dir}: ${walk.refused.reason}`);
       }
     }
-    return DEFAULT_CONFIG;
+    return undefined;
   }
 }
 

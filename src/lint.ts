@@ -18,7 +18,7 @@ export interface LintOptions {
 export function lintModel(model: DockerfileModel, options: LintOptions): Finding[] {
   const findings: Finding[] = [];
   const byProgram = indexCommands(model.runs);
-  const suppressions = readSuppressions(model, options.rules);
+  const suppressions = readSuppressions(model);
   for (const rule of options.rules) {
     const severity = options.severities?.get(rule.meta.id) ?? rule.meta.severity;
     const ctx: RuleContext = {

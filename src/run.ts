@@ -7,6 +7,7 @@ import { decodeDockerfile } from './util/decode';
 import { describeFsError, type DiscoverOptions } from './discover';
 import { MAX_FINDINGS_PER_FILE, tooManyFindings } from './limits';
 import { RULES } from './rules/index';
+import { pragmaNotes } from './suppress';
 import type { Config } from './config';
 import type { FileResult } from './report/types';
 import type { LockFiles } from './resolve/lock';
@@ -29,11 +30,6 @@ export interface LintRun {
   discovery?: DiscoverOptions;
 }
 
-const INSTRUCTIONS = new Set([
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
-  'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
-]);
-
 /**
  * `abs` locates config and build context; `path` is what reports show. Returns undefined when the config's
  * `ignore-paths` excludes the file. ConfigError propagates (it is a usage error for the whole run).
@@ -50,17 +46,14 @@ export function lintFile(abs: string, path: string, read: () => Buffer, run: Lin
     return result;
   }
   const decoded = decodeDockerfile(bytes);
-  if (decoded.kind === 'empty') {
-    result.notice = 'empty file, nothing to lint';
-    return result;
-  }
   if (decoded.kind === 'invalid') {
     result.error = decoded.reason;
     return result;
   }
   let model: DockerfileModel;
   try {
-    model = parseDockerfile(decoded.text);
+    // An empty file is linted as one: BuildKit refuses it ('file with no instructions', rule syntax).
+    model = parseDockerfile(decoded.kind === 'empty' ? '' : decoded.text);
   } catch (e) {
     result.error = `could not parse: ${(e as Error).message}`;
     return result;
@@ -86,7 +79,7 @@ export function lintFile(abs: string, path: string, read: () => Buffer, run: Lin
   result.findings = lintModel(model, options);
   const refused = options.buildContext?.refused ?? [];
   if (refused.length) result.error = `build context: ${refused.join('; ')}`;
-  const notes = parseNotes(model);
+  const notes = [...parseNotes(model), ...pragmaNotes(model)];
   if (result.findings.length > MAX_FINDINGS_PER_FILE) {
     result.findings = result.findings.slice(0, MAX_FINDINGS_PER_FILE);
     notes.unshift(tooManyFindings(false));
@@ -119,13 +112,12 @@ export function lintOptions(abs: string, config: Config, run: LintRun, fromStdin
 }
 
 /**
- * Problems BuildKit would stop at, reported as notes: an invalid escape directive, line breaks BuildKit does
- * not see, unknown instructions, unbalanced shell syntax.
+ * Problems BuildKit's parser lets through but that break or change the build, reported as notes: line breaks
+ * BuildKit does not see, unbalanced shell syntax. What BuildKit refuses outright
+ * is rule `syntax` (src/rules/syntax.ts).
  */
 export function parseNotes(model: DockerfileModel): string[] {
   const notes: string[] = [];
-  const escape = invalidEscapeDirective(model.text);
-  if (escape) notes.push(`line ${escape.line}: invalid escape directive '${escape.value}': BuildKit stops at it (only \\ or \` are allowed); read with \\`);
   const loneCr = /\r(?!\n)/.exec(model.text);
   if (loneCr) {
     notes.push(
@@ -134,30 +126,12 @@ export function parseNotes(model: DockerfileModel): string[] {
         : 'CR-only line endings (classic Mac): BuildKit reads the whole file as one line and cannot build it; save it with LF line endings',
     );
   }
-  for (const i of model.instructions) {
-    if (!INSTRUCTIONS.has(i.keyword)) notes.push(`line ${i.line}: unknown instruction '${i.keyword}'`);
-  }
-  if (model.stages.length === 0 && model.instructions.length > 0) notes.push('no FROM instruction');
   for (const block of [...model.runs, ...model.copies]) {
     const line = model.lines.position(block.span.start).line;
     const keyword = 'keyword' in block ? block.keyword : 'RUN';
-    for (const p of new Set(block.problems)) notes.push(`line ${line}: ${keyword}: ${p}`);
+    // An unterminated here-document BuildKit sees is rule syntax's error; the shell's own view of it is not repeated.
+    const reported = block.unterminatedHeredoc === undefined ? undefined : `unterminated here-document '${block.unterminatedHeredoc}'`;
+    for (const p of new Set(block.problems)) if (p !== reported) notes.push(`line ${line}: ${keyword}: ${p}`);
   }
   return notes;
-}
-
-/**
- * A `# escape=` parser directive whose value is not `\\` or `` ` ``. Directives are the leading lines of the
- * form `# name=value` (BuildKit's grammar: the first other line, or an unknown name, ends them).
- */
-function invalidEscapeDirective(text: string): { line: number; value: string } | undefined {
-  const lines = text.split(/\r\n|\n|\r/, 20);
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/.exec(lines[i].replace(/^[ \t]+/, ''));
-    if (!m) return undefined;
-    const name = m[1].toLowerCase();
-    if (name === 'escape' && m[2] !== '\\' && m[2] !== '`') return { line: i + 1, value: m[2] };
-    if (name !== 'escape' && name !== 'syntax' && name !== 'check') return undefined;
-  }
-  return undefined;
 }

@@ -1,32 +1,65 @@
 /**
  * Inline suppressions: `# dockrepro ignore=rule[,rule]` in the comment block directly above an
- * instruction, `# dockrepro global ignore=…` anywhere, and the same forms with `hadolint` and hadolint
- * codes (DL3008, …) for the rules that replace them. A trailing `# reason` is allowed.
+ * instruction, `# dockrepro global ignore=…` anywhere, and the same forms with `hadolint`. Either tool's
+ * pragma takes dockrepro ids and the hadolint codes they replace (DL3008, …; src/ruleIds.ts). Text after the
+ * id list is a reason (`# hadolint ignore=DL3008 reason: x`, `-- pinned upstream`, `# why`).
  */
 import type { DockerfileModel } from './parse/dockerfile';
-import type { Finding, Rule } from './rules/types';
+import type { Finding } from './rules/types';
+import { ruleIdMeaning, unknownRuleMessage } from './ruleIds';
 
-const PRAGMA = /^#\s*(dockrepro|hadolint)\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_,\s-]+?)\s*(?:#.*)?$/;
+/** The id list is words joined by commas; anything after whitespace is the reason. */
+const PRAGMA = /^#\s*(dockrepro|hadolint)\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_.-]+(?:\s*,\s*[A-Za-z0-9_.-]+)*)(?:[\s#].*)?$/;
 
 export interface Suppressions {
   isSuppressed(f: Finding): boolean;
 }
 
-export function readSuppressions(model: DockerfileModel, rules: readonly Rule[]): Suppressions {
+interface Pragma {
+  line: number;
+  global: boolean;
+  /** dockrepro rule ids it suppresses. */
+  ids: Set<string>;
+  /** What is wrong with it, for a note. */
+  problems: string[];
+}
+
+function readPragmas(model: DockerfileModel): Pragma[] {
+  const pragmas: Pragma[] = [];
+  for (const c of model.comments) {
+    const m = PRAGMA.exec(c.text.trim());
+    if (!m) {
+      if (/^#\s*dockrepro\s+(global\s+)?ignore\b/.test(c.text)) pragmas.push({ line: c.line, global: false, ids: new Set(), problems: ['not understood as a pragma (expected # dockrepro ignore=rule[,rule] [reason])'] });
+      continue;
+    }
+    const [, tool, isGlobal, list] = m;
+    const pragma: Pragma = { line: c.line, global: !!isGlobal, ids: new Set(), problems: [] };
+    const foreign: string[] = [];
+    for (const code of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const meaning = ruleIdMeaning(code);
+      if (meaning.kind === 'rules') for (const id of meaning.ids) pragma.ids.add(id);
+      else if (meaning.kind === 'unknown') pragma.problems.push(`${unknownRuleMessage(code, meaning.suggestion)} in an ignore pragma`);
+      // hadolint's and ShellCheck's own codes in a hadolint pragma are for hadolint: no note.
+      else if (tool === 'dockrepro') foreign.push(code);
+    }
+    if (foreign.length) pragma.problems.push(`${foreign.join(', ')} in an ignore pragma: no dockrepro equivalent`);
+    pragmas.push(pragma);
+  }
+  return pragmas;
+}
+
+/** Notes for pragmas that name no rule or are misspelt: otherwise they would silently suppress nothing. */
+export function pragmaNotes(model: DockerfileModel): string[] {
+  return readPragmas(model).flatMap((p) => p.problems.map((problem) => `line ${p.line}: ${problem}`));
+}
+
+export function readSuppressions(model: DockerfileModel): Suppressions {
   const global = new Set<string>();
   /** rule ids suppressed per 1-based comment line */
   const byLine = new Map<number, Set<string>>();
-  for (const c of model.comments) {
-    const m = PRAGMA.exec(c.text.trim());
-    if (!m) continue;
-    const [, tool, isGlobal, list] = m;
-    const ids = new Set<string>();
-    for (const code of list.split(',').map((s) => s.trim()).filter(Boolean)) {
-      if (tool === 'dockrepro') ids.add(code);
-      else for (const r of rules) if (r.meta.hadolint?.includes(code.toUpperCase())) ids.add(r.meta.id);
-    }
-    if (isGlobal) for (const id of ids) global.add(id);
-    else byLine.set(c.line, ids);
+  for (const p of readPragmas(model)) {
+    if (p.global) for (const id of p.ids) global.add(id);
+    else byLine.set(p.line, p.ids);
   }
   const commentLines = new Set(model.comments.map((c) => c.line));
   /** Rule ids suppressed for the instruction starting on `line`: the comment block right above it. */

@@ -49,7 +49,7 @@ describe('parseConfig', () => {
 
   it.each([
     ['unknown top-level key', 'severity: high\n', "unknown key 'severity'"],
-    ['unknown rule', 'rules:\n  DL3008: off\n', "rules.DL3008: unknown rule"],
+    ['unknown rule', 'rules:\n  apt-pinn: off\n', "rules.apt-pinn: unknown rule 'apt-pinn' (did you mean 'apt-pin'?)"],
     ['bad rule value', 'rules:\n  apt-pin: maybe\n', 'rules.apt-pin: expected one of off, on, error'],
     ['unknown rule option', 'rules:\n  apt-pin: { level: error }\n', 'rules.apt-pin.level: unknown key'],
     ['bad threshold', 'failure-threshold: high\n', 'failure-threshold: expected one of'],

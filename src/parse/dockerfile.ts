@@ -72,6 +72,8 @@ export interface RunBlock {
   problems: string[];
   /** Set when the body is not analysed (PowerShell, a non-shell heredoc script). */
   skipped?: string;
+  /** The name of a here-document the file ends inside (BuildKit: `unterminated heredoc`). */
+  unterminatedHeredoc?: string;
   flags: Flag[];
   /** WORKDIR in effect (absolute), when known. */
   workdir?: string;
@@ -100,6 +102,8 @@ export interface CopyBlock {
   heredoc: boolean;
   /** Syntax problems BuildKit would stop at (an unterminated here-document). */
   problems: string[];
+  /** The name of a here-document the file ends inside (BuildKit: `unterminated heredoc`). */
+  unterminatedHeredoc?: string;
   /** WORKDIR in effect (absolute), when known. */
   workdir?: string;
 }
@@ -347,8 +351,10 @@ export function parseDockerfile(text: string): DockerfileModel {
     const src = runSource(text, args.start, args.end, escape);
     const heredocOnly = /^\s*(<<-?\s*(["']?)[A-Za-z_][\w.-]*\2\s*)+$/.test(src.firstLine);
     let shellSrc: Source = src.source;
+    // Asked only when the line may start one: dockerfile-ast re-reads the instruction for it.
+    const heredocs = src.firstLine.includes('<<') ? (inst as unknown as { getHeredocs(): HeredocLike[] }).getHeredocs?.() ?? [] : [];
+    block.unterminatedHeredoc = heredocs.find((h) => h.getDelimiterRange() === null)?.getName();
     if (heredocOnly) {
-      const heredocs = (inst as unknown as { getHeredocs(): HeredocLike[] }).getHeredocs?.() ?? [];
       block.problems.push(...unterminated(heredocs));
       const first = heredocs[0]?.getContentRange();
       if (!first) return block;
@@ -403,6 +409,7 @@ export function parseDockerfile(text: string): DockerfileModel {
       if (heredocs.length) {
         block.heredoc = true;
         block.problems.push(...unterminated(heredocs));
+        block.unterminatedHeredoc = heredocs.find((h) => h.getDelimiterRange() === null)?.getName();
         return block;
       }
       operands = inst.getArguments().map((a) => {

@@ -16,8 +16,10 @@ import useraddUid from './useradd-uid';
 import addChecksum from './add-checksum';
 import curlPipeShell from './curl-pipe-shell';
 import gitClonePin from './git-clone-pin';
+import syntax from './syntax';
 
 export const RULES: readonly Rule[] = [
+  syntax,
   imageDigest,
   imageTag,
   imageLock,
