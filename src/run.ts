@@ -121,7 +121,7 @@ export function parseNotes(model: DockerfileModel): string[] {
   const notes: string[] = [];
   const escape = invalidEscapeDirective(model.text);
   if (escape) notes.push(`line ${escape.line}: invalid escape directive '${escape.value}': BuildKit stops at it (only \\ or \` are allowed); read with \\`);
-  const loneCr = /\r(?!\n)/.exec(model.text);
+  const loneCr = model.text.includes('\r') ? /\r(?!\n)/.exec(model.text) : null;
   if (loneCr) {
     notes.push(
       model.text.includes('\n')
