@@ -60,6 +60,13 @@ interface Walk {
 export function discover(paths: string[], options: DiscoverOptions = {}): Discovery {
   const out: Discovery = { files: [], errors: [], notes: [], boundaries: new Map() };
   const sniffs = { left: MAX_SNIFFED };
+  // Files named one by one (`lint a/*`) mostly share folders: each folder is resolved once per run.
+  const realDirs = new Map<string, string>();
+  const realDir = (dir: string): string => {
+    let real = realDirs.get(dir);
+    if (real === undefined) realDirs.set(dir, (real = realpathSync.native(dir)));
+    return real;
+  };
   for (const p of paths) {
     let st;
     let boundary: Boundary;
@@ -67,7 +74,7 @@ export function discover(paths: string[], options: DiscoverOptions = {}): Discov
       st = statSync(p);
       boundary = st.isDirectory()
         ? { realDir: realpathSync.native(p), what: 'the folder you named' }
-        : { realDir: realpathSync.native(dirname(p)), what: 'its folder (name the target itself, or a folder that holds both)' };
+        : { realDir: realDir(dirname(p)), what: 'its folder (name the target itself, or a folder that holds both)' };
     } catch (e) {
       out.errors.push({ path: p, message: describeFsError(e) });
       continue;

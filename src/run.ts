@@ -118,7 +118,7 @@ export function lintOptions(abs: string, config: Config, run: LintRun, fromStdin
  */
 export function parseNotes(model: DockerfileModel): string[] {
   const notes: string[] = [];
-  const loneCr = /\r(?!\n)/.exec(model.text);
+  const loneCr = model.text.includes('\r') ? /\r(?!\n)/.exec(model.text) : null;
   if (loneCr) {
     notes.push(
       model.text.includes('\n')

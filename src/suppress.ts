@@ -61,6 +61,8 @@ export function readSuppressions(model: DockerfileModel): Suppressions {
     if (p.global) for (const id of p.ids) global.add(id);
     else byLine.set(p.line, p.ids);
   }
+  // Most files have no pragma: then nothing is suppressed, and no finding needs its instruction looked up.
+  if (global.size === 0 && byLine.size === 0) return { isSuppressed: () => false };
   const commentLines = new Set(model.comments.map((c) => c.line));
   /** Rule ids suppressed for the instruction starting on `line`: the comment block right above it. */
   const forInstruction = (line: number): Set<string> => {

@@ -17,12 +17,17 @@
  *    inputs as the first (same parse, keyword, offsets, escape character), the first instance is kept: nothing
  *    was stored on it in between but the caches above. A second parse saves ~40% again.
  *
- * Both give the same answers as dockerfile-ast as published: test/parse/astCache.test.ts compares every
+ * 3. `Util.isUTF8BOM(char)`, asked twice per parse, encodes its argument into a new Buffer and copies that into
+ *    a Uint8Array to compare three bytes: the bytes are EF BB BF exactly when the first UTF-16 unit is U+FEFF
+ *    (no other unit, lone surrogates included, encodes to them), which one charCodeAt says.
+ *
+ * All give the same answers as dockerfile-ast as published: test/parse/astCache.test.ts compares every
  * argument-free getter, three calls deep, with an unpatched copy on the corpus and on generated and mutated
  * files. Applied once, to the copy of dockerfile-ast this program loads (the bundle has its own copy).
  */
 import { From, Instruction, type Argument } from 'dockerfile-ast';
 import { Parser } from 'dockerfile-ast/lib/parser';
+import { Util } from 'dockerfile-ast/lib/util';
 
 const RAW = Symbol('dockrepro.rawArguments');
 const LAST = Symbol('dockrepro.lastInstruction');
@@ -57,10 +62,12 @@ type CreateInstruction = (this: ParserSelf, dockerfile: unknown, keyword: string
 type ParserProto = { createInstruction: CreateInstruction; [PATCHED]?: true };
 
 /**
- * Installs both caches in dockerfile-ast's `Instruction` and `Parser` classes (and `From`) (a test passes another loaded
+ * Installs the caches in dockerfile-ast's `Instruction` and `Parser` classes (and `From`), and the BOM test in `Util` (a test passes another loaded
  * copy's). Idempotent.
  */
-export function cacheDockerfileAst(classes: { Instruction: unknown; From: unknown; Parser: unknown } = { Instruction, From, Parser }): void {
+export function cacheDockerfileAst(
+  classes: { Instruction: unknown; From: unknown; Parser: unknown; Util: unknown } = { Instruction, From, Parser, Util },
+): void {
   const inst = (classes.Instruction as { prototype: InstructionProto }).prototype;
   if (!inst[PATCHED]) {
     inst[PATCHED] = true;
@@ -89,5 +96,10 @@ export function cacheDockerfileAst(classes: { Instruction: unknown; From: unknow
       this[LAST] = { document: this.document, dockerfile, escapeChar: this.escapeChar, keyword, start, instructionEnd, end, instruction };
       return instruction;
     };
+  }
+  const util = classes.Util as { isUTF8BOM(char: string): boolean; [PATCHED]?: true };
+  if (!util[PATCHED]) {
+    util[PATCHED] = true;
+    util.isUTF8BOM = (char: string) => char.charCodeAt(0) === 0xfeff;
   }
 }

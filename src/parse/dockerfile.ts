@@ -171,7 +171,8 @@ export function parseDockerfile(text: string): DockerfileModel {
   }
 
   // `# hadolint shell=powershell` (or `# dockrepro shell=…`) declares the RUN shell for the whole file.
-  const shellPragma = /^[ \t]*#[ \t]*(?:hadolint|dockrepro)[ \t]+shell[ \t]*=[ \t]*(\S+)/im.exec(text)?.[1];
+  // (The multi-line pattern is tried at every line start; a file that never says `shell` cannot match it.)
+  const shellPragma = /shell/i.test(text) ? /^[ \t]*#[ \t]*(?:hadolint|dockrepro)[ \t]+shell[ \t]*=[ \t]*(\S+)/im.exec(text)?.[1] : undefined;
   const nonPosixPragma = shellPragma !== undefined && !SHELL_NAMES.has(basename(shellPragma).toLowerCase());
   let scope: Scope = model.globalScope;
   const stageScopes: Scope[] = [];

@@ -107,7 +107,7 @@ export class JsonArrayWriter {
 
   item(value: unknown): string {
     const inner = `${this.indent}  `;
-    return `${this.count++ ? ',' : ''}\n${inner}${terminalSafeJson(JSON.stringify(value, null, 2)).replace(/\n/g, `\n${inner}`)}`;
+    return `${this.count++ ? ',' : ''}\n${inner}${terminalSafeJson(JSON.stringify(value, null, 2)).replaceAll('\n', `\n${inner}`)}`;
   }
 
   end(): string {

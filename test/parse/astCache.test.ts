@@ -12,13 +12,13 @@ import { corpusFiles } from '../helpers/corpus';
 import { dockerfile, encode, encoding, mutate, mutation } from '../fuzz/arbitraries';
 import { fuzzParameters } from '../fuzz/properties';
 
-type Ast = typeof import('dockerfile-ast') & { Parser: unknown };
+type Ast = typeof import('dockerfile-ast') & { Parser: unknown; Util: { isUTF8BOM(char: string): boolean } };
 
 /** A copy of dockerfile-ast of its own (its classes are not those of any other copy). */
 function load(): Ast {
   let ast: Ast | undefined;
   jest.isolateModules(() => {
-    ast = { ...require('dockerfile-ast'), Parser: require('dockerfile-ast/lib/parser').Parser };
+    ast = { ...require('dockerfile-ast'), Parser: require('dockerfile-ast/lib/parser').Parser, Util: require('dockerfile-ast/lib/util').Util };
   });
   return ast!;
 }
@@ -81,6 +81,17 @@ it('the cached copy is patched and the plain one is not', () => {
   const method = (c: unknown, name: string) => (c as { prototype: Record<string, unknown> }).prototype[name];
   expect(method(cached.Instruction, 'getRawArguments')).not.toBe(method(plain.Instruction, 'getRawArguments'));
   expect(method(cached.Parser, 'createInstruction')).not.toBe(method(plain.Parser, 'createInstruction'));
+  expect(cached.Util.isUTF8BOM).not.toBe(plain.Util.isUTF8BOM);
+});
+
+it('tells a byte order mark as dockerfile-ast does, for every UTF-16 unit and the strings around it', () => {
+  const inputs = ['', '\ufeff', '\ufeffFROM a', 'FROM a', '\ud83d\ude00', '\ufeff\ufeff'];
+  for (let c = 0; c <= 0xffff; c++) inputs.push(String.fromCharCode(c));
+  const differ = inputs.filter((s) => cached.Util.isUTF8BOM(s) !== plain.Util.isUTF8BOM(s));
+  expect(differ).toEqual([]);
+  expect(inputs.filter((s) => cached.Util.isUTF8BOM(s))).toEqual(['\ufeff', '\ufeffFROM a', '\ufeff\ufeff', '\ufeff']);
+  same('\ufeffFROM alpine\nRUN apk add curl\n');
+  same('\ufeff# escape=`\nFROM alpine\nRUN echo `\n  a\n');
 });
 
 it('parses every corpus file the same as dockerfile-ast as published', () => {
