@@ -83,21 +83,20 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
     io.stdout.write(r.output ?? bytes);
     out.push(r.outcome);
     const locks = flags.dryRun || flags.check ? { lines: [], failed: false } : saveLocks(resolvers, display);
-    io.stderr.write(summary(out, flags, locks.lines));
+    io.stderr.write(summary(out, flags, locks.lines, resolvers.unreachableHosts()));
     return locks.failed ? 2 : exitCode(out, flags);
   }
 
   const found = discover(paths.map((p) => resolve(io.cwd, p)), run.discovery);
   for (const e of found.errors) out.push(emptyOutcome(display(e.path), { error: e.message }));
   for (const n of found.notes) io.stderr.write(`dockrepro: note: ${printable(display(n.path))}: ${printable(n.message)}\n`);
-  const progress = progressBar(io, found.files.length);
-  let done = 0;
+  const progress = progressLine(io, found.files.length, resolvers);
   const results = await mapLimit(found.files, FILE_CONCURRENCY, async (file) => {
     const r = await fixFile(found, file, display(file), flags, run, resolvers);
-    progress(done++, display(file));
+    progress.fileDone(display(file));
     return r;
   });
-  progress(found.files.length, '');
+  progress.end();
   for (const r of results) {
     if (r.diff) io.stdout.write(r.diff);
     out.push(r.outcome);
@@ -107,7 +106,7 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
     out.push(c.outcome);
   }
   const locks = flags.dryRun || flags.check ? { lines: [], failed: false } : saveLocks(resolvers, display);
-  (flags.dryRun ? io.stderr : io.stdout).write(summary(out, flags, locks.lines));
+  (flags.dryRun ? io.stderr : io.stdout).write(summary(out, flags, locks.lines, resolvers.unreachableHosts()));
   return locks.failed ? 2 : exitCode(out, flags);
 }
 
@@ -287,26 +286,94 @@ function unifiedDiff(path: string, before: string, after: string): string {
   return createTwoFilesPatch(`a/${printable(path)}`, `b/${printable(path)}`, before, after, undefined, undefined, { context: 3 });
 }
 
-/** A one-line progress indicator on a terminal, for runs long enough to want one; silent otherwise. */
-function progressBar(io: Io, total: number): (done: number, current: string) => void {
-  if (!io.stderr.isTTY || total < 20) return () => undefined;
-  return (done, current) => {
-    if (done >= total) io.stderr.write('\r\x1b[K');
-    else io.stderr.write(`\r\x1b[K[${done + 1}/${total}] ${printable(current).slice(-60)}`);
+/**
+ * A one-line progress indicator on a terminal, for runs long enough to want one; silent otherwise. Redrawn
+ * when a file is done and every half second, so a run waiting on the network shows the lookups in flight.
+ */
+function progressLine(io: Io, total: number, resolvers: Resolvers): { fileDone(path: string): void; end(): void } {
+  if (!io.stderr.isTTY || total < 20) return { fileDone: () => undefined, end: () => undefined };
+  let done = 0;
+  let last = '';
+  const draw = () => {
+    const inFlight = resolvers.requestsInFlight();
+    const down = resolvers.unreachableHosts().length;
+    const parts = [`[${done}/${total}]`, inFlight ? `${inFlight} lookup${inFlight === 1 ? '' : 's'} in flight` : '', down ? `${down} host${down === 1 ? '' : 's'} unreachable` : '', printable(last).slice(-50)];
+    io.stderr.write(`\r\x1b[K${parts.filter(Boolean).join('  ')}`);
+  };
+  const timer = setInterval(draw, 500);
+  timer.unref();
+  return {
+    fileDone(path) {
+      done++;
+      last = path;
+      draw();
+    },
+    end() {
+      clearInterval(timer);
+      io.stderr.write('\r\x1b[K');
+    },
   };
 }
 
-function summary(files: FileOutcome[], flags: FixFlags, lockLines: string[]): string {
+/** What to do about a host that could not be reached, by what it serves and why it failed. */
+function unreachableAdvice(serves: 'images' | 'packages', reason: string): string {
+  const mirror = serves === 'images' ? 'set a mirror (registries: in .dockrepro.yaml)' : "point the package manager's index setting at a reachable mirror";
+  const slow = reason.startsWith('no answer') ? '; if it is only slow, DOCKREPRO_CONNECT_TIMEOUT=<seconds> gives it longer' : '';
+  return `use --offline to fix only what the lock file knows, or ${mirror}${slow}`;
+}
+
+/**
+ * The `left` lines: one per finding, except that findings left for the same reason (one failed lookup: the
+ * image-digest and image-tag findings of every file naming the image) share one line, at the first of them.
+ */
+function leftLines(files: FileOutcome[]): string[] {
+  interface Group {
+    at: string;
+    rules: string[];
+    label: string;
+    reason: string;
+    more: number;
+    files: Set<string>;
+  }
+  const groups: Group[] = [];
+  const failed = new Map<string, Group>();
+  for (const f of files) {
+    f.left.forEach((l, i) => {
+      const { line, column } = f.positions[i];
+      const at = `${f.path}:${line}:${column}`;
+      const shared = l.left === 'failed' ? failed.get(l.reason) : undefined;
+      if (!shared) {
+        const g: Group = { at, rules: [l.finding.rule], label: LEFT_LABELS[l.left], reason: l.reason, more: 0, files: new Set([f.path]) };
+        groups.push(g);
+        if (l.left === 'failed') failed.set(l.reason, g);
+      } else if (shared.at === at && !shared.rules.includes(l.finding.rule)) shared.rules.push(l.finding.rule);
+      else {
+        shared.more++;
+        shared.files.add(f.path);
+      }
+    });
+  }
+  return groups.map((g) => {
+    const others = g.files.size - 1;
+    const also = g.more ? `; also ${g.more} more finding${g.more === 1 ? '' : 's'}${others ? ` in ${others} more file${others === 1 ? '' : 's'}` : ''}` : '';
+    return `${g.at}: ${g.rules.join(', ')} left (${g.label}): ${g.reason}${also}`;
+  });
+}
+
+function summary(files: FileOutcome[], flags: FixFlags, lockLines: string[], unreachable: { host: string; reason: string; serves: 'images' | 'packages' }[]): string {
   const lines: string[] = [];
   for (const f of files) {
     if (f.error) lines.push(`${f.path}: error: ${f.error}`);
     if (f.note) lines.push(`${f.path}: note: ${f.note}`);
     // --dry-run explains each change (which tag was chosen and why); a real run just does it.
     if (flags.dryRun) for (const title of new Set(f.applied)) lines.push(`${f.path}: would ${title}`);
-    f.left.forEach((l, i) => {
-      const { line, column } = f.positions[i];
-      lines.push(`${f.path}:${line}:${column}: ${l.finding.rule} left (${LEFT_LABELS[l.left]}): ${l.reason}`);
-    });
+  }
+  lines.push(...leftLines(files));
+  // A host is named only when a finding was left because of it (an optional API such as Docker Hub's tag
+  // list may be down while the registry itself answers).
+  const reasons = files.flatMap((f) => f.left.map((l) => l.reason));
+  for (const u of [...unreachable].sort((a, b) => a.host.localeCompare(b.host))) {
+    if (reasons.some((r) => r.includes(`//${u.host}/`))) lines.push(`${u.host} unreachable (${u.reason}): ${unreachableAdvice(u.serves, u.reason)}`);
   }
   lines.push(...lockLines);
   const scanned = files.filter((f) => !f.error && !f.contextFile).length;
