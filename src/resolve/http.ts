@@ -96,6 +96,9 @@ function describeErrorBody(body: string): string {
   return '';
 }
 
+/** Errors that say the host cannot be reached at all (no name, no route, nobody listening). */
+const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /** Default of HttpOptions.connectTimeoutMs. */
 export const CONNECT_TIMEOUT_MS = 8_000;
 
@@ -185,14 +188,13 @@ export class HttpClient {
         if (e instanceof UnreachableHost) throw err;
         // An unknown host name will not appear by retrying (EAI_AGAIN, a resolver hiccup, is retried).
         const permanent = (e as { cause?: { code?: string } })?.cause?.code === 'ENOTFOUND';
-        if (err.kind === 'timeout' || err.kind === 'network') {
-          // A host that never answered is not worth the retries: every later request to it fails at once.
-          const host = new URL(url).host;
-          if (!this.answered.has(host)) {
-            const code = (e as { cause?: { code?: string } })?.cause?.code;
-            this.unreachable.set(host, err.kind === 'timeout' ? `no answer within ${seconds(err === e ? this.connectTimeoutMs : this.timeoutMs)}` : (code ?? 'network error'));
-            throw err;
-          }
+        // A host that never answered and could not be reached is not worth the retries: every later request
+        // to it fails at once. (A connection reset or cut-off answer is retried as before.)
+        const host = new URL(url).host;
+        const code = (e as { cause?: { code?: string } })?.cause?.code;
+        if (!this.answered.has(host) && (err.kind === 'timeout' || (code !== undefined && UNREACHABLE_CODES.has(code)))) {
+          this.unreachable.set(host, err.kind === 'timeout' ? `no answer within ${seconds(err === e ? this.connectTimeoutMs : this.timeoutMs)}` : code!);
+          throw err;
         }
         if (i >= this.retries || permanent || (err.kind !== 'timeout' && err.kind !== 'network')) throw err;
         await sleep(this.backoff(i));
