@@ -368,7 +368,8 @@ function summary(files: FileOutcome[], flags: FixFlags, lockLines: string[], unr
     // --dry-run explains each change (which tag was chosen and why); a real run just does it.
     if (flags.dryRun) for (const title of new Set(f.applied)) lines.push(`${f.path}: would ${title}`);
   }
-  lines.push(...leftLines(files));
+  // One push per line: a spread of 150k lines would overflow the call stack.
+  for (const line of leftLines(files)) lines.push(line);
   // A host is named only when a finding was left because of it (an optional API such as Docker Hub's tag
   // list may be down while the registry itself answers).
   const reasons = files.flatMap((f) => f.left.map((l) => l.reason));
