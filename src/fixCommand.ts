@@ -97,7 +97,7 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
     // The editor replaces its buffer with stdout: always the whole text, the original when nothing was fixed.
     io.stdout.write(r.output ?? bytes);
     const locks = flags.dryRun || flags.check ? { lines: [], failed: false } : saveLocks(resolvers, display);
-    io.stderr.write(summary.file(r.outcome) + summary.end(locks.lines));
+    io.stderr.write(summary.file(r.outcome) + summary.end(locks.lines, resolvers.unreachableHosts()));
     return locks.failed ? 2 : summary.exitCode();
   }
 
@@ -107,15 +107,14 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
   const found = discover(paths.map((p) => resolve(io.cwd, p)), run.discovery);
   for (const e of found.errors) report.write(summary.file(emptyOutcome(display(e.path), { error: e.message })));
   for (const n of found.notes) io.stderr.write(`dockrepro: note: ${printable(display(n.path))}: ${printable(n.message)}\n`);
-  const progress = progressBar(io, found.files.length);
+  const progress = progressLine(io, found.files.length, resolvers);
   const context = new ContextEditsOfRun();
-  let done = 0;
   await forEachInOrder(
     found.files,
     FILE_CONCURRENCY,
     async (file) => {
       const r = await fixFile(found, file, display(file), flags, run, resolvers);
-      progress.show(done++, display(file));
+      progress.fileDone(display(file));
       return r;
     },
     (r) => {
@@ -137,7 +136,7 @@ export async function runFix(paths: string[], flags: FixFlags, io: Io, run: Lint
     },
   });
   const locks = flags.dryRun || flags.check ? { lines: [], failed: false } : saveLocks(resolvers, display);
-  report.write(summary.end(locks.lines));
+  report.write(summary.end(locks.lines, resolvers.unreachableHosts()));
   return locks.failed ? 2 : summary.exitCode();
 }
 
@@ -366,17 +365,34 @@ function unifiedDiff(path: string, before: string, after: string): string {
   return createTwoFilesPatch(`a/${printable(path)}`, `b/${printable(path)}`, before, after, undefined, undefined, { context: 3 });
 }
 
-/** A one-line progress indicator on a terminal, for runs long enough to want one; silent otherwise. */
-function progressBar(io: Io, total: number): { show(done: number, current: string): void; clear(): void } {
-  if (!io.stderr.isTTY || total < 20) return { show: () => undefined, clear: () => undefined };
+/**
+ * A one-line progress indicator on a terminal, for runs long enough to want one; silent otherwise. Redrawn
+ * when a file is done and every half second, so a run waiting on the network shows the lookups in flight.
+ */
+function progressLine(io: Io, total: number, resolvers: Resolvers): { fileDone(path: string): void; clear(): void } {
+  if (!io.stderr.isTTY || total < 20) return { fileDone: () => undefined, clear: () => undefined };
+  let done = 0;
+  let last = '';
   let shown = false;
+  const draw = () => {
+    const inFlight = resolvers.requestsInFlight();
+    const down = resolvers.unreachableHosts().length;
+    const parts = [`[${done}/${total}]`, inFlight ? `${inFlight} lookup${inFlight === 1 ? '' : 's'} in flight` : '', down ? `${down} host${down === 1 ? '' : 's'} unreachable` : '', printable(last).slice(-50)];
+    io.stderr.write(`\r\x1b[K${parts.filter(Boolean).join('  ')}`);
+    shown = true;
+  };
+  const timer = setInterval(draw, 500);
+  timer.unref();
   return {
-    show(done, current) {
-      io.stderr.write(`\r\x1b[K[${done + 1}/${total}] ${printable(current).slice(-60)}`);
-      shown = true;
+    fileDone(path) {
+      done++;
+      last = path;
+      draw();
     },
-    // Before a summary line is written (it may go to the same terminal), the progress line is wiped.
+    // Before a summary line is written (it may go to the same terminal), the line is wiped; the timer
+    // draws it again while files remain.
     clear() {
+      if (done >= total) clearInterval(timer);
       if (shown) io.stderr.write('\r\x1b[K');
       shown = false;
     },
@@ -394,6 +410,11 @@ class FixSummary {
   private readonly leftBy: Record<LeftReason, number> = { 'no-fixer': 0, unsafe: 0, 'needs-network': 0, failed: 0 };
   private errors = 0;
   private failing = 0;
+  /**
+   * Findings left by one failed lookup (the image-digest and image-tag findings of every file naming an
+   * unreachable image) share one line, written at the end: one entry per failed lookup, not per finding.
+   */
+  private readonly failed = new Map<string, { at: string; path: string; rules: string[]; more: number; otherFiles: number; lastPath: string }>();
 
   constructor(private readonly flags: FixFlags) {}
 
@@ -410,7 +431,19 @@ class FixSummary {
     if (this.flags.dryRun) for (const title of f.applied) lines.push(`${f.path}: would ${title}`);
     for (const l of f.left) {
       this.leftBy[l.left]++;
-      lines.push(`${f.path}:${l.line}:${l.column}: ${l.rule} left (${LEFT_LABELS[l.left]}): ${l.reason}`);
+      const at = `${f.path}:${l.line}:${l.column}`;
+      if (l.left !== 'failed') {
+        lines.push(`${at}: ${l.rule} left (${LEFT_LABELS[l.left]}): ${l.reason}`);
+        continue;
+      }
+      const group = this.failed.get(l.reason);
+      if (!group) this.failed.set(l.reason, { at, path: f.path, rules: [l.rule], more: 0, otherFiles: 0, lastPath: f.path });
+      else if (group.at === at && !group.rules.includes(l.rule)) group.rules.push(l.rule);
+      else {
+        group.more++;
+        if (f.path !== group.lastPath && f.path !== group.path) group.otherFiles++;
+        group.lastPath = f.path;
+      }
     }
     return printLines(lines);
   }
@@ -421,12 +454,23 @@ class FixSummary {
     return printLines([`${dockerfile}: note: ${fixes} fix${fixes === 1 ? '' : 'es'} to ${contextFile} not written`]);
   }
 
-  end(lockLines: string[]): string {
+  end(lockLines: string[], unreachable: { host: string; reason: string; serves: 'images' | 'packages' }[] = []): string {
+    const lines: string[] = [];
+    for (const [reason, g] of this.failed) {
+      const also = g.more ? `; also ${g.more} more finding${g.more === 1 ? '' : 's'}${g.otherFiles ? ` in ${g.otherFiles} more file${g.otherFiles === 1 ? '' : 's'}` : ''}` : '';
+      lines.push(`${g.at}: ${g.rules.join(', ')} left (${LEFT_LABELS.failed}): ${reason}${also}`);
+    }
+    // A host is named only when a finding was left because of it (an optional API such as Docker Hub's tag
+    // list may be down while the registry itself answers).
+    for (const u of [...unreachable].sort((a, b) => a.host.localeCompare(b.host))) {
+      if ([...this.failed.keys()].some((r) => r.includes(`//${u.host}/`))) lines.push(`${u.host} unreachable (${u.reason}): ${unreachableAdvice(u.serves, u.reason)}`);
+    }
     const left = Object.values(this.leftBy).reduce((a, b) => a + b, 0);
     const byReason = (Object.keys(LEFT_LABELS) as LeftReason[]).filter((r) => this.leftBy[r] > 0).map((r) => `${this.leftBy[r]} ${LEFT_LABELS[r]}`);
     const verb = this.flags.check || this.flags.dryRun ? 'would change' : 'changed';
     const { scanned, changed, fixed } = this;
     return printLines([
+      ...lines,
       ...lockLines,
       `${scanned} file${scanned === 1 ? '' : 's'} scanned, ${changed} ${verb}, ${fixed} finding${fixed === 1 ? '' : 's'} fixed, ` +
         `${left} left${byReason.length ? ` (${byReason.join(', ')})` : ''}`,
@@ -438,6 +482,13 @@ class FixSummary {
     if (this.flags.check && this.changed) return 1;
     return this.failing ? 1 : 0;
   }
+}
+
+/** What to do about a host that could not be reached, by what it serves and why it failed. */
+function unreachableAdvice(serves: 'images' | 'packages', reason: string): string {
+  const mirror = serves === 'images' ? 'set a mirror (registries: in .dockrepro.yaml)' : "point the package manager's index setting at a reachable mirror";
+  const slow = reason.startsWith('no answer') ? '; if it is only slow, DOCKREPRO_CONNECT_TIMEOUT=<seconds> gives it longer' : '';
+  return `use --offline to fix only what the lock file knows, or ${mirror}${slow}`;
 }
 
 /** Paths, reasons and errors quote file names, files and registry answers: one line each, controls escaped. */

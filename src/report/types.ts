@@ -23,6 +23,8 @@ export interface ReportInput {
   /** Colour output (text only): true only on a TTY without NO_COLOR. */
   color: boolean;
   version: string;
+  /** The folder relative paths are relative to (SARIF: default process.cwd()). */
+  cwd?: string;
 }
 
 /** What a report needs besides the files: known before the first file is linted. */

@@ -53,6 +53,13 @@ export interface HttpOptions {
   insecure?: readonly string[];
   /** Per-request timeout, including reading the body. Default 15 s. */
   timeoutMs?: number;
+  /**
+   * How long a host that has not answered yet gets to send its first status line (connect included). A host
+   * that fails before ever answering (no answer in time, refused, unknown name) is not retried: it is taken
+   * as unreachable for the rest of the run, so a dead registry costs this once, not a minute per lookup.
+   * Default 8 s.
+   */
+  connectTimeoutMs?: number;
   /** Retries after a 5xx, 429, timeout or network error. Default 3. */
   retries?: number;
   /** First backoff delay, doubled each retry. Default 250 ms. */
@@ -89,8 +96,21 @@ function describeErrorBody(body: string): string {
   return '';
 }
 
+/** Errors that say the host cannot be reached at all (no name, no route, nobody listening). */
+const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Default of HttpOptions.connectTimeoutMs. */
+export const CONNECT_TIMEOUT_MS = 8_000;
+
+/** The reason a host was given up on: the system's code (`ENOTFOUND`, `ECONNREFUSED`) or `no answer within 8 s`. */
+export type UnreachableHosts = ReadonlyMap<string, string>;
+
 export class HttpClient {
   readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  /** Hosts that have answered at least once: their failures are retried as before. */
+  private readonly answered = new Set<string>();
+  private readonly unreachable = new Map<string, string>();
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly maxRetryAfterMs: number;
@@ -101,6 +121,7 @@ export class HttpClient {
 
   constructor(private readonly options: HttpOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.connectTimeoutMs = Math.min(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, this.timeoutMs);
     this.retries = options.retries ?? 3;
     this.backoffMs = options.backoffMs ?? 250;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
@@ -146,6 +167,16 @@ export class HttpClient {
     return new RegistryError(`${url}: network error (${cause})`, 'network', undefined, url);
   }
 
+  /** HTTP requests running or waiting for a slot (the progress line). */
+  get inFlight(): number {
+    return this.active + this.waiting.length;
+  }
+
+  /** The hosts given up on in this run, with why. */
+  get unreachableHosts(): UnreachableHosts {
+    return this.unreachable;
+  }
+
   /** Retries network errors, timeouts, 5xx and 429 (honouring a capped `Retry-After`), with exponential backoff. */
   async withRetries<E extends Exchange>(url: string, attempt: () => Promise<E>): Promise<E> {
     for (let i = 0; ; i++) {
@@ -154,8 +185,17 @@ export class HttpClient {
         res = await attempt();
       } catch (e) {
         const err = this.transportError(e, url);
+        if (e instanceof UnreachableHost) throw err;
         // An unknown host name will not appear by retrying (EAI_AGAIN, a resolver hiccup, is retried).
         const permanent = (e as { cause?: { code?: string } })?.cause?.code === 'ENOTFOUND';
+        // A host that never answered and could not be reached is not worth the retries: every later request
+        // to it fails at once. (A connection reset or cut-off answer is retried as before.)
+        const host = new URL(url).host;
+        const code = (e as { cause?: { code?: string } })?.cause?.code;
+        if (!this.answered.has(host) && (err.kind === 'timeout' || (code !== undefined && UNREACHABLE_CODES.has(code)))) {
+          this.unreachable.set(host, err.kind === 'timeout' ? `no answer within ${seconds(err === e ? this.connectTimeoutMs : this.timeoutMs)}` : code!);
+          throw err;
+        }
         if (i >= this.retries || permanent || (err.kind !== 'timeout' && err.kind !== 'network')) throw err;
         await sleep(this.backoff(i));
         continue;
@@ -218,14 +258,33 @@ export class HttpClient {
     let current = url;
     let sent = headers;
     for (let hop = 0; ; hop++) {
+      const host = new URL(current).host;
+      const given = this.unreachable.get(host);
+      if (given !== undefined) throw new UnreachableHost(`${url}: ${host} unreachable (${given})`, url);
       this.requests++;
-      const res = await fetch(current, {
-        method,
-        headers: { 'User-Agent': this.options.userAgent ?? 'dockrepro', ...sent },
-        redirect: 'manual',
-        signal,
-        body,
-      });
+      // Until a host has answered once, its first status line must come within the connect timeout.
+      let firstContact: AbortController | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      if (!this.answered.has(host)) {
+        const c = (firstContact = new AbortController());
+        const reason = new RegistryError(`${current}: no answer within ${seconds(this.connectTimeoutMs)}`, 'timeout', undefined, current);
+        timer = setTimeout(() => c.abort(reason), this.connectTimeoutMs);
+      }
+      let res: Response;
+      try {
+        res = await fetch(current, {
+          method,
+          headers: { 'User-Agent': this.options.userAgent ?? 'dockrepro', ...sent },
+          redirect: 'manual',
+          signal: firstContact ? AbortSignal.any([signal, firstContact.signal]) : signal,
+          body,
+        });
+      } catch (e) {
+        throw firstContact?.signal.aborted ? firstContact.signal.reason : e;
+      } finally {
+        clearTimeout(timer);
+      }
+      this.answered.add(host);
       const location = res.headers.get('location');
       if (res.status < 300 || res.status > 399 || res.status === 304 || !location) {
         if (streamOk && res.status === 200 && res.body) return { status: 200, headers: res.headers, url: current, body: Buffer.alloc(0), stream: res.body };
@@ -246,6 +305,17 @@ export class HttpClient {
       current = next.toString();
     }
   }
+}
+
+/** A request not sent because its host was given up on earlier in the run (HttpClient.unreachableHosts). */
+class UnreachableHost extends RegistryError {
+  constructor(message: string, url: string) {
+    super(message, 'network', undefined, url);
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /** Reads a body, refusing more than `max` bytes (but at least 64 KiB, so error pages always fit). */

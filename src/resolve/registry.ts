@@ -9,7 +9,7 @@ import { type ImageRef, parseImageRef, SHA256_DIGEST, TAG } from '../parse/image
 import { parseWwwAuthenticate, type Challenge } from './challenge';
 import { endpointOf, isLoopback, usesPlainHttp, type Endpoint } from './endpoint';
 import { checkManifest, type ManifestKind } from './manifestShape';
-import { HttpClient, parseJson, RegistryError, type Exchange, type HttpOptions } from './http';
+import { HttpClient, parseJson, RegistryError, type Exchange, type HttpOptions, type UnreachableHosts } from './http';
 
 export { RegistryError, retryAfterMs, type RegistryErrorKind } from './http';
 
@@ -112,6 +112,16 @@ export class RegistryClient {
   /** HTTP exchanges made (each redirect hop and retry counts), for the bench and tests. */
   get requests(): number {
     return this.http.requests;
+  }
+
+  /** HTTP requests running or waiting (HttpClient.inFlight). */
+  get inFlight(): number {
+    return this.http.inFlight;
+  }
+
+  /** Hosts given up on in this run (HttpClient.unreachableHosts). */
+  get unreachableHosts(): UnreachableHosts {
+    return this.http.unreachableHosts;
   }
 
   /**

@@ -59,7 +59,9 @@ export class Resolvers {
       const mirrors = { ...user.mirrors, ...config.registries.mirrors };
       const insecure = [...new Set([...user.insecure, ...config.registries.insecure])];
       const hubTagsApi = config.registries.hubTagsApi ?? user.hubTagsApi;
+      const connectTimeoutMs = connectTimeoutFrom(this.env);
       const registry = new RegistryClient({
+        connectTimeoutMs,
         mirrors,
         insecure,
         credentials: this.credentialsFor,
@@ -67,10 +69,27 @@ export class Resolvers {
         // Behind a Docker Hub mirror, hub.docker.com may be unreachable: only use its API when configured.
         hubTagsApi: hubTagsApi ?? (mirrors['docker.io'] ? false : 'https://hub.docker.com'),
       });
-      clients = { registry, packages: new HttpClient({ insecure }) };
+      clients = { registry, packages: new HttpClient({ insecure, connectTimeoutMs }) };
       this.clients.set(config, clients);
     }
     return clients;
+  }
+
+  /** HTTP requests running or waiting across every client (the progress line). */
+  requestsInFlight(): number {
+    let n = 0;
+    for (const { registry, packages } of this.clients.values()) n += registry.inFlight + packages.inFlight;
+    return n;
+  }
+
+  /** Every host given up on in this run, with why, and whether it serves images or packages (for the advice). */
+  unreachableHosts(): { host: string; reason: string; serves: 'images' | 'packages' }[] {
+    const out = new Map<string, { host: string; reason: string; serves: 'images' | 'packages' }>();
+    for (const { registry, packages } of this.clients.values()) {
+      for (const [host, reason] of registry.unreachableHosts) out.set(host, { host, reason, serves: 'images' });
+      for (const [host, reason] of packages.unreachableHosts) if (!out.has(host)) out.set(host, { host, reason, serves: 'packages' });
+    }
+    return [...out.values()];
   }
 
   /**
@@ -97,4 +116,13 @@ export class Resolvers {
     const { offline, refresh } = this.flags;
     return { http: this.clientsFor(config).packages, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups, env: this.env, dir };
   }
+}
+
+/**
+ * `DOCKREPRO_CONNECT_TIMEOUT` (seconds) for how long a registry or package index that has not answered yet
+ * gets (HttpOptions.connectTimeoutMs); unset or not a positive number: the default.
+ */
+export function connectTimeoutFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const seconds = Number(env.DOCKREPRO_CONNECT_TIMEOUT);
+  return env.DOCKREPRO_CONNECT_TIMEOUT && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }

@@ -130,7 +130,7 @@ describeWithRegistries('dockrepro fix pins images (CLI, real registry)', ({ open
       'config.json': JSON.stringify({ auths: { [auth.host]: { auth: Buffer.from(`${auth.credentials!.username}:${auth.credentials!.password}`).toString('base64') } } }),
     });
     const without = await runCli(['fix', ...RULES], { cwd: dir, env: { HOME: workspace({}) } });
-    expect(without.stdout).toMatch(/image-digest left \(failed\): registry lookup failed: .*no credentials are configured/);
+    expect(without.stdout).toMatch(/image-digest, image-tag left \(failed\): registry lookup failed: .*no credentials are configured/);
     const r = await runCli(['fix', ...RULES], { cwd: dir, env: { DOCKER_CONFIG: dockerConfig } });
     expect(read(dir, 'Dockerfile')).toBe(`FROM ${auth.host}/cred/app:1.4.2@${privateApp.digest}\n`);
     expect(r.code).toBe(0);

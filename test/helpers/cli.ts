@@ -7,12 +7,12 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], opts: { cwd?: string; stdin?: string | Buffer; env?: NodeJS.ProcessEnv; tty?: boolean } = {}): Promise<CliResult> {
+export async function runCli(args: string[], opts: { cwd?: string; stdin?: string | Buffer; env?: NodeJS.ProcessEnv; tty?: boolean; stderrTty?: boolean } = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
     stdout: { write: (s: string | Uint8Array) => (stdout += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), isTTY: opts.tty ?? false },
-    stderr: { write: (s: string) => (stderr += s) },
+    stderr: { write: (s: string) => (stderr += s), isTTY: opts.stderrTty ?? false },
     readStdin: () => Buffer.from(opts.stdin ?? ''),
     env: opts.env ?? {},
     cwd: opts.cwd ?? process.cwd(),

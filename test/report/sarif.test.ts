@@ -1,6 +1,9 @@
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
-import { artifactLocation, formatSarif } from '../../src/report/sarif';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { artifactLocation, formatSarif, sourceRoot } from '../../src/report/sarif';
 import { RULES } from '../../src/rules/index';
 import type { FileResult } from '../../src/report/types';
 import { NASTY, TEXT_A, TEXT_B, at, file, finding, input, sample } from './fixtures';
@@ -62,11 +65,16 @@ describe('sarif reporter', () => {
     const { rules } = validate([]).runs[0].tool.driver;
     expect(rules.map((r: { id: string }) => r.id)).toEqual(RULES.map((r) => r.meta.id));
     const aptPin = RULES.find((r) => r.meta.id === 'apt-pin')!;
+    const page = readFileSync(join(__dirname, '../../docs/rules/apt-pin.md'), 'utf8');
+    const body = page.replace(/^---\n[\s\S]*?\n---\n/, '').trim();
     expect(rules.find((r: { id: string }) => r.id === 'apt-pin')).toEqual({
       id: 'apt-pin',
       shortDescription: { text: aptPin.meta.summary },
+      fullDescription: { text: expect.any(String) },
+      help: { text: body, markdown: body },
       helpUri: 'https://github.com/dockrepro/dockrepro/blob/main/docs/rules/apt-pin.md',
       defaultConfiguration: { level: 'warning' },
+      properties: { tags: ['reproducibility', 'security', 'supply-chain'], 'security-severity': '3.0' },
     });
   });
 
@@ -87,6 +95,7 @@ describe('sarif reporter', () => {
           },
         },
       ],
+      partialFingerprints: { 'dockrepro/v1': expect.stringMatching(/^[0-9a-f]{32}:1$/) },
     });
     for (const r of results) expect(tool.driver.rules[r.ruleIndex].id).toBe(r.ruleId);
     // Configured severities, not the rule defaults: error → error, info and style → note.
@@ -149,6 +158,102 @@ describe('sarif reporter', () => {
       ['C:\\src\\Dockerfile', { uri: 'file:///C:/src/Dockerfile' }],
     ])('%s', (path, expected) => {
       expect(artifactLocation(path)).toEqual(expected);
+    });
+  });
+
+  describe('GitHub code scanning', () => {
+    const run = (files: FileResult[], cwd?: string) => {
+      const log = JSON.parse(formatSarif({ ...input(files), ...(cwd && { cwd }) }));
+      expect(validateSchema(log) ? [] : validateSchema.errors).toEqual([]);
+      return log.runs[0];
+    };
+
+    it('meets the documented requirements: rule descriptions, help, security-severity, result fields', () => {
+      const { tool, results } = run(sample());
+      for (const rule of tool.driver.rules) {
+        // fullDescription is the first paragraph of the rule's doc page, not the summary again.
+        expect(rule.fullDescription.text.length).toBeGreaterThan(rule.shortDescription.text.length);
+        expect(rule.fullDescription.text.length).toBeLessThanOrEqual(1024);
+        expect(rule.help.markdown).toMatch(new RegExp(`^# ${rule.id}\n`));
+        expect(rule.properties.tags.length).toBeLessThanOrEqual(20);
+        const severity = rule.properties['security-severity'];
+        if (severity !== undefined) {
+          // A string holding a number in 0.0-10.0, and tagged `security` so code scanning treats it as one.
+          expect(severity).toMatch(/^\d+(\.\d+)?$/);
+          expect(Number(severity)).toBeGreaterThanOrEqual(0);
+          expect(Number(severity)).toBeLessThanOrEqual(10);
+          expect(rule.properties.tags).toContain('security');
+        }
+      }
+      const severityOf = (id: string) => Number(tool.driver.rules.find((r: { id: string }) => r.id === id).properties['security-severity']);
+      expect(severityOf('curl-pipe-shell')).toBeGreaterThanOrEqual(7);
+      expect(severityOf('add-checksum')).toBeGreaterThanOrEqual(7);
+      expect(severityOf('apt-pin')).toBeLessThan(4);
+      for (const r of results) {
+        expect(typeof r.ruleId).toBe('string');
+        expect(r.locations[0].physicalLocation.artifactLocation.uri).not.toMatch(/^file:/);
+        expect(Object.keys(r.partialFingerprints)).toEqual(['dockrepro/v1']);
+      }
+    });
+
+    it('fingerprints survive lines moving, and tell repeated findings apart', () => {
+      const text = 'FROM debian:12\nRUN apt-get install -y curl\nRUN apt-get install -y curl\n';
+      const moved = `# a comment\n\n${text}`;
+      const results = (t: string) =>
+        run([
+          file('Dockerfile', t, [
+            finding('image-digest', 'warning', "image 'debian:12' is not pinned to a digest", at(t, 'debian:12')),
+            finding('apt-pin', 'warning', "apt package 'curl' is not pinned", at(t, 'curl', 0)),
+            finding('apt-pin', 'warning', "apt package 'curl' is not pinned", at(t, 'curl', 1)),
+          ]),
+        ]).results;
+      const before = results(text);
+      const after = results(moved);
+      expect(after.map((r: { locations: { physicalLocation: { region: { startLine: number } } }[] }) => r.locations[0].physicalLocation.region.startLine)).toEqual([3, 4, 5]);
+      const prints = (rs: { partialFingerprints: Record<string, string> }[]) => rs.map((r) => r.partialFingerprints['dockrepro/v1']);
+      expect(prints(after)).toEqual(prints(before));
+      expect(new Set(prints(before)).size).toBe(3);
+      expect(prints(before)[1].replace(/:\d+$/, '')).toBe(prints(before)[2].replace(/:\d+$/, ''));
+    });
+
+    describe('paths relative to %SRCROOT% (the git checkout, else the working folder)', () => {
+      let repo: string;
+      beforeAll(() => {
+        repo = mkdtempSync(join(tmpdir(), 'dockrepro-sarif-'));
+        mkdirSync(join(repo, '.git'));
+        mkdirSync(join(repo, 'svc', 'api'), { recursive: true });
+      });
+      afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+      it('the git root is found from a sub folder; without one the working folder is the root', () => {
+        expect(sourceRoot(join(repo, 'svc', 'api'))).toBe(repo);
+        const plain = mkdtempSync(join(tmpdir(), 'dockrepro-sarif-plain-'));
+        try {
+          // (tmpdir itself is not inside a checkout on test machines; if it were, the nearest .git would win)
+          expect([plain, sourceRoot(plain)].includes(sourceRoot(plain))).toBe(true);
+          if (sourceRoot(plain) !== plain) expect(plain.startsWith(sourceRoot(plain))).toBe(true);
+        } finally {
+          rmSync(plain, { recursive: true, force: true });
+        }
+      });
+
+      it('absolute paths under the root and relative ones from a sub folder map into the checkout', () => {
+        const cwd = join(repo, 'svc');
+        const r = run(
+          [
+            file(join(repo, 'svc', 'api', 'Dockerfile'), TEXT_A, [finding('apt-pin', 'warning', 'm', at(TEXT_A, 'curl'))]),
+            file('api/Dockerfile', TEXT_A, [finding('apt-pin', 'warning', 'm', at(TEXT_A, 'curl'))]),
+            file('/elsewhere/Dockerfile', TEXT_A, [finding('apt-pin', 'warning', 'm', at(TEXT_A, 'curl'))]),
+          ],
+          cwd,
+        );
+        expect(r.originalUriBaseIds).toEqual({ '%SRCROOT%': { uri: `file://${repo.split('/').map(encodeURIComponent).join('/')}/` } });
+        expect(r.results.map((x: { locations: { physicalLocation: { artifactLocation: unknown } }[] }) => x.locations[0].physicalLocation.artifactLocation)).toEqual([
+          { uri: 'svc/api/Dockerfile', uriBaseId: '%SRCROOT%' },
+          { uri: 'svc/api/Dockerfile', uriBaseId: '%SRCROOT%' },
+          { uri: 'file:///elsewhere/Dockerfile' },
+        ]);
+      });
     });
   });
 });

@@ -33,7 +33,7 @@ describe('streaming reporters', () => {
     const s = streamSarif(header);
     const out = s.start() + sample().map((f) => s.file(f)).join('') + s.end();
     const run = JSON.parse(out).runs[0];
-    expect(Object.keys(run)).toEqual(['tool', 'columnKind', 'results', 'invocations']);
+    expect(Object.keys(run)).toEqual(['tool', 'originalUriBaseIds', 'columnKind', 'results', 'invocations']);
     expect(run.invocations[0].executionSuccessful).toBe(false);
   });
 

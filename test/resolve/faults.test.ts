@@ -94,14 +94,31 @@ describeWithRegistries('registry client through a fault-injecting proxy', ({ ope
     const impatient: RegistryClientOptions = { retries: 1, backoffMs: 5, timeoutMs: 200 };
 
     it('headers later than timeoutMs: timeout after retries + 1 attempts; once only: retried', async () => {
+      // The registry has answered once: its timeouts are taken as passing trouble and retried.
+      const client = new RegistryClient(impatient);
+      await client.digestOf(`${ref}:1`);
+      proxy.reset();
       proxy.inject({ path: MANIFEST, times: Infinity, delayMs: 600 });
-      const err = await rejection(new RegistryClient(impatient).digestOf(`${ref}:1`));
+      const err = await rejection(client.digestOf(`${ref}:1`));
       expect(err).toMatchObject({ kind: 'timeout', message: expect.stringMatching(/within 200 ms/) });
       expect(manifestCalls()).toHaveLength(2);
 
       proxy.reset();
       proxy.inject({ path: MANIFEST, delayMs: 600 });
-      expect((await new RegistryClient(impatient).digestOf(`${ref}:1`)).digest).toBe(sha256(app.bytes));
+      expect((await client.digestOf(`${ref}:1`)).digest).toBe(sha256(app.bytes));
+    });
+
+    it('a registry that never answered is given up on after one connect timeout: no retries, no later requests', async () => {
+      proxy.inject({ path: MANIFEST, times: Infinity, delayMs: 600 });
+      const client = new RegistryClient({ ...impatient, retries: 3, connectTimeoutMs: 100 });
+      const err = await rejection(client.digestOf(`${ref}:1`));
+      expect(err).toMatchObject({ kind: 'timeout', message: expect.stringMatching(/no answer within 0\.1 s$/) });
+      expect(manifestCalls()).toHaveLength(1);
+      const host = new URL(err.url!).host;
+      expect([...client.unreachableHosts]).toEqual([[host, 'no answer within 0.1 s']]);
+      const again = await rejection(client.digestOf(`${ref}:2`));
+      expect(again).toMatchObject({ kind: 'network', message: expect.stringContaining(`${host} unreachable (no answer within 0.1 s)`) });
+      expect(manifestCalls()).toHaveLength(1);
     });
 
     it('a body that stalls past timeoutMs is a timeout, though the headers came in time', async () => {
