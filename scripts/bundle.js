@@ -10,6 +10,8 @@
  *     simply rejects it and compiles as usual). Measured: ~95 ms -> ~83 ms per cold lint, bare node 64 ms.
  *  3. The bundle is minified (see below).
  * Modules needed only on some paths (config, folder walks, globs, semver) stay separate and load lazily.
+ * The rule that keeps the package lean: package.json's `dependencies` are exactly what the bundle leaves
+ * out (installed next to it), and everything it inlines is a devDependency (not installed twice).
  */
 'use strict';
 const { buildSync } = require('esbuild');
@@ -17,6 +19,7 @@ const { spawnSync } = require('node:child_process');
 const { resolve } = require('node:path');
 
 const root = resolve(__dirname, '..');
+const { dependencies } = require(resolve(root, 'package.json'));
 buildSync({
   entryPoints: [resolve(root, 'dist/main.js')],
   outfile: resolve(root, 'dist/dockrepro.js'),
@@ -24,10 +27,10 @@ buildSync({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // Loaded lazily (only when a config, a lockfile check, or a package lookup needs them): left out of the
-  // bundle so start-up does not parse them.
-  // The language server (dist/lsp/, with vscode-languageserver) is loaded by `dockrepro lsp` only.
-  external: [resolve(root, 'dist/lsp/*'), 'js-yaml', 'ignore', 'semver', 'picomatch', 'pacote', '@renovatebot/pep440', 'ini', 'tar', 'fzstd', 'npm-pick-manifest'],
+  // Loaded lazily (only when a config, a lockfile check, a package lookup or the language server needs
+  // them): left out of the bundle so start-up does not parse them; the package installs them. The language
+  // server's own code is in the bundle (only `dockrepro lsp` runs it), so the package ships one file of code.
+  external: Object.keys(dependencies),
   // Minified: Node reads, and V8 checks the code cache against, every byte of the bundle on every start. Measured
   // (40 interleaved processes, reading and compiling the bundle with its cache): 885 kB 13.4 ms min / 31 ms median,
   // whitespace and syntax only (590 kB) 7.8 / 20 ms, fully (426 kB) 5.4 / 17 ms. Stack traces then name minified

@@ -20,19 +20,25 @@ command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 dpkg -s libc6-dev >/dev/null 2>&1 || missing+=(libc6-dev)
 # Layer tarballs of the test images are compressed with zstd too (test/helpers/imageFixtures.ts).
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+# The pre-commit hooks are run by the real pre-commit (test/package, `npm run test:package`); its files
+# pattern is checked with Python's re (test/precommitHooks.test.ts).
+command -v pre-commit >/dev/null 2>&1 || missing+=(pre-commit)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "${EUID:-$(id -u)}" != "0" ]; then
   echo "************************************************************************" >&2
   echo "* ensure-test-tools: missing ${missing[*]} and not root; cannot install." >&2
   echo "* Registry tests will be SKIPPED (and fail under CI=true)." >&2
-  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev" >&2
+  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3" >&2
   echo "************************************************************************" >&2
   exit 0
 fi
 
-install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev; }
-echo "ensure-test-tools: installing ${missing[*]}" >&2
+install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3; }
+# Running as root: say what is about to change on this machine before changing it.
+echo "ensure-test-tools: running as root, so installing the missing test tools system-wide with apt-get: ${missing[*]}" >&2
+echo "ensure-test-tools: (to avoid this, install them yourself or run the tests as another user; they then skip loudly)" >&2
 if ! install; then
   apt-get update && install || { echo "ensure-test-tools: installation FAILED; registry tests will skip" >&2; exit 0; }
 fi

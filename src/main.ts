@@ -1,13 +1,22 @@
-/** Process entry point: wires the CLI to the real process, and never lets a stack trace reach the user. */
+/**
+ * Package entry point (the bundle dist/dockrepro.js). Loading it runs nothing: `require('dockrepro')` gets the
+ * command line as a function (`main(argv, io)` resolves to the exit code); bin/dockrepro calls `start()`.
+ */
 import { readFileSync } from 'node:fs';
-import { main, EXIT } from './cli';
+import { main, EXIT, version } from './cli';
 import { isLintWorker, serveLintWorker, WORKER_ARG } from './parallel';
 import { printable } from './util/escape';
 
-// A lint worker (src/parallel.ts) runs this same bundle, so that it starts as fast as the command line.
-if (process.argv[2] === WORKER_ARG && isLintWorker()) serveLintWorker();
-else runCommandLine();
+export { main, EXIT, version };
+export type { Io } from './cli';
 
+/** Runs this process as the command line, or as a lint worker (src/parallel.ts starts workers on bin/dockrepro too). */
+export function start(): void {
+  if (process.argv[2] === WORKER_ARG && isLintWorker()) serveLintWorker();
+  else runCommandLine();
+}
+
+/** Wires the CLI to the real process, and never lets a stack trace reach the user. */
 function runCommandLine(): void {
   main(process.argv.slice(2), {
     stdout: process.stdout,

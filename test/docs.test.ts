@@ -30,6 +30,14 @@ describe.each(RULES.map((r) => [r.meta.id, r] as const))('%s', (id, rule) => {
     expect(readFileSync(resolve(root, 'README.md'), 'utf8')).toContain(`[${id}](docs/rules/${id}.md)`);
   });
 
+  it('says since which version it exists, no later than this package', () => {
+    const since = /\nsince: (\d+)\.(\d+)\.(\d+)\n/.exec(doc)?.slice(1).map(Number);
+    const current = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version.split('.').map(Number);
+    expect(since).toHaveLength(3);
+    const later = since!.findIndex((n, i) => n !== current[i]);
+    expect(later < 0 || since![later] < current[later]).toBe(true);
+  });
+
   it('its Example triggers the rule and its Use instead does not', () => {
     const bad = blockAfter(doc, '## Example');
     const good = blockAfter(doc, '\nUse instead:');
