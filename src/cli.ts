@@ -19,6 +19,8 @@ import { lintInParallel, threadCount } from './parallel';
 import { PLATFORM } from './parse/imageRef';
 import { printable } from './util/escape';
 import { ruleIdsOption } from './ruleIds';
+import { nearest } from './util/nearest';
+import { statSync } from 'node:fs';
 
 export interface Io {
   stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
@@ -126,7 +128,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       },
     });
   } catch (e) {
-    return usage(io, (e as Error).message);
+    return usage(io, withSuggestion((e as Error).message));
   }
   const { values, positionals } = parsed;
   if (values.version) {
@@ -135,15 +137,20 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const [command, ...paths] = positionals;
   if (values.help || command === 'help') {
-    io.stdout.write(`${HELP}\n`);
+    io.stdout.write(`${command === 'lint' || command === 'fix' ? commandHelp(command) : HELP}\n`);
     return EXIT.ok;
   }
   if (command === undefined) return usage(io, 'missing command');
   if (command === 'rules') {
-    io.stdout.write(rulesTable());
+    const rulesFormat = values.format ?? 'text';
+    if (rulesFormat !== 'text' && rulesFormat !== 'json') return usage(io, `'dockrepro rules' --format must be text or json, got '${rulesFormat}'`);
+    io.stdout.write(rulesFormat === 'json' ? rulesJson() : rulesTable());
     return EXIT.ok;
   }
-  if (command !== 'lint' && command !== 'fix') return usage(io, `unknown command '${command}'`);
+  if (command !== 'lint' && command !== 'fix') {
+    const guess = nearest(command, ['lint', 'fix', 'rules', 'lsp', 'help']);
+    return usage(io, `unknown command '${command}'${guess ? ` (did you mean '${guess}'?)` : ''}`);
+  }
   const fixOnly = (['dry-run', 'check', 'unsafe', 'offline', 'refresh', 'platform', 'write-context', 'force'] as const).find((o) => values[o]);
   if (command === 'lint' && fixOnly) return usage(io, `--${fixOnly} is an option of 'dockrepro fix'`);
   const lintOnly = (['format', 'verify-lock', 'jobs'] as const).find((o) => values[o]);
@@ -166,6 +173,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const disabled = disableOption.ids;
   for (const n of [...onlyOption.notes, ...disableOption.notes]) io.stderr.write(`dockrepro: note: ${printable(n)}\n`);
   if (paths.includes('-') && paths.length > 1) return usage(io, "'-' (stdin) cannot be combined with other paths");
+  if (values['stdin-filename'] !== undefined && paths[0] !== '-') return usage(io, "--stdin-filename names the file read from '-': add '-' to read stdin");
+  if (values.context !== undefined && !isFolder(resolve(io.cwd, values.context))) return usage(io, `--context '${values.context}' is not a folder`);
   const globs = values.glob ?? [];
   for (const g of globs) {
     const problem = patternProblem(g);
@@ -330,6 +339,47 @@ const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, style: 3
 
 export function meetsThreshold(severity: Severity, threshold: Threshold): boolean {
   return threshold !== 'none' && RANK[severity] <= RANK[threshold];
+}
+
+/** `dockrepro rules --format json`: one object per rule, for tools that list or configure them. */
+function rulesJson(): string {
+  const rules = RULES.map((r) => ({
+    id: r.meta.id,
+    severity: r.meta.severity,
+    hadolint: r.meta.hadolint ?? [],
+    summary: r.meta.summary,
+    docs: `https://github.com/dockrepro/dockrepro/blob/main/docs/rules/${r.meta.id}.md`,
+  }));
+  return `${JSON.stringify({ version: 1, rules }, null, 2)}\n`;
+}
+
+/** `lint --help`, `fix --help`: the command's usage line and its options, from the whole help text. */
+function commandHelp(command: 'lint' | 'fix'): string {
+  const usageLine = HELP.split('\n').find((l) => l.startsWith(`  dockrepro ${command} `))!;
+  const lint = HELP.slice(HELP.indexOf('Lint options:'), HELP.indexOf('\n\nFix options'));
+  const fix = HELP.slice(HELP.indexOf('Fix options'), HELP.indexOf('\n\nExamples:'));
+  const examples = HELP.slice(HELP.indexOf('Examples:'), HELP.indexOf('\n\nExit codes'))
+    .split('\n')
+    .filter((l, i) => i === 0 || l.startsWith(`  dockrepro ${command}`))
+    .join('\n');
+  return ['Usage:', usageLine, '', command === 'lint' ? lint : `${fix}\n\n${lint}`, '', examples].join('\n');
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** parseArgs says "Unknown option '--dry-rn'…": name the option meant when it is a near miss. */
+function withSuggestion(message: string): string {
+  const unknown = /^Unknown option '(--?[^'=]+)'/.exec(message);
+  if (!unknown) return message;
+  const names = ['help', 'version', 'format', 'failure-threshold', 'config', 'context', 'rules', 'disable', 'stdin-filename', 'glob', 'color', 'no-color', 'dry-run', 'check', 'unsafe', 'offline', 'refresh', 'lock', 'platform', 'verify-lock', 'write-context', 'force', 'verbose', 'jobs'];
+  const guess = nearest(unknown[1].replace(/^-+/, ''), names);
+  return `unknown option '${unknown[1]}'${guess ? ` (did you mean '--${guess}'?)` : ''}`;
 }
 
 function rulesTable(): string {

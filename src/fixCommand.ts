@@ -4,7 +4,7 @@
  * fixed text to stdout for an editor's save hook (nothing else on stdout). Loaded only for `fix`.
  */
 import { createHash } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { describeFsError, discover, readDockerfile, type Discovery } from './discover';
 import { fixText, type FixOptions, type FixOutcome } from './fix';
 import { lintOptions, parseNotes, stdinTarget, type LintRun } from './run';
@@ -362,7 +362,11 @@ export async function fixOne(
 function unifiedDiff(path: string, before: string, after: string): string {
   // Loaded only for --dry-run.
   const { createTwoFilesPatch } = require('diff') as typeof import('diff');
-  return createTwoFilesPatch(`a/${printable(path)}`, `b/${printable(path)}`, before, after, undefined, undefined, { context: 3 });
+  // git's a/ b/ prefixes for a path relative to where the user is (patch -p1 applies it); a path outside
+  // (shown absolute) is named as it is, as diff -u does, rather than as `a//tmp/…`.
+  const shown = printable(path);
+  const [from, to] = isAbsolute(path) ? [shown, shown] : [`a/${shown}`, `b/${shown}`];
+  return createTwoFilesPatch(from, to, before, after, undefined, undefined, { context: 3 });
 }
 
 /**

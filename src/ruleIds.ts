@@ -5,6 +5,7 @@
  * `--rules`/`--disable`, config files and pragmas, so all of them accept the same spellings.
  */
 import { RULES } from './rules/index';
+import { nearest } from './util/nearest';
 
 export type RuleIdMeaning =
   /** `ids`: the dockrepro rules meant. `alsoCovers`: hadolint codes those rules check besides the one written. */
@@ -66,25 +67,7 @@ export function foreignNote(codes: readonly string[]): string | undefined {
 
 /** The rule id (or hadolint code) closest to `id` by edit distance, when close enough to be a typo. */
 export function nearestRuleId(id: string): string | undefined {
-  const candidates = RULES.flatMap((r) => [r.meta.id, ...(r.meta.hadolint ?? [])]);
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(id.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  // Within a third of the length (at least 1, at most 3): `apt-pinn`, `pip_pin`, `imagedigest`, `DL3080`.
-  return bestDistance <= Math.min(3, Math.max(1, Math.floor(id.length / 3))) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
+  return nearest(id, RULES.flatMap((r) => [r.meta.id, ...(r.meta.hadolint ?? [])]));
 }
 
 /** `--rules`/`--disable`: the rule ids meant, or why the value is refused; notes go to stderr. */
@@ -95,6 +78,7 @@ export function ruleIdsOption(flag: string, value: string | undefined): { ids?: 
   if (list.unknown.length) return { error: `${flag}: ${list.unknown.join('; ')} (see 'dockrepro rules')`, notes: [] };
   const notes = [...list.widened, ...[foreignNote(list.foreign)].filter((n): n is string => !!n)].map((n) => `${flag}: ${n}`);
   // `--rules DL3059` alone would run nothing and pass: refuse it rather than report a clean result.
-  if (flag === '--rules' && written.length && !list.ids.length) return { error: `${flag}: no dockrepro rule among ${written.join(', ')}`, notes };
+  if (!written.length) return { error: `${flag}: an empty list (name at least one rule id; see 'dockrepro rules')`, notes: [] };
+  if (flag === '--rules' && !list.ids.length) return { error: `${flag}: no dockrepro rule among ${written.join(', ')}`, notes };
   return { ids: list.ids, notes };
 }
