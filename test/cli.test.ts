@@ -53,7 +53,7 @@ describe('exit codes and output', () => {
   });
 
   it.each([
-    [['lint', '--bogus'], "Unknown option '--bogus'"],
+    [['lint', '--bogus'], "unknown option '--bogus'"],
     [['lint', '--format', 'xml'], '--format must be one of'],
     [['lint', '-t', 'high'], '--failure-threshold must be one of'],
     [['lint', '--rules', 'apt-pinn'], "unknown rule 'apt-pinn' (did you mean 'apt-pin'?)"],
