@@ -57,8 +57,8 @@ Lint options:
       --verbose                 say on stderr which config and lock files were used
       --verify-lock             check every pinned digest against dockrepro.lock.json (rule image-lock)
       --lock <file>             the lock file to check (default: as for fix)
-  -j, --jobs <n>                lint on n threads (1: no worker threads); default: one per core for
-                                200 files or more, else one; DOCKREPRO_JOBS sets it too
+  -j, --jobs <n>                lint on n threads (default 1: no worker threads; worth it only with
+                                more than 2 cores); DOCKREPRO_JOBS sets it too
 
 Fix options (and -t, -c, --context, --rules, --disable, --stdin-filename, --glob):
       --dry-run                 print a unified diff, write nothing
