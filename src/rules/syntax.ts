@@ -2,6 +2,7 @@ import type { DockerfileModel, InstructionInfo } from '../parse/dockerfile';
 import { runSource } from '../parse/dockerfile';
 import type { Span } from '../util/text';
 import { defineRule, type Report } from './types';
+import { nearest } from '../util/nearest';
 
 /**
  * What BuildKit's Dockerfile parser and its instruction parser refuse, with BuildKit's own messages (moby/buildkit
@@ -234,23 +235,7 @@ function checkNameValues(keyword: string, args: Line, escape: string): Report[] 
 
 /** The instruction a misspelt keyword was probably meant to be (one or two letters off). */
 function nearestInstruction(keyword: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const name of INSTRUCTIONS) {
-    const d = distance(keyword.toUpperCase(), name);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
+  return nearest(keyword, INSTRUCTIONS, 2);
 }
 
 /**
