@@ -9,10 +9,10 @@
  * (Node has no openat/renameat, so a swap in the microseconds between that last check and the rename is not
  * excluded; everything slower is.)
  */
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { isWithin, readRegularFile, RefusedFile } from '../util/safeRead';
-import { checkReplaceable, type WriteOptions } from './write';
+import { closeSync, constants, fstatSync, lstatSync, openSync, realpathSync, renameSync, unlinkSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { isWithin, readRegularFile } from '../util/safeRead';
+import { checkReplaceable, fillTemporary, temporaryName, type WriteOptions } from './write';
 
 /** A refusal: the file is no longer where it was checked to be. */
 export class NotContainedError extends Error {}
@@ -20,13 +20,11 @@ export class NotContainedError extends Error {}
 /** O_NOFOLLOW where the platform has it (not on Windows, which has no such links in the way). */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
-let counter = 0;
-
 /**
  * `path` (a real path, as found when it was read) re-checked now: its folder's real path is unchanged and
  * inside every root's real path, and the file itself is a regular file, not a link.
  */
-function verify(roots: readonly string[], path: string): { dir: string; stats: Stats } {
+function verify(roots: readonly string[], path: string): Stats {
   const dir = dirname(path);
   const realDir = realpathSync(dir);
   if (realDir !== dir) throw new NotContainedError(`a folder on the way to ${path} is now a link (to ${realDir}); not written`);
@@ -36,7 +34,7 @@ function verify(roots: readonly string[], path: string): { dir: string; stats: S
   const stats = lstatSync(path);
   if (stats.isSymbolicLink()) throw new NotContainedError(`${path} is now a link; not written`);
   if (!stats.isFile()) throw new NotContainedError(`${path} is no longer a regular file; not written`);
-  return { dir, stats };
+  return stats;
 }
 
 /** The bytes of `path` (at most `limit`), checked to be a regular file inside `roots` (see verify), read without following a link. */
@@ -47,23 +45,15 @@ export function readContained(roots: readonly string[], path: string, limit: num
 
 /** Replaces the existing regular file `path` inside `roots` atomically (mode and owner kept), re-verified at write time. */
 export function writeContainedAtomic(roots: readonly string[], path: string, data: Buffer, options: WriteOptions = {}): void {
-  const { dir, stats } = verify(roots, path);
+  // The temporary file goes beside it, in the folder verify has just found to be the real one.
+  const stats = verify(roots, path);
   checkReplaceable(stats, options);
-  const tmp = join(dir, `.${basename(path)}.dockrepro-${process.pid}-${++counter}.tmp`);
+  const tmp = temporaryName(path);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, stats.mode & 0o7777);
   let tmpStats: Stats;
   try {
-    let written = 0;
-    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
-    // Owner first: chown clears the set-id bits, which the chmod then restores. checkReplaceable has refused
-    // another user's file unless this is root, so the chown can only fail on an odd file system.
-    try {
-      fchownSync(fd, stats.uid, stats.gid);
-    } catch {
-      throw new RefusedFile(`its owner or group (${stats.uid}:${stats.gid}) could not be kept by this user`);
-    }
-    fchmodSync(fd, stats.mode & 0o7777);
-    fsyncSync(fd);
+    // checkReplaceable has refused another user's file unless this is root, so the owner can be kept.
+    fillTemporary(fd, data, stats);
     tmpStats = fstatSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -75,7 +65,7 @@ export function writeContainedAtomic(roots: readonly string[], path: string, dat
     // The last check: the same folder, the same file, and the temporary file is the one just written.
     const now = verify(roots, path);
     const tmpNow = lstatSync(tmp);
-    if (!sameFile(now.stats, stats) || !sameFile(tmpNow, tmpStats)) throw new NotContainedError(`${path} was replaced while it was being fixed; not written`);
+    if (!sameFile(now, stats) || !sameFile(tmpNow, tmpStats)) throw new NotContainedError(`${path} was replaced while it was being fixed; not written`);
     renameSync(tmp, path);
   } catch (e) {
     removeIfOurs(tmp, tmpStats);

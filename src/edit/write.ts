@@ -24,29 +24,16 @@ export function writeFileAtomic(path: string, data: Buffer, options: WriteOption
   const old = existing(path);
   if (old) checkReplaceable(old, options);
   const st = old ?? { mode: 0o666 & ~process.umask(), uid: -1, gid: -1 };
-  const tmp = join(dirname(path), `.${basename(path)}.dockrepro-${process.pid}-${++counter}.tmp`);
+  const tmp = temporaryName(path);
   const fd = openSync(tmp, 'wx', st.mode & 0o7777);
-  let open = true;
   try {
-    let written = 0;
-    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
-    // Owner first: chown clears the set-id bits, which the chmod then restores.
-    if (st.uid >= 0) {
-      try {
-        fchownSync(fd, st.uid, st.gid);
-      } catch {
-        throw new RefusedFile(`its owner or group (${st.uid}:${st.gid}) could not be kept by this user`);
-      }
-    }
-    fchmodSync(fd, st.mode & 0o7777);
-    fsyncSync(fd);
-    open = false;
-    closeSync(fd);
+    fillTemporary(fd, data, st);
   } catch (e) {
-    if (open) closeSync(fd);
+    closeSync(fd);
     unlinkSync(tmp);
     throw e;
   }
+  closeSync(fd);
   try {
     renameSync(tmp, path);
   } catch (e) {
@@ -79,4 +66,27 @@ function existing(path: string): Stats | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
+}
+
+/** A temporary file's name beside `path`: hidden, and unique to this process and call. */
+export function temporaryName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.dockrepro-${process.pid}-${++counter}.tmp`);
+}
+
+/**
+ * Writes `data` to the open temporary file, gives it the original's owner (when `uid` >= 0) and mode, and
+ * flushes it to disk. Owner first: chown clears the set-id bits, which the chmod then restores.
+ */
+export function fillTemporary(fd: number, data: Buffer, original: { mode: number; uid: number; gid: number }): void {
+  let written = 0;
+  while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+  if (original.uid >= 0) {
+    try {
+      fchownSync(fd, original.uid, original.gid);
+    } catch {
+      throw new RefusedFile(`its owner or group (${original.uid}:${original.gid}) could not be kept by this user`);
+    }
+  }
+  fchmodSync(fd, original.mode & 0o7777);
+  fsyncSync(fd);
 }
