@@ -5,36 +5,29 @@
  * whole state of the file that first asked (resolve/shared). The real binary runs with V8's heap capped.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BIN as bin, runCapped, writeTree } from '../helpers/scale';
 
 const FILES = 6000;
 const PACKAGES = 30;
 const HEAP_MB = 64;
-const bin = join(__dirname, '../../bin/dockrepro');
 
 describe('fix over many files', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'dockrepro-fix-memory-'));
     const packages = Array.from({ length: PACKAGES }, (_, i) => `pkg${i}`).join(' ');
-    for (let i = 0; i < FILES; i++) {
-      const sub = join(dir, 'tree', `d${Math.floor(i / 500)}`);
-      if (i % 500 === 0) mkdirSync(sub, { recursive: true });
-      // An image of its own per file: each is a lookup the run caches (and, offline, a failure).
-      writeFileSync(join(sub, `f${i}.Dockerfile`), `FROM registry.example/img${i}:1.0\nRUN apt-get install -y ${packages}\nRUN useradd app${i}\n`);
-    }
+    // An image of its own per file: each is a lookup the run caches (and, offline, a failure).
+    writeTree(join(dir, 'tree'), FILES, (i) => `FROM registry.example/img${i}:1.0\nRUN apt-get install -y ${packages}\nRUN useradd app${i}\n`);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([[['--check']], [['--unsafe', '--dry-run']]])(`fixes ${FILES} files in a ${HEAP_MB} MB heap (%j)`, (mode: string[]) => {
-    const outFile = join(dir, 'out.txt');
-    const fd = openSync(outFile, 'w');
-    const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, bin, 'fix', '--offline', ...mode, 'tree'], { cwd: dir, stdio: ['ignore', fd, 'pipe'], maxBuffer: 1 << 30 });
-    closeSync(fd);
-    const out = readFileSync(outFile, 'utf8');
-    const summary = mode.includes('--dry-run') ? r.stderr.toString('utf8') : out;
+    const r = runCapped(HEAP_MB, ['fix', '--offline', ...mode, 'tree'], dir, join(dir, 'out.txt'));
+    const out = r.stdout;
+    const summary = mode.includes('--dry-run') ? r.stderr : out;
     expect(r.status).toBe(1);
     // Per file: image-digest and image-tag (offline: needs network), apt-pin per package (no fixer), useradd-uid.
     const left = FILES * (2 + PACKAGES) + (mode.includes('--unsafe') ? 0 : FILES);
