@@ -24,7 +24,16 @@ interface Pragma {
   problems: string[];
 }
 
+/** Read once per file: lint asks for its suppressions and for its notes. */
+const pragmasOf = new WeakMap<DockerfileModel, Pragma[]>();
+
 function readPragmas(model: DockerfileModel): Pragma[] {
+  let pragmas = pragmasOf.get(model);
+  if (!pragmas) pragmasOf.set(model, (pragmas = scanPragmas(model)));
+  return pragmas;
+}
+
+function scanPragmas(model: DockerfileModel): Pragma[] {
   const pragmas: Pragma[] = [];
   for (const c of model.comments) {
     const m = PRAGMA.exec(c.text.trim());
