@@ -315,9 +315,9 @@ function sourceLines(finder: ConfigFinder, run: LintRun | undefined, explicit: C
 }
 
 /**
- * `dockrepro lsp`: serves until the editor says `exit` (the server then ends the process). Loaded only here,
- * and kept out of the bundle (scripts/bundle.js), so lint's start-up does not pay for it. `--stdio` is
- * accepted because editor clients pass it.
+ * `dockrepro lsp`: serves until the editor says `exit` (the server then ends the process). Required only here:
+ * its code is in the bundle but not run by lint, and vscode-languageserver (a dependency, outside the bundle)
+ * is loaded only by it. `--stdio` is accepted because editor clients pass it.
  */
 function languageServer(args: string[], io: Io): Promise<number> {
   const unknown = args.find((a) => a !== '--stdio');
