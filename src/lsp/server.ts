@@ -65,11 +65,14 @@ export function startLanguageServer(io: ServerIo): Connection {
     if (pullSettings) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'dockrepro' }).catch(() => undefined);
   });
 
+  /** Counts settings changes, so a publish that began under older settings can tell. */
+  let settingsGeneration = 0;
   connection.onDidChangeConfiguration((change) => {
     const pushed = (change.settings as { dockrepro?: unknown } | null)?.dockrepro;
     if (pushed !== undefined) pushedSettings = pushed;
     settingsCache.clear();
     fixCache.clear();
+    settingsGeneration++;
     for (const doc of documents.all()) void publish(doc);
   });
 
@@ -99,7 +102,11 @@ export function startLanguageServer(io: ServerIo): Connection {
   async function publish(doc: TextDocument): Promise<void> {
     clearTimeout(timers.get(doc.uri));
     timers.delete(doc.uri);
+    const generation = settingsGeneration;
     const settings = await settingsFor(doc.uri);
+    // Settings changed while they were asked for: the publish started by that change sends the diagnostics,
+    // so stale ones cannot arrive after (and overwrite) the fresh ones.
+    if (generation !== settingsGeneration) return;
     // The document may have changed or closed while the settings were asked for: lint what is there now.
     const now = documents.get(doc.uri);
     if (!now) return;

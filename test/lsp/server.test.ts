@@ -83,6 +83,8 @@ describe('dockrepro lsp (spawned, JSON-RPC over stdio)', () => {
   let settings: Record<string, unknown> = {};
   const published: { uri: string; version?: number; diagnostics: Diagnostic[]; at: number }[] = [];
   const configurationAsked: unknown[] = [];
+  /** How many diagnostics had arrived when each configuration request came (messages arrive in order). */
+  const publishedWhenAsked: number[] = [];
 
   /** The first publication for `version` (of the Dockerfile) that arrives after `since`. */
   async function diagnosticsFor(version: number, since = 0): Promise<{ diagnostics: Diagnostic[]; at: number }> {
@@ -116,6 +118,7 @@ describe('dockrepro lsp (spawned, JSON-RPC over stdio)', () => {
     });
     rpc.onRequest('workspace/configuration', (p: { items: { section?: string; scopeUri?: string }[] }) => {
       configurationAsked.push(p);
+      publishedWhenAsked.push(published.length);
       return p.items.map((i) => (i.section === 'dockrepro' ? settings : null));
     });
     rpc.onRequest('client/registerCapability', () => null);
@@ -190,10 +193,18 @@ describe('dockrepro lsp (spawned, JSON-RPC over stdio)', () => {
 
   it('settings from workspace/configuration: unsafe fixes (with the config base-id) and disabled rules, after didChangeConfiguration', async () => {
     settings = { unsafe: true, disable: ['apt-pin'] };
-    const since = Date.now();
+    const asked = configurationAsked.length;
     await rpc.sendNotification('workspace/didChangeConfiguration', { settings: null });
     try {
-      const { diagnostics } = await diagnosticsFor(1, since);
+      // The diagnostics sent after the server asked for the new settings (a debounced publish of the old
+      // ones may still arrive before that request; by time alone the two can fall in the same millisecond).
+      for (let waited = 0; configurationAsked.length === asked && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      let fresh: (typeof published)[number] | undefined;
+      for (let waited = 0; !fresh && waited < 10_000; waited += 10) {
+        fresh = published.slice(publishedWhenAsked[asked]).find((d) => d.uri === uri && d.version === 1);
+        if (!fresh) await new Promise((r) => setTimeout(r, 10));
+      }
+      const { diagnostics } = fresh!;
       expect(diagnostics.map((d) => d.code).filter(Boolean)).toEqual(['image-digest', 'useradd-uid', 'syntax', 'image-digest', 'image-tag']);
 
       const quick = (await codeActions({ start: { line: 2, character: 0 }, end: { line: 2, character: 15 } }, ['quickfix'])).filter((a) => a.diagnostics?.length);
