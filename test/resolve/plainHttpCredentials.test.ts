@@ -112,7 +112,7 @@ if (!address) {
       const { cwd, env } = setup(toOpen.host, 'trust/public', 'rules:\n  image-tag: off\n');
       const r = await runCli(['fix', '.'], { cwd, env });
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`${join(env.XDG_CONFIG_HOME, 'dockrepro/config.yaml')}: 'rules' is not read here (known: registries)`);
+      expect(r.stderr).toContain(`${join(env.XDG_CONFIG_HOME, 'dockrepro/config.yaml')}: 'rules' is not read here (known: registries, archives)`);
     });
   });
 }
