@@ -1,6 +1,7 @@
 import { optionSpec, parseArgs, type ParsedArgs } from '../parse/args';
 import { basename, type SimpleCommand, type Word } from '../parse/shell';
 import type { RunBlock } from '../parse/dockerfile';
+import type { Span } from '../util/text';
 import { defineRule, type RuleContext } from './types';
 
 /** git's own options before the subcommand that take a value (`git -C dir -c k=v clone …`). */
@@ -61,8 +62,11 @@ function isRemote(url: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^([^@/:]+@)?[^/:]+:/.test(url);
 }
 
-/** What a later git command says about the commit that ends up checked out. */
-type Pin = { kind: 'commit' | 'unknown' } | { kind: 'ref'; word: Word } | undefined;
+/**
+ * What a later git command says about the commit that ends up checked out. `attach`: a `git switch` onto a
+ * branch, which takes no commit id unless `--detach` is added.
+ */
+type Pin = { kind: 'commit' | 'unknown' } | { kind: 'ref'; word: Word; attach?: boolean } | undefined;
 
 function refState(word: Word | undefined, fetched: Pin): Pin {
   if (!word) return undefined;
@@ -86,7 +90,7 @@ function pinOf(call: GitCall, fetched: Pin): Pin {
       const p = parseArgs(args, SWITCH);
       const detached = p.options.has('--detach') || p.options.has('-d');
       const created = ['-c', '-C', '--create', '--force-create'].some((o) => p.options.has(o));
-      return detached || created ? refState(p.operands[0], fetched) : p.operands[0] && { kind: 'ref', word: p.operands[0] };
+      return detached || created ? refState(p.operands[0], fetched) : p.operands[0] && { kind: 'ref', word: p.operands[0], attach: true };
     }
     case 'reset': {
       const p = parseArgs(args, RESET);
@@ -149,6 +153,33 @@ function describe(clone: Clone, ref: Word | undefined, checkedOut: boolean): str
   return `${what} ${checkedOut ? 'checks out' : 'is at'} ${kind}: ${advice}`;
 }
 
+/**
+ * How the `git-commit` fixer pins a clone: by replacing the ref word that decides the commit (`git checkout
+ * v1.2`, `--revision=v1.2`, a fetched ref), or by checking the commit out right after the clone (in `dir`,
+ * relative to where the clone ran; null when not known statically). `order`: how that word is looked up
+ * (`git clone -b` tries branches first; checkout and fetch try tags first).
+ */
+export type ClonePin =
+  | { at: Span; attach?: boolean }
+  | { after: number; dir: string | null; shallow: boolean };
+
+/** The folder `git clone` creates: its operand, else the URL's last path component without `.git` (git's "humanish" name). */
+function cloneDir(clone: Clone, url: string): string | null {
+  const given = clone.parsed.operands[1];
+  let dir: string | null;
+  if (given) dir = given.value ?? null;
+  else {
+    const name = url.replace(/[?#].*$/, '').replace(/\/+$/, '').replace(/\/\.git$/, '').replace(/\.git$/, '').split(/[/:]/).pop() ?? '';
+    dir = /^[A-Za-z0-9._-]+$/.test(name) && name !== '.' && name !== '..' ? name : null;
+  }
+  const call = gitCall(clone.cmd);
+  if (dir === null || call?.dir === undefined) return dir;
+  if (call.dir === null) return null;
+  return dir.startsWith('/') ? dir : `${call.dir.replace(/\/+$/, '')}/${dir}`;
+}
+
+const SHALLOW = ['--depth', '--shallow-since', '--shallow-exclude'];
+
 function checkClone(ctx: RuleContext, clone: Clone): void {
   const revision = clone.parsed.options.get('--revision');
   const branch = clone.parsed.options.get('--branch') ?? clone.parsed.options.get('-b');
@@ -156,13 +187,24 @@ function checkClone(ctx: RuleContext, clone: Clone): void {
   if (own?.kind === 'commit' || own?.kind === 'unknown') return;
   const pins = laterPins(ctx, clone);
   if (pins.some((p) => p?.kind === 'commit' || p?.kind === 'unknown')) return;
-  const moved = [...pins].reverse().find((p): p is { kind: 'ref'; word: Word } => p?.kind === 'ref');
-  const ref = moved?.word ?? (own?.kind === 'ref' ? own.word : undefined) ?? (branch === true ? undefined : branch);
+  const moved = [...pins].reverse().find((p): p is { kind: 'ref'; word: Word; attach?: boolean } => p?.kind === 'ref');
+  const revisionWord = own?.kind === 'ref' ? own.word : undefined;
+  const branchWord = branch === true ? undefined : branch;
+  const ref = moved?.word ?? revisionWord ?? branchWord;
   const url = clone.url?.value;
+  let fix: Record<string, unknown> | undefined;
+  if (url !== undefined) {
+    const replaced = moved ?? (revisionWord ? { word: revisionWord, attach: false } : undefined);
+    const pin: ClonePin = replaced
+      ? { at: replaced.word.span, ...(replaced.attach ? { attach: true } : {}) }
+      : { after: clone.cmd.span.end, dir: cloneDir(clone, url), shallow: SHALLOW.some((o) => clone.parsed.options.has(o)) };
+    const order = replaced || !branchWord ? 'tag-first' : 'branch-first';
+    fix = { kind: 'git-commit', url, ...(ref?.value ? { ref: ref.value } : {}), order, pin };
+  }
   ctx.report({
     message: describe(clone, ref, moved !== undefined),
     span: (clone.url ?? clone.cmd.args.find((a) => a.value === 'clone'))?.span ?? clone.cmd.span,
-    ...(url !== undefined ? { fix: { kind: 'git-commit', url, ...(ref?.value ? { ref: ref.value } : {}) } } : {}),
+    ...(fix ? { fix: fix as { kind: string } } : {}),
   });
 }
 

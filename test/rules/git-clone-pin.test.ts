@@ -44,7 +44,8 @@ describe('git-clone-pin', () => {
       expect(found[0].message).toBe(
         `git clone of '${R}' takes whatever its default branch points to at build time: check out a full commit id after cloning (git checkout <40-hex commit>)`,
       );
-      expect(found[0].fix).toEqual({ kind: 'git-commit', url: R });
+      const text = D + `RUN set -eux; \\\n    git clone --depth 1 ${R} /src`;
+      expect(found[0].fix).toEqual({ kind: 'git-commit', url: R, order: 'tag-first', pin: { after: text.length, dir: '/src', shallow: true } });
     });
 
     it('says that a --branch tag can move', () => {
@@ -52,7 +53,7 @@ describe('git-clone-pin', () => {
       expect(f.message).toBe(
         `git clone of '${R}' is at tag 'v1.2.3' (tags can be moved): check out a full commit id after cloning (git checkout <40-hex commit>)`,
       );
-      expect(f.fix).toEqual({ kind: 'git-commit', url: R, ref: 'v1.2.3' });
+      expect(f.fix).toMatchObject({ kind: 'git-commit', url: R, ref: 'v1.2.3', order: 'branch-first', pin: { dir: '/src', shallow: true } });
     });
 
     it('names the ARG a non-commit checkout comes from', () => {
@@ -60,13 +61,25 @@ describe('git-clone-pin', () => {
       expect(f.message).toBe(
         `git clone of '${R}' checks out tag 'v1.2' from $VERSION (tags can be moved): check out a full commit id after cloning (git checkout <40-hex commit>)`,
       );
-      expect(f.fix).toEqual({ kind: 'git-commit', url: R, ref: 'v1.2' });
+      const text = D + `ARG VERSION=v1.2\nRUN git clone ${R} /src && git -C /src checkout "$VERSION"`;
+      const at = text.indexOf('"$VERSION"');
+      expect(f.fix).toEqual({ kind: 'git-commit', url: R, ref: 'v1.2', order: 'tag-first', pin: { at: { start: at, end: at + '"$VERSION"'.length } } });
     });
 
     it('says a short commit is only a prefix', () => {
       const [f] = lint(rule, D + `RUN git clone ${R} && cd r && git checkout 0123456`);
       expect(f.message).toContain("checks out commit prefix '0123456' (a short id can match other commits)");
-      expect(f.fix).toEqual({ kind: 'git-commit', url: R, ref: '0123456' });
+      expect(f.fix).toMatchObject({ kind: 'git-commit', url: R, ref: '0123456', order: 'tag-first' });
+    });
+
+    it('gives the fixer the folder the clone creates and whether it is shallow', () => {
+      const pinOf = (code: string) => (lint(rule, D + code)[0].fix as { pin: unknown }).pin;
+      expect(pinOf(`RUN git clone ${R}`)).toMatchObject({ dir: 'r', shallow: false });
+      expect(pinOf(`RUN git clone https://h/o/tool.git/`)).toMatchObject({ dir: 'tool' });
+      expect(pinOf(`RUN git -C /opt clone ${R} lib`)).toMatchObject({ dir: '/opt/lib' });
+      expect(pinOf(`RUN git clone ${R} "$DEST"`)).toMatchObject({ dir: null });
+      expect(pinOf(`RUN git clone --shallow-since=2024-01-01 ${R} x`)).toMatchObject({ dir: 'x', shallow: true });
+      expect(pinOf(`RUN git clone ${R} /src && cd /src && git switch main`)).toMatchObject({ attach: true });
     });
 
     it('calls a non-version ref a branch or tag', () => {
