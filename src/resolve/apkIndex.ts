@@ -175,7 +175,7 @@ export function apkIndexUrl(repository: string, arch: string): string {
 export function fetchApkIndex(ctx: PackageContext, repository: string, arch: string): Promise<ApkIndex> {
   const url = apkIndexUrl(repository, arch);
   return sharedLookup(ctx.lookups, `apkindex:${url}`, async () => {
-    const res = await ctx.http.get(mirrored(url, ctx.archives ?? {}), {}, MAX_INDEX_BYTES, 'Alpine repository or architecture');
+    const res = await ctx.http.get(mirrored(url, ctx.archives), {}, MAX_INDEX_BYTES, 'Alpine repository or architecture');
     const { apkindex, description } = unpackApkIndex(res.body, url);
     const packages = parseApkIndexText(apkindex);
     if (packages.length === 0) throw new RegistryError(`${url}: the APKINDEX lists no packages`, 'malformed', 200, url);
