@@ -10,7 +10,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emptyConfig, type Config } from '../../src/config';
+import { emptyConfig, parseConfig, type Config } from '../../src/config';
 import { fixText, type FixOutcome } from '../../src/fix';
 import apkVersion from '../../src/fixers/apk-version';
 import { Resolvers } from '../../src/resolve/resolvers';
@@ -209,5 +209,15 @@ describeWithRegistries('apk-version', ({ open }) => {
     expect(second.text).toBe(first.text);
     expect(reasons(second)).toEqual([]);
     expect(server.requests).toEqual([]);
+  });
+});
+
+describe('apk: in .dockrepro.yaml', () => {
+  it('reads pin: fuzzy | exact and refuses anything else', () => {
+    expect(parseConfig('apk: { pin: exact }\n', '/r/.dockrepro.yaml').apkPin).toBe('exact');
+    expect(parseConfig('apk: { pin: fuzzy }\n', '/r/.dockrepro.yaml').apkPin).toBe('fuzzy');
+    expect(parseConfig('rules: {}\n', '/r/.dockrepro.yaml').apkPin).toBeUndefined();
+    expect(() => parseConfig('apk: { pin: loose }\n', '/r/.dockrepro.yaml')).toThrow('/r/.dockrepro.yaml: apk.pin: expected fuzzy or exact, got "loose"');
+    expect(() => parseConfig('apk: { strategy: x }\n', '/r/.dockrepro.yaml')).toThrow('/r/.dockrepro.yaml: apk.strategy: unknown key (known: pin)');
   });
 });
