@@ -18,6 +18,7 @@
  *   # credentials go over plain HTTP only where the user's own config says so (src/userConfig.ts)
  *   # docker.io also takes `tags-api: <url> | false`: the Docker Hub API used to find precise tags
  *   # (default https://hub.docker.com, or off when docker.io has a mirror)
+ * apk: { pin: fuzzy }             # apk-pin fixes: `pkg=~1.2` (fuzzy, default) or `pkg=1.2.3-r4` (exact)
  * archives:                       # where `dockrepro fix` reads OS package indexes (apt, apk, rpm)
  *   http://deb.debian.org/debian: https://mirror.internal/debian   # original URL prefix: mirror URL prefix
  * ```
@@ -58,6 +59,8 @@ export interface Config {
   registries: { mirrors: Record<string, string>; insecure: string[]; hubTagsApi?: string | false };
   /** Package archive mirrors: original URL prefix → mirror prefix (src/resolve/archives.ts). */
   archives: ArchiveMirrors;
+  /** How the apk-version fixer pins (`apk.pin`): `fuzzy` (`pkg=~1.2`, default) or `exact` (`pkg=1.2.3-r4`). */
+  apkPin?: 'fuzzy' | 'exact';
   /** True when `relPath` (relative to the config's folder) matches `ignore-paths`. */
   isIgnored(absPath: string): boolean;
   /** True when `include` names this file a Dockerfile (patterns relative to the config's folder). */
@@ -152,8 +155,11 @@ export function parseConfig(text: string, path: string, allowedKeys?: readonly s
       case 'archives':
         config.archives = readArchives(value, path);
         break;
+      case 'apk':
+        config.apkPin = readApk(value, path);
+        break;
       default:
-        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths, include, registries, archives)`);
+        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths, include, registries, archives, apk)`);
     }
   }
   return config;
@@ -357,4 +363,16 @@ function isFile(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `apk: { pin: fuzzy | exact }`. */
+function readApk(value: unknown, path: string): 'fuzzy' | 'exact' {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${path}: apk: expected a mapping such as { pin: fuzzy }`);
+  let pin: 'fuzzy' | 'exact' = 'fuzzy';
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (k !== 'pin') throw new ConfigError(`${path}: apk.${k}: unknown key (known: pin)`);
+    if (v !== 'fuzzy' && v !== 'exact') throw new ConfigError(`${path}: apk.pin: expected fuzzy or exact, got ${JSON.stringify(v)}`);
+    pin = v;
+  }
+  return pin;
 }

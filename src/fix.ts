@@ -25,6 +25,8 @@ export interface FixOptions extends LintOptions {
   baseId: number;
   /** Config `rules.pip-pin.python-version`. */
   pythonVersion?: string;
+  /** Config `apk.pin`. */
+  apkPin?: 'fuzzy' | 'exact';
   /** The fixers by request kind (default: the registry in src/fixers/index.ts). */
   fixers?: ReadonlyMap<string, Fixer>;
   /** Resolves image references for the image fixers; without it they are left as "needs network". */
@@ -182,6 +184,7 @@ async function gather(
         buildContext: options.buildContext,
         baseId: options.baseId,
         pythonVersion: options.pythonVersion,
+        apkPin: options.apkPin,
         lookups: options.lookups,
         findings,
         images: options.images,

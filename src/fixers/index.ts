@@ -11,8 +11,23 @@ import goVersion from './go-version';
 import cargoVersion from './cargo-version';
 import cargoLocked from './cargo-locked';
 import gitCommit from './git-commit';
+import apkVersion from './apk-version';
 
-export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTag, pipVersion, npmVersion, gemVersion, goVersion, cargoVersion, cargoLocked, gitCommit];
+// One fixer a line: helpers adding fixers in parallel then merge without conflicts.
+export const FIXERS: readonly Fixer[] = [
+  explicitId,
+  npmCi,
+  imageDigest,
+  imageTag,
+  pipVersion,
+  npmVersion,
+  gemVersion,
+  goVersion,
+  cargoVersion,
+  cargoLocked,
+  gitCommit,
+  apkVersion,
+];
 
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
 
@@ -22,7 +37,6 @@ export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f)
  */
 export const UNFIXED_KINDS: ReadonlyMap<string, string> = new Map([
   ['apt-version', "the version in the apt archive of the image's release"],
-  ['apk-version', "the version in the Alpine index of the image's release"],
   ['rpm-version', "the version in the image's rpm repositories"],
   ['add-checksum', 'downloading the file to compute its checksum'],
 ]);

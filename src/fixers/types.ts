@@ -66,6 +66,8 @@ export interface FixerContext {
   baseId: number;
   /** `rules.pip-pin.python-version` from the config: the Python pip runs on where the base image does not tell. */
   pythonVersion?: string;
+  /** `apk.pin` from the config: `fuzzy` (default) or `exact`. */
+  apkPin?: 'fuzzy' | 'exact';
   /**
    * Shared by every file of one run: network-backed fixers keep in-flight and finished lookups here by a
    * key of their own (`registry:docker.io/library/python:3`), so N files naming one image make one lookup.

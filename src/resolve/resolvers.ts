@@ -9,6 +9,8 @@ import type { DockerfileModel } from '../parse/dockerfile';
 import type { StageBases } from './baseImage';
 import { ACCOUNT_FILES } from '../accounts/image';
 import { ImageReader } from './imageReader';
+import { OS_RELEASE_FILES } from './osRelease';
+import { ALPINE_FILES } from './alpineSetup';
 import { NODE_HEADERS, NPM_MANIFESTS } from './nodeRuntime';
 import { ImagePinner } from './images';
 import { stageBases } from './stageBases';
@@ -26,7 +28,7 @@ export interface ResolverFlags {
 }
 
 /** What the fixers read from base images (useradd-uid, npm-pin): kept from every layer a run downloads. */
-const FILES_FIXERS_READ = [...ACCOUNT_FILES, ...NODE_HEADERS, ...NPM_MANIFESTS];
+const FILES_FIXERS_READ = [...ACCOUNT_FILES, ...NODE_HEADERS, ...NPM_MANIFESTS, ...OS_RELEASE_FILES, ...ALPINE_FILES];
 
 export class Resolvers {
   readonly lookups = new Map<string, Promise<unknown>>();
