@@ -18,6 +18,8 @@
  *   # credentials go over plain HTTP only where the user's own config says so (src/userConfig.ts)
  *   # docker.io also takes `tags-api: <url> | false`: the Docker Hub API used to find precise tags
  *   # (default https://hub.docker.com, or off when docker.io has a mirror)
+ * archives:                       # where `dockrepro fix` reads OS package indexes (apt, apk, rpm)
+ *   http://deb.debian.org/debian: https://mirror.internal/debian   # original URL prefix: mirror URL prefix
  * ```
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { SEVERITIES, type Severity } from './rules/types';
 import { foreignNote, readRuleIds } from './ruleIds';
 import { currentSearcher, trustedFolders, usableFile, type Searcher } from './trust';
 import { includeMatcher, patternProblem, type IncludeMatcher } from './include';
+import { ARCHIVE_PREFIX, type ArchiveMirrors } from './resolve/archives';
 
 export const CONFIG_NAMES = ['.dockrepro.yaml', '.dockrepro.yml'];
 /** hadolint's config, read (translated, src/hadolintConfig.ts) when no `.dockrepro.yaml` is found. */
@@ -53,6 +56,8 @@ export interface Config {
   nodeRuntime?: { node?: string; npm?: string; source?: string };
   /** Registry mirrors and plain-HTTP hosts for image lookups. */
   registries: { mirrors: Record<string, string>; insecure: string[]; hubTagsApi?: string | false };
+  /** Package archive mirrors: original URL prefix → mirror prefix (src/resolve/archives.ts). */
+  archives: ArchiveMirrors;
   /** True when `relPath` (relative to the config's folder) matches `ignore-paths`. */
   isIgnored(absPath: string): boolean;
   /** True when `include` names this file a Dockerfile (patterns relative to the config's folder). */
@@ -68,6 +73,7 @@ export const DEFAULT_CONFIG: Config = {
   severities: new Map(),
   baseId: 10001,
   registries: { mirrors: {}, insecure: [] },
+  archives: {},
   isIgnored: () => false,
   isIncluded: () => false,
 };
@@ -143,8 +149,11 @@ export function parseConfig(text: string, path: string, allowedKeys?: readonly s
       case 'registries':
         readRegistries(value, path, config);
         break;
+      case 'archives':
+        config.archives = readArchives(value, path);
+        break;
       default:
-        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths, include, registries)`);
+        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths, include, registries, archives)`);
     }
   }
   return config;
@@ -152,7 +161,7 @@ export function parseConfig(text: string, path: string, allowedKeys?: readonly s
 
 /** A config with the defaults and fresh collections, for a file at `path`. */
 export function emptyConfig(path: string): Config {
-  return { ...DEFAULT_CONFIG, path, notes: [], disabled: new Set(), severities: new Map(), registries: { mirrors: {}, insecure: [] } };
+  return { ...DEFAULT_CONFIG, path, notes: [], disabled: new Set(), severities: new Map(), registries: { mirrors: {}, insecure: [] }, archives: {} };
 }
 
 function readRules(value: unknown, path: string, config: Config): void {
@@ -221,6 +230,18 @@ function readRegistries(value: unknown, path: string, config: Config): void {
       }
     }
   }
+}
+
+function readArchives(value: unknown, path: string): ArchiveMirrors {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${path}: archives: expected a mapping of original URL prefix to mirror URL prefix`);
+  const out: Record<string, string> = {};
+  for (const [original, mirror] of Object.entries(value as Record<string, unknown>)) {
+    const at = `${path}: archives.${original}`;
+    if (!ARCHIVE_PREFIX.test(original)) throw new ConfigError(`${at}: not an http(s) URL prefix such as http://deb.debian.org/debian`);
+    if (typeof mirror !== 'string' || !ARCHIVE_PREFIX.test(mirror)) throw new ConfigError(`${at}: expected a mirror URL prefix such as https://mirror.internal/debian, got ${JSON.stringify(mirror)}`);
+    out[original] = mirror;
+  }
+  return out;
 }
 
 function readIgnorePaths(value: unknown, path: string): (abs: string) => boolean {

@@ -5,6 +5,9 @@
  * keys as in `.dockrepro.yaml`, but here `insecure: true` also lets the user's docker credentials for that
  * host travel over plain HTTP, which a repository's `insecure: true` never does.
  *
+ * `archives:` (package archive mirrors) may be set here too, for every repository; a repository's own
+ * `archives:` entries win for the same prefix.
+ *
  * ```yaml
  * registries:
  *   registry.internal:5000: { insecure: true }   # plain HTTP, with my credentials
@@ -19,6 +22,7 @@ import { loadConfigFile, type Config } from './config';
 export interface UserConfig {
   path: string;
   registries: Config['registries'];
+  archives: Config['archives'];
 }
 
 /** Where the user config lives; a relative XDG_CONFIG_HOME is ignored, as the spec asks. */
@@ -32,5 +36,6 @@ export function userConfigPath(env: NodeJS.ProcessEnv): string {
 export function loadUserConfig(env: NodeJS.ProcessEnv): UserConfig | undefined {
   const path = userConfigPath(env);
   if (!existsSync(path)) return undefined;
-  return { path, registries: loadConfigFile(path, ['registries']).registries };
+  const config = loadConfigFile(path, ['registries', 'archives']);
+  return { path, registries: config.registries, archives: config.archives };
 }

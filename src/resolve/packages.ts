@@ -8,6 +8,7 @@ import { RegistryError } from './http';
 import { PinError } from './pinError';
 import { sharedLookup } from './shared';
 import type { LockFile } from './lock';
+import type { ArchiveMirrors } from './archives';
 
 export interface PackageContext {
   /** Shared by every package lookup of the run (request limit, retries, timeouts). */
@@ -21,6 +22,8 @@ export interface PackageContext {
   lookups: Map<string, Promise<unknown>>;
   /** The environment of the run: index URLs (PIP_INDEX_URL, GOPROXY, npm_config_*), HOME for config files. */
   env: NodeJS.ProcessEnv;
+  /** Package archive mirrors (`archives:` of the user's config and the repository's, the latter winning). */
+  archives: ArchiveMirrors;
   /** Folder of the Dockerfile being fixed (where project config such as .npmrc is looked for). */
   dir: string;
   now?: () => Date;

@@ -114,7 +114,8 @@ export class Resolvers {
   /** The package lookup context for a Dockerfile in `dir` (its lock is the nearest one, or --lock). */
   packagesFor(config: Config, dir: string): PackageContext {
     const { offline, refresh } = this.flags;
-    return { http: this.clientsFor(config).packages, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups, env: this.env, dir };
+    const archives = { ...this.userConfig?.archives, ...config.archives };
+    return { http: this.clientsFor(config).packages, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups, env: this.env, dir, archives };
   }
 }
 

@@ -50,6 +50,7 @@ function context(s: Setup = {}): PackageContext {
     lookups: s.lookups ?? new Map(),
     env: { HOME: home, ...s.env },
     dir,
+    archives: {},
     now: NOW,
   };
 }

@@ -67,7 +67,7 @@ async function fix(text: string, o: RunOptions = {}): Promise<FixOutcome & { htt
     images: o.images,
     packages: o.noPackages
       ? undefined
-      : { http, lock: o.lock, offline: !!o.offline, refresh: false, lookups, env: o.env ?? { PIP_INDEX_URL: MAIN, UV_INDEX_URL: MAIN }, dir: tmpdir(), now: () => new Date('2026-11-25T12:00:00Z') },
+      : { http, lock: o.lock, offline: !!o.offline, refresh: false, lookups, env: o.env ?? { PIP_INDEX_URL: MAIN, UV_INDEX_URL: MAIN }, dir: tmpdir(), archives: {}, now: () => new Date('2026-11-25T12:00:00Z') },
     lookups,
   });
   return { ...out, http };

@@ -8,6 +8,7 @@ import { fixText, type FixOutcome } from '../../src/fix';
 import type { Fixer } from '../../src/fixers/types';
 import { HttpClient } from '../../src/resolve/http';
 import { LockFile } from '../../src/resolve/lock';
+import type { ArchiveMirrors } from '../../src/resolve/archives';
 import type { Rule } from '../../src/rules/types';
 import type { FixtureServer } from './packageServers';
 import { workspace } from './workspace';
@@ -39,6 +40,8 @@ export interface PackageFixOptions {
   offline?: boolean;
   lookups?: Map<string, Promise<unknown>>;
   http?: HttpClient;
+  /** Package archive mirrors (`archives:`): public URLs → the loopback servers. */
+  archives?: ArchiveMirrors;
 }
 
 /** The engine's outcome, with the client (its request count) and the lock the run used. */
@@ -71,7 +74,7 @@ export function packageFix(setup: () => PackageFixSetup): (text: string, opts?: 
       offline: !!opts.offline,
       baseId: 10001,
       fixers: new Map([[fixer.kind, fixer]]),
-      packages: { http, lock, offline: !!opts.offline, refresh: false, lookups, env: opts.env ?? env ?? {}, dir: '/', now: () => new Date('2026-11-25T12:00:00Z') },
+      packages: { http, lock, offline: !!opts.offline, refresh: false, lookups, env: opts.env ?? env ?? {}, dir: '/', archives: opts.archives ?? {}, now: () => new Date('2026-11-25T12:00:00Z') },
       lookups,
     });
     return { ...out, http, lock };

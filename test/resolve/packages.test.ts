@@ -17,6 +17,7 @@ function context(over: Partial<PackageContext> = {}): PackageContext {
     lookups: new Map(),
     env: {},
     dir: '/',
+    archives: {},
     now: () => new Date('2026-11-25T12:00:00Z'),
     ...over,
   };

@@ -108,11 +108,11 @@ if (!address) {
       expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe(`FROM ${toOpen.host}/trust/public:1@${anonymous.digest}\n`);
     });
 
-    it('the user config reads only registries', async () => {
+    it('the user config reads only registries and archives', async () => {
       const { cwd, env } = setup(toOpen.host, 'trust/public', 'rules:\n  image-tag: off\n');
       const r = await runCli(['fix', '.'], { cwd, env });
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`${join(env.XDG_CONFIG_HOME, 'dockrepro/config.yaml')}: 'rules' is not read here (known: registries)`);
+      expect(r.stderr).toContain(`${join(env.XDG_CONFIG_HOME, 'dockrepro/config.yaml')}: 'rules' is not read here (known: registries, archives)`);
     });
   });
 }
