@@ -11,6 +11,7 @@ import { ACCOUNT_FILES } from '../accounts/image';
 import { ImageReader } from './imageReader';
 import { NODE_HEADERS, NPM_MANIFESTS } from './nodeRuntime';
 import { ImagePinner } from './images';
+import { RPM_FILES_READ } from './rpmRepos';
 import { stageBases } from './stageBases';
 import { LockFiles } from './lock';
 import { RegistryClient } from './registry';
@@ -26,7 +27,7 @@ export interface ResolverFlags {
 }
 
 /** What the fixers read from base images (useradd-uid, npm-pin): kept from every layer a run downloads. */
-const FILES_FIXERS_READ = [...ACCOUNT_FILES, ...NODE_HEADERS, ...NPM_MANIFESTS];
+const FILES_FIXERS_READ = [...ACCOUNT_FILES, ...NODE_HEADERS, ...NPM_MANIFESTS, ...RPM_FILES_READ];
 
 export class Resolvers {
   readonly lookups = new Map<string, Promise<unknown>>();

@@ -25,3 +25,64 @@ export function rpmVercmp(pairs: readonly (readonly [string, string])[]): number
   if (out.status !== 0) throw new Error(`rpm --eval failed: ${out.stderr}`);
   return out.stdout.trim().split(',').map(Number);
 }
+
+export interface RpmFixture {
+  name: string;
+  version: string;
+  release: string;
+  epoch?: number;
+  /** Default noarch. */
+  arch?: 'noarch' | 'x86_64' | 'aarch64';
+}
+
+/**
+ * Real rpm-md repositories: each package built by the real `rpmbuild` from a minimal spec (no files, no
+ * dependencies), each repository made by the real `createrepo_c` (gzip metadata, as EL8/EL9 ship it).
+ * `repos` maps a folder under `root` (`alma/9/BaseOS/x86_64/os`) to its packages.
+ */
+export function buildRpmRepos(root: string, repos: Record<string, RpmFixture[]>): void {
+  const { mkdirSync, writeFileSync, readdirSync, copyFileSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  const top = join(root, '.rpmbuild');
+  for (const [dir, pkgs] of Object.entries(repos)) {
+    const out = join(root, dir);
+    mkdirSync(join(out, 'Packages'), { recursive: true });
+    for (const p of pkgs) {
+      const arch = p.arch ?? 'noarch';
+      const spec = [
+        `Name: ${p.name}`, `Version: ${p.version}`, `Release: ${p.release}`, ...(p.epoch ? [`Epoch: ${p.epoch}`] : []),
+        'Summary: dockrepro test package', 'License: MIT', ...(arch === 'noarch' ? ['BuildArch: noarch'] : []),
+        '%description', 'A package of the rpm-version tests.', '%files', '',
+      ].join('\n');
+      const specFile = join(top, `${p.name}-${p.version}-${p.release}.${arch}.spec`);
+      mkdirSync(top, { recursive: true });
+      writeFileSync(specFile, spec);
+      const r = spawnSync('rpmbuild', ['-bb', '--define', `_topdir ${top}`, '--define', '_build_id_links none', '--define', 'debug_package %{nil}', ...(arch === 'noarch' ? [] : ['--target', arch]), specFile], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`rpmbuild ${p.name} failed: ${r.stderr}`);
+      const rpms = join(top, 'RPMS', arch);
+      const file = readdirSync(rpms).find((f) => f === `${p.name}-${p.version}-${p.release}.${arch}.rpm`);
+      if (!file) throw new Error(`rpmbuild made no ${p.name} rpm in ${rpms}`);
+      copyFileSync(join(rpms, file), join(out, 'Packages', file));
+    }
+    const c = spawnSync('createrepo_c', ['--general-compress-type=gz', '--no-database', out], { encoding: 'utf8' });
+    if (c.status !== 0) throw new Error(`createrepo_c ${dir} failed: ${c.stderr}`);
+  }
+}
+
+/**
+ * What the real dnf installs for `specs` from the repositories in `reposdir` (its .repo files), into an empty
+ * root: `install --downloadonly`, then the downloaded files' names (`hello-1.1-1.el9.x86_64.rpm`).
+ */
+export function dnfInstallChoice(work: string, reposdir: string, specs: string[], extra: string[] = []): { files: string[]; stderr: string; status: number | null } {
+  const { mkdirSync, writeFileSync, readdirSync, rmSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  const root = join(work, 'root');
+  const dl = join(work, 'dl');
+  rmSync(dl, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  mkdirSync(dl, { recursive: true });
+  const conf = join(work, 'dnf.conf');
+  writeFileSync(conf, `[main]\nreposdir=${reposdir}\ncachedir=${join(work, 'cache')}\ngpgcheck=0\nbest=True\ninstall_weak_deps=False\n`);
+  const r = spawnSync('dnf', ['-c', conf, '--installroot', root, '--releasever', '9', '--setopt', `cachedir=${join(work, 'cache')}`, '-y', '-q', 'install', '--downloadonly', '--downloaddir', dl, ...extra, ...specs], { encoding: 'utf8' });
+  return { files: r.status === 0 ? readdirSync(dl).filter((f) => f.endsWith('.rpm')).sort() : [], stderr: r.stderr, status: r.status };
+}
