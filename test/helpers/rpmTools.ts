@@ -71,9 +71,10 @@ export function buildRpmRepos(root: string, repos: Record<string, RpmFixture[]>)
 
 /**
  * What the real dnf installs for `specs` from the repositories in `reposdir` (its .repo files), into an empty
- * root: `install --downloadonly`, then the downloaded files' names (`hello-1.1-1.el9.x86_64.rpm`).
+ * root: `install --downloadonly`, then the downloaded files' names (`hello-1.1-1.el9.x86_64.rpm`). Run
+ * asynchronously: the repositories may be served by the test's own process.
  */
-export function dnfInstallChoice(work: string, reposdir: string, specs: string[], extra: string[] = []): { files: string[]; stderr: string; status: number | null } {
+export async function dnfInstallChoice(work: string, reposdir: string, specs: string[], extra: string[] = []): Promise<{ files: string[]; stderr: string; status: number | null }> {
   const { mkdirSync, writeFileSync, readdirSync, rmSync } = require('node:fs') as typeof import('node:fs');
   const { join } = require('node:path') as typeof import('node:path');
   const root = join(work, 'root');
@@ -83,6 +84,12 @@ export function dnfInstallChoice(work: string, reposdir: string, specs: string[]
   mkdirSync(dl, { recursive: true });
   const conf = join(work, 'dnf.conf');
   writeFileSync(conf, `[main]\nreposdir=${reposdir}\ncachedir=${join(work, 'cache')}\ngpgcheck=0\nbest=True\ninstall_weak_deps=False\n`);
-  const r = spawnSync('dnf', ['-c', conf, '--installroot', root, '--releasever', '9', '--setopt', `cachedir=${join(work, 'cache')}`, '-y', '-q', 'install', '--downloadonly', '--downloaddir', dl, ...extra, ...specs], { encoding: 'utf8' });
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+    const child = spawn('dnf', ['-c', conf, '--installroot', root, '--releasever', '9', '--setopt', `cachedir=${join(work, 'cache')}`, '-y', '-q', 'install', '--downloadonly', '--downloaddir', dl, ...extra, ...specs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
   return { files: r.status === 0 ? readdirSync(dl).filter((f) => f.endsWith('.rpm')).sort() : [], stderr: r.stderr, status: r.status };
 }
