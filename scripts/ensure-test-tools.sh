@@ -24,18 +24,23 @@ command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 # pattern is checked with Python's re (test/precommitHooks.test.ts).
 command -v pre-commit >/dev/null 2>&1 || missing+=(pre-commit)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# The rpm family (test/resolve/rpmVersion, test/fixers/rpm-version): rpm's own version order and rpmbuild for
+# tiny packages, createrepo_c for real rpm-md repositories, and dnf to compare the fixer's choice with.
+command -v rpmbuild >/dev/null 2>&1 || missing+=(rpm)
+command -v createrepo_c >/dev/null 2>&1 || missing+=(createrepo-c)
+command -v dnf >/dev/null 2>&1 || missing+=(dnf)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "${EUID:-$(id -u)}" != "0" ]; then
   echo "************************************************************************" >&2
   echo "* ensure-test-tools: missing ${missing[*]} and not root; cannot install." >&2
   echo "* Registry tests will be SKIPPED (and fail under CI=true)." >&2
-  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3" >&2
+  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf" >&2
   echo "************************************************************************" >&2
   exit 0
 fi
 
-install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3; }
+install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf; }
 # Running as root: say what is about to change on this machine before changing it.
 echo "ensure-test-tools: running as root, so installing the missing test tools system-wide with apt-get: ${missing[*]}" >&2
 echo "ensure-test-tools: (to avoid this, install them yourself or run the tests as another user; they then skip loudly)" >&2

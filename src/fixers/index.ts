@@ -12,6 +12,7 @@ import cargoVersion from './cargo-version';
 import cargoLocked from './cargo-locked';
 import gitCommit from './git-commit';
 import apkVersion from './apk-version';
+import rpmVersion from './rpm-version';
 
 // One fixer a line: helpers adding fixers in parallel then merge without conflicts.
 export const FIXERS: readonly Fixer[] = [
@@ -27,6 +28,7 @@ export const FIXERS: readonly Fixer[] = [
   cargoLocked,
   gitCommit,
   apkVersion,
+  rpmVersion,
 ];
 
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
@@ -37,6 +39,5 @@ export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f)
  */
 export const UNFIXED_KINDS: ReadonlyMap<string, string> = new Map([
   ['apt-version', "the version in the apt archive of the image's release"],
-  ['rpm-version', "the version in the image's rpm repositories"],
   ['add-checksum', 'downloading the file to compute its checksum'],
 ]);

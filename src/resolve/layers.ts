@@ -175,7 +175,8 @@ export function layerSink(capture: ReadonlySet<string>, limits: LayerLimits = {}
     }
     const file: LayerEntry = { type: 'file', size: entry.size };
     index.entries.set(path, file);
-    if (!capture.has(path)) return void entry.resume();
+    // `folder/*` in capture keeps every file directly in that folder (names a fixer learns only from a listing).
+    if (!capture.has(path) && !capture.has(`${posix.dirname(path)}/*`)) return void entry.resume();
     if (entry.size > maxFileBytes) {
       file.tooBig = true;
       return void entry.resume();

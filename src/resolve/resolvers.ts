@@ -13,6 +13,7 @@ import { OS_RELEASE_FILES } from './osRelease';
 import { ALPINE_FILES } from './alpineSetup';
 import { NODE_HEADERS, NPM_MANIFESTS } from './nodeRuntime';
 import { ImagePinner } from './images';
+import { RPM_FILES_READ } from './rpmRepos';
 import { stageBases } from './stageBases';
 import { LockFiles } from './lock';
 import { RegistryClient } from './registry';
@@ -28,7 +29,14 @@ export interface ResolverFlags {
 }
 
 /** What the fixers read from base images (useradd-uid, npm-pin): kept from every layer a run downloads. */
-const FILES_FIXERS_READ = [...ACCOUNT_FILES, ...NODE_HEADERS, ...NPM_MANIFESTS, ...OS_RELEASE_FILES, ...ALPINE_FILES];
+const FILES_FIXERS_READ = [
+  ...ACCOUNT_FILES,
+  ...NODE_HEADERS,
+  ...NPM_MANIFESTS,
+  ...OS_RELEASE_FILES,
+  ...ALPINE_FILES,
+  ...RPM_FILES_READ,
+];
 
 export class Resolvers {
   readonly lookups = new Map<string, Promise<unknown>>();

@@ -3,7 +3,7 @@ import type { SimpleCommand, Word } from '../parse/shell';
 import { defineRule } from './types';
 
 /** yum / dnf (4 and 5) / microdnf / tdnf options that take a value; they are accepted anywhere on the line. */
-const DNF = optionSpec([
+export const DNF_OPTIONS = optionSpec([
   '-c', '--config', '--installroot', '--releasever', '--enablerepo', '--disablerepo', '--repo', '--repoid',
   '--from-repo', '-x', '--exclude', '--excludepkgs', '--disableexcludes', '--disableexcludepkgs', '--setopt',
   '--forcearch', '--color', '--destdir', '--downloaddir', '-d', '--debuglevel', '-e', '--errorlevel',
@@ -40,7 +40,7 @@ function installCall(cmd: SimpleCommand): InstallCall | undefined {
     if (type !== undefined && (type === true || type.value !== 'package')) return undefined;
     return { packages: parsed.operands, syntax: 'zypper' };
   }
-  const operands = parseArgs(cmd.args, DNF).operands;
+  const operands = parseArgs(cmd.args, DNF_OPTIONS).operands;
   const [a, b] = operands.map((w) => w.value);
   if (a === 'install' || a === 'in' || a === 'localinstall') return { packages: operands.slice(1), syntax: 'rpm' };
   if (a === 'module' && b === 'install') return { packages: operands.slice(2), syntax: 'module' };
