@@ -11,7 +11,7 @@
  * instructions, a mirrorlist nobody vouched for, module streams, options that change the repositories.
  */
 import { parseArgs, type ParsedArgs } from '../parse/args';
-import type { DockerfileModel } from '../parse/dockerfile';
+import { stageChain, type DockerfileModel } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
 import { DNF_OPTIONS } from '../rules/dnf-pin';
@@ -37,8 +37,7 @@ const leave = (reason: string): NoFix => ({ left: 'no-fixer', reason });
 
 /** Earlier instructions of the stage (and the stages it builds on) that change what dnf reads, or undefined. */
 function repoChangeBefore(model: DockerfileModel, stage: number, cmd: SimpleCommand): string | undefined {
-  const chain: number[] = [];
-  for (let s: number | undefined = stage; s !== undefined && !chain.includes(s); s = model.stages[s]?.baseStage) chain.push(s);
+  const chain = stageChain(model, stage);
   const touches = /\/etc\/(yum\.repos\.d|yum\/|distro\.repos\.d|dnf\/|yum\.conf|pki\/rpm-gpg)/;
   for (const copy of model.copies) {
     if (!chain.includes(copy.stage) || copy.onbuild || copy.span.start > cmd.span.start) continue;
