@@ -99,7 +99,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Prom
 export interface ResolvedDownload extends Downloaded {
   /** Where the answer came from, for titles (`from dockrepro.lock.json`, `downloaded now`). */
   explanation: string;
-  /** True when the answer comes from the lock (finalUrl is then the URL itself: redirects are not recorded). */
   fromLock: boolean;
 }
 
@@ -110,7 +109,7 @@ export interface ResolvedDownload extends Downloaded {
  */
 export async function lookupDownload(ctx: PackageContext, url: string, limits: DownloadLimits = {}): Promise<ResolvedDownload> {
   const locked = ctx.refresh ? undefined : ctx.lock?.getDownload(url);
-  if (locked) return { digest: locked.digest, size: locked.size, finalUrl: url, explanation: `from ${ctx.lock!.path}`, fromLock: true };
+  if (locked) return { digest: locked.digest, size: locked.size, finalUrl: locked.redirectedTo ?? url, explanation: `from ${ctx.lock!.path}`, fromLock: true };
   if (ctx.offline) throw new PinError(`'${url}' is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids downloading it`, 'needs-network');
   let got: Downloaded;
   try {
@@ -118,6 +117,7 @@ export async function lookupDownload(ctx: PackageContext, url: string, limits: D
   } catch (e) {
     throw new PinError(`download failed: ${(e as Error).message}`, 'failed');
   }
-  ctx.lock?.setDownload(url, { digest: got.digest, size: got.size, resolvedAt: (ctx.now?.() ?? new Date()).toISOString() });
+  const redirectedTo = got.finalUrl !== url ? { redirectedTo: got.finalUrl } : {};
+  ctx.lock?.setDownload(url, { digest: got.digest, size: got.size, ...redirectedTo, resolvedAt: (ctx.now?.() ?? new Date()).toISOString() });
   return { ...got, explanation: 'downloaded now', fromLock: false };
 }

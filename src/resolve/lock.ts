@@ -79,6 +79,8 @@ export interface BaseLockEntry {
 export interface DownloadLockEntry {
   digest: string;
   size: number;
+  /** Where redirects led, when somewhere else (a `curl` without `-L` would not get this file). */
+  redirectedTo?: string;
   resolvedAt: string;
 }
 
@@ -173,10 +175,10 @@ export class LockFile {
     if (typeof downloads !== 'object' || downloads === null || Array.isArray(downloads)) throw new LockError(`${path}: 'downloads' must be an object`);
     for (const [key, value] of Object.entries(downloads as Record<string, unknown>)) {
       const e = value as Partial<DownloadLockEntry> | null;
-      if (!/^https?:\/\//.test(key) || typeof e !== 'object' || e === null || typeof e.digest !== 'string' || !SHA256_DIGEST.test(e.digest) || !Number.isSafeInteger(e.size) || e.size! < 0 || typeof e.resolvedAt !== 'string') {
+      if (!/^https?:\/\//.test(key) || typeof e !== 'object' || e === null || typeof e.digest !== 'string' || !SHA256_DIGEST.test(e.digest) || !Number.isSafeInteger(e.size) || e.size! < 0 || typeof e.resolvedAt !== 'string' || (e.redirectedTo !== undefined && (typeof e.redirectedTo !== 'string' || !/^https?:\/\//.test(e.redirectedTo)))) {
         throw new LockError(`${path}: downloads["${key}"]: expected an http(s) URL → { digest: sha256:<64 hex>, size, resolvedAt }`);
       }
-      lock.downloadEntries.set(key, { digest: e.digest, size: e.size!, resolvedAt: e.resolvedAt });
+      lock.downloadEntries.set(key, { digest: e.digest, size: e.size!, ...(e.redirectedTo !== undefined ? { redirectedTo: e.redirectedTo } : {}), resolvedAt: e.resolvedAt });
     }
     return lock;
   }
@@ -226,7 +228,7 @@ export class LockFile {
   setDownload(url: string, entry: DownloadLockEntry): void {
     if (!SHA256_DIGEST.test(entry.digest)) throw new LockError(`${this.path}: refusing to record malformed digest '${entry.digest}' for ${url}`);
     const old = this.downloadEntries.get(url);
-    if (old && old.digest === entry.digest && old.size === entry.size) return;
+    if (old && old.digest === entry.digest && old.size === entry.size && old.redirectedTo === entry.redirectedTo) return;
     this.downloadEntries.set(url, entry);
     this.mine.downloads.add(url);
     this.changed = true;
@@ -264,7 +266,7 @@ export class LockFile {
     const downloads: Record<string, DownloadLockEntry> = {};
     for (const key of [...this.downloadEntries.keys()].sort()) {
       const e = this.downloadEntries.get(key)!;
-      downloads[key] = { digest: e.digest, size: e.size, resolvedAt: e.resolvedAt };
+      downloads[key] = { digest: e.digest, size: e.size, ...(e.redirectedTo !== undefined ? { redirectedTo: e.redirectedTo } : {}), resolvedAt: e.resolvedAt };
     }
     // `packages`, `bases` and `downloads` only appear once something was resolved, so image-only locks keep their shape.
     const doc = {

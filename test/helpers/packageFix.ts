@@ -39,6 +39,8 @@ export interface PackageFixOptions {
   offline?: boolean;
   lookups?: Map<string, Promise<unknown>>;
   http?: HttpClient;
+  /** Apply unsafe fixes too (`--unsafe`). */
+  unsafe?: boolean;
 }
 
 /** The engine's outcome, with the client (its request count) and the lock the run used. */
@@ -67,7 +69,7 @@ export function packageFix(setup: () => PackageFixSetup): (text: string, opts?: 
     const lookups = opts.lookups ?? new Map<string, Promise<unknown>>();
     const out = await fixText(text, {
       rules: [rule],
-      unsafe: false,
+      unsafe: !!opts.unsafe,
       offline: !!opts.offline,
       baseId: 10001,
       fixers: new Map([[fixer.kind, fixer]]),

@@ -1,0 +1,181 @@
+/**
+ * `script-checksum` (curl-pipe-shell): `curl -fsSL URL | sh -s -- -y` becomes
+ * `curl -fsSL URL > /tmp/i.sh && echo '<hex>  /tmp/i.sh' | sha256sum -c - && sh /tmp/i.sh -y && rm -f /tmp/i.sh`:
+ * the script is saved, checked against the sha256 of what the URL serves now (src/resolve/download.ts, the
+ * lock), then run by the same interpreter with the same options and arguments. Also `sh -c "$(curl …)"` and
+ * `bash <(curl …)`. The download command and everything else in the RUN stay byte-identical.
+ *
+ * Unsafe: the script now sees its file name as `$0`, a failed download stops the RUN (a pipe ran an empty
+ * script), and the installer may still download more things itself. Left: a URL from a variable, several
+ * URLs, request options dockrepro does not repeat (headers, credentials, data), a redirect curl would not
+ * follow (no `-L`), interpreters whose program operand is not simple to replace.
+ */
+import { parseArgs } from '../parse/args';
+import type { DockerfileModel } from '../parse/dockerfile';
+import type { SimpleCommand, Word } from '../parse/shell';
+import { CURL, SHELL, WGET, interpreter } from '../rules/curl-pipe-shell';
+import type { Finding } from '../rules/types';
+import { lookupDownload } from '../resolve/download';
+import { PinError } from '../resolve/pinError';
+import type { Fix, Fixer, FixerContext, NoFix } from './types';
+
+const SHA256_DIGEST = /^sha256:([0-9a-f]{64})$/;
+/** Request options that change what the server sends: the download here would not be the one of the build. */
+const CURL_REQUEST_OPTIONS = ['-H', '--header', '-u', '--user', '-b', '--cookie', '-d', '--data', '--data-raw', '--data-binary', '--data-urlencode', '-F', '--form', '-X', '--request', '-K', '--config', '-r', '--range', '-C', '--continue-at', '-z', '--time-cond', '-e', '--referer', '--oauth2-bearer', '--netrc-file', '-n', '--netrc', '-T', '--upload-file'];
+const WGET_REQUEST_OPTIONS = ['--header', '--user', '--password', '--post-data', '--post-file', '-i', '--input-file', '-e', '--execute', '--load-cookies', '--body-data', '--method'];
+/** A word written as is: safe to paste into a shell command unquoted. */
+const PLAIN = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** The download command a finding points at (the rule reports its exact span). */
+function downloadAt(model: DockerfileModel, f: Finding): { run: DockerfileModel['runs'][number]; cmd: SimpleCommand } | undefined {
+  for (const run of model.runs) {
+    const cmd = run.commands.find((c) => c.span.start === f.span.start && c.span.end === f.span.end && (c.name === 'curl' || c.name === 'wget'));
+    if (cmd) return { run, cmd };
+  }
+  return undefined;
+}
+
+/** The one URL a curl or wget command fetches, or why it cannot be told. */
+function urlOf(cmd: SimpleCommand): { url: string; follows: boolean } | NoFix {
+  const parsed = parseArgs(cmd.args, cmd.name === 'wget' ? WGET : CURL);
+  const forbidden = (cmd.name === 'wget' ? WGET_REQUEST_OPTIONS : CURL_REQUEST_OPTIONS).filter((o) => parsed.options.has(o));
+  if (forbidden.length > 0) return { left: 'no-fixer', reason: `${cmd.name} sends ${forbidden.join(', ')}: dockrepro downloads without them, so its digest may not be of what the build gets; check the script by hand` };
+  const urlOption = parsed.options.get('--url');
+  const words = [...parsed.operands, ...(urlOption && urlOption !== true ? [urlOption] : [])];
+  if (words.length !== 1) return { left: 'no-fixer', reason: `${cmd.name} fetches ${words.length} URLs here: dockrepro checks one script per command` };
+  const w = words[0];
+  if (w.value === undefined || w.vars.length > 0) return { left: 'no-fixer', reason: `the URL '${w.raw}' comes from a variable: download the script to a file and check it by hand` };
+  if (!/^https?:\/\/[^\s'"\\]+$/i.test(w.value)) return { left: 'no-fixer', reason: `'${w.value}' is not an http(s) URL dockrepro downloads` };
+  // wget follows redirects by default; curl only with -L.
+  return { url: w.value, follows: cmd.name === 'wget' || parsed.options.has('-L') || parsed.options.has('--location') };
+}
+
+/** Where the script is saved: /tmp and the URL's file name when it is a plain one. */
+function scriptPath(url: string): string {
+  const name = new URL(url).pathname.split('/').pop() ?? '';
+  return `/tmp/${/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? name : 'installer'}`;
+}
+
+/**
+ * The interpreter's arguments with the script file in place of standard input (`sh -s -- -y` → `sh FILE -y`),
+ * as written text; undefined when the words are not simple enough to rewrite.
+ */
+function argsWithFile(interp: SimpleCommand, file: string): string[] | undefined {
+  const spec = interpreter(interp);
+  if (!spec) return undefined;
+  const raws = interp.args.map((w) => w.raw);
+  if (spec !== SHELL) {
+    // python3 - args, perl - args, or no operand at all.
+    if (raws.length === 0) return [file];
+    if (interp.args[0].value === '-') return [file, ...raws.slice(1)];
+    return undefined;
+  }
+  const out: string[] = [];
+  for (let i = 0; i < interp.args.length; i++) {
+    const w: Word = interp.args[i];
+    const v = w.value;
+    if (v === undefined) return undefined;
+    if (v === '--' || v === '-') return [...out, file, ...raws.slice(i + 1)];
+    if (v.startsWith('--')) {
+      if (spec.longValue.includes(v)) out.push(w.raw, interp.args[++i]?.raw ?? '');
+      else out.push(w.raw);
+      continue;
+    }
+    if (v.length > 1 && (v[0] === '-' || v[0] === '+')) {
+      if (/c/.test(v.slice(1))) return undefined;
+      // `-s` makes the shell read stdin: dropped (also from a bundle such as `-es`, when written plainly).
+      const kept = v[0] + v.slice(1).replace(/s/g, '');
+      if (kept !== v && w.raw !== v) return undefined;
+      if (kept.length > 1) out.push(kept === v ? w.raw : kept);
+      // `-o pipefail`: the option's value is the next word.
+      if (/[oO]$/.test(v)) out.push(interp.args[++i]?.raw ?? '');
+      continue;
+    }
+    return [...out, file, ...raws.slice(i)];
+  }
+  return [...out, file];
+}
+
+async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix> {
+  const at = downloadAt(ctx.model, finding);
+  if (!at) return { left: 'failed', reason: 'the download command was not found at this place' };
+  const { run, cmd } = at;
+  const text = ctx.model.text;
+  const target = urlOf(cmd);
+  if ('left' in target) return target;
+  const file = scriptPath(target.url);
+
+  // What to rewrite: [start, end) of the RUN text, and the interpreter command to run the file with.
+  let start: number;
+  let end: number;
+  let joint: string;
+  let interp: SimpleCommand;
+  if (finding.fix?.form === 'pipe') {
+    const next = run.commands.filter((c) => c.pipeline === cmd.pipeline && c.pipeIndex > cmd.pipeIndex);
+    if (next.length !== 1 || next[0].pipeIndex !== cmd.pipeIndex + 1) return { left: 'no-fixer', reason: 'the download goes through other commands before the interpreter: rewrite it by hand' };
+    interp = next[0];
+    const between = text.slice(cmd.span.end, interp.span.start);
+    if (!/^(?:[ \t]|\\\r?\n)*\|(?:[ \t\n]|\\\r?\n)*$/.test(between)) return { left: 'no-fixer', reason: 'the pipe into the interpreter is not written plainly: rewrite it by hand' };
+    [start, end, joint] = [cmd.span.end, interp.span.end, between];
+  } else {
+    interp = cmd.parent!;
+    const holder = interp?.args.find((a) => a.span.start <= cmd.span.start && cmd.span.end <= a.span.end);
+    const inner = text.slice(cmd.span.start, cmd.span.end);
+    const shape = holder && interpreter(interp) === SHELL && interp.args.length === 2 && interp.args[0].value === '-c' && holder === interp.args[1] && (holder.raw === `"$(${inner})"` || holder.raw === `"\`${inner}\`"`);
+    const fed = holder && interpreter(interp) && holder === interp.args[0] && holder.raw === `<(${inner})`;
+    if (!interp || !(shape || fed)) return { left: 'no-fixer', reason: "only `sh -c \"$(curl …)\"` and `bash <(curl …)` are rewritten among nested downloads: rewrite this one by hand" };
+    // The download moves in front; the interpreter keeps its program word and runs the file.
+    const program = interp.program!;
+    const rest = fed ? interp.args.slice(1).map((w) => w.raw) : [];
+    const newInterp = `${text.slice(interp.span.start, program.span.end)} ${[file, ...rest].join(' ')}`;
+    if (!ctx.packages) return { left: 'needs-network', reason: `needs downloading '${target.url}'` };
+    const got = await digestOf(ctx, target);
+    if ('left' in got) return got;
+    const replacement = `${inner} > ${file} && ${check(got.hex, file)} && ${newInterp} && rm -f ${file}`;
+    return fixFor(interp.span.start, interp.span.end, replacement, target.url, got);
+  }
+  const args = argsWithFile(interp, file);
+  if (!args || !interp.program || !PLAIN.test(file)) return { left: 'no-fixer', reason: `the options of '${interp.name}' are not simple to rewrite: save the script, check it and run it by hand` };
+  const lastArgEnd = interp.args.length > 0 ? interp.args[interp.args.length - 1].span.end : interp.program.span.end;
+  const newInterp = `${text.slice(interp.span.start, interp.program.span.end)} ${args.join(' ')}${text.slice(lastArgEnd, interp.span.end)}`;
+  if (!ctx.packages) return { left: 'needs-network', reason: `needs downloading '${target.url}'` };
+  const got = await digestOf(ctx, target);
+  if ('left' in got) return got;
+  const replacement = ` > ${file}${joint.replace('|', `&& ${check(got.hex, file)} &&`)}${newInterp} && rm -f ${file}`;
+  return fixFor(start, end, replacement, target.url, got);
+}
+
+/** `echo '<hex>  FILE' | sha256sum -c -`: coreutils and busybox both read this line (two spaces). */
+const check = (hex: string, file: string) => `echo '${hex}  ${file}' | sha256sum -c -`;
+
+async function digestOf(ctx: FixerContext, target: { url: string; follows: boolean }): Promise<{ hex: string; explanation: string } | NoFix> {
+  try {
+    const got = await lookupDownload(ctx.packages!, target.url);
+    const hex = SHA256_DIGEST.exec(got.digest)?.[1];
+    if (!hex) return { left: 'failed', reason: `the digest of '${target.url}' is malformed: '${got.digest}'` };
+    if (got.finalUrl !== target.url && !target.follows) {
+      return { left: 'no-fixer', reason: `'${target.url}' redirects to '${got.finalUrl}' and curl has no -L: the build saves the redirect answer, not the script` };
+    }
+    return { hex, explanation: `${got.explanation}, ${got.size} bytes` };
+  } catch (e) {
+    if (e instanceof PinError) return { left: e.left, reason: e.message };
+    throw e;
+  }
+}
+
+function fixFor(start: number, end: number, text: string, url: string, got: { hex: string; explanation: string }): Fix {
+  return {
+    title: `save '${url}', check its sha256 ${got.hex.slice(0, 12)}… (${got.explanation}), then run it`,
+    edits: [{ start, end, text }],
+    applicability: 'unsafe',
+  };
+}
+
+const fixer: Fixer = {
+  kind: 'script-checksum',
+  fix(findings, ctx) {
+    return Promise.all(findings.map((f) => fixOne(f, ctx)));
+  },
+};
+
+export default fixer;
