@@ -12,8 +12,9 @@ import cargoVersion from './cargo-version';
 import cargoLocked from './cargo-locked';
 import addChecksum from './add-checksum';
 import scriptChecksum from './script-checksum';
+import downloadChecksum from './download-checksum';
 
-export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTag, pipVersion, npmVersion, gemVersion, goVersion, cargoVersion, cargoLocked, addChecksum, scriptChecksum];
+export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTag, pipVersion, npmVersion, gemVersion, goVersion, cargoVersion, cargoLocked, addChecksum, scriptChecksum, downloadChecksum];
 
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
 
