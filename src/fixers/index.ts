@@ -13,6 +13,9 @@ import cargoLocked from './cargo-locked';
 import gitCommit from './git-commit';
 import apkVersion from './apk-version';
 import rpmVersion from './rpm-version';
+import addChecksum from './add-checksum';
+import scriptChecksum from './script-checksum';
+import downloadChecksum from './download-checksum';
 
 // One fixer a line: helpers adding fixers in parallel then merge without conflicts.
 export const FIXERS: readonly Fixer[] = [
@@ -29,6 +32,9 @@ export const FIXERS: readonly Fixer[] = [
   gitCommit,
   apkVersion,
   rpmVersion,
+  addChecksum,
+  scriptChecksum,
+  downloadChecksum,
 ];
 
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
@@ -39,5 +45,4 @@ export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f)
  */
 export const UNFIXED_KINDS: ReadonlyMap<string, string> = new Map([
   ['apt-version', "the version in the apt archive of the image's release"],
-  ['add-checksum', 'downloading the file to compute its checksum'],
 ]);

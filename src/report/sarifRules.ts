@@ -17,6 +17,7 @@ const MAX_DESCRIPTION = 1000;
  */
 const SECURITY_SEVERITY: Record<string, string> = {
   'curl-pipe-shell': '8.0',
+  'unverified-download': '7.5',
   'add-checksum': '7.0',
   'image-lock': '6.5',
   'git-clone-pin': '5.0',

@@ -25,6 +25,9 @@
  *       "dirs": { "/usr/lib": ["apt", "python3.11", …] },
  *       "resolvedAt": "2026-11-25T21:40:00.000Z"
  *     }
+ *   },
+ *   "downloads": {
+ *     "https://example.com/tool-1.4.2.tgz": { "digest": "sha256:…", "size": 18342, "resolvedAt": "…" }
  *   }
  * }
  * ```
@@ -72,6 +75,15 @@ export interface BaseLockEntry {
   resolvedAt: string;
 }
 
+/** A file downloaded by URL (ADD --checksum, checked scripts): the sha256 of its bytes and their count. */
+export interface DownloadLockEntry {
+  digest: string;
+  size: number;
+  /** Where redirects led, when somewhere else (a `curl` without `-L` would not get this file). */
+  redirectedTo?: string;
+  resolvedAt: string;
+}
+
 /** `<sha256 digest> <platform>`: the key of a `bases` entry. */
 export function baseLockKey(digest: string, platform: string): string {
   return `${digest} ${platform}`;
@@ -94,9 +106,10 @@ export class LockFile {
   private readonly entries = new Map<string, LockEntry>();
   private readonly packageEntries = new Map<string, PackageLockEntry>();
   private readonly baseEntries = new Map<string, BaseLockEntry>();
+  private readonly downloadEntries = new Map<string, DownloadLockEntry>();
   private changed = false;
   /** Keys this run set (new or different), which win over another run's when both wrote the file. */
-  private readonly mine = { images: new Set<string>(), packages: new Set<string>(), bases: new Set<string>() };
+  private readonly mine = { images: new Set<string>(), packages: new Set<string>(), bases: new Set<string>(), downloads: new Set<string>() };
   /** True when the file existed when it was loaded. */
   found = false;
 
@@ -161,6 +174,15 @@ export class LockFile {
       if (problem) throw new LockError(`${path}: bases["${key}"]: ${problem}`);
       lock.baseEntries.set(key, value as BaseLockEntry);
     }
+    const downloads = (root as { downloads?: unknown }).downloads ?? {};
+    if (typeof downloads !== 'object' || downloads === null || Array.isArray(downloads)) throw new LockError(`${path}: 'downloads' must be an object`);
+    for (const [key, value] of Object.entries(downloads as Record<string, unknown>)) {
+      const e = value as Partial<DownloadLockEntry> | null;
+      if (!/^https?:\/\//.test(key) || typeof e !== 'object' || e === null || typeof e.digest !== 'string' || !SHA256_DIGEST.test(e.digest) || !Number.isSafeInteger(e.size) || e.size! < 0 || typeof e.resolvedAt !== 'string' || (e.redirectedTo !== undefined && (typeof e.redirectedTo !== 'string' || !/^https?:\/\//.test(e.redirectedTo)))) {
+        throw new LockError(`${path}: downloads["${key}"]: expected an http(s) URL → { digest: sha256:<64 hex>, size, resolvedAt }`);
+      }
+      lock.downloadEntries.set(key, { digest: e.digest, size: e.size!, ...(e.redirectedTo !== undefined ? { redirectedTo: e.redirectedTo } : {}), resolvedAt: e.resolvedAt });
+    }
     return lock;
   }
 
@@ -201,6 +223,20 @@ export class LockFile {
     this.changed = true;
   }
 
+  getDownload(url: string): DownloadLockEntry | undefined {
+    return this.downloadEntries.get(url);
+  }
+
+  /** Records a download; the file changes only when the digest or size does. */
+  setDownload(url: string, entry: DownloadLockEntry): void {
+    if (!SHA256_DIGEST.test(entry.digest)) throw new LockError(`${this.path}: refusing to record malformed digest '${entry.digest}' for ${url}`);
+    const old = this.downloadEntries.get(url);
+    if (old && old.digest === entry.digest && old.size === entry.size && old.redirectedTo === entry.redirectedTo) return;
+    this.downloadEntries.set(url, entry);
+    this.mine.downloads.add(url);
+    this.changed = true;
+  }
+
   /** Every entry, for checks that look by name and digest. */
   all(): IterableIterator<[string, LockEntry]> {
     return this.entries.entries();
@@ -230,12 +266,18 @@ export class LockFile {
     }
     const bases: Record<string, BaseLockEntry> = {};
     for (const key of [...this.baseEntries.keys()].sort()) bases[key] = baseText(this.baseEntries.get(key)!);
-    // `packages` and `bases` only appear once something was resolved, so image-only locks keep their shape.
+    const downloads: Record<string, DownloadLockEntry> = {};
+    for (const key of [...this.downloadEntries.keys()].sort()) {
+      const e = this.downloadEntries.get(key)!;
+      downloads[key] = { digest: e.digest, size: e.size, ...(e.redirectedTo !== undefined ? { redirectedTo: e.redirectedTo } : {}), resolvedAt: e.resolvedAt };
+    }
+    // `packages`, `bases` and `downloads` only appear once something was resolved, so image-only locks keep their shape.
     const doc = {
       version: VERSION,
       images,
       ...(this.packageEntries.size > 0 ? { packages } : {}),
       ...(this.baseEntries.size > 0 ? { bases } : {}),
+      ...(this.downloadEntries.size > 0 ? { downloads } : {}),
     };
     return `${JSON.stringify(doc, null, 2)}\n`;
   }
@@ -252,9 +294,10 @@ export class LockFile {
       for (const key of this.mine.images) disk.entries.set(key, this.entries.get(key)!);
       for (const key of this.mine.packages) disk.packageEntries.set(key, this.packageEntries.get(key)!);
       for (const key of this.mine.bases) disk.baseEntries.set(key, this.baseEntries.get(key)!);
+      for (const key of this.mine.downloads) disk.downloadEntries.set(key, this.downloadEntries.get(key)!);
       writeFileAtomic(this.path, Buffer.from(disk.text(), 'utf8'));
       // From now on this run sees the merged file.
-      for (const [mine, theirs] of [[this.entries, disk.entries], [this.packageEntries, disk.packageEntries], [this.baseEntries, disk.baseEntries]] as const) {
+      for (const [mine, theirs] of [[this.entries, disk.entries], [this.packageEntries, disk.packageEntries], [this.baseEntries, disk.baseEntries], [this.downloadEntries, disk.downloadEntries]] as const) {
         (mine as Map<string, unknown>).clear();
         for (const [k, v] of theirs as Map<string, unknown>) (mine as Map<string, unknown>).set(k, v);
       }

@@ -5,7 +5,7 @@ import type { Span } from '../util/text';
 import { defineRule } from './types';
 
 /** curl options that take a value (curl 8 `--help all`), so bundles like `-fsSLo FILE` parse right. */
-const CURL = optionSpec([
+export const CURL = optionSpec([
   '-A', '-b', '-c', '-C', '-d', '-D', '-e', '-E', '-F', '-H', '-K', '-m', '-o', '-P', '-Q', '-r', '-t', '-T', '-u',
   '-U', '-w', '-x', '-X', '-y', '-Y', '-z', '--output', '--output-dir', '--header', '--user-agent', '--data',
   '--data-raw', '--data-binary', '--data-urlencode', '--form', '--request', '--user', '--proxy', '--retry',
@@ -17,7 +17,7 @@ const CURL = optionSpec([
 ]);
 
 /** wget (GNU and busybox) options that take a value. */
-const WGET = optionSpec([
+export const WGET = optionSpec([
   '-O', '-o', '-a', '-e', '-t', '-T', '-w', '-P', '-U', '-i', '-B', '-l', '-A', '-R', '-D', '-I', '-X', '-Q',
   '--output-document', '--output-file', '--append-output', '--execute', '--tries', '--timeout', '--wait',
   '--directory-prefix', '--user-agent', '--input-file', '--base', '--level', '--accept', '--reject', '--domains',
@@ -44,7 +44,7 @@ function downloadsToStdout(cmd: SimpleCommand): boolean {
  * that take the program from elsewhere (a module, a file); `value`: other options that take a value
  * (short ones as letters, since they end a bundle like `-Wignore`).
  */
-interface InterpreterSpec {
+export interface InterpreterSpec {
   code: string[];
   other: string[];
   value: string;
@@ -57,7 +57,7 @@ interface InterpreterSpec {
   argsAfterDashes?: boolean;
 }
 
-const SHELL: InterpreterSpec = { code: ['-c'], other: [], value: 'oO', longValue: ['--rcfile', '--init-file'], codeIsOperand: true, stdinOption: '-s' };
+export const SHELL: InterpreterSpec = { code: ['-c'], other: [], value: 'oO', longValue: ['--rcfile', '--init-file'], codeIsOperand: true, stdinOption: '-s' };
 const INTERPRETERS: { name: RegExp; spec: InterpreterSpec }[] = [
   { name: /^(sh|bash|zsh|dash|ash|ksh|mksh)$/, spec: SHELL },
   { name: /^python[0-9.]*$/, spec: { code: ['-c'], other: ['-m'], value: 'WX', longValue: ['--check-hash-based-pycs'] } },
@@ -109,7 +109,7 @@ function programOf(args: Word[], spec: InterpreterSpec): Program {
   return shellCode ? { stdin: false } : { stdin: true };
 }
 
-function interpreter(cmd: SimpleCommand): InterpreterSpec | undefined {
+export function interpreter(cmd: SimpleCommand): InterpreterSpec | undefined {
   return INTERPRETERS.find((i) => i.name.test(cmd.name))?.spec;
 }
 
@@ -158,6 +158,8 @@ export default defineRule({
       ctx.report({
         message: `${cmd.name} output ${how} without any check: download to a file, verify its sha256 (sha256sum -c), then run the file`,
         span: cmd.span,
+        // The fixer (src/fixers/script-checksum.ts) finds the command again at this span.
+        fix: { kind: 'script-checksum', form: piped ? 'pipe' : 'nested', interpreter: piped ?? nested },
       });
     }
   },

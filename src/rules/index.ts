@@ -15,6 +15,7 @@ import cargoPin from './cargo-pin';
 import useraddUid from './useradd-uid';
 import addChecksum from './add-checksum';
 import curlPipeShell from './curl-pipe-shell';
+import unverifiedDownload from './unverified-download';
 import gitClonePin from './git-clone-pin';
 import syntax from './syntax';
 
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   useraddUid,
   addChecksum,
   curlPipeShell,
+  unverifiedDownload,
   gitClonePin,
 ];
 

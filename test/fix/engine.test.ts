@@ -107,7 +107,7 @@ describe('fix engine', () => {
       const r = await fixText(text, options(offline));
       expect(r.left.map((l) => [l.finding.rule, l.left, l.reason])).toEqual([
         ['apt-pin', 'no-fixer', "no fixer yet (it needs the version in the apt archive of the image's release): pin it by hand"],
-        ['curl-pipe-shell', 'no-fixer', 'no automatic fix for this rule'],
+        ['curl-pipe-shell', 'no-fixer', "no fixer for 'script-checksum'"],
         ['pip-pin', 'no-fixer', "no fixer for 'pip-version'"],
       ]);
     }

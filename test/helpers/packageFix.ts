@@ -42,6 +42,8 @@ export interface PackageFixOptions {
   http?: HttpClient;
   /** Package archive mirrors (`archives:`): public URLs → the loopback servers. */
   archives?: ArchiveMirrors;
+  /** Apply unsafe fixes too (`--unsafe`). */
+  unsafe?: boolean;
 }
 
 /** The engine's outcome, with the client (its request count) and the lock the run used. */
@@ -70,7 +72,7 @@ export function packageFix(setup: () => PackageFixSetup): (text: string, opts?: 
     const lookups = opts.lookups ?? new Map<string, Promise<unknown>>();
     const out = await fixText(text, {
       rules: [rule],
-      unsafe: false,
+      unsafe: !!opts.unsafe,
       offline: !!opts.offline,
       baseId: 10001,
       fixers: new Map([[fixer.kind, fixer]]),

@@ -61,7 +61,7 @@ describe('curl-pipe-shell', () => {
       expect(found[0].message).toBe(
         "curl output is piped into 'bash' without any check: download to a file, verify its sha256 (sha256sum -c), then run the file",
       );
-      expect(found[0].fix).toBeUndefined();
+      expect(found[0].fix).toEqual({ kind: 'script-checksum', form: 'pipe', interpreter: 'bash' });
     });
 
     it('names the command that runs a nested download', () => {
