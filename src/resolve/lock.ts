@@ -77,8 +77,11 @@ export function baseLockKey(digest: string, platform: string): string {
   return `${digest} ${platform}`;
 }
 
-/** Versions as package indexes write them (PEP 440, semver, `v1.2.3`, `1.2.3.pre`): what a lock entry may hold. */
-const PACKAGE_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+_!-]{0,127}$/;
+/**
+ * Versions as package indexes write them (PEP 440, semver, `v1.2.3`, `1.2.3.pre`, Debian's `1:2.3~rc1-4`):
+ * what a lock entry may hold. Each fixer checks its own grammar again when it reads an entry.
+ */
+const PACKAGE_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+_!~:-]{0,127}$/;
 
 export class LockError extends Error {}
 
