@@ -11,6 +11,7 @@ import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type No
 import type { Finding } from './rules/types';
 import type { ImagePinner } from './resolve/images';
 import type { PackageContext } from './resolve/packages';
+import type { AptSettings } from './fixers/apt-version';
 import type { StageBases } from './resolve/baseImage';
 import { MAX_FINDINGS_PER_FILE } from './limits';
 
@@ -25,6 +26,8 @@ export interface FixOptions extends LintOptions {
   baseId: number;
   /** Config `rules.pip-pin.python-version`. */
   pythonVersion?: string;
+  /** Config `apt:` (the apt-version fixer's strategy). */
+  apt?: AptSettings;
   /** The fixers by request kind (default: the registry in src/fixers/index.ts). */
   fixers?: ReadonlyMap<string, Fixer>;
   /** Resolves image references for the image fixers; without it they are left as "needs network". */
@@ -182,6 +185,7 @@ async function gather(
         buildContext: options.buildContext,
         baseId: options.baseId,
         pythonVersion: options.pythonVersion,
+        apt: options.apt,
         lookups: options.lookups,
         findings,
         images: options.images,

@@ -302,6 +302,7 @@ export function fixOptions(
     offline: flags.offline,
     baseId: config.baseId,
     pythonVersion: config.pythonVersion,
+    apt: config.apt,
     nodeRuntime: config.nodeRuntime,
     lookups: resolvers.lookups,
     images,

@@ -10,8 +10,9 @@ import gemVersion from './gem-version';
 import goVersion from './go-version';
 import cargoVersion from './cargo-version';
 import cargoLocked from './cargo-locked';
+import aptVersion from './apt-version';
 
-export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTag, pipVersion, npmVersion, gemVersion, goVersion, cargoVersion, cargoLocked];
+export const FIXERS: readonly Fixer[] = [explicitId, npmCi, imageDigest, imageTag, pipVersion, npmVersion, gemVersion, goVersion, cargoVersion, cargoLocked, aptVersion];
 
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
 
@@ -20,7 +21,6 @@ export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f)
  * --offline says), never guessed. "needs network" is only for fixers that --offline kept from a lookup.
  */
 export const UNFIXED_KINDS: ReadonlyMap<string, string> = new Map([
-  ['apt-version', "the version in the apt archive of the image's release"],
   ['apk-version', "the version in the Alpine index of the image's release"],
   ['rpm-version', "the version in the image's rpm repositories"],
   ['add-checksum', 'downloading the file to compute its checksum'],

@@ -66,6 +66,8 @@ export interface FixerContext {
   baseId: number;
   /** `rules.pip-pin.python-version` from the config: the Python pip runs on where the base image does not tell. */
   pythonVersion?: string;
+  /** `apt:` from the config: the apt-version fixer's strategy, and whether the user chose it. */
+  apt?: { strategy: 'snapshot' | 'versions'; configured: boolean };
   /**
    * Shared by every file of one run: network-backed fixers keep in-flight and finished lookups here by a
    * key of their own (`registry:docker.io/library/python:3`), so N files naming one image make one lookup.

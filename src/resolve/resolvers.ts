@@ -8,6 +8,7 @@ import { loadDockerCredentials, type DockerCredentialSource } from './credential
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { StageBases } from './baseImage';
 import { ACCOUNT_FILES } from '../accounts/image';
+import { APT_FILES } from './aptSources';
 import { ImageReader } from './imageReader';
 import { NODE_HEADERS, NPM_MANIFESTS } from './nodeRuntime';
 import { ImagePinner } from './images';
@@ -26,7 +27,7 @@ export interface ResolverFlags {
 }
 
 /** What the fixers read from base images (useradd-uid, npm-pin): kept from every layer a run downloads. */
-const FILES_FIXERS_READ = [...ACCOUNT_FILES, ...NODE_HEADERS, ...NPM_MANIFESTS];
+const FILES_FIXERS_READ = [...ACCOUNT_FILES, ...NODE_HEADERS, ...NPM_MANIFESTS, ...APT_FILES];
 
 export class Resolvers {
   readonly lookups = new Map<string, Promise<unknown>>();
