@@ -140,12 +140,14 @@ interface Before {
   changed?: string;
 }
 
+/** The command snapshotCommand writes (its lines are single-quoted words without quotes inside). */
+const OUR_COMMAND = /printf '%s\\n'(?: '[^']*')+ > \/etc\/apt\/[A-Za-z0-9_./-]+/g;
 const SNAPSHOT_IN_TEXT = /(?:snapshot\.debian\.org\/archive\/[a-z-]+\/|snapshot\.ubuntu\.com\/ubuntu\/|APT::Snapshot ")(\d{8}T\d{6}Z)/;
 
 function before(model: DockerfileModel, stage: number, run: RunBlock, cmd: SimpleCommand): Before {
   const out: Before = {};
   const chain = new Set(stageChain(model, stage));
-  const line = (offset: number) => model.lines.position(offset).line + 1;
+  const line = (offset: number) => model.lines.position(offset).line;
   for (const c of model.copies) {
     if (!chain.has(c.stage) || c.span.start > run.span.start) continue;
     const dest = c.destination?.value;
@@ -155,6 +157,10 @@ function before(model: DockerfileModel, stage: number, run: RunBlock, cmd: Simpl
   }
   for (const r of model.runs) {
     if (!chain.has(r.stage) || r.span.start > run.span.start) continue;
+    // Any mention of /etc/apt (a redirect, cp, sed, tee) other than the snapshot command dockrepro writes.
+    const region = model.text.slice(r.span.start, r === run ? cmd.span.start : r.span.end).replace(OUR_COMMAND, (m) => ' '.repeat(m.length));
+    const mention = /\/etc\/apt\b/.exec(region);
+    if (mention) return { ...out, changed: `line ${line(r.span.start + mention.index)}: the RUN writes or names /etc/apt (apt's sources or preferences) before the install` };
     for (const c of r.commands) {
       if (r === run && c.span.start >= cmd.span.start) break;
       const text = model.text.slice(c.span.start, c.span.end);
@@ -165,7 +171,7 @@ function before(model: DockerfileModel, stage: number, run: RunBlock, cmd: Simpl
       }
       const call = aptCall(c);
       if (call && (call.sub.value === 'update') && !out.update) out.update = { run: r, cmd: c };
-      if (/\/etc\/apt\b/.test(text) || ['add-apt-repository', 'apt-key', 'apt-add-repository'].includes(c.name)) {
+      if (['add-apt-repository', 'apt-key', 'apt-add-repository'].includes(c.name)) {
         return { ...out, changed: `line ${line(c.span.start)}: '${c.name}' changes apt's sources or preferences before the install` };
       }
       if ((c.name === 'dpkg' && c.args.some((a) => a.value === '-i' || a.value === '--install')) || (call?.sub.value === 'install' && call.operands.some((o) => o.value?.endsWith('.deb')))) {

@@ -95,7 +95,7 @@ export async function aptSetupOf(bases: StageBases, stage: number): Promise<AptS
   const first = await bases.files(stage, { files: [...OS_RELEASE_FILES, ...APT_FILES], dirs: [SOURCES_DIR, PREFERENCES_DIR, CERTS_DIR] });
   const os = osReleaseOf(first);
   if (!os) return `the base image has no ${OS_RELEASE_FILES.join(' or ')}: its distribution is not known`;
-  if (![os.id, ...os.idLike].some((id) => id === 'debian' || id === 'ubuntu')) return `the base image is ${os.fields.PRETTY_NAME ?? os.id}, not Debian or Ubuntu: apt's archive is not known`;
+  if (![os.id, ...os.idLike].some((id) => id === 'debian' || id === 'ubuntu')) return `the base image is ${os.fields.PRETTY_NAME ?? os.fields.NAME ?? os.id}, not Debian or Ubuntu: apt's archive is not known`;
   const { platform } = await bases.config(stage);
   const arch = dpkgArchitecture(platform);
   if (!arch) return `the platform ${platform} has no known dpkg architecture`;

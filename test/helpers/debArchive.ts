@@ -174,7 +174,11 @@ export async function startDebArchives(distributions: Distribution[]): Promise<D
     override,
     keyring: key.keyring,
     roots,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => {
+      // gpg started an agent for the throwaway key: stop it with the server.
+      spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: key.home } });
+      return new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
 
