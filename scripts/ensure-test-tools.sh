@@ -12,6 +12,9 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v useradd >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v useradd >/dev/null 2>&1 || missing+=(passwd)
 [ -f /usr/sbin/adduser ] || missing+=(adduser)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+# The apt tests build a real archive (test/helpers/debArchive.ts): apt-ftparchive writes its Packages and Release files.
+command -v apt-ftparchive >/dev/null 2>&1 || missing+=(apt-utils)
+command -v gpg >/dev/null 2>&1 || missing+=(gpg)
 # Debian's busybox is built without adduser/addgroup, so test/helpers/busybox.ts builds a static one from
 # source (bzip2 to unpack it, make and gcc, and libc6-dev for the static libc that gcc only recommends).
 command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
@@ -35,12 +38,12 @@ if [ "${EUID:-$(id -u)}" != "0" ]; then
   echo "************************************************************************" >&2
   echo "* ensure-test-tools: missing ${missing[*]} and not root; cannot install." >&2
   echo "* Registry tests will be SKIPPED (and fail under CI=true)." >&2
-  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf" >&2
+  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg" >&2
   echo "************************************************************************" >&2
   exit 0
 fi
 
-install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf; }
+install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg; }
 # Running as root: say what is about to change on this machine before changing it.
 echo "ensure-test-tools: running as root, so installing the missing test tools system-wide with apt-get: ${missing[*]}" >&2
 echo "ensure-test-tools: (to avoid this, install them yourself or run the tests as another user; they then skip loudly)" >&2

@@ -21,6 +21,7 @@
  * apk: { pin: fuzzy }             # apk-pin fixes: `pkg=~1.2` (fuzzy, default) or `pkg=1.2.3-r4` (exact)
  * archives:                       # where `dockrepro fix` reads OS package indexes (apt, apk, rpm)
  *   http://deb.debian.org/debian: https://mirror.internal/debian   # original URL prefix: mirror URL prefix
+ * apt: { strategy: snapshot }     # apt-pin fixes: snapshot (read a dated snapshot archive) | versions (docs/rules/apt-pin.md)
  * ```
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -61,6 +62,8 @@ export interface Config {
   archives: ArchiveMirrors;
   /** How the apk-version fixer pins (`apk.pin`): `fuzzy` (`pkg=~1.2`, default) or `exact` (`pkg=1.2.3-r4`). */
   apkPin?: 'fuzzy' | 'exact';
+  /** `apt: { strategy }`: how apt-pin findings are fixed; absent means the default (snapshot, not chosen by the user). */
+  apt?: { strategy: 'snapshot' | 'versions'; configured: true };
   /** True when `relPath` (relative to the config's folder) matches `ignore-paths`. */
   isIgnored(absPath: string): boolean;
   /** True when `include` names this file a Dockerfile (patterns relative to the config's folder). */
@@ -152,6 +155,9 @@ export function parseConfig(text: string, path: string, allowedKeys?: readonly s
       case 'registries':
         readRegistries(value, path, config);
         break;
+      case 'apt':
+        config.apt = readApt(value, path);
+        break;
       case 'archives':
         config.archives = readArchives(value, path);
         break;
@@ -159,7 +165,7 @@ export function parseConfig(text: string, path: string, allowedKeys?: readonly s
         config.apkPin = readApk(value, path);
         break;
       default:
-        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths, include, registries, archives, apk)`);
+        throw new ConfigError(`${path}: unknown key '${key}' (known: failure-threshold, rules, ignore-paths, include, registries, archives, apt, apk)`);
     }
   }
   return config;
@@ -236,6 +242,13 @@ function readRegistries(value: unknown, path: string, config: Config): void {
       }
     }
   }
+}
+
+function readApt(value: unknown, path: string): Config['apt'] {
+  const v = value as { strategy?: unknown } | null;
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).some((k) => k !== 'strategy')) throw new ConfigError(`${path}: apt: expected { strategy: snapshot | versions }`);
+  if (v.strategy !== 'snapshot' && v.strategy !== 'versions') throw new ConfigError(`${path}: apt.strategy: expected snapshot or versions, got ${JSON.stringify(v.strategy)}`);
+  return { strategy: v.strategy, configured: true };
 }
 
 function readArchives(value: unknown, path: string): ArchiveMirrors {

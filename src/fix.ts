@@ -6,11 +6,12 @@
 import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
 import { applyEdits, EditSet } from './edit/apply';
-import { FIXERS_BY_KIND, UNFIXED_KINDS } from './fixers/index';
+import { FIXERS_BY_KIND } from './fixers/index';
 import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type NodeRuntimeByHand, type NoFix, type TextEdit } from './fixers/types';
 import type { Finding } from './rules/types';
 import type { ImagePinner } from './resolve/images';
 import type { PackageContext } from './resolve/packages';
+import type { AptSettings } from './fixers/apt-version';
 import type { StageBases } from './resolve/baseImage';
 import { MAX_FINDINGS_PER_FILE } from './limits';
 
@@ -27,6 +28,8 @@ export interface FixOptions extends LintOptions {
   pythonVersion?: string;
   /** Config `apk.pin`. */
   apkPin?: 'fuzzy' | 'exact';
+  /** Config `apt:` (the apt-version fixer's strategy). */
+  apt?: AptSettings;
   /** The fixers by request kind (default: the registry in src/fixers/index.ts). */
   fixers?: ReadonlyMap<string, Fixer>;
   /** Resolves image references for the image fixers; without it they are left as "needs network". */
@@ -172,8 +175,7 @@ async function gather(
   for (const [kind, list] of byKind) {
     const fixer = (options.fixers ?? FIXERS_BY_KIND).get(kind);
     if (!fixer) {
-      const needs = UNFIXED_KINDS.get(kind);
-      const reason: NoFix = { left: 'no-fixer', reason: needs ? `no fixer yet (it needs ${needs}): pin it by hand` : `no fixer for '${kind}'` };
+      const reason: NoFix = { left: 'no-fixer', reason: `no fixer for '${kind}'` };
       for (const f of list) reasons.set(f, reason);
       continue;
     }
@@ -185,6 +187,7 @@ async function gather(
         baseId: options.baseId,
         pythonVersion: options.pythonVersion,
         apkPin: options.apkPin,
+        apt: options.apt,
         lookups: options.lookups,
         findings,
         images: options.images,

@@ -303,6 +303,7 @@ export function fixOptions(
     baseId: config.baseId,
     pythonVersion: config.pythonVersion,
     apkPin: config.apkPin,
+    apt: config.apt,
     nodeRuntime: config.nodeRuntime,
     lookups: resolvers.lookups,
     images,

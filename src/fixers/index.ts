@@ -16,6 +16,7 @@ import rpmVersion from './rpm-version';
 import addChecksum from './add-checksum';
 import scriptChecksum from './script-checksum';
 import downloadChecksum from './download-checksum';
+import aptVersion from './apt-version';
 
 // One fixer a line: helpers adding fixers in parallel then merge without conflicts.
 export const FIXERS: readonly Fixer[] = [
@@ -35,14 +36,8 @@ export const FIXERS: readonly Fixer[] = [
   addChecksum,
   scriptChecksum,
   downloadChecksum,
+  aptVersion,
 ];
 
 export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
 
-/**
- * Request kinds no fixer handles yet, with what finding the value would take: left as "no fixer" (whatever
- * --offline says), never guessed. "needs network" is only for fixers that --offline kept from a lookup.
- */
-export const UNFIXED_KINDS: ReadonlyMap<string, string> = new Map([
-  ['apt-version', "the version in the apt archive of the image's release"],
-]);

@@ -68,6 +68,8 @@ export interface FixerContext {
   pythonVersion?: string;
   /** `apk.pin` from the config: `fuzzy` (default) or `exact`. */
   apkPin?: 'fuzzy' | 'exact';
+  /** `apt:` from the config: the apt-version fixer's strategy, and whether the user chose it. */
+  apt?: { strategy: 'snapshot' | 'versions'; configured: boolean };
   /**
    * Shared by every file of one run: network-backed fixers keep in-flight and finished lookups here by a
    * key of their own (`registry:docker.io/library/python:3`), so N files naming one image make one lookup.

@@ -8,6 +8,7 @@ import { loadDockerCredentials, type DockerCredentialSource } from './credential
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { StageBases } from './baseImage';
 import { ACCOUNT_FILES } from '../accounts/image';
+import { APT_FILES } from './aptSources';
 import { ImageReader } from './imageReader';
 import { OS_RELEASE_FILES } from './osRelease';
 import { ALPINE_FILES } from './alpineSetup';
@@ -36,6 +37,7 @@ const FILES_FIXERS_READ = [
   ...OS_RELEASE_FILES,
   ...ALPINE_FILES,
   ...RPM_FILES_READ,
+  ...APT_FILES,
 ];
 
 export class Resolvers {

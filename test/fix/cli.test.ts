@@ -116,10 +116,10 @@ describe('dockrepro fix', () => {
   });
 
   it('findings no fixer handles are counted as "no fixer", not "needs network", with or without --offline (issue 9)', async () => {
-    const cwd = workspace({ Dockerfile: `FROM debian:12.8@sha256:${'a'.repeat(64)}\nRUN apt-get install -y curl\n` });
+    const cwd = workspace({ Dockerfile: `FROM alpine:3.20@sha256:${'a'.repeat(64)}\nRUN git clone git@github.com:o/r.git\n` });
     for (const args of [['fix'], ['fix', '--offline']]) {
       const r = await runCli(args, { cwd });
-      expect(r.stdout).toContain("Dockerfile:2:24: apt-pin left (no fixer): no fixer yet (it needs the version in the apt archive of the image's release): pin it by hand");
+      expect(r.stdout).toContain('Dockerfile:2:15: git-clone-pin left (no fixer): git@github.com:o/r.git is not an http(s) URL: dockrepro asks repositories for refs over http(s) only; check out the commit by hand');
       expect(r.stdout).toContain('0 findings fixed, 1 left (1 no fixer)');
     }
   });

@@ -94,10 +94,10 @@ describe('fix engine', () => {
     expect(r.applied).toHaveLength(3);
   });
 
-  it('findings no fixer handles are "no fixer" (with what the value needs), with or without --offline (issue 9)', async () => {
-    const text = 'FROM debian:12.8\nRUN apt-get install -y curl && curl -s https://x | sh\nRUN pip install flask\n';
+  it('findings whose kind has no fixer are "no fixer", with or without --offline (issue 9)', async () => {
+    const text = 'FROM alpine:3.20\nRUN apk add curl && curl -s https://x | sh\nRUN pip install flask\n';
     const options = (offline: boolean) => ({
-      rules: RULES.filter((x) => ['apt-pin', 'curl-pipe-shell', 'pip-pin'].includes(x.meta.id)),
+      rules: RULES.filter((x) => ['apk-pin', 'curl-pipe-shell', 'pip-pin'].includes(x.meta.id)),
       unsafe: false,
       offline,
       baseId: 10001,
@@ -106,7 +106,7 @@ describe('fix engine', () => {
     for (const offline of [true, false]) {
       const r = await fixText(text, options(offline));
       expect(r.left.map((l) => [l.finding.rule, l.left, l.reason])).toEqual([
-        ['apt-pin', 'no-fixer', "no fixer yet (it needs the version in the apt archive of the image's release): pin it by hand"],
+        ['apk-pin', 'no-fixer', "no fixer for 'apk-version'"],
         ['curl-pipe-shell', 'no-fixer', "no fixer for 'script-checksum'"],
         ['pip-pin', 'no-fixer', "no fixer for 'pip-version'"],
       ]);
