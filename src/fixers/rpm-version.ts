@@ -19,12 +19,14 @@ import type { ArchiveMirrors } from '../resolve/archives';
 import type { ImageFiles } from '../resolve/baseImage';
 import { OS_RELEASE_FILES, osReleaseOf } from '../resolve/osRelease';
 import { PinError } from '../resolve/pinError';
-import type { ResolvedVersion } from '../resolve/packages';
+import { lookupPackage, type ResolvedVersion } from '../resolve/packages';
+import type { InstalledRpm } from '../resolve/rpmDb';
+import { installedBuilds, RPM_DB_DIRS } from '../resolve/rpmInstalled';
 import { mirroredService, readRpmRepo, readRpmRepoByMetalink, type RpmPackage, type RpmRepoIndex } from '../resolve/rpmRepo';
 import { basearchOf, globMatches, installableArches, RPM_MAIN_CONFIGS, RPM_REPO_DIRS, RPM_VAR_DIRS, rpmConfig, rpmConfigQuery, type RpmRepo } from '../resolve/rpmRepos';
 import { compareEvr, formatEvr, isRpmEvrText } from '../resolve/rpmVersion';
 import type { Fix, Fixer, FixerContext, NoFix } from './types';
-import { locate, needsNetwork, pinFailure, pinWord, sameSpan } from './packageWords';
+import { locate, needsNetwork, notInOnePiece, pinFailure, pinWord, replaceValue, sameSpan } from './packageWords';
 
 const DNF_LIKE = new Set(['dnf', 'dnf-3', 'dnf5', 'yum', 'microdnf']);
 /** An rpm package name as dnf-pin reports it (what may precede `-<version>` in the word written). */
@@ -121,6 +123,9 @@ async function readSource(ctx: FixerContext, s: RepoSource): Promise<RpmRepoInde
   return readRpmRepo(p.http, p.lookups, first, p.archives);
 }
 
+/** The enabled repositories have no build of the name (an installed build may still answer). */
+class NotInRepos extends PinError {}
+
 interface Wanted {
   name: string;
   arch?: string;
@@ -149,7 +154,7 @@ async function newest(ctx: FixerContext, w: Wanted): Promise<ResolvedVersion> {
     }
   });
   if (!best) {
-    throw new PinError(`no package '${w.name}' for ${arches.join('/')} in the enabled repositories (${w.sources.map((s) => s.repo.id).join(', ')})`, 'failed');
+    throw new NotInRepos(`no package '${w.name}' for ${arches.join('/')} in the enabled repositories (${w.sources.map((s) => s.repo.id).join(', ')})`, 'failed');
   }
   const found = best as { pkg: RpmPackage; repos: string[] };
   return { version: formatEvr(found.pkg), explanation: `newest ${found.pkg.arch} build in ${found.repos.join(', ')}` };
@@ -174,7 +179,7 @@ function match(cmd: SimpleCommand, finding: Finding): Match | undefined {
 
 async function imageFiles(ctx: FixerContext, stage: number): Promise<ImageFiles> {
   const bases = ctx.bases!;
-  const first = await bases.files(stage, { files: [...OS_RELEASE_FILES, ...RPM_MAIN_CONFIGS], dirs: [...RPM_REPO_DIRS, ...RPM_VAR_DIRS] });
+  const first = await bases.files(stage, { files: [...OS_RELEASE_FILES, ...RPM_MAIN_CONFIGS], dirs: [...RPM_REPO_DIRS, ...RPM_VAR_DIRS, ...RPM_DB_DIRS] });
   const more = rpmConfigQuery(first.dirs);
   if (more.length === 0) return first;
   const second = await bases.files(stage, { files: more });
@@ -201,8 +206,9 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
 
   let files: ImageFiles;
   let platform: string;
+  let manifestDigest: string;
   try {
-    platform = (await ctx.bases.config(loc.run.stage)).platform;
+    ({ platform, manifestDigest } = await ctx.bases.config(loc.run.stage));
     files = await imageFiles(ctx, loc.run.stage);
   } catch (e) {
     return pinFailure(e);
@@ -234,14 +240,115 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   const packages = ctx.packages;
   const where = sources.map((s) => `${s.repo.id}=${s.kind === 'baseurl' ? '' : `${s.kind}:`}${s.url}${s.repo.priority !== 99 ? `@${s.repo.priority}` : ''}`).sort();
   const archSuffix = arch ? `.${arch}` : '';
-  return pinWord(packages, ctx.model.text, word, {
-    key: `rpm:${name}${archSuffix} ${basearch} ${where.join(' ')}`,
-    subject: `'${word.value}' (repositories ${sources.map((s) => s.repo.id).join(', ')})`,
-    resolve: () => newest(ctx, { name, arch, basearch, sources, exclude: config.exclude }),
-    isValid: isRpmEvrText,
-    text: (evr) => `${name}-${evr}${archSuffix}`,
-    title: (text, why) => `pin ${manager} package '${word.value}' → '${text}' (${why})`,
-  });
+  const key = `rpm:${name}${archSuffix} ${basearch} ${where.join(' ')}`;
+  const wanted: Wanted = { name, arch, basearch, sources, exclude: config.exclude };
+  const subject = `'${word.value}' (repositories ${sources.map((s) => s.repo.id).join(', ')})`;
+  const text = (evr: string) => `${name}-${evr}${archSuffix}`;
+  const title = (t: string, why: string) => `pin ${manager} package '${word.value}' → '${t}' (${why})`;
+
+  // What the base image has installed decides too: dnf keeps an installed build unless it upgrades it
+  // (test/resolve/dnfInstalled.test.ts shows what the real dnf does).
+  let installed;
+  try {
+    installed = await installedBuilds(ctx.bases, packages, loc.run.stage, manifestDigest, files.dirs, name);
+  } catch (e) {
+    return pinFailure(e);
+  }
+  const dnf4 = manager === 'dnf-3' || ((manager === 'dnf' || manager === 'yum') && !(await hasDnf5(ctx, loc.run.stage, manifestDigest, files)));
+  const best = parsed.options.has('--best') || (config.best ?? false);
+  const upgraded = upgradedBefore(ctx.model, loc.run.stage, loc.cmd, name);
+  if (typeof upgraded === 'string') return leave(upgraded);
+  // Whether the build installed by then is replaced by the newest one: dnf 4 with best=True does (and never
+  // goes down), and so does an earlier `dnf upgrade`.
+  const upgrades = upgraded || (dnf4 && best);
+  const plain = { key, subject, resolve: () => newest(ctx, wanted), isValid: isRpmEvrText, text, title };
+
+  if ('unknown' in installed) {
+    if (!upgrades) return leave(`${installed.unknown}: if the image has '${name}' installed, ${manager} keeps that build${dnf4 ? ' (best=False)' : ''}; pin the version by hand`);
+    const fix = await pinWord(packages, ctx.model.text, word, plain);
+    if (!('edits' in fix)) return fix;
+    return { ...fix, applicability: 'unsafe', title: `${fix.title}; unsafe: ${installed.unknown}, and if the image has a newer build of '${name}' than the repositories, ${manager} keeps that one` };
+  }
+  const arches = arch ? [arch] : installableArches(basearch);
+  const mine = installed.builds.filter((b) => arches.includes(b.arch));
+  if (installed.builds.length === 0) return pinWord(packages, ctx.model.text, word, plain);
+  const listed = installed.builds.map((b) => `${formatEvr(b)}.${b.arch}`).join(', ');
+  if (mine.length === 0) return leave(`'${name}' is installed in the base image for another architecture (${listed}): which build ${manager} adds for ${arches.join('/')} was not checked; pin the version by hand`);
+  if (mine.length > 1) return leave(`several builds of '${name}' are installed in the base image (${listed}): ${manager} installs another beside them (an install-only package such as the kernel); pin the version by hand`);
+  const have = mine[0];
+  const haveText = formatEvr(have);
+  if (dnf4 && !upgrades) {
+    return written(ctx.model.text, word, text(haveText), title(text(haveText), `installed in the base image; ${manager} keeps the installed build (best=False)`));
+  }
+  let r: ResolvedVersion;
+  try {
+    r = await lookupPackage(packages, `${key} installed=${haveText}.${have.arch}`, () => newestOrInstalled(ctx, wanted, have), isRpmEvrText, subject);
+  } catch (e) {
+    return pinFailure(e);
+  }
+  if (r.version !== haveText && !upgrades) {
+    return leave(`'${name}' is installed in the base image (${haveText}) and the repositories have ${r.version}: whether ${manager} keeps or upgrades it was not checked against the real ${manager}; pin the version by hand`);
+  }
+  const why = r.version === haveText ? `installed in the base image; no newer build in the repositories` : `installed in the base image at ${haveText}; ${upgraded ? 'an earlier upgrade' : 'best=True'} moves it to the newest build (${r.explanation})`;
+  return written(ctx.model.text, word, text(r.version), title(text(r.version), why));
+}
+
+/** The installed build or the newest in the repositories, whichever is higher (dnf never goes down on `install name`). */
+async function newestOrInstalled(ctx: FixerContext, w: Wanted, have: InstalledRpm): Promise<ResolvedVersion> {
+  let found: ResolvedVersion | undefined;
+  try {
+    found = await newest(ctx, w);
+  } catch (e) {
+    if (!(e instanceof NotInRepos)) throw e;
+  }
+  if (!found) return { version: formatEvr(have), explanation: 'installed build' };
+  const m = /^(?:(\d+):)?([^-]+)-(.+)$/.exec(found.version)!;
+  const repo = { epoch: Number(m[1] ?? 0), version: m[2], release: m[3] };
+  return compareEvr(repo, have) > 0 ? found : { version: formatEvr(have), explanation: 'installed build' };
+}
+
+/** Whether `dnf` in the image is dnf5 (Fedora >= 41): its handling of installed packages is not the one tested. */
+async function hasDnf5(ctx: FixerContext, stage: number, manifestDigest: string, files: ImageFiles): Promise<boolean> {
+  try {
+    const r = await installedBuilds(ctx.bases!, ctx.packages!, stage, manifestDigest, files.dirs, 'dnf5');
+    return 'builds' in r && r.builds.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Earlier commands of the stage that change which build of `name` is installed: true for an upgrade of
+ * everything or of `name` (it is then at the newest build), a reason for others (remove, downgrade, …).
+ */
+function upgradedBefore(model: DockerfileModel, stage: number, cmd: SimpleCommand, name: string): boolean | string {
+  const chain: number[] = [];
+  for (let s: number | undefined = stage; s !== undefined && !chain.includes(s); s = model.stages[s]?.baseStage) chain.push(s);
+  let upgraded = false;
+  for (const run of model.runs) {
+    if (!chain.includes(run.stage) || run.onbuild || run.span.start > cmd.span.start) continue;
+    for (const c of run.commands) {
+      if (c.span.start >= cmd.span.start) break;
+      const words = c.args.map((w) => w.value ?? w.raw);
+      const line = () => `line ${model.lines.position(c.span.start).line}`;
+      if (c.name === 'rpm' && words.some((w) => /^-[a-zA-Z]*e/.test(w) || w === '--erase')) return `${line()}: 'rpm -e' may remove '${name}' from what the base image installed`;
+      if (!DNF_LIKE.has(c.name)) continue;
+      const ops = words.filter((w) => !w.startsWith('-'));
+      const names = ops.slice(1);
+      if (['update', 'upgrade'].includes(ops[0] ?? '') && (names.length === 0 || names.includes(name))) upgraded = true;
+      else if (['remove', 'erase', 'autoremove', 'downgrade', 'distro-sync', 'distrosync', 'upgrade-minimal', 'update-minimal', 'swap', 'history'].includes(ops[0] ?? '')) {
+        return `${line()}: '${c.name} ${ops[0]}' may change which build of '${name}' is installed`;
+      }
+    }
+  }
+  return upgraded;
+}
+
+/** The safe fix writing `text` over the word, or why the word cannot be edited in place. */
+function written(source: string, word: Word, text: string, title: string): Fix | NoFix {
+  const edit = replaceValue(source, word, text);
+  if (!edit) return leave(notInOnePiece(word));
+  return { title, edits: [edit], applicability: 'safe' };
 }
 
 const fixer: Fixer = {

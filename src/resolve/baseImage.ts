@@ -52,4 +52,9 @@ export interface StageBases {
   config(stage: number): Promise<ImageConfigFacts>;
   /** Files of that image. At most one download of the needed layers per image digest per run; cached in the lock. */
   files(stage: number, query: FileQuery): Promise<ImageFiles>;
+  /**
+   * One file's raw bytes up to `maxBytes` (a database above the usual bound for `files`), undefined when the
+   * image has no regular file there. Never put in the lock: the fixer records what it learns from it.
+   */
+  bytes?(stage: number, path: string, maxBytes: number): Promise<Buffer | undefined>;
 }

@@ -35,6 +35,8 @@ export interface ImageReaderOptions {
    * needs no second download of its layers.
    */
   keep?: readonly string[];
+  /** Like `keep`, for files over the usual bound, with the bound of each (read by `bytes`, never put in the lock). */
+  keepLarge?: ReadonlyMap<string, number>;
   now?: () => Date;
 }
 
@@ -91,6 +93,24 @@ export class ImageReader {
     }
     this.record(key, read, Object.fromEntries(fileAnswers), Object.fromEntries(dirAnswers));
     return answer(fileAnswers, dirAnswers, 'registry');
+  }
+
+  /**
+   * One file's bytes, up to `maxBytes` (above the usual bound: an rpm database), or undefined when the image
+   * has no regular file there. Not recorded in the lock: the caller keeps what it learns from it (an offline
+   * run without that has to be refused, as here).
+   */
+  async bytes(ref: ImageRef, platform: string, image: string, path: string, maxBytes: number): Promise<Buffer | undefined> {
+    const { digest } = this.keyOf(ref, platform);
+    const file = normalizeQueryPath(path);
+    if (this.o.offline) throw this.needsNetwork(image, digest, platform, [file]);
+    const read = await this.read(ref, platform, image);
+    const fs = await this.fsOf(ref, read);
+    try {
+      return await this.shared(`base-bytes:${read.manifestDigest}\n${file}\n${maxBytes}`, () => fs.fs.readFile(file, maxBytes));
+    } catch (e) {
+      throw this.failure(e, image);
+    }
   }
 
   private keyOf(ref: ImageRef, platform: string): { digest: string; key: string } {
@@ -177,18 +197,23 @@ export class ImageReader {
   private fsOf(ref: ImageRef, read: ReadImage): Promise<SharedFs> {
     return this.shared(`base-fs:${read.manifestDigest}`, async () => {
       const wanted = new Set<string>((this.o.keep ?? []).map(normalizeQueryPath));
-      const readLayer = (i: number, capture: ReadonlySet<string>): Promise<LayerIndex> => {
+      const large = new Map([...(this.o.keepLarge ?? [])].map(([p, n]) => [normalizeQueryPath(p), n]));
+      large.forEach((_, p) => wanted.add(p));
+      const readLayer = (i: number, capture: ReadonlySet<string>, largeFiles: ReadonlyMap<string, number> = large): Promise<LayerIndex> => {
         const layer = read.layers[i];
         if (!isReadableLayer(layer.mediaType)) {
           throw new RegistryError(`layer ${layer.digest} has media type '${layer.mediaType}', which is not a tar layer dockrepro can read`, 'unsupported');
         }
-        return this.o.client.blob(ref, layer.digest, () => layerSink(capture), { maxBytes: MAX_LAYER_BYTES });
+        return this.o.client.blob(ref, layer.digest, () => layerSink(capture, { largeFiles }), { maxBytes: MAX_LAYER_BYTES });
       };
       const fs = new LayeredFs(
         read.layers.length,
         (i) => this.shared(`layer:${read.layers[i].digest}`, () => readLayer(i, new Set(wanted))),
-        (i, path) =>
-          this.shared(`layer-file:${read.layers[i].digest}\n${path}`, async (): Promise<LayerEntry | undefined> => (await readLayer(i, new Set([path]))).entries.get(path)),
+        (i, path, maxBytes) =>
+          this.shared(
+            `layer-file:${read.layers[i].digest}\n${path}\n${maxBytes}`,
+            async (): Promise<LayerEntry | undefined> => (await readLayer(i, new Set([path]), new Map([...large, [path, Math.max(maxBytes, large.get(path) ?? 0)]]))).entries.get(path),
+          ),
       );
       return { fs, want: (paths: string[]) => paths.forEach((p) => wanted.add(p)) };
     });

@@ -48,6 +48,8 @@ export interface LayerLimits {
   maxPathBytes?: number;
   /** Most bytes of uncompressed tar. Default 64 GiB. */
   maxTarBytes?: number;
+  /** Larger bounds than maxFileBytes for a few paths (an rpm database of 20 MB), by absolute normalised path. */
+  largeFiles?: ReadonlyMap<string, number>;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -177,7 +179,7 @@ export function layerSink(capture: ReadonlySet<string>, limits: LayerLimits = {}
     index.entries.set(path, file);
     // `folder/*` in capture keeps every file directly in that folder (names a fixer learns only from a listing).
     if (!capture.has(path) && !capture.has(`${posix.dirname(path)}/*`)) return void entry.resume();
-    if (entry.size > maxFileBytes) {
+    if (entry.size > (limits.largeFiles?.get(path) ?? maxFileBytes)) {
       file.tooBig = true;
       return void entry.resume();
     }
@@ -299,7 +301,7 @@ export class LayeredFs {
   constructor(
     private readonly layerCount: number,
     private readonly load: (i: number) => Promise<LayerIndex>,
-    private readonly loadContent: (i: number, path: string) => Promise<LayerEntry | undefined>,
+    private readonly loadContent: (i: number, path: string, maxBytes: number) => Promise<LayerEntry | undefined>,
     private readonly maxFileBytes = DEFAULT_MAX_FILE_BYTES,
   ) {}
 
@@ -337,8 +339,11 @@ export class LayeredFs {
     return { layer: -1, path: '/', entry: { type: 'dir', size: 0 } };
   }
 
-  /** A regular file's content (symlinks and hardlinks followed), undefined when there is none; throws when over the bound. */
-  async readFile(path: string): Promise<Buffer | undefined> {
+  /**
+   * A regular file's content (symlinks and hardlinks followed), undefined when there is none; throws when over
+   * `maxBytes` (default: the bound given to the constructor).
+   */
+  async readFile(path: string, maxBytes = this.maxFileBytes): Promise<Buffer | undefined> {
     let found = await this.resolve(path);
     if (found?.entry.type === 'hardlink') {
       const target = found.entry.link!;
@@ -347,8 +352,9 @@ export class LayeredFs {
     }
     if (!found || found.entry.type !== 'file') return undefined;
     let entry: LayerEntry | undefined = found.entry;
-    if (!entry.content && !entry.tooBig) entry = await this.loadContent(found.layer, found.path);
-    if (entry?.tooBig || (entry?.content && entry.content.length > this.maxFileBytes)) throw new FileTooBig(path, entry.size, this.maxFileBytes);
+    // Not kept when the layer was read (not asked for then, or over that read's bound): read the layer again for it.
+    if (!entry.content && (!entry.tooBig || maxBytes > this.maxFileBytes)) entry = await this.loadContent(found.layer, found.path, maxBytes);
+    if (entry?.tooBig || (entry?.content && entry.content.length > maxBytes)) throw new FileTooBig(path, entry.size, maxBytes);
     if (!entry?.content) throw new Error(`${found.path} vanished from layer ${found.layer} on a second read`);
     return entry.content;
   }

@@ -3,6 +3,7 @@
  * hosts come from `.dockrepro.yaml` and the user's own config; credentials over plain HTTP only from the
  * latter), the lock files, and the lookups shared by every file.
  */
+import { RPM_DB_LARGE_FILES } from './rpmInstalled';
 import type { Config } from '../config';
 import { loadDockerCredentials, type DockerCredentialSource } from './credentials';
 import type { DockerfileModel } from '../parse/dockerfile';
@@ -119,7 +120,7 @@ export class Resolvers {
    */
   basesFor(config: Config, dir: string, images: ImagePinner): (model: DockerfileModel) => StageBases {
     const { offline, refresh, platform } = this.flags;
-    const reader = new ImageReader({ client: this.clientsFor(config).registry, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups, keep: FILES_FIXERS_READ });
+    const reader = new ImageReader({ client: this.clientsFor(config).registry, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups, keep: FILES_FIXERS_READ, keepLarge: RPM_DB_LARGE_FILES });
     return (model) => stageBases(model, { images, reader, platform });
   }
 

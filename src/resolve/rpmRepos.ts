@@ -36,6 +36,8 @@ export interface RpmConfig {
   repos: RpmRepo[];
   /** `[main] exclude=`/`excludepkgs=` globs. */
   exclude: string[];
+  /** `[main] best=` of the image's dnf.conf; undefined when not set (dnf 4's default is False). */
+  best?: boolean;
   /** Why the repositories cannot be known from the files read (a custom reposdir, an unknown variable). */
   problem?: string;
 }
@@ -109,6 +111,7 @@ export function rpmConfig(files: ImageFiles, defaults: Record<string, string>, f
   const mainPath = RPM_MAIN_CONFIGS.find((p) => files.files.has(p));
   const sections: { file: string; id: string; kv: Map<string, string> }[] = [];
   let exclude: string[] = [];
+  let best: boolean | undefined;
   let problem: string | undefined;
   if (mainPath) {
     for (const [id, kv] of parseIni(files.files.get(mainPath)!)) {
@@ -117,6 +120,7 @@ export function rpmConfig(files: ImageFiles, defaults: Record<string, string>, f
         continue;
       }
       exclude = [...list(kv.get('exclude')), ...list(kv.get('excludepkgs'))];
+      if (kv.has('best')) best = truthy(kv.get('best'), false);
       const reposdir = kv.get('reposdir');
       if (reposdir !== undefined && list(reposdir).some((d) => !RPM_REPO_DIRS.includes(d.replace(/\/+$/, '')))) {
         problem = `${mainPath} sets reposdir=${reposdir}, which dockrepro does not read`;
@@ -152,7 +156,7 @@ export function rpmConfig(files: ImageFiles, defaults: Record<string, string>, f
     const bad = [...r.baseurls, r.mirrorlist ?? '', r.metalink ?? ''].join(' ').match(/\$\{?[A-Za-z0-9_]+/);
     if (bad && !problem) problem = `repository '${r.id}' (${r.file}) uses ${bad[0].replace('{', '')}, which is not set in the image's dnf variables`;
   }
-  return { repos, exclude, ...(problem ? { problem } : {}) };
+  return { repos, exclude, ...(best !== undefined ? { best } : {}), ...(problem ? { problem } : {}) };
 }
 
 /** dnf's glob (fnmatch: `*`, `?`, `[…]`) against a package name. */

@@ -46,6 +46,10 @@ export function stageBases(model: DockerfileModel, o: StageBasesOptions): StageB
       }
       return o.reader.files(base.ref, base.platform, base.image, query);
     },
+    async bytes(stage: number, path: string, maxBytes: number): Promise<Buffer | undefined> {
+      const base = await baseOf(stage);
+      return base.scratch ? undefined : o.reader.bytes(base.ref, base.platform, base.image, path, maxBytes);
+    },
   };
 }
 

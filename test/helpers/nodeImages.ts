@@ -58,6 +58,12 @@ export function fixedBases(...images: (ImageFacts | PinError)[]): StageBases & {
       for (const f of query.files ?? []) if (img.files?.[f] !== undefined) files.set(f, img.files[f]);
       return { files, dirs: new Map(), source: 'registry' };
     },
+    async bytes(stage: number, path: string): Promise<Buffer | undefined> {
+      bases.asked++;
+      const img = at(stage);
+      if (img instanceof PinError) throw img;
+      return img.files?.[path] === undefined ? undefined : Buffer.from(img.files[path]);
+    },
   };
   return bases;
 }
