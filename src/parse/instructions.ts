@@ -622,33 +622,60 @@ export function propertiesOf(text: string, inst: InstructionToken, escape: strin
 }
 
 /**
- * Properties of an ARG/ENV written on one line without quotes, escapes, comments or blanks inside `${…}`
- * (most of them): its words are its arguments, and each is `name=value` or a name; undefined for others.
+ * Properties of an ARG/ENV written on one line without escapes, comments, or blanks and quotes inside `${…}`
+ * (nearly all of them); undefined for the others. Its words are split at blanks outside quotes (an unclosed
+ * quote runs to the end of the line); a name and a value lose one pair of enclosing quotes.
  */
 function plainProperties(text: string, inst: InstructionToken, escape: string): PropertyToken[] | undefined {
-  const { start, end } = { start: inst.keywordSpan.end, end: inst.span.end };
+  const start = inst.keywordSpan.end;
+  let end = inst.span.end;
   for (let i = start; i < end; i++) {
     const c = text[i];
-    if (c === '\r' || c === '\n' || c === '"' || c === "'" || c === '#' || c === escape) return undefined;
+    if (c === '\r' || c === '\n' || c === '#' || c === escape) return undefined;
     if (c === '$' && text[i + 1] === '{') {
       let j = i + 2;
-      while (j < end && text[j] !== '}' && !isBlank(text[j])) j++;
+      while (j < end && text[j] !== '}' && text[j] !== '"' && text[j] !== "'" && !isBlank(text[j])) j++;
       if (j >= end || text[j] !== '}') return undefined;
       i = j;
     }
   }
-  const words = inst.args; // on such a line the arguments are the blank-separated words
+  while (end > start && isBlank(text[end - 1])) end--;
+  const words: Span[] = [];
+  let i = start;
+  while (i < end) {
+    while (i < end && isBlank(text[i])) i++;
+    if (i >= end) break;
+    const wordStart = i;
+    while (i < end && !isBlank(text[i])) {
+      const c = text[i];
+      if (c === '"' || c === "'") {
+        const close = text.indexOf(c, i + 1);
+        if (close === -1 || close >= end) i = end;
+        else i = close + 1;
+      } else i++;
+    }
+    words.push({ start: wordStart, end: i });
+  }
   if (words.length === 0) return [];
-  const own = (w: Token): PropertyToken => {
-    const eq = w.value.indexOf('=');
-    if (eq === -1) return { name: w.value, value: null, valueSpan: null };
-    return { name: w.value.slice(0, eq), value: w.value.slice(eq + 1), valueSpan: { start: w.span.start + eq + 1, end: w.span.end } };
+  const raw = (w: Span) => text.slice(w.start, w.end);
+  const own = (w: Span): PropertyToken => {
+    const written = raw(w);
+    const eq = written.indexOf('=');
+    const first = written[0];
+    if (eq === -1 || ((first === '"' || first === "'") && written[eq - 1] !== first)) return { name: unquoted(written), value: null, valueSpan: null };
+    const valueSpan = { start: w.start + eq + 1, end: w.end };
+    return { name: unquoted(written.slice(0, eq)), value: unquoted(raw(valueSpan)), valueSpan };
   };
-  if (words[0].value.includes('=')) return words.map(own);
-  if (words.length === 1) return [own(words[0])];
-  // `ENV name value words…`: the value is the rest of the line as written.
-  const valueSpan = { start: words[1].span.start, end: words[words.length - 1].span.end };
-  return [{ name: words[0].value, value: text.slice(valueSpan.start, valueSpan.end), valueSpan }];
+  if (raw(words[0]).includes('=') || words.length === 1) return words.map(own);
+  // `ENV name value words…`: the value is the rest of the line.
+  const valueSpan = { start: words[1].start, end: words[words.length - 1].end };
+  return [{ name: unquoted(raw(words[0])), value: unquoted(raw(valueSpan)), valueSpan }];
+}
+
+/** A name or value without one pair of enclosing quotes (`'x'`, `"x"`; a lone quote stays). */
+function unquoted(v: string): string {
+  const first = v[0];
+  return v.length > 1 && (first === "'" || first === '"') && v[v.length - 1] === first ? v.slice(1, v.length - 1) : v;
 }
 
 function astProperties(text: string, inst: InstructionToken, escape: string): PropertyToken[] {

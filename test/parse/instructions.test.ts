@@ -158,7 +158,7 @@ const steering = fc
       '<<EOF', '<<-EOF', '<<"EOF"', "<<'E'", 'EOF', '\tEOF', '<<', '<<<',
       '# escape=`', '# syntax=docker/dockerfile:1', '#', '# a=b', '\\', '`', '\\\n', '`\n', '\\ \n', '\\\r\n',
       '\r\n', '\r', '\n', '\n', ' ', ' ', '\t', '"', "'", '[', ']', '["a", "b"]', '[ "sh", "-c", "x" ]', '\\"',
-      'a', 'b c', 'x=1', 'K="v w"', "K='v'", '${A}', '${A:-a b}', '${', '}', '$B', '\\$C', 'alpine:3', 'img@sha256:0', 'echo hi', '\ufeff', 'é',
+      'a', 'b c', 'x=1', 'K="v w"', '"A"="b c"', "'x'", 'a"b', '\t', "K='v'", '${A}', '${A:-a b}', '${', '}', '$B', '\\$C', 'alpine:3', 'img@sha256:0', 'echo hi', '\ufeff', 'é',
     ),
     { maxLength: 40 },
   )
