@@ -15,6 +15,10 @@
  */
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { LineIndex, type Span } from '../util/text';
+import { cacheDockerfileAst } from './astCache';
+
+// The instructions still asked of dockerfile-ast (and src/fixers/packageWords.ts) are read with its caches.
+cacheDockerfileAst();
 
 /** One argument: its value with escapes removed (`\$` kept), and its range in the file. */
 export interface Token {
@@ -73,6 +77,24 @@ export interface DockerfileTokens {
   instructions: InstructionToken[];
 }
 
+/** Arguments are read when first asked for: the model reads none of CMD, LABEL, EXPOSE, USER… */
+class LazyInstruction implements InstructionToken {
+  private scanned?: Token[];
+  onbuild?: InstructionToken;
+
+  constructor(
+    private readonly text: string,
+    private readonly escape: string,
+    readonly keyword: string,
+    readonly span: Span,
+    readonly keywordSpan: Span,
+  ) {}
+
+  get args(): Token[] {
+    return (this.scanned ??= scanArguments(this.text, this.keywordSpan.end, this.span.end, this.escape));
+  }
+}
+
 const isBlank = (c: string) => c === ' ' || c === '\t';
 const isBreak = (c: string) => c === '\r' || c === '\n';
 
@@ -94,7 +116,7 @@ export function tokenize(text: string): DockerfileTokens {
   const make = (keyword: string, start: number, keywordEnd: number, end: number): InstructionToken => {
     const span = { start: settle(text, start), end: settle(text, end) };
     const keywordSpan = { start: span.start, end: settle(text, keywordEnd) };
-    return { keyword: keyword.toUpperCase(), span, keywordSpan, args: scanArguments(text, keywordSpan.end, span.end, escape) };
+    return new LazyInstruction(text, escape, keyword.toUpperCase(), span, keywordSpan);
   };
 
   /** Where an instruction whose first line ends at `lineEnd` ends: after its here-document bodies, if any. */
@@ -317,6 +339,7 @@ function scanArguments(text: string, from: number, to: number, escape: string): 
   let blankInContinuation = false;
   let comment = false;
   let lineStart = false;
+  const escapeCode = escape.charCodeAt(0);
   const flushPiece = (end: number) => {
     if (piece !== -1) value += text.slice(piece, end);
     piece = -1;
@@ -392,6 +415,12 @@ function scanArguments(text: string, from: number, to: number, escape: string): 
         marker = -1;
         if (piece === -1) piece = i;
         if (found === -1) found = i;
+        // The rest of the word up to a blank, a line break or an escape needs no state change: skipped at once.
+        while (i + 1 < to) {
+          const k = text.charCodeAt(i + 1);
+          if (k === 32 || k === 9 || k === 10 || k === 13 || k === escapeCode) break;
+          i++;
+        }
       }
       lineStart = false;
     }
@@ -595,7 +624,9 @@ export function trigger(text: string, onbuild: InstructionToken, escape: string)
   if (!first) return undefined;
   const keyword = text.slice(first.span.start, first.span.end).toUpperCase();
   const span = { start: first.span.start, end: onbuild.span.end };
-  return { keyword, span, keywordSpan: first.span, args: scanArguments(text, first.span.end, span.end, escape), onbuild };
+  const triggered = new LazyInstruction(text, escape, keyword, span, first.span);
+  triggered.onbuild = onbuild;
+  return triggered;
 }
 
 /** dockerfile-ast's object for one instruction, parsed alone (behind the file's escape directive). */
