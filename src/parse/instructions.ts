@@ -13,12 +13,22 @@
  * Equivalence: test/parse/instructions.test.ts builds the model this way and from dockerfile-ast's objects
  * (test/helpers/astModel.ts, the model builder as it was) over the corpus and generated and mutated files.
  */
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import type { Instruction } from 'dockerfile-ast';
 import { LineIndex, type Span } from '../util/text';
-import { cacheDockerfileAst } from './astCache';
 
-// The instructions still asked of dockerfile-ast (and src/fixers/packageWords.ts) are read with its caches.
-cacheDockerfileAst();
+let astParser: typeof import('dockerfile-ast').DockerfileParser | undefined;
+
+/**
+ * dockerfile-ast, loaded when an instruction first needs it (a cold lint of a file without quoted ARGs or
+ * here-documents does not load it), with its caches (src/parse/astCache.ts).
+ */
+function dockerfileParser(): typeof import('dockerfile-ast').DockerfileParser {
+  if (!astParser) {
+    (require('./astCache') as typeof import('./astCache')).cacheDockerfileAst();
+    astParser = (require('dockerfile-ast') as typeof import('dockerfile-ast')).DockerfileParser;
+  }
+  return astParser;
+}
 
 /** One argument: its value with escapes removed (`\$` kept), and its range in the file. */
 export interface Token {
@@ -635,7 +645,7 @@ function astInstruction(text: string, inst: InstructionToken, escape: string): {
   const prefix = `# escape=${escape}\n`;
   const source = prefix + text.slice(outer.span.start, outer.span.end);
   const lines = new LineIndex(source);
-  const parsed = DockerfileParser.parse(source).getInstructions()[0];
+  const parsed = dockerfileParser().parse(source).getInstructions()[0];
   const node = inst.onbuild ? (parsed as unknown as { getTriggerInstruction(): Instruction }).getTriggerInstruction() : parsed;
   const shift = outer.span.start - prefix.length;
   const at = (p: AstRange['start']) => lines.offset(p.line, p.character) + shift;
