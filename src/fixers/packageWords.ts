@@ -5,8 +5,8 @@
  * npm-version and npm-ci use `replaceValue`. pip-version still has its own `envAt` (the same as `scopeAt`
  * here) and `valueEdit`, and can adopt these.
  */
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
+import { propertiesOf, tokenize } from '../parse/instructions';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { expandVars, type Scope, type VarDef } from '../parse/vars';
 import type { Finding } from '../rules/types';
@@ -55,11 +55,6 @@ export function notInOnePiece(word: Word): string {
   return word.vars.length > 0
     ? `'${word.raw}' comes from ${word.vars.map((v) => `$${v}`).join(', ')}: pin it where the variable is defined`
     : `'${word.raw}' is not written in one piece (quotes or escapes inside it): pin it by hand`;
-}
-
-interface PropertyLike {
-  getName(): string;
-  getValue(): string | null;
 }
 
 /** Each stage's ARG/ENV assignments by name, in source order (what a RUN at a given offset sees). */
@@ -112,10 +107,10 @@ function scopeHistory(model: DockerfileModel): ScopeHistory {
     else names.set(name, [{ start, def }]);
   };
   let stage = -1;
-  for (const inst of DockerfileParser.parse(model.text).getInstructions() as Instruction[]) {
-    const keyword = inst.getKeyword().toUpperCase();
-    const r = inst.getRange();
-    const start = model.lines.offset(r.start.line, r.start.character);
+  const tokens = tokenize(model.text);
+  for (const inst of tokens.instructions) {
+    const keyword = inst.keyword;
+    const start = inst.span.start;
     if (keyword === 'FROM') {
       stage++;
       const base = model.stages[stage]?.baseStage;
@@ -126,9 +121,9 @@ function scopeHistory(model: DockerfileModel): ScopeHistory {
       if (base !== undefined && stageScopes[base]) for (const [k, v] of stageScopes[base]) if (v.kind === 'env') record(k, v, start);
       stageScopes.push(scope);
     } else if ((keyword === 'ARG' || keyword === 'ENV') && stage >= 0) {
-      for (const p of (inst as unknown as { getProperties(): PropertyLike[] }).getProperties()) {
-        const name = p.getName();
-        const raw = p.getValue();
+      for (const p of propertiesOf(model.text, inst, tokens.escape)) {
+        const name = p.name;
+        const raw = p.value;
         const global = keyword === 'ARG' && raw === null ? model.globalScope.get(name) : undefined;
         const kind = keyword === 'ARG' ? ('arg' as const) : ('env' as const);
         const def = global ? { ...global } : { name, kind, value: raw === null ? undefined : expandVars(raw, scope, model.escape).value };

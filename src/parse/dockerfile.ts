@@ -1,16 +1,14 @@
 /**
  * The Dockerfile model every rule reads: stages, variable scopes, external image references and RUN bodies
- * as simple shell commands, all with exact ranges in the original text. Built on dockerfile-ast.
+ * as simple shell commands, all with exact ranges in the original text. Built on the instructions
+ * src/parse/instructions.ts reads (as dockerfile-ast reads them).
  */
 import { posix } from 'node:path';
-import { DockerfileParser, type Instruction, type Flag } from 'dockerfile-ast';
 import { LineIndex, type Span } from '../util/text';
 import { parseImageRef, PLATFORM, type ImageRef } from './imageRef';
 import { parseShell, commandsFromArgv, sourceFromText, basename, type SimpleCommand, type Source, type Word } from './shell';
 import { automaticArg, AUTOMATIC_ARGS, expandVars, type Expansion, type Scope, type VarDef } from './vars';
-import { cacheDockerfileAst } from './astCache';
-
-cacheDockerfileAst();
+import { argumentsOf, flagsOf, fromParts, heredocsOf, jsonStrings, propertiesOf, tokenize, trigger, type FlagToken, type HeredocToken, type InstructionToken } from './instructions';
 
 export type ImageSiteKind = 'from' | 'copy-from' | 'mount-from' | 'syntax';
 
@@ -74,7 +72,7 @@ export interface RunBlock {
   skipped?: string;
   /** The name of a here-document the file ends inside (BuildKit: `unterminated heredoc`). */
   unterminatedHeredoc?: string;
-  flags: Flag[];
+  flags: FlagToken[];
   /** WORKDIR in effect (absolute), when known. */
   workdir?: string;
 }
@@ -142,12 +140,8 @@ const SHELL_NAMES = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 
 /** Parses Dockerfile text (BOM already removed) into the model. Never throws on odd input. */
 export function parseDockerfile(text: string): DockerfileModel {
   const lines = new LineIndex(text);
-  const df = DockerfileParser.parse(text);
-  const escape = df.getEscapeCharacter();
-  const spanOf = (r: { start: { line: number; character: number }; end: { line: number; character: number } }): Span => ({
-    start: lines.offset(r.start.line, r.start.character),
-    end: lines.offset(r.end.line, r.end.character),
-  });
+  const tokens = tokenize(text);
+  const escape = tokens.escape;
   const model: DockerfileModel = {
     text,
     lines,
@@ -161,11 +155,9 @@ export function parseDockerfile(text: string): DockerfileModel {
     globalScope: new Map(),
   };
 
-  for (const d of df.getDirectives()) {
-    if (d.getName().toLowerCase() !== 'syntax') continue;
-    const r = d.getValueRange();
-    if (!r) continue;
-    const span = spanOf(r);
+  for (const d of tokens.directives) {
+    if (d.name.toLowerCase() !== 'syntax') continue;
+    const span = d.valueSpan;
     const raw = text.slice(span.start, span.end);
     model.imageSites.push(makeSite('syntax', raw, span, { value: raw, used: [], unknown: [], undeclared: [] }, -1));
   }
@@ -178,9 +170,9 @@ export function parseDockerfile(text: string): DockerfileModel {
   const stageScopes: Scope[] = [];
   let stageIndex = -1;
 
-  for (const inst of df.getInstructions()) {
-    const keyword = inst.getKeyword().toUpperCase();
-    const span = spanOf(inst.getRange());
+  for (const inst of tokens.instructions) {
+    const keyword = inst.keyword;
+    const span = inst.span;
     model.instructions.push({ keyword, span, line: lines.position(span.start).line, stage: stageIndex, onbuild: false });
 
     if (keyword === 'FROM') {
@@ -200,18 +192,17 @@ export function parseDockerfile(text: string): DockerfileModel {
       continue;
     }
     if (keyword === 'ARG' || keyword === 'ENV') {
-      const props = (inst as unknown as { getProperties(): PropertyLike[] }).getProperties();
-      for (const p of props) {
-        const name = p.getName();
-        const vr = p.getValueRange();
+      for (const p of propertiesOf(text, inst, escape)) {
+        const name = p.name;
+        const vr = p.valueSpan;
         let def: VarDef;
-        if (vr === null || p.getValue() === null) {
+        if (vr === null || p.value === null) {
           // `ARG X` inside a stage takes the global default, if any; `ARG TARGETARCH` takes BuildKit's value.
           const global = keyword !== 'ARG' ? undefined : (stageIndex >= 0 ? model.globalScope.get(name) : undefined) ?? automaticArg(name);
           def = global ? { ...global } : { name, kind: keyword === 'ARG' ? 'arg' : 'env', value: undefined };
         } else {
-          const valueSpan = spanOf(vr);
-          const expanded = expandVars(p.getValue() ?? '', scope, escape);
+          const valueSpan = vr;
+          const expanded = expandVars(p.value, scope, escape);
           def = { name, kind: keyword === 'ARG' ? 'arg' : 'env', value: expanded.value, valueSpan };
         }
         if (keyword === 'ARG' && scope.get(name)?.kind === 'env') continue; // ENV wins over ARG
@@ -221,14 +212,14 @@ export function parseDockerfile(text: string): DockerfileModel {
     }
     if (keyword === 'WORKDIR' && stageIndex >= 0) {
       const stage = model.stages[stageIndex];
-      const value = expandVars(inst.getArguments().map((a) => a.getValue()).join(' '), scope, escape).value;
+      const value = expandVars(argumentsOf(inst).map((a) => a.value).join(' '), scope, escape).value;
       if (value === undefined) stage.workdir = undefined;
       else if (value.startsWith('/')) stage.workdir = posix.normalize(value);
       else stage.workdir = stage.workdir === undefined ? undefined : posix.join(stage.workdir, value);
       continue;
     }
     if (keyword === 'SHELL' && stageIndex >= 0) {
-      const argv = jsonArgv(inst, text, spanOf);
+      const argv = jsonArgv(inst, text);
       if (argv) {
         const stage = model.stages[stageIndex];
         stage.shell = argv.map((a) => a.value ?? '');
@@ -239,24 +230,23 @@ export function parseDockerfile(text: string): DockerfileModel {
     handleBody(inst, keyword, false);
   }
 
-  function handleBody(inst: Instruction, keyword: string, onbuild: boolean): void {
+  function handleBody(inst: InstructionToken, keyword: string, onbuild: boolean): void {
     if (keyword === 'ONBUILD') {
-      const trigger = (inst as unknown as { getTriggerInstruction(): Instruction | null }).getTriggerInstruction();
-      if (trigger) handleBody(trigger, trigger.getKeyword().toUpperCase(), true);
+      const triggered = trigger(text, inst, escape);
+      if (triggered) handleBody(triggered, triggered.keyword, true);
       return;
     }
     if (keyword === 'RUN') model.runs.push(parseRun(inst, onbuild));
     else if (keyword === 'COPY' || keyword === 'ADD') model.copies.push(parseCopy(inst, keyword, onbuild));
   }
 
-  function parseFrom(inst: Instruction, index: number): Stage {
-    const from = inst as unknown as FromLike;
-    const span = spanOf(inst.getRange());
-    const stageName = from.getBuildStage()?.toLowerCase() ?? undefined;
+  function parseFrom(inst: InstructionToken, index: number): Stage {
+    const from = fromParts(text, inst);
+    const span = inst.span;
+    const stageName = from.stage?.toLowerCase() ?? undefined;
     const stage: Stage = { index, name: stageName, span, nonPosixShell: nonPosixPragma };
-    const imageRange = from.getImageRange();
-    if (!imageRange) return stage;
-    const imageSpan = spanOf(imageRange);
+    const imageSpan = from.image;
+    if (!imageSpan) return stage;
     const raw = text.slice(imageSpan.start, imageSpan.end);
     // FROM sees the global ARGs and BuildKit's automatic ones (TARGETARCH, …) without declaring them.
     const fromScope = withAutomaticArgs(model.globalScope);
@@ -270,7 +260,7 @@ export function parseDockerfile(text: string): DockerfileModel {
       return stage;
     }
     const site = makeSite('from', raw, imageSpan, expansion, index);
-    const platform = flagsAndArgsStart(inst).flags.find((f) => f.getName().toLowerCase() === 'platform')?.getValue();
+    const platform = flagsAndArgsStart(inst).flags.find((f) => f.name.toLowerCase() === 'platform')?.value;
     if (platform && PLATFORM.test(platform)) site.platform = platform;
     if (/windows|nanoserver|servercore/i.test(expansion.value ?? raw)) stage.nonPosixShell = true;
     model.imageSites.push(site);
@@ -303,21 +293,19 @@ export function parseDockerfile(text: string): DockerfileModel {
   }
 
   /**
-   * Flags and the offset where arguments start. dockerfile-ast re-tokenizes the whole instruction for
-   * `getFlags()` and `getArgumentsRange()` (a third of the model's cost on the corpus), so flags are only
-   * asked for when the text after the keyword starts with `--`.
+   * Flags and the offset where arguments start. Flags are only read when the text after the keyword starts
+   * with `--` (or an escape): the model has always read them so (when they cost a re-tokenization).
    */
-  function flagsAndArgsStart(inst: Instruction): { flags: Flag[]; argsStart: number } {
-    const keywordEnd = spanOf(inst.getInstructionRange()).end;
+  function flagsAndArgsStart(inst: InstructionToken): { flags: FlagToken[]; argsStart: number } {
+    const keywordEnd = inst.keywordSpan.end;
     const after = /^(?:[ \t]|\r?\n)*/.exec(text.slice(keywordEnd, keywordEnd + 200))![0].length;
     if (!text.startsWith('--', keywordEnd + after) && text[keywordEnd + after] !== escape) return { flags: [], argsStart: keywordEnd };
-    const flags = (inst as unknown as { getFlags(): Flag[] }).getFlags?.() ?? [];
-    const range = flags.length ? flags[flags.length - 1].getRange() : undefined;
-    return { flags, argsStart: range ? spanOf(range).end : keywordEnd };
+    const flags = flagsOf(text, inst);
+    return { flags, argsStart: flags.length ? flags[flags.length - 1].span.end : keywordEnd };
   }
 
-  function parseRun(inst: Instruction, onbuild: boolean): RunBlock {
-    const span = spanOf(inst.getRange());
+  function parseRun(inst: InstructionToken, onbuild: boolean): RunBlock {
+    const span = inst.span;
     const { flags, argsStart } = flagsAndArgsStart(inst);
     const block: RunBlock = {
       span,
@@ -329,10 +317,9 @@ export function parseDockerfile(text: string): DockerfileModel {
       workdir: model.stages[stageIndex]?.workdir,
     };
     for (const f of flags) {
-      if (f.getName().toLowerCase() !== 'mount') continue;
-      for (const o of f.getOptions()) {
-        const vr = o.getValueRange();
-        if (o.getName().toLowerCase() === 'from' && vr && o.getValue()) addFromSite('mount-from', o.getValue()!, spanOf(vr), stageIndex, scope);
+      if (f.name.toLowerCase() !== 'mount') continue;
+      for (const o of f.options) {
+        if (o.name.toLowerCase() === 'from' && o.valueSpan && o.value) addFromSite('mount-from', o.value, o.valueSpan, stageIndex, scope);
       }
     }
     const stage = model.stages[stageIndex];
@@ -342,7 +329,7 @@ export function parseDockerfile(text: string): DockerfileModel {
     }
     const args = { start: argsStart, end: span.end };
     const lookup = (name: string) => scope.get(name)?.value;
-    const argv = jsonArgv(inst, text, spanOf);
+    const argv = jsonArgv(inst, text);
     if (argv) {
       const parsed = parseExecForm(argv, lookup);
       block.commands = parsed.commands;
@@ -352,14 +339,13 @@ export function parseDockerfile(text: string): DockerfileModel {
     const src = runSource(text, args.start, args.end, escape);
     const heredocOnly = /^\s*(<<-?\s*(["']?)[A-Za-z_][\w.-]*\2\s*)+$/.test(src.firstLine);
     let shellSrc: Source = src.source;
-    // Asked only when the line may start one: dockerfile-ast re-reads the instruction for it.
-    const heredocs = src.firstLine.includes('<<') ? (inst as unknown as { getHeredocs(): HeredocLike[] }).getHeredocs?.() ?? [] : [];
-    block.unterminatedHeredoc = heredocs.find((h) => h.getDelimiterRange() === null)?.getName();
+    // Asked only when the line may start one (the answer comes from dockerfile-ast).
+    const heredocs = src.firstLine.includes('<<') ? heredocsOf(text, inst, escape) : [];
+    block.unterminatedHeredoc = heredocs.find((h) => !h.terminated)?.name;
     if (heredocOnly) {
       block.problems.push(...unterminated(heredocs));
-      const first = heredocs[0]?.getContentRange();
-      if (!first) return block;
-      const body = spanOf(first);
+      const body = heredocs[0]?.contentSpan;
+      if (!body) return block;
       const bodyText = text.slice(body.start, body.end);
       const shebang = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(bodyText);
       if (shebang) {
@@ -377,21 +363,19 @@ export function parseDockerfile(text: string): DockerfileModel {
     return block;
   }
 
-  function parseCopy(inst: Instruction, keyword: 'COPY' | 'ADD', onbuild: boolean): CopyBlock {
-    const span = spanOf(inst.getRange());
+  function parseCopy(inst: InstructionToken, keyword: 'COPY' | 'ADD', onbuild: boolean): CopyBlock {
+    const span = inst.span;
     const flagMap = new Map<string, { raw?: string; value: string | undefined; span: Span }>();
     for (const f of flagsAndArgsStart(inst).flags) {
-      const vr = f.getValueRange();
-      const fspan = vr ? spanOf(vr) : spanOf(f.getRange());
-      const raw = f.getValue();
+      const fspan = f.valueSpan ?? f.span;
+      const raw = f.value;
       // Flag values may use ARGs (`--checksum=${SUM}`, `--from=${BUILDER}`); undefined when not known.
-      flagMap.set(f.getName().toLowerCase(), { raw: raw ?? undefined, value: raw === null ? undefined : expandVars(raw, scope, escape).value, span: fspan });
+      flagMap.set(f.name.toLowerCase(), { raw: raw ?? undefined, value: raw === null ? undefined : expandVars(raw, scope, escape).value, span: fspan });
     }
-    const ks = inst.getInstructionRange();
     const block: CopyBlock = {
       keyword,
       span,
-      keywordSpan: spanOf(ks),
+      keywordSpan: inst.keywordSpan,
       stage: stageIndex,
       onbuild,
       sources: [],
@@ -402,21 +386,18 @@ export function parseDockerfile(text: string): DockerfileModel {
     };
     const from = flagMap.get('from');
     if (from && keyword === 'COPY') addFromSite('copy-from', text.slice(from.span.start, from.span.end), from.span, stageIndex, scope);
-    const argv = jsonArgv(inst, text, spanOf);
+    const argv = jsonArgv(inst, text);
     let operands: FileOperand[];
     if (argv) operands = argv.map((a) => ({ ...a, value: a.value === undefined ? undefined : expandVars(a.value, scope, escape).value }));
     else {
-      const heredocs = (inst as unknown as { getHeredocs?(): HeredocLike[] }).getHeredocs?.() ?? [];
+      const heredocs = heredocsOf(text, inst, escape);
       if (heredocs.length) {
         block.heredoc = true;
         block.problems.push(...unterminated(heredocs));
-        block.unterminatedHeredoc = heredocs.find((h) => h.getDelimiterRange() === null)?.getName();
+        block.unterminatedHeredoc = heredocs.find((h) => !h.terminated)?.name;
         return block;
       }
-      operands = inst.getArguments().map((a) => {
-        const s = spanOf(a.getRange());
-        return { raw: text.slice(s.start, s.end), value: expandVars(a.getValue(), scope, escape).value, span: s };
-      });
+      operands = argumentsOf(inst).map((a) => ({ raw: text.slice(a.span.start, a.span.end), value: expandVars(a.value, scope, escape).value, span: a.span }));
     }
     block.destination = operands.pop();
     block.sources = operands;
@@ -486,15 +467,10 @@ function makeSite(
 }
 
 /** The argv of a JSON (exec) form instruction, decoded, with ranges; undefined for shell form. */
-function jsonArgv(
-  inst: Instruction,
-  text: string,
-  spanOf: (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => Span,
-): FileOperand[] | undefined {
-  const strings = (inst as unknown as { getJSONStrings?(): { getRange(): Parameters<typeof spanOf>[0] }[] }).getJSONStrings?.();
-  if (!strings || strings.length === 0) return undefined;
-  return strings.map((s) => {
-    const span = spanOf(s.getRange());
+function jsonArgv(inst: InstructionToken, text: string): FileOperand[] | undefined {
+  const strings = jsonStrings(text, inst);
+  if (!strings) return undefined;
+  return strings.map((span) => {
     const raw = text.slice(span.start, span.end);
     let value: string | undefined;
     try {
@@ -585,24 +561,7 @@ export function runSource(text: string, start: number, end: number, escape: stri
   return { source: { text: out, offsets: offsets.subarray(0, length + 1) }, firstLine };
 }
 
-interface PropertyLike {
-  getName(): string;
-  getValue(): string | null;
-  getValueRange(): { start: { line: number; character: number }; end: { line: number; character: number } } | null;
-}
-
-interface FromLike {
-  getBuildStage(): string | null;
-  getImageRange(): { start: { line: number; character: number }; end: { line: number; character: number } } | null;
-}
-
-interface HeredocLike {
-  getName(): string;
-  getContentRange(): { start: { line: number; character: number }; end: { line: number; character: number } } | null;
-  getDelimiterRange(): { start: { line: number; character: number }; end: { line: number; character: number } } | null;
-}
-
-/** dockerfile-ast leaves the delimiter range empty when the file ends before the delimiter line. */
-function unterminated(heredocs: HeredocLike[]): string[] {
-  return heredocs.filter((h) => h.getDelimiterRange() === null).map((h) => `unterminated here-document '${h.getName()}'`);
+/** A here-document whose file ends before its delimiter line. */
+function unterminated(heredocs: HeredocToken[]): string[] {
+  return heredocs.filter((h) => !h.terminated).map((h) => `unterminated here-document '${h.name}'`);
 }

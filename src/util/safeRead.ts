@@ -58,9 +58,12 @@ export function readRegularFile(path: string, limit: number, root?: Boundary): R
       chunks.push(chunk.subarray(0, got));
       total += got;
       if (total > limit) throw new RefusedFile(tooBig(limit));
+      // A short read of a regular file is its end (as it is now): no second call to be told so.
+      if (got < want) break;
       want = Math.min(64 * 1024, limit + 1 - total);
     }
-    return { bytes: Buffer.concat(chunks, total), realPath };
+    // One read (the usual case) is returned as it is, not copied.
+    return { bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total), realPath };
   } finally {
     closeSync(fd);
   }
