@@ -5,10 +5,9 @@
  * APKINDEX tar. Tar headers by node-tar, gzip by zlib. Every request path is recorded; `override` answers a
  * path with other bytes (corrupt files, errors).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
+import { serve, type FixtureServer } from './packageServers';
 
 export interface IndexEntry {
   name: string;
@@ -58,31 +57,11 @@ export function apkIndexArchive(entries: IndexEntry[], description = 'v3.20.3-0-
   return Buffer.concat([signature, index]);
 }
 
-export interface ApkServer {
-  /** `http://127.0.0.1:PORT` */
-  url: string;
-  requests: string[];
-  override: Map<string, { status: number; body: Buffer }>;
-  close(): Promise<void>;
-}
+export type ApkServer = FixtureServer;
 
 /** Serves `files` (path → bytes); anything else is a 404. */
-export async function startApkServer(files: Record<string, Buffer>): Promise<ApkServer> {
-  const requests: string[] = [];
-  const override = new Map<string, { status: number; body: Buffer }>();
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    requests.push(path);
-    const answer = override.get(path) ?? (files[path] ? { status: 200, body: files[path] } : { status: 404, body: Buffer.from('404 Not Found\n') });
-    res.writeHead(answer.status, { 'Content-Type': 'application/octet-stream' });
-    res.end(answer.body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    override,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
+export function startApkServer(files: Record<string, Buffer>): Promise<ApkServer> {
+  return serve((path) => (files[path]
+    ? { status: 200, body: files[path], type: 'application/octet-stream' }
+    : { status: 404, body: '404 Not Found\n' }));
 }

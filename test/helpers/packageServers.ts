@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface Canned {
   status: number;
-  body: string;
+  body: string | Buffer;
   type?: string;
 }
 
@@ -26,7 +26,8 @@ export interface FixtureServer {
   close(): Promise<void>;
 }
 
-async function serve(handle: (path: string) => Canned): Promise<FixtureServer> {
+/** A server on a free loopback port answering each request path with `handle` (after `override`). */
+export async function serve(handle: (path: string) => Canned): Promise<FixtureServer> {
   const requests: string[] = [];
   const override = new Map<string, Canned>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
