@@ -28,7 +28,7 @@ import { compareDebVersions, isDebVersion } from '../resolve/debVersion';
 import { lookupPackage } from '../resolve/packages';
 import { PinError } from '../resolve/pinError';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
-import { needsNetwork, notInOnePiece, pinFailure, replaceValue, sameSpan } from './packageWords';
+import { locate, needsNetwork, notInOnePiece, pinFailure, replaceValue, sameSpan } from './packageWords';
 
 export type AptStrategy = 'snapshot' | 'versions';
 
@@ -223,14 +223,13 @@ interface Located {
 }
 
 function locateApt(model: DockerfileModel, finding: Finding): Located | undefined {
-  for (const run of model.runs) {
-    if (finding.span.start < run.span.start || finding.span.end > run.span.end) continue;
-    for (const cmd of run.commands) {
-      if (!APT_PROGRAMS.includes(cmd.name)) continue;
+  for (const program of APT_PROGRAMS) {
+    const loc = locate(model, finding, program, (cmd) => {
       const parsed = parseArgs(cmd.args, APT_OPTIONS[cmd.name]);
       const word = parsed.operands.find((w) => sameSpan(w, finding));
-      if (word) return { run, cmd, word, parsed };
-    }
+      return word ? { word, parsed } : undefined;
+    });
+    if (loc) return { run: loc.run, cmd: loc.cmd, ...loc.match };
   }
   return undefined;
 }
