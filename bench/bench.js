@@ -15,6 +15,14 @@
  *   2c. 20,000 corpus files on worker threads vs one thread (bench/parallel.js)   target >= 0.7x cores faster, < 300 MB
  *   3. `dockrepro fix` of the corpus against a registry 50 ms away (bench/registry.js): requests per unique
  *      image reference, cold fix vs the same requests one by one, and a warm fix (lock) making none.
+ *   4. `dockrepro fix` of pip, npm, go and cargo installs in the corpus against one fixture index (bench/packages.js):
+ *      requests per unique lock key within what the protocol needs, and a warm fix (lock) making none.
+ *   5. `dockrepro fix --unsafe` of 40 generated Dockerfiles (Debian 12 amd64/arm64, Debian 11, Ubuntu 22.04,
+ *      Alpine 3.20, AlmaLinux 9; apt, apk, dnf, git clones, downloads) against real archives, repositories and
+ *      servers on loopback (bench/osPackages.js): exactly 1 index download per key (apt per archive, suite,
+ *      component and arch; apk per repository and arch; rpm repomd and primary per repository; git refs per
+ *      repository; downloads per URL), and a warm fix (lock) making none with the same bytes.
+ * Sections 3-5 also run alone: `node bench/registry.js`, `node bench/packages.js`, `node bench/osPackages.js`.
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -98,7 +106,10 @@ if (existsSync(corpus)) {
 } else {
   console.log(`corpus not found at ${corpus}: set DOCKREPRO_CORPUS to measure the batch ratio`);
 }
-require('./registry').registryBench({ root, corpus }).then(async (r) => [...r, ...(await require('./packages').packagesBench({ root, corpus }))]).then(
+require('./registry').registryBench({ root, corpus })
+  .then(async (r) => [...r, ...(await require('./packages').packagesBench({ root, corpus }))])
+  .then(async (r) => [...r, ...(await require('./osPackages').osPackagesBench({ root }))])
+  .then(
   (registry) => {
     results.push(...registry);
     process.exitCode = results.every(Boolean) ? 0 : 1;

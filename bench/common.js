@@ -34,7 +34,7 @@ function copyCorpus(corpus, dir) {
  * (dockrepro-bench-<name>-…) and clean-up errors. A reason from `missing()` (a tool not installed) or a missing
  * corpus is reported loudly and skipped: a pass, but a failure under CI=true, where a skip would hide that
  * nothing was measured. Otherwise `body({ tmp, files, defer })` runs with a fresh temp folder and the corpus's
- * file names, sorted; it returns its pass/fail results. `defer(fn)` stacks a clean-up: they run last to first,
+ * file names, sorted (none when `corpus` is undefined: a section that generates its files); it returns its pass/fail results. `defer(fn)` stacks a clean-up: they run last to first,
  * the temp folder's removal last, each once, whatever fails before it, also on Ctrl-C (SIGINT, SIGTERM), after
  * which the process ends as the signal would.
  */
@@ -45,9 +45,9 @@ async function runSection({ name, what, corpus, missing }, body) {
   };
   const why = missing?.();
   if (why) return skip(why);
-  let files;
+  let files = [];
   try {
-    files = readdirSync(corpus).sort();
+    if (corpus !== undefined) files = readdirSync(corpus).sort();
   } catch {
     return skip(`corpus not found at ${corpus} (set DOCKREPRO_CORPUS)`);
   }
@@ -110,14 +110,14 @@ function closeServer(server) {
 const dockreproBin = (root) => join(root, 'bin', 'dockrepro');
 
 /**
- * Runs `dockrepro fix --rules <rules> <files>` in a child process (this process serves the fixtures, so it must
- * not block). Exit 0: everything fixed, 1: findings left (references built from ARGs, gem lookups,
+ * Runs `dockrepro fix --rules <rules> [args] <files>` in a child process (this process serves the fixtures, so it
+ * must not block). Exit 0: everything fixed, 1: findings left (references built from ARGs, gem lookups,
  * requirements files, …); 2 is an error and rejects. `summary` is the fix's "N files scanned" line.
  */
-function runFix(root, { rules, cwd, files, env }) {
+function runFix(root, { rules, cwd, files, env, args = [] }) {
   return new Promise((resolve, reject) => {
     const t = process.hrtime.bigint();
-    const child = spawn(process.execPath, [dockreproBin(root), 'fix', '--rules', rules, ...files], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [dockreproBin(root), 'fix', '--rules', rules, ...args, ...files], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

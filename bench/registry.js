@@ -67,7 +67,7 @@ function freePort() {
   });
 }
 
-/** docker-registry on a free loopback port with its own storage; `stop()` kills it. */
+/** docker-registry on a free loopback port with its own storage (`host`: host:port, as references name it); `stop()` kills it. */
 async function startRegistry(dir) {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
@@ -90,7 +90,7 @@ async function startRegistry(dir) {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && child.exitCode === null) {
       try {
-        if ((await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) })).status === 200) return { url, port, stop };
+        if ((await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) })).status === 200) return { url, host: `127.0.0.1:${port}`, port, stop };
       } catch {
         // not listening yet
       }
@@ -387,7 +387,7 @@ async function baseImageBench(root, registry, defer, tmp) {
   return results;
 }
 
-module.exports = { registryBench };
+module.exports = { registryBench, startRegistry, startProxy, hostFolder };
 
 // `node bench/registry.js`: this section alone (after `npm run build`).
 if (require.main === module) runAlone(registryBench);
