@@ -79,14 +79,14 @@ export async function verifyCommand(argv: string[], io: VerifyIo): Promise<numbe
     if (!m) return usage(io, `--build-arg must be NAME=value, got '${a}'`);
     buildArgs[m[1]] = m[2];
   }
-  const dockerfile = resolve(io.cwd, positionals[0] ?? 'Dockerfile');
-  if (!isFile(dockerfile)) return usage(io, `no Dockerfile at '${relative(io.cwd, dockerfile) || dockerfile}'`);
-  const context = values.context === undefined ? dirname(dockerfile) : resolve(io.cwd, values.context);
-  if (!isFolder(context)) return usage(io, `--context '${values.context}' is not a folder`);
   const epochText = values['source-date-epoch'] ?? (io.env.SOURCE_DATE_EPOCH || undefined);
   if (epochText !== undefined && !/^\d{1,12}$/.test(epochText)) {
     return usage(io, `${values['source-date-epoch'] !== undefined ? '--source-date-epoch' : 'SOURCE_DATE_EPOCH'} must be whole seconds since 1970, got '${epochText}'`);
   }
+  const dockerfile = resolve(io.cwd, positionals[0] ?? 'Dockerfile');
+  if (!isFile(dockerfile)) return usage(io, `no Dockerfile at '${relative(io.cwd, dockerfile) || dockerfile}'`);
+  const context = values.context === undefined ? dirname(dockerfile) : resolve(io.cwd, values.context);
+  if (!isFolder(context)) return usage(io, `--context '${values.context}' is not a folder`);
   const timestamp = epochText !== undefined ? Number(epochText) : (newestCommitTime(context, io.env) ?? 0);
   const shown = relative(io.cwd, dockerfile) || dockerfile;
 
