@@ -50,8 +50,13 @@ function show(v: unknown): string {
   return v === undefined ? '(absent)' : JSON.stringify(v);
 }
 
-/** A history line without buildah's `/bin/sh -c #(nop) ` prefix, cut at 100 characters. */
+/**
+ * A history line as the instruction it was: buildah writes `/bin/sh -c #(nop) COPY …` for most and
+ * `|1 ARG=v /bin/sh -c <command>` for RUN. Cut at 100 characters.
+ */
 function shorten(createdBy: string): string {
-  const s = createdBy.replace(/^\/bin\/sh -c #\(nop\) /, '').trim();
+  const nop = /\/bin\/sh -c #\(nop\) (.*)$/s.exec(createdBy);
+  const run = /\/bin\/sh -c (.*)$/s.exec(createdBy);
+  const s = (nop ? nop[1] : run ? `RUN ${run[1]}` : createdBy).trim();
   return s.length > 100 ? `${s.slice(0, 99)}…` : s;
 }
