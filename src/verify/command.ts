@@ -31,7 +31,7 @@ layer file by file and says which paths differ and how (content, size, mtime, mo
 one build), with a hint where the cause is a known one.
 
 Verify options:
-      --builder <name>          ${BUILDER_NAMES.join(', ')} (default: buildah; found on the PATH)
+      --builder <name>          ${BUILDER_NAMES.join(', ')} (default: buildah, found on the PATH; docker: not yet)
       --context <dir>           build context (default: the Dockerfile's folder)
       --platform <os/arch>      build for this platform
       --build-arg <k=v>         a build argument (repeatable)
@@ -69,6 +69,9 @@ export async function verifyCommand(argv: string[], io: VerifyIo): Promise<numbe
   if (positionals.length > 1) return usage(io, `'dockrepro verify' takes one Dockerfile, got ${positionals.length}`);
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') return usage(io, `'dockrepro verify' --format must be text or json, got '${format}'`);
+  if (values.builder === 'docker') {
+    return usage(io, '--builder docker is not supported yet (BuildKit needs a daemon and a fresh builder for each build); use buildah');
+  }
   if (values.builder !== undefined && !(BUILDER_NAMES as readonly string[]).includes(values.builder)) {
     return usage(io, `--builder must be one of ${BUILDER_NAMES.join(', ')}, got '${values.builder}'`);
   }

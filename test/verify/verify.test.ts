@@ -159,6 +159,7 @@ describe('dockrepro verify without a build', () => {
   it.each([
     [['verify', 'a', 'b'], /takes one Dockerfile, got 2/],
     [['verify', '--format', 'sarif'], /--format must be text or json, got 'sarif'/],
+    [['verify', '--builder', 'docker'], /--builder docker is not supported yet .*; use buildah/],
     [['verify', '--builder', 'kaniko'], /--builder must be one of buildah, got 'kaniko'/],
     [['verify', '--build-arg', 'no-equals'], /--build-arg must be NAME=value, got 'no-equals'/],
     [['verify', '--source-date-epoch', 'yesterday'], /--source-date-epoch must be whole seconds since 1970, got 'yesterday'/],
