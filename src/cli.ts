@@ -38,6 +38,7 @@ const HELP = `dockrepro: find what makes Docker builds non-reproducible
 Usage:
   dockrepro lint [options] [paths..]   lint files and folders (default: .)
   dockrepro fix [options] [paths..]    rewrite them so they are reproducible (default: .)
+  dockrepro verify [options] [file]    build it twice and compare the images (dockrepro verify --help)
   dockrepro rules                      list the rules
   dockrepro lsp [--stdio]              language server over stdio for editors (docs/editors.md)
   dockrepro --version | --help
@@ -82,6 +83,7 @@ Examples:
   dockrepro lint --disable apt-pin,apk-pin -t warning
   dockrepro fix --dry-run .                       show what fix would change
   dockrepro fix - --stdin-filename Dockerfile < Dockerfile > Dockerfile.fixed
+  dockrepro verify app/Dockerfile                 prove two builds give the same image
 
 Exit codes: 0 no finding at or above the threshold, 1 findings, 2 usage, config or IO error, or a file
 refused (a symlink out of the tree, a device or FIFO, too big; for fix: read-only, hard-linked, another
@@ -94,6 +96,8 @@ export function version(): string {
 
 export async function main(argv: string[], io: Io): Promise<number> {
   if (argv[0] === 'lsp') return languageServer(argv.slice(1), io);
+  // verify has options of its own and loads its builder code only when called (src/verify/command.ts).
+  if (argv[0] === 'verify') return (require('./verify/command') as typeof import('./verify/command')).verifyCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -148,7 +152,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (command !== 'lint' && command !== 'fix') {
-    const guess = nearest(command, ['lint', 'fix', 'rules', 'lsp', 'help']);
+    const guess = nearest(command, ['lint', 'fix', 'verify', 'rules', 'lsp', 'help']);
     return usage(io, `unknown command '${command}'${guess ? ` (did you mean '${guess}'?)` : ''}`);
   }
   const fixOnly = (['dry-run', 'check', 'unsafe', 'offline', 'refresh', 'platform', 'write-context', 'force'] as const).find((o) => values[o]);

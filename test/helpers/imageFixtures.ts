@@ -26,6 +26,8 @@ export interface FixtureEntry {
   type: 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice' | 'FIFO';
   content?: string | Buffer;
   linkpath?: string;
+  /** Permission bits; default 0755 for folders, 0644 for everything else. */
+  mode?: number;
 }
 
 export interface FixtureLayer {
@@ -55,6 +57,8 @@ export interface FixtureConfig {
   Env?: string[] | Record<string, string>;
   User?: string;
   Labels?: Record<string, string>;
+  /** `created_by` of each layer, bottom first, written as the config's `history` (buildah's --layers needs one entry per layer). */
+  history?: string[];
 }
 
 export interface FixtureImage {
@@ -115,7 +119,7 @@ function block(e: FixtureEntry): Buffer[] {
   const header = new Header({
     path: long ? 'pax-path' : e.path,
     type: e.type,
-    mode: e.type === 'Directory' ? 0o755 : 0o644,
+    mode: e.mode ?? (e.type === 'Directory' ? 0o755 : 0o644),
     uid: 0,
     gid: 0,
     uname: 'root',
@@ -182,6 +186,7 @@ async function pushPlatform(reg: RegistryInstance, repo: string, platform: strin
       ...(variant ? { variant } : {}),
       config: { Env: envList(config.Env), User: config.User, Labels: config.Labels },
       rootfs: { type: 'layers', diff_ids: pushed.map((l) => sha256(l.tar)) },
+      ...(config.history ? { history: config.history.map((createdBy) => ({ created: '1970-01-01T00:00:00Z', created_by: createdBy })) } : {}),
     }),
   );
   const configDigest = await pushBlob(reg, repo, configBytes);
