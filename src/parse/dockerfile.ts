@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import { LineIndex, type Span } from '../util/text';
 import { parseImageRef, PLATFORM, type ImageRef } from './imageRef';
-import { parseShell, commandsFromArgv, sourceFromText, basename, type SimpleCommand, type Source, type Word } from './shell';
+import { parseShell, commandsFromArgv, sourceFromText, allocOffsets, basename, type SimpleCommand, type Source, type Word } from './shell';
 import { automaticArg, AUTOMATIC_ARGS, expandVars, type Expansion, type Scope, type VarDef } from './vars';
 import { argumentsOf, flagsOf, fromParts, heredocsOf, jsonStrings, propertiesOf, tokenize, trigger, type FlagToken, type HeredocToken, type InstructionToken } from './instructions';
 
@@ -505,43 +505,46 @@ function parseExecForm(argv: FileOperand[], lookup: (n: string) => string | unde
  * (as BuildKit does), then any here-document bodies verbatim. Every character maps back to its offset.
  */
 export function runSource(text: string, start: number, end: number, escape: string): { source: Source; firstLine: string } {
-  // Copied in runs of characters (a slice each) rather than one by one: this is on the path of every RUN.
+  // Copied in runs of characters (a slice each, by character code) rather than one by one: this is on the
+  // path of every RUN. The runs are noted first so that the offsets take one exact, pooled allocation.
+  const esc = escape.charCodeAt(0);
   const pieces: string[] = [];
-  const offsets = new Int32Array(end - start + 1);
+  const runs: number[] = [];
   let length = 0;
   const copy = (from: number, to: number) => {
     if (to <= from) return;
     pieces.push(text.slice(from, to));
-    for (let k = from; k < to; k++) offsets[length++] = k;
+    runs.push(from, to);
+    length += to - from;
   };
   let i = start;
   let runStart = start;
   let firstLineEnd = -1;
   while (i < end) {
-    const c = text[i];
-    if (c === escape) {
+    const c = text.charCodeAt(i);
+    if (c === esc && escape.length === 1) {
       let j = i + 1;
-      while (text[j] === ' ' || text[j] === '\t') j++;
-      if (text[j] === '\r') j++;
-      if (text[j] === '\n' || j >= end) {
+      while (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB) j++;
+      if (text.charCodeAt(j) === CR) j++;
+      if (text.charCodeAt(j) === LF || j >= end) {
         copy(runStart, i);
         i = j + 1;
         // Skip comment lines and empty lines inside the continuation.
         for (;;) {
           let k = i;
-          while (k < end && (text[k] === ' ' || text[k] === '\t')) k++;
-          if (k < end && text[k] === '#') {
-            while (k < end && text[k] !== '\n') k++;
+          while (k < end && (text.charCodeAt(k) === SPACE || text.charCodeAt(k) === TAB)) k++;
+          if (k < end && text.charCodeAt(k) === HASH) {
+            while (k < end && text.charCodeAt(k) !== LF) k++;
             i = k + 1;
-          } else if (k < end && (text[k] === '\n' || (text[k] === '\r' && text[k + 1] === '\n'))) {
-            i = text[k] === '\r' ? k + 2 : k + 1;
+          } else if (k < end && (text.charCodeAt(k) === LF || (text.charCodeAt(k) === CR && text.charCodeAt(k + 1) === LF))) {
+            i = text.charCodeAt(k) === CR ? k + 2 : k + 1;
           } else break;
         }
         runStart = i;
         continue;
       }
     }
-    if (c === '\n') {
+    if (c === LF) {
       copy(runStart, i);
       firstLineEnd = length;
       runStart = i;
@@ -555,11 +558,20 @@ export function runSource(text: string, start: number, end: number, escape: stri
   }
   // Here-document bodies (everything after the first line) are copied verbatim.
   copy(runStart, end);
+  const offsets = allocOffsets(length + 1);
+  let at = 0;
+  for (let r = 0; r < runs.length; r += 2) for (let k = runs[r]; k < runs[r + 1]; k++) offsets[at++] = k;
   offsets[length] = end;
-  const out = pieces.join('');
+  const out = pieces.length === 1 ? pieces[0] : pieces.join('');
   const firstLine = firstLineEnd < 0 ? out : out.slice(0, firstLineEnd);
-  return { source: { text: out, offsets: offsets.subarray(0, length + 1) }, firstLine };
+  return { source: { text: out, offsets }, firstLine };
 }
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const HASH = 0x23;
 
 /** A here-document whose file ends before its delimiter line. */
 function unterminated(heredocs: HeredocToken[]): string[] {
