@@ -909,8 +909,12 @@ function splitFields(word: Word, splittable: boolean[]): Word[] {
   return parts;
 }
 
-/** Options of wrapper programs that take a value (so the value is not mistaken for the wrapped program). */
-const WRAPPER_VALUE_FLAGS: Record<string, Set<string>> = {
+/**
+ * Options of wrapper programs that take a value (so the value is not mistaken for the wrapped program). A Map:
+ * looked up with every program name, where an object would answer `constructor` or `toString` from its
+ * prototype (`RUN toString -u x` stopped the parse), and was slower.
+ */
+const WRAPPER_VALUE_FLAGS = new Map<string, Set<string>>(Object.entries({
   sudo: new Set(['-u', '-g', '-h', '-p', '-C', '-D', '-r', '-t', '-U', '--user', '--group', '--host', '--prompt', '--chdir']),
   env: new Set(['-u', '-C', '--unset', '--chdir', '-S', '--split-string']),
   nice: new Set(['-n', '--adjustment']),
@@ -926,13 +930,13 @@ const WRAPPER_VALUE_FLAGS: Record<string, Set<string>> = {
   busybox: new Set(),
   gosu: new Set(),
   'su-exec': new Set(),
-};
+}));
 
 /** Replaces wrapper programs by the program they run; `sh -c '…'` strings are handed to `reparse`. */
 function unwrap(cmd: SimpleCommand, reparse: (inner: Word, cmd: SimpleCommand) => void): void {
   for (let guard = 0; guard < 8 && cmd.program; guard++) {
     const name = cmd.program.value === undefined ? '' : basename(cmd.program.value);
-    const valueFlags = WRAPPER_VALUE_FLAGS[name];
+    const valueFlags = WRAPPER_VALUE_FLAGS.get(name);
     // `command -v pip` looks pip up; it does not run it.
     if (name === 'command' && cmd.args.some((a) => a.value === '-v' || a.value === '-V')) return;
     if (valueFlags) {

@@ -224,6 +224,10 @@ describe('shell lexer', () => {
       ['timeout takes a duration', 'timeout 60 curl -O u', 'curl -O u', ['timeout']],
       ['command builtin', 'command pip install x', 'pip install x', ['command']],
       ['absolute program path', '/usr/bin/sudo /usr/local/bin/pip install x', 'pip install x', ['sudo']],
+      // Names of Object.prototype's members are programs like any other, not wrappers.
+      ['toString is no wrapper', 'toString -u x y', 'toString -u x y', []],
+      ['constructor is no wrapper', 'constructor --help -v', 'constructor --help -v', []],
+      ['__proto__ is no wrapper', '__proto__ -n 5 z', '__proto__ -n 5 z', []],
     ])('%s', (_name, script, expected, wrappers) => {
       const [cmd] = lex(script).commands;
       expect(show(cmd)).toBe(expected);
