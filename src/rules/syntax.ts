@@ -243,9 +243,11 @@ function nearestInstruction(keyword: string): string | undefined {
  * `# name=value` (the first other line, or an unknown name, ends them).
  */
 function invalidEscape(model: DockerfileModel): { value: string; span: Span } | undefined {
-  const re = /^[ \t]*#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(\S.*?)[ \t]*\r?$/gm;
+  // Sticky: each directive is tried only where it must start (the file's start, then the next line), not
+  // searched for through the whole file.
+  const re = /^[ \t]*#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(\S.*?)[ \t]*\r?$/my;
   let expected = 0;
-  for (let m = re.exec(model.text); m && m.index === expected; m = re.exec(model.text)) {
+  for (let m = re.exec(model.text); m && m.index === expected; re.lastIndex = expected, m = re.exec(model.text)) {
     const name = m[1].toLowerCase();
     if (name === 'escape' && m[2] !== '\\' && m[2] !== '`') {
       const start = m.index + m[0].lastIndexOf(m[2], m[0].length - (m[0].endsWith('\r') ? 1 : 0));
