@@ -500,11 +500,53 @@ function parseExecForm(argv: FileOperand[], lookup: (n: string) => string | unde
   return commandsFromArgv(words, lookup);
 }
 
+/** An instruction's first logical line: pieces of the file's text, and where each is ([from, to) pairs). */
+interface JoinedLine {
+  pieces: string[];
+  runs: number[];
+  length: number;
+  /** Where the here-document bodies start (the newline that ends the first line), or `end` when none. */
+  rest: number;
+}
+
 /**
  * The text a RUN gives the shell: line continuations joined and comment/empty lines inside them removed
  * (as BuildKit does), then any here-document bodies verbatim. Every character maps back to its offset.
  */
 export function runSource(text: string, start: number, end: number, escape: string): { source: Source; firstLine: string } {
+  const { pieces, runs, length: firstLength, rest } = joinContinuations(text, start, end, escape);
+  // Here-document bodies (everything after the first line) are copied verbatim.
+  const length = firstLength + (end - rest);
+  const offsets = allocOffsets(length + 1);
+  let at = 0;
+  for (let r = 0; r < runs.length; r += 2) for (let k = runs[r]; k < runs[r + 1]; k++) offsets[at++] = k;
+  for (let k = rest; k < end; k++) offsets[at++] = k;
+  offsets[length] = end;
+  const firstLine = pieces.length === 1 ? pieces[0] : pieces.join('');
+  return { source: { text: rest < end ? firstLine + text.slice(rest, end) : firstLine, offsets }, firstLine };
+}
+
+/**
+ * runSource's first line with the offset of each of its characters (`at(text.length)` as runSource has it),
+ * without an offsets array: for a caller that locates a few characters (rule syntax), not every one.
+ */
+export function logicalLine(text: string, start: number, end: number, escape: string): { text: string; at(i: number): number } {
+  const { pieces, runs, length, rest } = joinContinuations(text, start, end, escape);
+  return {
+    text: pieces.length === 1 ? pieces[0] : pieces.join(''),
+    at(i) {
+      if (i >= length) return rest;
+      for (let r = 0; r < runs.length; r += 2) {
+        const n = runs[r + 1] - runs[r];
+        if (i < n) return runs[r] + i;
+        i -= n;
+      }
+      return rest;
+    },
+  };
+}
+
+function joinContinuations(text: string, start: number, end: number, escape: string): JoinedLine {
   // Copied in runs of characters (a slice each, by character code) rather than one by one: this is on the
   // path of every RUN. The runs are noted first so that the offsets take one exact, pooled allocation.
   const esc = escape.charCodeAt(0);
@@ -519,7 +561,6 @@ export function runSource(text: string, start: number, end: number, escape: stri
   };
   let i = start;
   let runStart = start;
-  let firstLineEnd = -1;
   while (i < end) {
     const c = text.charCodeAt(i);
     if (c === esc && escape.length === 1) {
@@ -546,25 +587,12 @@ export function runSource(text: string, start: number, end: number, escape: stri
     }
     if (c === LF) {
       copy(runStart, i);
-      firstLineEnd = length;
-      runStart = i;
-      break;
+      return { pieces, runs, length, rest: i };
     }
     i++;
   }
-  if (firstLineEnd < 0) {
-    copy(runStart, Math.min(i, end));
-    runStart = end;
-  }
-  // Here-document bodies (everything after the first line) are copied verbatim.
-  copy(runStart, end);
-  const offsets = allocOffsets(length + 1);
-  let at = 0;
-  for (let r = 0; r < runs.length; r += 2) for (let k = runs[r]; k < runs[r + 1]; k++) offsets[at++] = k;
-  offsets[length] = end;
-  const out = pieces.length === 1 ? pieces[0] : pieces.join('');
-  const firstLine = firstLineEnd < 0 ? out : out.slice(0, firstLineEnd);
-  return { source: { text: out, offsets }, firstLine };
+  copy(runStart, Math.min(i, end));
+  return { pieces, runs, length, rest: end };
 }
 
 const SPACE = 0x20;

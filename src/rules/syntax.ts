@@ -1,5 +1,5 @@
 import type { DockerfileModel, InstructionInfo } from '../parse/dockerfile';
-import { runSource } from '../parse/dockerfile';
+import { logicalLine } from '../parse/dockerfile';
 import type { Span } from '../util/text';
 import { defineRule, type Report } from './types';
 import { nearest } from '../util/nearest';
@@ -78,9 +78,7 @@ function argumentsOf(model: DockerfileModel, inst: InstructionInfo, from: number
   // One physical line (most instructions): no continuation to join, offsets are direct.
   const newline = model.text.indexOf('\n', from);
   if (newline < 0 || newline >= end) return skipFlags(trimmed({ text: model.text.slice(from, end).replace(/\r$/, ''), at: (i) => from + i }));
-  const { source, firstLine } = runSource(model.text, from, end, model.escape);
-  const line: Line = { text: firstLine, at: (i) => source.offsets[Math.min(i, source.offsets.length - 1)] };
-  return skipFlags(trimmed(line));
+  return skipFlags(trimmed(logicalLine(model.text, from, end, model.escape)));
 }
 
 interface Line {
