@@ -561,7 +561,15 @@ function joinContinuations(text: string, start: number, end: number, escape: str
   };
   let i = start;
   let runStart = start;
+  // Only an escape character or a newline changes anything: the scan jumps from one to the next (a regular
+  // expression, which never looks past the next newline) instead of stepping through every character.
+  const next = escape === '\\' ? BACKSLASH_OR_NEWLINE : escape === '`' ? BACKTICK_OR_NEWLINE : undefined;
   while (i < end) {
+    if (next) {
+      next.lastIndex = i;
+      i = next.exec(text)?.index ?? end;
+      if (i >= end) break;
+    }
     const c = text.charCodeAt(i);
     if (c === esc && escape.length === 1) {
       let j = i + 1;
@@ -595,6 +603,8 @@ function joinContinuations(text: string, start: number, end: number, escape: str
   return { pieces, runs, length, rest: end };
 }
 
+const BACKSLASH_OR_NEWLINE = /[\\\n]/g;
+const BACKTICK_OR_NEWLINE = /[`\n]/g;
 const SPACE = 0x20;
 const TAB = 0x09;
 const LF = 0x0a;
