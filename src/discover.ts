@@ -8,7 +8,7 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Ignore } from 'ignore';
-import { DOCKERFILE_LIMIT, IGNORE_FILE_LIMIT, readRegularFile, type Boundary, type ReadFile } from './util/safeRead';
+import { DOCKERFILE_LIMIT, IGNORE_FILE_LIMIT, readRegularFile, RealFolders, type Boundary, type ReadFile } from './util/safeRead';
 import { DOCKERFILE_NAME_FORMS, isDockerfileName, isNearMissName, SNIFF_BYTES, startsLikeDockerfile } from './dockerfileName';
 import { includeMatcher, type IncludeMatcher } from './include';
 import { CONFIG_NAMES } from './config';
@@ -34,6 +34,8 @@ export interface Discovery {
   notes: { path: string; message: string }[];
   /** The tree each file must resolve into: the folder the user named, or a named file's own folder. */
   boundaries: Map<string, Boundary>;
+  /** The files' folders, resolved once each (for discovery's boundaries and readDockerfile). */
+  folders: RealFolders;
 }
 
 interface IgnoreLayer {
@@ -58,15 +60,9 @@ interface Walk {
 
 /** Expands the given paths into Dockerfiles, in a stable order. */
 export function discover(paths: string[], options: DiscoverOptions = {}): Discovery {
-  const out: Discovery = { files: [], errors: [], notes: [], boundaries: new Map() };
-  const sniffs = { left: MAX_SNIFFED };
   // Files named one by one (`lint a/*`) mostly share folders: each folder is resolved once per run.
-  const realDirs = new Map<string, string>();
-  const realDir = (dir: string): string => {
-    let real = realDirs.get(dir);
-    if (real === undefined) realDirs.set(dir, (real = realpathSync.native(dir)));
-    return real;
-  };
+  const out: Discovery = { files: [], errors: [], notes: [], boundaries: new Map(), folders: new RealFolders() };
+  const sniffs = { left: MAX_SNIFFED };
   for (const p of paths) {
     let st;
     let boundary: Boundary;
@@ -74,7 +70,7 @@ export function discover(paths: string[], options: DiscoverOptions = {}): Discov
       st = statSync(p);
       boundary = st.isDirectory()
         ? { realDir: realpathSync.native(p), what: 'the folder you named' }
-        : { realDir: realDir(dirname(p)), what: 'its folder (name the target itself, or a folder that holds both)' };
+        : { realDir: out.folders.of(dirname(p)), what: 'its folder (name the target itself, or a folder that holds both)' };
     } catch (e) {
       out.errors.push({ path: p, message: describeFsError(e) });
       continue;
@@ -124,7 +120,7 @@ function lookAlikes(w: Walk): string {
  * symlinks, is inside the tree the user named. Throws RefusedFile or the file system error.
  */
 export function readDockerfile(found: Discovery, file: string): ReadFile {
-  return readRegularFile(file, DOCKERFILE_LIMIT, found.boundaries.get(file));
+  return readRegularFile(file, DOCKERFILE_LIMIT, found.boundaries.get(file), found.folders);
 }
 
 function walk(dir: string, layers: IgnoreLayer[], include: IncludeMatcher | undefined, w: Walk): void {

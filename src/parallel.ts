@@ -26,7 +26,7 @@ import { ConfigError } from './config';
 import { buildRun, type LintSettings } from './lintSettings';
 import { lintFile, type LintRun } from './run';
 import type { FileResult } from './report/types';
-import { DOCKERFILE_LIMIT, readRegularFile, type Boundary } from './util/safeRead';
+import { DOCKERFILE_LIMIT, readRegularFile, RealFolders, type Boundary } from './util/safeRead';
 import { LineIndex } from './util/text';
 
 /** One file for a worker: where it is, what the report calls it, and the tree it must resolve into. */
@@ -106,6 +106,7 @@ interface BatchReply {
 class BatchLinter {
   private readonly run: LintRun;
   private lockLookup = false;
+  private readonly folders = new RealFolders();
 
   constructor(settings: LintSettings) {
     this.run = buildRun(settings).run;
@@ -125,7 +126,7 @@ class BatchLinter {
       this.lockLookup = false;
       let result: FileResult | undefined;
       try {
-        result = lintFile(t.abs, t.path, () => readTarget(t), this.run);
+        result = lintFile(t.abs, t.path, () => readTarget(t, this.folders), this.run);
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         outcomes.push({ configError: e.message });
@@ -266,8 +267,8 @@ export function serveLintWorker(): void {
 }
 
 /** Reads a file as discovery's readDockerfile does, from the target's own boundary. */
-function readTarget(t: LintTarget): Buffer {
-  return readRegularFile(t.abs, DOCKERFILE_LIMIT, t.boundary).bytes;
+function readTarget(t: LintTarget, folders: RealFolders): Buffer {
+  return readRegularFile(t.abs, DOCKERFILE_LIMIT, t.boundary, folders).bytes;
 }
 
 function toWire(result: FileResult): WireResult {

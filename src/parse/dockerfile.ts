@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import { LineIndex, type Span } from '../util/text';
 import { parseImageRef, PLATFORM, type ImageRef } from './imageRef';
-import { parseShell, commandsFromArgv, sourceFromText, basename, type SimpleCommand, type Source, type Word } from './shell';
+import { parseShell, commandsFromArgv, sourceFromText, allocOffsets, basename, type SimpleCommand, type Source, type Word } from './shell';
 import { automaticArg, AUTOMATIC_ARGS, expandVars, type Expansion, type Scope, type VarDef } from './vars';
 import { argumentsOf, flagsOf, fromParts, heredocsOf, jsonStrings, propertiesOf, tokenize, trigger, type FlagToken, type HeredocToken, type InstructionToken } from './instructions';
 
@@ -500,66 +500,116 @@ function parseExecForm(argv: FileOperand[], lookup: (n: string) => string | unde
   return commandsFromArgv(words, lookup);
 }
 
+/** An instruction's first logical line: pieces of the file's text, and where each is ([from, to) pairs). */
+interface JoinedLine {
+  pieces: string[];
+  runs: number[];
+  length: number;
+  /** Where the here-document bodies start (the newline that ends the first line), or `end` when none. */
+  rest: number;
+}
+
 /**
  * The text a RUN gives the shell: line continuations joined and comment/empty lines inside them removed
  * (as BuildKit does), then any here-document bodies verbatim. Every character maps back to its offset.
  */
 export function runSource(text: string, start: number, end: number, escape: string): { source: Source; firstLine: string } {
-  // Copied in runs of characters (a slice each) rather than one by one: this is on the path of every RUN.
+  const { pieces, runs, length: firstLength, rest } = joinContinuations(text, start, end, escape);
+  // Here-document bodies (everything after the first line) are copied verbatim.
+  const length = firstLength + (end - rest);
+  const offsets = allocOffsets(length + 1);
+  let at = 0;
+  for (let r = 0; r < runs.length; r += 2) for (let k = runs[r]; k < runs[r + 1]; k++) offsets[at++] = k;
+  for (let k = rest; k < end; k++) offsets[at++] = k;
+  offsets[length] = end;
+  const firstLine = pieces.length === 1 ? pieces[0] : pieces.join('');
+  return { source: { text: rest < end ? firstLine + text.slice(rest, end) : firstLine, offsets }, firstLine };
+}
+
+/**
+ * runSource's first line with the offset of each of its characters (`at(text.length)` as runSource has it),
+ * without an offsets array: for a caller that locates a few characters (rule syntax), not every one.
+ */
+export function logicalLine(text: string, start: number, end: number, escape: string): { text: string; at(i: number): number } {
+  const { pieces, runs, length, rest } = joinContinuations(text, start, end, escape);
+  return {
+    text: pieces.length === 1 ? pieces[0] : pieces.join(''),
+    at(i) {
+      if (i >= length) return rest;
+      for (let r = 0; r < runs.length; r += 2) {
+        const n = runs[r + 1] - runs[r];
+        if (i < n) return runs[r] + i;
+        i -= n;
+      }
+      return rest;
+    },
+  };
+}
+
+function joinContinuations(text: string, start: number, end: number, escape: string): JoinedLine {
+  // Copied in runs of characters (a slice each, by character code) rather than one by one: this is on the
+  // path of every RUN. The runs are noted first so that the offsets take one exact, pooled allocation.
+  const esc = escape.charCodeAt(0);
   const pieces: string[] = [];
-  const offsets = new Int32Array(end - start + 1);
+  const runs: number[] = [];
   let length = 0;
   const copy = (from: number, to: number) => {
     if (to <= from) return;
     pieces.push(text.slice(from, to));
-    for (let k = from; k < to; k++) offsets[length++] = k;
+    runs.push(from, to);
+    length += to - from;
   };
   let i = start;
   let runStart = start;
-  let firstLineEnd = -1;
+  // Only an escape character or a newline changes anything: the scan jumps from one to the next (a regular
+  // expression, which never looks past the next newline) instead of stepping through every character.
+  const next = escape === '\\' ? BACKSLASH_OR_NEWLINE : escape === '`' ? BACKTICK_OR_NEWLINE : undefined;
   while (i < end) {
-    const c = text[i];
-    if (c === escape) {
+    if (next) {
+      next.lastIndex = i;
+      i = next.exec(text)?.index ?? end;
+      if (i >= end) break;
+    }
+    const c = text.charCodeAt(i);
+    if (c === esc && escape.length === 1) {
       let j = i + 1;
-      while (text[j] === ' ' || text[j] === '\t') j++;
-      if (text[j] === '\r') j++;
-      if (text[j] === '\n' || j >= end) {
+      while (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB) j++;
+      if (text.charCodeAt(j) === CR) j++;
+      if (text.charCodeAt(j) === LF || j >= end) {
         copy(runStart, i);
         i = j + 1;
         // Skip comment lines and empty lines inside the continuation.
         for (;;) {
           let k = i;
-          while (k < end && (text[k] === ' ' || text[k] === '\t')) k++;
-          if (k < end && text[k] === '#') {
-            while (k < end && text[k] !== '\n') k++;
+          while (k < end && (text.charCodeAt(k) === SPACE || text.charCodeAt(k) === TAB)) k++;
+          if (k < end && text.charCodeAt(k) === HASH) {
+            while (k < end && text.charCodeAt(k) !== LF) k++;
             i = k + 1;
-          } else if (k < end && (text[k] === '\n' || (text[k] === '\r' && text[k + 1] === '\n'))) {
-            i = text[k] === '\r' ? k + 2 : k + 1;
+          } else if (k < end && (text.charCodeAt(k) === LF || (text.charCodeAt(k) === CR && text.charCodeAt(k + 1) === LF))) {
+            i = text.charCodeAt(k) === CR ? k + 2 : k + 1;
           } else break;
         }
         runStart = i;
         continue;
       }
     }
-    if (c === '\n') {
+    if (c === LF) {
       copy(runStart, i);
-      firstLineEnd = length;
-      runStart = i;
-      break;
+      return { pieces, runs, length, rest: i };
     }
     i++;
   }
-  if (firstLineEnd < 0) {
-    copy(runStart, Math.min(i, end));
-    runStart = end;
-  }
-  // Here-document bodies (everything after the first line) are copied verbatim.
-  copy(runStart, end);
-  offsets[length] = end;
-  const out = pieces.join('');
-  const firstLine = firstLineEnd < 0 ? out : out.slice(0, firstLineEnd);
-  return { source: { text: out, offsets: offsets.subarray(0, length + 1) }, firstLine };
+  copy(runStart, Math.min(i, end));
+  return { pieces, runs, length, rest: end };
 }
+
+const BACKSLASH_OR_NEWLINE = /[\\\n]/g;
+const BACKTICK_OR_NEWLINE = /[`\n]/g;
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const HASH = 0x23;
 
 /** A here-document whose file ends before its delimiter line. */
 function unterminated(heredocs: HeredocToken[]): string[] {

@@ -147,10 +147,19 @@ export function tokenize(text: string): DockerfileTokens {
     return end;
   };
 
+  const breakOrEscape = escape === '\\' ? /[\\\r\n]/g : escape === '`' ? /[`\r\n]/g : undefined;
+
   /** The arguments from `offset` to the end of the instruction (continuations and comment lines inside it). */
   const readArguments = (keyword: string, start: number, keywordEnd: number, offset: number): InstructionToken => {
     let escaped = false;
     for (let i = offset + 1; i < n; i++) {
+      if (!escaped && breakOrEscape) {
+        // Outside a continuation only a line break or the escape character matters: jump to the next one.
+        breakOrEscape.lastIndex = i;
+        const found = breakOrEscape.exec(text);
+        if (!found) break;
+        i = found.index;
+      }
       const c = text[i];
       if (isBreak(c)) {
         if (escaped) continue;

@@ -99,13 +99,47 @@ interface CommandBuilder {
   cmd: SimpleCommand;
 }
 
+/** What `/\s/` matches, by character code: JavaScript's white space and line terminators. */
+export function isSpaceCode(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+}
+
+/** What `/[\s;&|()<>]/` matches (the end of a keyword or word), by character code: no regular expression per character. */
+export function isWordBreak(code: number): boolean {
+  return code === 0x3b || code === 0x26 || code === 0x7c || code === 0x28 || code === 0x29 || code === 0x3c || code === 0x3e || isSpaceCode(code);
+}
+
+const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
+
 let pipelineCounter = 0;
 
 /** Deeper nesting of (…), $(…), `…` or ${…} is not a real script: stop rather than overflow the stack. */
 const MAX_NESTING = 100;
 
+/**
+ * Offsets arrays are views into shared 64 KiB buffers: a typed array of its own per RUN (an ArrayBuffer whose
+ * memory lives outside the heap) was the costliest line of runSource, ~2 µs each. A buffer is freed once no
+ * view of it is left, i.e. with the models of the ~100 RUNs it served; a big array gets its own.
+ */
+const OFFSETS_POOL = 16 * 1024;
+let offsetsPool = new ArrayBuffer(OFFSETS_POOL * 4);
+let offsetsUsed = 0;
+
+/** A zeroed Int32Array of `n` entries. */
+export function allocOffsets(n: number): Int32Array {
+  if (n > OFFSETS_POOL / 8) return new Int32Array(n);
+  if (offsetsUsed + n > OFFSETS_POOL) {
+    offsetsPool = new ArrayBuffer(OFFSETS_POOL * 4);
+    offsetsUsed = 0;
+  }
+  const view = new Int32Array(offsetsPool, offsetsUsed * 4, n);
+  offsetsUsed += n;
+  return view;
+}
+
 export function sourceFromText(text: string, startOffset: number): Source {
-  const offsets = new Int32Array(text.length + 1);
+  const offsets = allocOffsets(text.length + 1);
   for (let i = 0; i <= text.length; i++) offsets[i] = startOffset + i;
   return { text, offsets };
 }
@@ -272,7 +306,7 @@ class Lexer {
         pos = w.end;
         continue;
       }
-      if (c === '<' || c === '>' || (/[0-9]/.test(c) && this.isRedirectAhead(pos))) {
+      if (c === '<' || c === '>' || (c >= '0' && c <= '9' && this.isRedirectAhead(pos))) {
         current ??= this.newCommand(pos, pipeline, pipeIndex);
         pos = this.readRedirect(pos, current);
         continue;
@@ -411,8 +445,8 @@ class Lexer {
   }
 
   private isWordEnd(pos: number): boolean {
-    const c = this.src.text[pos];
-    return c === undefined || /[\s;&|()<>]/.test(c);
+    const t = this.src.text;
+    return pos >= t.length || isWordBreak(t.charCodeAt(pos));
   }
 
   private peekKeyword(pos: number): string | undefined {
@@ -420,7 +454,7 @@ class Lexer {
     let end = pos;
     // No keyword is longer than 8 characters: a longer word is not scanned to its end (a 100k-character word
     // seen from every nesting level was quadratic).
-    while (end < t.length && end - pos <= 8 && !/[\s;&|()<>]/.test(t[end])) end++;
+    while (end < t.length && end - pos <= 8 && !isWordBreak(t.charCodeAt(end))) end++;
     const w = t.slice(pos, end);
     if (w === '[[' || PREFIX_KEYWORDS.has(w) || CLOSING_KEYWORDS.has(w)) return w;
     if (w === 'for' || w === 'select' || w === 'case' || w === 'function') return w;
@@ -430,14 +464,14 @@ class Lexer {
   private isRedirectAhead(pos: number): boolean {
     const t = this.src.text;
     let i = pos;
-    while (i < t.length && /[0-9]/.test(t[i])) i++;
+    while (i < t.length && isDigit(t.charCodeAt(i))) i++;
     return (t[i] === '<' || t[i] === '>') && (pos === 0 || /[\s;&|()]/.test(t[pos - 1]));
   }
 
   /** Reads a redirection and its target word; registers here-documents. */
   private readRedirect(pos: number, current: CommandBuilder | undefined): number {
     const t = this.src.text;
-    while (/[0-9]/.test(t[pos])) pos++;
+    while (isDigit(t.charCodeAt(pos))) pos++;
     if (t.startsWith('<<<', pos)) pos += 3;
     else if (t.startsWith('<<', pos)) {
       pos += 2;
@@ -630,13 +664,23 @@ class Lexer {
     const valueOffsets: number[] = [];
     let known = true;
     const vars: string[] = [];
-    const splittable: boolean[] = [];
+    /** Per character of `value`, whether an unquoted expansion gave it (the shell splits those at blanks); made at the first such character. */
+    let splittable: boolean[] | undefined;
 
     const add = (s: string, at: number, fromUnquotedExpansion = false) => {
+      if (fromUnquotedExpansion && !splittable && s.length) splittable = new Array<boolean>(value.length).fill(false);
+      value += s;
       for (let i = 0; i < s.length; i++) {
-        value += s[i];
         valueOffsets.push(off[at]);
-        splittable.push(fromUnquotedExpansion);
+        splittable?.push(fromUnquotedExpansion);
+      }
+    };
+    /** Characters t[from, to) taken as they are, each at its own offset. */
+    const addRange = (from: number, to: number) => {
+      value += t.slice(from, to);
+      for (let i = from; i < to; i++) {
+        valueOffsets.push(off[i]);
+        splittable?.push(false);
       }
     };
     const expand = (quoted: boolean): void => {
@@ -682,7 +726,7 @@ class Lexer {
         if (backquote >= 0 && (close < 0 || backquote < close)) close = -1;
         const end = close < 0 ? (backquote >= 0 ? backquote : t.length) : close;
         if (close < 0) this.result.problems.push('unterminated single quote');
-        for (let i = pos + 1; i < end; i++) add(t[i], i);
+        addRange(pos + 1, end);
         pos = close < 0 ? end : end + 1;
         continue;
       }
@@ -707,8 +751,13 @@ class Lexer {
             pos = this.child(owner?.cmd, []).parseList(pos + 1, '`');
             known = false;
           } else {
-            add(d, pos);
-            pos++;
+            // A run of plain characters up to the next one that means something inside double quotes.
+            const from = pos;
+            for (pos++; pos < t.length; pos++) {
+              const code = t.charCodeAt(pos);
+              if (code === 0x22 || code === 0x5c || code === 0x24 || code === 0x60) break; // " \ $ `
+            }
+            addRange(from, pos);
           }
         }
         if (t[pos] === '"') pos++;
@@ -729,8 +778,13 @@ class Lexer {
         known = false;
         continue;
       }
-      add(c, pos);
-      pos++;
+      // A run of characters that are the word's own (none of WORD_SPECIAL).
+      const from = pos;
+      for (pos++; pos < t.length; pos++) {
+        const code = t.charCodeAt(pos);
+        if (code < 128 && WORD_SPECIAL_CODES[code] === 1) break;
+      }
+      addRange(from, pos);
     }
     // The word ends after its last character: a line continuation right after it is not part of it, and
     // off[pos] would be the first character of the next line when the continuation was joined away.
@@ -743,7 +797,7 @@ class Lexer {
       vars,
       valueOffsets,
     };
-    if (owner && known && splittable.some((s, i) => s && /\s/.test(value[i]))) {
+    if (owner && known && splittable?.some((s, i) => s && /\s/.test(value[i]))) {
       // Unquoted expansion with blanks: the shell splits it into several words.
       const parts = splitFields(word, splittable);
       for (let i = 0; i < parts.length - 1; i++) owner.words.push(parts[i]);
@@ -888,8 +942,12 @@ function splitFields(word: Word, splittable: boolean[]): Word[] {
   return parts;
 }
 
-/** Options of wrapper programs that take a value (so the value is not mistaken for the wrapped program). */
-const WRAPPER_VALUE_FLAGS: Record<string, Set<string>> = {
+/**
+ * Options of wrapper programs that take a value (so the value is not mistaken for the wrapped program). A Map:
+ * looked up with every program name, where an object would answer `constructor` or `toString` from its
+ * prototype (`RUN toString -u x` stopped the parse), and was slower.
+ */
+const WRAPPER_VALUE_FLAGS = new Map<string, Set<string>>(Object.entries({
   sudo: new Set(['-u', '-g', '-h', '-p', '-C', '-D', '-r', '-t', '-U', '--user', '--group', '--host', '--prompt', '--chdir']),
   env: new Set(['-u', '-C', '--unset', '--chdir', '-S', '--split-string']),
   nice: new Set(['-n', '--adjustment']),
@@ -905,13 +963,13 @@ const WRAPPER_VALUE_FLAGS: Record<string, Set<string>> = {
   busybox: new Set(),
   gosu: new Set(),
   'su-exec': new Set(),
-};
+}));
 
 /** Replaces wrapper programs by the program they run; `sh -c '…'` strings are handed to `reparse`. */
 function unwrap(cmd: SimpleCommand, reparse: (inner: Word, cmd: SimpleCommand) => void): void {
   for (let guard = 0; guard < 8 && cmd.program; guard++) {
     const name = cmd.program.value === undefined ? '' : basename(cmd.program.value);
-    const valueFlags = WRAPPER_VALUE_FLAGS[name];
+    const valueFlags = WRAPPER_VALUE_FLAGS.get(name);
     // `command -v pip` looks pip up; it does not run it.
     if (name === 'command' && cmd.args.some((a) => a.value === '-v' || a.value === '-V')) return;
     if (valueFlags) {

@@ -1,5 +1,5 @@
 import type { DockerfileModel, InstructionInfo } from '../parse/dockerfile';
-import { runSource } from '../parse/dockerfile';
+import { logicalLine } from '../parse/dockerfile';
 import type { Span } from '../util/text';
 import { defineRule, type Report } from './types';
 import { nearest } from '../util/nearest';
@@ -78,9 +78,7 @@ function argumentsOf(model: DockerfileModel, inst: InstructionInfo, from: number
   // One physical line (most instructions): no continuation to join, offsets are direct.
   const newline = model.text.indexOf('\n', from);
   if (newline < 0 || newline >= end) return skipFlags(trimmed({ text: model.text.slice(from, end).replace(/\r$/, ''), at: (i) => from + i }));
-  const { source, firstLine } = runSource(model.text, from, end, model.escape);
-  const line: Line = { text: firstLine, at: (i) => source.offsets[Math.min(i, source.offsets.length - 1)] };
-  return skipFlags(trimmed(line));
+  return skipFlags(trimmed(logicalLine(model.text, from, end, model.escape)));
 }
 
 interface Line {
@@ -243,9 +241,11 @@ function nearestInstruction(keyword: string): string | undefined {
  * `# name=value` (the first other line, or an unknown name, ends them).
  */
 function invalidEscape(model: DockerfileModel): { value: string; span: Span } | undefined {
-  const re = /^[ \t]*#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(\S.*?)[ \t]*\r?$/gm;
+  // Sticky: each directive is tried only where it must start (the file's start, then the next line), not
+  // searched for through the whole file.
+  const re = /^[ \t]*#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(\S.*?)[ \t]*\r?$/my;
   let expected = 0;
-  for (let m = re.exec(model.text); m && m.index === expected; m = re.exec(model.text)) {
+  for (let m = re.exec(model.text); m && m.index === expected; re.lastIndex = expected, m = re.exec(model.text)) {
     const name = m[1].toLowerCase();
     if (name === 'escape' && m[2] !== '\\' && m[2] !== '`') {
       const start = m.index + m[0].lastIndexOf(m[2], m[0].length - (m[0].endsWith('\r') ? 1 : 0));

@@ -1,5 +1,5 @@
 import { parseDockerfile } from '../../src/parse/dockerfile';
-import { parseShell, sourceFromText, type ShellParse, type SimpleCommand, type Word } from '../../src/parse/shell';
+import { isSpaceCode, isWordBreak, parseShell, sourceFromText, type ShellParse, type SimpleCommand, type Word } from '../../src/parse/shell';
 
 function lex(script: string, vars: Record<string, string | undefined> = {}): ShellParse {
   return parseShell(sourceFromText(script, 0), (name) => vars[name]);
@@ -224,6 +224,10 @@ describe('shell lexer', () => {
       ['timeout takes a duration', 'timeout 60 curl -O u', 'curl -O u', ['timeout']],
       ['command builtin', 'command pip install x', 'pip install x', ['command']],
       ['absolute program path', '/usr/bin/sudo /usr/local/bin/pip install x', 'pip install x', ['sudo']],
+      // Names of Object.prototype's members are programs like any other, not wrappers.
+      ['toString is no wrapper', 'toString -u x y', 'toString -u x y', []],
+      ['constructor is no wrapper', 'constructor --help -v', 'constructor --help -v', []],
+      ['__proto__ is no wrapper', '__proto__ -n 5 z', '__proto__ -n 5 z', []],
     ])('%s', (_name, script, expected, wrappers) => {
       const [cmd] = lex(script).commands;
       expect(show(cmd)).toBe(expected);
@@ -315,5 +319,16 @@ describe('non-POSIX shells', () => {
 
   it('a POSIX shell pragma changes nothing', () => {
     expect(parseDockerfile('# hadolint shell=bash\nFROM x\nRUN pip install flask\n').runs[0].commands.map((c) => c.name)).toEqual(['pip']);
+  });
+});
+
+describe('character classes by code', () => {
+  it('isSpaceCode is /\\s/ and isWordBreak is /[\\s;&|()<>]/ on every UTF-16 code unit', () => {
+    const wrong: number[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      if (isSpaceCode(code) !== /\s/.test(c) || isWordBreak(code) !== /[\s;&|()<>]/.test(c)) wrong.push(code);
+    }
+    expect(wrong).toEqual([]);
   });
 });

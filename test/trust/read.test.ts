@@ -6,11 +6,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { workspace } from '../helpers/workspace';
 import { runCli } from '../helpers/cli';
-import { readRegularFile, RefusedFile } from '../../src/util/safeRead';
+import { readRegularFile, RealFolders, RefusedFile } from '../../src/util/safeRead';
 
 const BIN = resolve(__dirname, '../../bin/dockrepro');
 const IMAGE = 'FROM python:3.12@sha256:' + 'a'.repeat(64) + '\n';
@@ -144,5 +144,35 @@ describe('readRegularFile', () => {
     expect(() => readRegularFile(join(dir, 'big'), 1000)).toThrow(RefusedFile);
     writeFileSync(join(dir, 'exact'), 'y'.repeat(1000));
     expect(readRegularFile(join(dir, 'exact'), 1000).bytes.length).toBe(1000);
+  });
+
+  it('reads through resolved folders (RealFolders) exactly as it reads with a realpath per file', () => {
+    const secrets = workspace({ 'config.json': DOCKER_CONFIG });
+    const dir = workspace({ 'tree/a/Dockerfile': OTHER, 'tree/shared/Dockerfile': IMAGE });
+    const tree = join(dir, 'tree');
+    symlinkSync('../shared/Dockerfile', join(tree, 'a/inside'));
+    symlinkSync(join(secrets, 'config.json'), join(tree, 'a/outside'));
+    symlinkSync('a', join(tree, 'alias'));
+    symlinkSync(secrets, join(tree, 'away'));
+    const boundary = { realDir: realpathSync(tree), what: 'the tree' };
+    const folders = new RealFolders();
+    const outcome = (path: string, withFolders?: RealFolders) => {
+      try {
+        const r = readRegularFile(path, 1000, boundary, withFolders);
+        return { text: r.bytes.toString(), realPath: r.realPath };
+      } catch (e) {
+        // A file system error is compared by its code (what describeFsError shows), not its message (which names the call).
+        const code = (e as NodeJS.ErrnoException).code;
+        return { error: code ?? `${(e as Error).constructor.name}: ${(e as Error).message}` };
+      }
+    };
+    const cases = ['a/Dockerfile', 'a/inside', 'a/outside', 'alias/Dockerfile', 'alias/outside', 'away/config.json', 'a/missing'];
+    for (const rel of cases) expect([rel, outcome(join(tree, rel), folders)]).toEqual([rel, outcome(join(tree, rel))]);
+    // The cases above cover each way: a plain file, a link inside, a link outside, a linked folder, one outside.
+    expect(outcome(join(tree, 'a/inside'), folders)).toEqual({ text: IMAGE, realPath: join(realpathSync(tree), 'shared/Dockerfile') });
+    expect(outcome(join(tree, 'alias/Dockerfile'), folders)).toEqual({ text: OTHER, realPath: join(realpathSync(tree), 'a/Dockerfile') });
+    expect(outcome(join(tree, 'a/outside'), folders).error).toContain('RefusedFile: is a symlink to a file outside the tree');
+    expect(outcome(join(tree, 'away/config.json'), folders).error).toContain('RefusedFile: is a symlink to a file outside the tree');
+    expect(outcome(join(tree, 'a/missing'), folders).error).toBe('ENOENT');
   });
 });
