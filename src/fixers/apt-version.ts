@@ -25,6 +25,7 @@ import { APT_OPTIONS, aptCall } from '../rules/apt-pin';
 import { aptSetupOf, type AptSetup, type AptSource } from '../resolve/aptSources';
 import { readPackages, readRelease, type ArchiveAccess } from '../resolve/debArchive';
 import { compareDebVersions, isDebVersion } from '../resolve/debVersion';
+import { installedDebVersion } from '../resolve/dpkgInstalled';
 import { lookupPackage } from '../resolve/packages';
 import { PinError } from '../resolve/pinError';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
@@ -265,12 +266,23 @@ async function fixOne(finding: Finding, ctx: FixerContext, settings: AptSettings
   const access: ArchiveAccess = { http: packages.http, mirrors: packages.archives, lookups: packages.lookups };
   const word = loc.word;
   const pinEdit = (version: string): TextEdit => replaceValue(ctx.model.text, word, `${pkg}=${version}`)!;
+  // apt-get install never downgrades, and with --no-upgrade keeps what is installed: the image's own dpkg
+  // database decides when it has the package (apt's candidate otherwise).
+  const noUpgrade = loc.parsed.options.has('--no-upgrade');
+  const keptOrInstalled = async (archive: { version: string; explanation: string }) => {
+    const installed = await installedDebVersion(ctx.bases!, packages, stage, image.manifestDigest, arch, pkg);
+    if (installed === undefined) return archive;
+    if (noUpgrade) return { version: installed, explanation: 'installed in the base image; --no-upgrade keeps it' };
+    if (compareDebVersions(installed, archive.version) > 0) return { version: installed, explanation: `installed in the base image, newer than the archive's ${archive.version}; apt does not downgrade` };
+    return archive;
+  };
   const sourcesKey = (list: AptSource[] | { uri: string; suite: string; components: string[] }[]) => list.map((s) => `${s.uri} ${s.suite} ${s.components.join(',')}`).join(' | ');
 
   try {
     if (settings.strategy === 'versions' && b.snapshot === undefined) {
       const live = setup.sources;
-      const r = await lookupPackage(packages, `apt:${sourcesKey(live)} ${arch} ${pkg}`, () => candidate(access, live, arch, pkg), isDebVersion, `'${pkg}' (from ${live.map((s) => `${s.uri} ${s.suite}`).join(', ')})`);
+      const found = await lookupPackage(packages, `apt:${sourcesKey(live)} ${arch} ${pkg}`, () => candidate(access, live, arch, pkg), isDebVersion, `'${pkg}' (from ${live.map((s) => `${s.uri} ${s.suite}`).join(', ')})`);
+      const r = await keptOrInstalled(found);
       return { title: `pin apt package '${pkg}' → '${pkg}=${r.version}' (${r.explanation}, what apt installs today)`, edits: [pinEdit(r.version)], applicability: 'safe' };
     }
     // The snapshot: the one the Dockerfile already uses, else one per base image, from the lock or chosen now.
@@ -288,7 +300,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, settings: AptSettings
       return { left: 'no-fixer', reason: 'the image has apt sources without a known snapshot archive' };
     }
     const snap = snapshotSources(setup, ts);
-    const r = await lookupPackage(packages, `apt:${sourcesKey(snap)} ${arch} ${pkg}`, () => candidate(access, snap, arch, pkg), isDebVersion, `'${pkg}' (from the snapshot ${ts})`);
+    const r = await keptOrInstalled(await lookupPackage(packages, `apt:${sourcesKey(snap)} ${arch} ${pkg}`, () => candidate(access, snap, arch, pkg), isDebVersion, `'${pkg}' (from the snapshot ${ts})`));
     edits.push(pinEdit(r.version));
     // A Dockerfile that already reads the snapshot only gets its installed version written out: safe.
     const applicability = b.snapshot !== undefined || settings.configured ? 'safe' : 'unsafe';

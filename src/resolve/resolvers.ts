@@ -4,6 +4,7 @@
  * latter), the lock files, and the lookups shared by every file.
  */
 import { RPM_DB_LARGE_FILES } from './rpmInstalled';
+import { DPKG_STATUS, DPKG_STATUS_MAX_BYTES } from './dpkgInstalled';
 import type { Config } from '../config';
 import { loadDockerCredentials, type DockerCredentialSource } from './credentials';
 import type { DockerfileModel } from '../parse/dockerfile';
@@ -40,6 +41,9 @@ const FILES_FIXERS_READ = [
   ...RPM_FILES_READ,
   ...APT_FILES,
 ];
+
+/** Databases over the `files` bound that fixers read whole (rpm-version, apt-version), with their own bounds. */
+const LARGE_FILES_FIXERS_READ: ReadonlyMap<string, number> = new Map([...RPM_DB_LARGE_FILES, [DPKG_STATUS, DPKG_STATUS_MAX_BYTES]]);
 
 export class Resolvers {
   readonly lookups = new Map<string, Promise<unknown>>();
@@ -120,7 +124,7 @@ export class Resolvers {
    */
   basesFor(config: Config, dir: string, images: ImagePinner): (model: DockerfileModel) => StageBases {
     const { offline, refresh, platform } = this.flags;
-    const reader = new ImageReader({ client: this.clientsFor(config).registry, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups, keep: FILES_FIXERS_READ, keepLarge: RPM_DB_LARGE_FILES });
+    const reader = new ImageReader({ client: this.clientsFor(config).registry, lock: this.locks.forDir(dir), offline, refresh, lookups: this.lookups, keep: FILES_FIXERS_READ, keepLarge: LARGE_FILES_FIXERS_READ });
     return (model) => stageBases(model, { images, reader, platform });
   }
 

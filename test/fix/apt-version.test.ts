@@ -66,6 +66,13 @@ describeWithRegistries('apt pins from the image\'s sources and a real archive', 
     await push('preferences', { '/etc/os-release': OS.debian12, '/etc/apt/sources.list.d/debian.sources': DEBIAN12_SOURCES, '/etc/apt/preferences.d/pin': 'Package: *\nPin: release a=bookworm\nPin-Priority: 1001\n' });
     await push('unknown', { '/etc/os-release': OS.debian12, '/etc/apt/sources.list': 'deb http://apt.example.com/debian bookworm main\n' });
     await push('alpine', { '/etc/os-release': OS.alpine });
+    // dpkg's database: libgreet newer than any archive build, hello older, an old removal left as config-files.
+    const status = [
+      'Package: libgreet\nStatus: install ok installed\nArchitecture: all\nVersion: 2.0-1\n',
+      'Package: hello\nStatus: install ok installed\nArchitecture: amd64\nVersion: 0.5-1\n',
+      'Package: gone\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 9-1\n',
+    ].join('\n');
+    await push('installed', { '/etc/os-release': OS.debian12, '/etc/apt/sources.list.d/debian.sources': DEBIAN12_SOURCES, '/var/lib/dpkg/status': status });
   }, 180_000);
   afterAll(() => server?.close());
   beforeEach(() => {
@@ -171,6 +178,11 @@ describeWithRegistries('apt pins from the image\'s sources and a real archive', 
     expect((await runApt(runBody(r.text), { 'etc/apt/sources.list.d/debian.sources': DEBIAN12_SOURCES })).debs).toEqual(['hello_1.0-2_all.deb', 'libgreet_1.1-1+deb12u1_all.deb']);
     // What the real apt picks without pins is the same.
     expect((await runApt(runBody(r.text).replace(/=[^ ]+/g, ''), { 'etc/apt/sources.list.d/debian.sources': DEBIAN12_SOURCES })).debs).toEqual(['hello_1.0-2_all.deb', 'libgreet_1.1-1+deb12u1_all.deb']);
+  }, 120_000);
+
+  it("a package the image has installed: apt never downgrades it (the installed build is pinned when newer), --no-upgrade keeps it", async () => {
+    const r = await fix(project(`FROM ${images.installed}\nRUN apt-get update && apt-get install -y libgreet hello\nRUN apt-get install -y --no-upgrade hello\n`, 'versions'));
+    expect(r.text).toBe(`FROM ${images.installed}\nRUN apt-get update && apt-get install -y libgreet=2.0-1 hello=1.0-2\nRUN apt-get install -y --no-upgrade hello=0.5-1\n`);
   }, 120_000);
 
   it('Ubuntu 22.04: snapshot.ubuntu.com over https (the image has CA certificates)', async () => {
