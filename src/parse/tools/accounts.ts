@@ -1,4 +1,7 @@
-/** How useradd, groupadd, adduser and addgroup command lines are read: shared by the useradd-uid rule and the explicit-id fixer. */
+/**
+ * How useradd, groupadd, adduser and addgroup command lines are read: shared by the useradd-uid rule and the
+ * explicit-id fixer, which edits the same commands.
+ */
 import { optionSpec } from '../args';
 
 /** shadow `useradd` options that take a value (useradd(8), shadow 4.16). */
@@ -26,5 +29,5 @@ const ADDGROUP = optionSpec([
   '-g', '--gid', '--conf', '--firstgid', '--lastgid', '--stdoutmsglevel', '--stderrmsglevel', '--logmsglevel',
 ]);
 
-/** Option tables of the four tools (shared with the explicit-id fixer, which edits the same commands). */
+/** Option tables of the four tools, by program name. */
 export const SPEC = { useradd: USERADD, groupadd: GROUPADD, adduser: ADDUSER, addgroup: ADDGROUP };

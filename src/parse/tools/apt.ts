@@ -14,7 +14,7 @@ const APTITUDE = optionSpec([
   '-S', '-w', '--width', '--log-file', '--log-level', '--group-by',
 ]);
 
-/** The option table of each apt front end (exported for apt-upgrade, which finds the same subcommand). */
+/** The option table of each apt front end. */
 export const APT_OPTIONS: Record<string, OptionSpec> = { 'apt-get': APT_GET, apt: APT_GET, aptitude: APTITUDE };
 
 export interface AptCall {

@@ -1,4 +1,7 @@
-/** Which programs are interpreters and how their options name the program they run: shared by curl-pipe-shell, unverified-download and script-checksum. */
+/**
+ * Which programs are interpreters, and how their options name the program they run: shared by the
+ * curl-pipe-shell and unverified-download rules and the script-checksum fixer.
+ */
 import type { SimpleCommand } from '../shell';
 
 /**

@@ -1,4 +1,7 @@
-/** How yum/dnf/microdnf/tdnf and zypper command lines are read: shared by the dnf-pin rule and the rpm-version fixer. */
+/**
+ * How yum, dnf, microdnf, tdnf and zypper command lines are read: shared by the dnf-pin rule and the
+ * rpm-version fixer.
+ */
 import { optionSpec } from '../args';
 
 /** yum / dnf (4 and 5) / microdnf / tdnf options that take a value; they are accepted anywhere on the line. */
