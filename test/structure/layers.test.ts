@@ -34,7 +34,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, paths: readonly string[]]> 
     'lint.ts', // runs the rules on one model
   ]],
   ['config', [
-    'config.ts', 'hadolintConfig.ts', 'userConfig.ts', // read rule ids and severities; resolvers read them
+    'configValue.ts', 'config.ts', 'hadolintConfig.ts', 'userConfig.ts', // read rule ids and severities; resolvers read them
     'discover.ts', // finds Dockerfiles and their config
     'resolve/archives.ts', // archive mirror prefixes: a config value (imports nothing)
   ]],
@@ -44,7 +44,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, paths: readonly string[]]> 
   ]],
   ['fixers', ['fixers/']],
   ['fix', ['fix.ts', 'edit/']],
-  ['run', [
+  ['run/report', [
     'run.ts', 'lintSettings.ts', 'parallel.ts', // lint files, on one thread or several
     'report/',
     'verify/', // `dockrepro verify`: builds and compares
