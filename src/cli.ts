@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { lintFile, stdinTarget, type LintRun } from './run';
 import { ConfigError, ConfigFinder, type Config, type Threshold } from './config';
 import { RULES } from './rules/index';
-import { SEVERITIES, type Severity } from './rules/types';
+import { SEVERITIES } from './rules/types';
 import type { FileResult, ReportStream } from './report/types';
 import { discover, readDockerfile } from './discover';
 import { patternProblem } from './include';
@@ -21,17 +21,7 @@ import { printable } from './util/escape';
 import { ruleIdsOption } from './ruleIds';
 import { nearest } from './util/nearest';
 import { statSync } from 'node:fs';
-
-export interface Io {
-  stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown; isTTY?: boolean };
-  readStdin(): Buffer;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
-
-
-export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
+import { EXIT, meetsThreshold, type Io } from './cliIo';
 
 const HELP = `dockrepro: find what makes Docker builds non-reproducible
 
@@ -337,12 +327,6 @@ function configNotes(config: Config, show: (p: string) => string): string[] {
   const head = config.from === 'hadolint' ? `using hadolint's config ${show(config.path)} (no .dockrepro.yaml found)` : show(config.path);
   if (!config.notes.length && config.from !== 'hadolint') return [];
   return [`dockrepro: note: ${head}${config.notes.length ? `: ${printable(config.notes.join('; '))}` : ''}`];
-}
-
-const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2, style: 3 };
-
-export function meetsThreshold(severity: Severity, threshold: Threshold): boolean {
-  return threshold !== 'none' && RANK[severity] <= RANK[threshold];
 }
 
 /** `dockrepro rules --format json`: one object per rule, for tools that list or configure them. */

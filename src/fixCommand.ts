@@ -12,7 +12,7 @@ import { decodeDockerfile } from './util/decode';
 import { writeFileAtomic } from './edit/write';
 import { CONTEXT_FILE_LIMIT, RefusedFile } from './util/safeRead';
 import { NotContainedError, readContained, writeContainedAtomic } from './edit/contained';
-import { meetsThreshold, type Io } from './cli';
+import { meetsThreshold, type Io } from './cliIo';
 import type { Config, Threshold } from './config';
 import type { ContextEdit, LeftReason, TextEdit } from './fixers/types';
 import { applyEdits, overlaps } from './edit/apply';

@@ -15,7 +15,7 @@
  * Other keys hadolint reads (format, no-color, verbose, label-schema, strict-labels, …) only shape hadolint's own
  * output or rules, so they are passed over in silence. Malformed values are errors, as in hadolint.
  */
-import { ConfigError, emptyConfig, type Config, type Threshold } from './config';
+import { ConfigError, emptyConfig, type Config, type Threshold } from './configValue';
 import { foreignNote, readRuleIds } from './ruleIds';
 import type { Severity } from './rules/types';
 

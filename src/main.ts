@@ -3,12 +3,13 @@
  * command line as a function (`main(argv, io)` resolves to the exit code); bin/dockrepro calls `start()`.
  */
 import { readFileSync } from 'node:fs';
-import { main, EXIT, version } from './cli';
+import { main, version } from './cli';
+import { EXIT } from './cliIo';
 import { isLintWorker, serveLintWorker, WORKER_ARG } from './parallel';
 import { printable } from './util/escape';
 
 export { main, EXIT, version };
-export type { Io } from './cli';
+export type { Io } from './cliIo';
 
 /** Runs this process as the command line, or as a lint worker (src/parallel.ts starts workers on bin/dockrepro too). */
 export function start(): void {

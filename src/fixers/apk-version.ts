@@ -19,7 +19,7 @@ import { stageChain } from '../parse/dockerfile';
 import { parseArgs, type ParsedArgs } from '../parse/args';
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
-import { APK } from '../rules/apk-pin';
+import { APK } from '../parse/tools/apk';
 import { fetchApkIndex, type ApkIndex, type ApkIndexPackage } from '../resolve/apkIndex';
 import { apkFuzzyPrefix, compareApkVersions, isApkVersion } from '../resolve/apkVersion';
 import { ALPINE_FILES, APK_ARCH_NAME, APK_REPOSITORIES, APK_REPOSITORIES_DIR, alpineSetupOf, parseApkRepositories, type AlpineSetup, type ApkRepository } from '../resolve/alpineSetup';

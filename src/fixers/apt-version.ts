@@ -21,7 +21,7 @@ import { parseArgs, type ParsedArgs } from '../parse/args';
 import { stageChain, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
-import { APT_OPTIONS, aptCall } from '../rules/apt-pin';
+import { APT_OPTIONS, aptCall } from '../parse/tools/apt';
 import { aptSetupOf, type AptSetup, type AptSource } from '../resolve/aptSources';
 import { readPackages, readRelease, type ArchiveAccess } from '../resolve/debArchive';
 import { compareDebVersions, isDebVersion } from '../resolve/debVersion';

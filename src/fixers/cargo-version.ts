@@ -14,7 +14,7 @@ import { parseArgs, type ParsedArgs } from '../parse/args';
 import type { Word } from '../parse/shell';
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
-import { CARGO_INSTALL } from '../rules/cargo-pin';
+import { CARGO_INSTALL } from '../parse/tools/cargo';
 import { CRATES_IO_INDEX, isCrateName, isCrateVersion, parseSemver, resolveCrate } from '../resolve/crates';
 import type { Fix, Fixer, FixerContext, NoFix } from './types';
 import { locate, needsNetwork, pinWord, sameSpan, variable, type Located } from './packageWords';

@@ -6,7 +6,7 @@
 import { parseArgs } from '../parse/args';
 import type { DockerfileModel, RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand } from '../parse/shell';
-import { CURL, WGET } from '../rules/curl-pipe-shell';
+import { CURL, WGET } from '../parse/tools/download';
 import type { Finding } from '../rules/types';
 import { lookupDownload } from '../resolve/download';
 import { PinError } from '../resolve/pinError';

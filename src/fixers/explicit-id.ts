@@ -18,7 +18,7 @@ import { stageChain, type DockerfileModel, type RunBlock } from '../parse/docker
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
-import { SPEC as RULE_SPEC } from '../rules/useradd-uid';
+import { SPEC as RULE_SPEC } from '../parse/tools/accounts';
 import { ACCOUNT_FILES, imageAccounts } from '../accounts/image';
 import { replayStage } from '../accounts/replay';
 import { PinError } from '../resolve/pinError';

@@ -10,7 +10,7 @@
 import { parseArgs, type ParsedArgs } from '../parse/args';
 import type { Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
-import { GEM_INSTALL } from '../rules/gem-pin';
+import { GEM_INSTALL } from '../parse/tools/gem';
 import { RUBYGEMS_ORG, formatGemRequirement, isGemName, isGemVersion, parseGemRequirement, resolveGem, type GemRequirement } from '../resolve/rubygems';
 import type { Fix, Fixer, FixerContext, NoFix } from './types';
 import { locate, needsNetwork, pinWord, sameSpan } from './packageWords';

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from '../parse/args';
 import type { Finding } from '../rules/types';
-import { GO_FLAGS, longFlags } from '../rules/go-pin';
+import { GO_FLAGS, longFlags } from '../parse/tools/go';
 import { DEFAULT_GOPROXY, formatGoproxy, isGoPath, isGoVersion, parseGoproxy, resolveGoPackage, type GoQuery } from '../resolve/goproxy';
 import type { Fix, Fixer, FixerContext, NoFix } from './types';
 import { locate, needsNetwork, pinWord, sameSpan, variable } from './packageWords';

@@ -6,7 +6,7 @@
 import type { DockerfileModel, ImageSite } from '../parse/dockerfile';
 import type { VarDef } from '../parse/vars';
 import { parseImageRef } from '../parse/imageRef';
-import { siteLabel } from '../rules/image-digest';
+import { siteLabel } from '../rules/imageSites';
 import type { Finding } from '../rules/types';
 import { PinError } from '../resolve/pinError';
 import type { Fix, FixerContext, NoFix, TextEdit } from './types';

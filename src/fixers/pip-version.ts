@@ -24,7 +24,7 @@ import { describeFsError } from '../discover';
 import { CONTEXT_FILE_LIMIT, readRegularFile, RefusedFile } from '../util/safeRead';
 import { scopeAt } from './packageWords';
 import type { Finding } from '../rules/types';
-import { installCall, pipxLike, PIP_INSTALL, PIPX_INSTALL, type PipTool } from '../rules/pip-pin';
+import { installCall, pipxLike, PIP_INSTALL, PIPX_INSTALL, type PipTool } from '../parse/tools/pip';
 import { PinError } from '../resolve/pinError';
 import { lookupPackage } from '../resolve/packages';
 import {

@@ -14,7 +14,7 @@ import { parseArgs, type ParsedArgs } from '../parse/args';
 import { stageChain, type DockerfileModel } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
-import { DNF_OPTIONS } from '../rules/dnf-pin';
+import { DNF_OPTIONS } from '../parse/tools/rpm';
 import type { ArchiveMirrors } from '../resolve/archives';
 import type { ImageFiles } from '../resolve/baseImage';
 import { OS_RELEASE_FILES, osReleaseOf } from '../resolve/osRelease';

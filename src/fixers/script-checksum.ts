@@ -11,7 +11,7 @@
  * follow (no `-L`), interpreters whose program operand is not simple to replace.
  */
 import type { SimpleCommand, Word } from '../parse/shell';
-import { SHELL, interpreter } from '../rules/curl-pipe-shell';
+import { SHELL, interpreter } from '../parse/tools/interpreter';
 import type { Finding } from '../rules/types';
 import type { Fix, Fixer, FixerContext, NoFix } from './types';
 import { PLAIN, check, digestOf, downloadAt, urlOf } from './downloadCommand';

@@ -70,3 +70,23 @@ export function parseImageRef(text: string): ParseResult {
 export function isValidDigest(d: string | undefined): boolean {
   return d !== undefined && SHA256_DIGEST.test(d);
 }
+
+/**
+ * True when a tag names one release. A tag is split at `-`; it is precise when one part is
+ * - a version with at least three numeric fields (`3.12.7`, `v1.2.3`, `2024.11.11`, `21.0.5_11`, `1.2.3rc1`),
+ * - a date or build stamp of at least 8 digits (`20241111`, as in `bookworm-20241111`; `20220429.1`),
+ *   or a date written with dashes (`RELEASE.2025-09-07T16-13-09Z`, minio's release tags),
+ * - a Java update version (`8u342`, `8u432-b06`): the update names one release, as `21.0.5` does, or
+ * - a commit id: 7 to 40 hex digits mixing letters and digits (`3f2a9c1`), as CI pipelines tag images.
+ * Everything else floats: `3`, `3.12`, `20-alpine`, `22.04`, `lts`, `bookworm-slim`, `alpine3.20`, `stable`.
+ */
+export function isPreciseTag(tag: string): boolean {
+  if (/(?:^|[^0-9])(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9](?:[^0-9]|$)/.test(tag)) return true;
+  const parts = tag.split('-');
+  return parts.some((part) =>
+    /^v?[0-9]+(?:[._][0-9]+){2,}/.test(part) ||
+    /^[0-9]{8,}(?:\.[0-9]+)*$/.test(part) ||
+    /^[0-9]+u[0-9]+$/.test(part) ||
+    (/^[0-9a-f]{7,40}$/.test(part) && /[a-f]/.test(part) && /[0-9]/.test(part)),
+  );
+}

@@ -4,7 +4,7 @@
  */
 import type { Severity } from '../rules/types';
 import type { StreamingReporter } from './types';
-import { locate, wholeReport } from './index';
+import { locate, wholeReport } from './shared';
 import { printableKeepingWhitespace } from '../util/escape';
 
 /** Checkstyle severities are error, warning, info and ignore. */

@@ -4,7 +4,7 @@
  */
 import type { Severity } from '../rules/types';
 import type { FileResult, StreamingReporter } from './types';
-import { countFile, emptyTotals, locate, wholeReport } from './index';
+import { countFile, emptyTotals, locate, wholeReport } from './shared';
 import { summaryLine } from './text';
 import { printableKeepingWhitespace } from '../util/escape';
 

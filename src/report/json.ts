@@ -4,7 +4,7 @@
  */
 import type { FixRequest, Severity } from '../rules/types';
 import type { FileResult, StreamingReporter } from './types';
-import { countFile, emptyTotals, JsonArrayWriter, locate, wholeReport, type Totals } from './index';
+import { countFile, emptyTotals, JsonArrayWriter, locate, wholeReport, type Totals } from './shared';
 
 export interface JsonFinding {
   rule: string;

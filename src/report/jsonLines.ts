@@ -5,7 +5,7 @@
  */
 import type { StreamingReporter } from './types';
 import { jsonFile } from './json';
-import { wholeReport } from './index';
+import { wholeReport } from './shared';
 import { terminalSafeJson } from '../util/escape';
 
 export const streamJsonLines: StreamingReporter = () => ({

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Finding, Severity } from '../rules/types';
 import type { FileResult, StreamingReporter } from './types';
-import { JsonArrayWriter, locate, wholeReport } from './index';
+import { JsonArrayWriter, locate, wholeReport } from './shared';
 import { ruleDescriptor } from './sarifRules';
 
 export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';

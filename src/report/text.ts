@@ -4,7 +4,7 @@
  */
 import type { Severity } from '../rules/types';
 import type { FileResult, StreamingReporter } from './types';
-import { countFile, emptyTotals, locate, wholeReport, type Totals } from './index';
+import { countFile, emptyTotals, locate, wholeReport, type Totals } from './shared';
 import { printable } from '../util/escape';
 
 /** Messages quote the Dockerfile and paths come from the tree: both may come from anyone (util/escape). */

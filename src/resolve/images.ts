@@ -5,7 +5,7 @@
  * one image make one set of requests.
  */
 import type { ImageRef } from '../parse/imageRef';
-import { isPreciseTag } from '../rules/image-tag';
+import { isPreciseTag } from '../parse/imageRef';
 import { lockKey, type LockEntry, type LockFile } from './lock';
 import { RegistryError, type RegistryClient } from './registry';
 import { candidatesToCompare, preciseCandidates } from './tags';

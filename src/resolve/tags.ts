@@ -6,7 +6,7 @@
  * are compared. Every candidate passes the image-tag rule (isPreciseTag), so a chosen tag never brings back
  * the finding it fixes.
  */
-import { isPreciseTag } from '../rules/image-tag';
+import { isPreciseTag } from '../parse/imageRef';
 
 interface TagShape {
   /** `v` when the tag is written `v1.2.3`. */

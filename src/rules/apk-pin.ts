@@ -1,15 +1,6 @@
-import { optionSpec, parseArgs, operandLabel } from '../parse/args';
+import { parseArgs, operandLabel } from '../parse/args';
+import { APK } from '../parse/tools/apk';
 import { defineRule } from './types';
-
-/**
- * apk-tools (v2 and v3) options that take a value: the global ones, which may come before the applet
- * (`apk -X URL add …`), and `apk add -t/--virtual NAME`, whose value names a virtual package, not one to pin.
- */
-export const APK = optionSpec([
-  '-X', '--repository', '--repositories-file', '-p', '--root', '--arch', '--cache-dir', '--keys-dir',
-  '--cache-max-age', '--wait', '--timeout', '--progress-fd', '--from', '--uvol-manager',
-  '-t', '--virtual',
-]);
 
 type ApkPackage = 'pinned' | 'unpinned' | 'not-a-package';
 
@@ -22,7 +13,6 @@ export function apkPackageState(v: string): ApkPackage {
   if (/[=~<>]/.test(v) || v.endsWith('.apk')) return 'pinned';
   return 'unpinned';
 }
-
 
 export default defineRule({
   meta: {

@@ -1,37 +1,6 @@
-import { optionSpec, parseArgs, type OptionSpec, operandLabel } from '../parse/args';
-import type { SimpleCommand, Word } from '../parse/shell';
+import { operandLabel } from '../parse/args';
+import { aptCall } from '../parse/tools/apt';
 import { defineRule } from './types';
-
-/** apt-get(8) / apt(8) options that take a value (apt 2.x–3.x); `-q=2` style values use `=`. */
-const APT_GET = optionSpec([
-  '-o', '--option', '-c', '--config-file', '-t', '--target-release', '--default-release',
-  '-a', '--host-architecture', '-P', '--build-profiles', '--solver', '--planner', '-S', '--snapshot',
-]);
-
-/** aptitude(8) options that take a value. */
-const APTITUDE = optionSpec([
-  '-o', '-t', '--target-release', '--default-release', '-F', '--display-format', '-O', '--sort',
-  '-S', '-w', '--width', '--log-file', '--log-level', '--group-by',
-]);
-
-/** The option table of each apt front end (exported for apt-upgrade, which finds the same subcommand). */
-export const APT_OPTIONS: Record<string, OptionSpec> = { 'apt-get': APT_GET, apt: APT_GET, aptitude: APTITUDE };
-
-export interface AptCall {
-  /** The subcommand word (`install`, `upgrade`, …); options may come before it (`apt-get -y install`). */
-  sub: Word;
-  /** Operands after the subcommand, option values removed. */
-  operands: Word[];
-}
-
-/** Splits an apt-get/apt/aptitude call into its subcommand and operands; undefined for other programs. */
-export function aptCall(cmd: SimpleCommand): AptCall | undefined {
-  const spec = APT_OPTIONS[cmd.name];
-  if (!spec) return undefined;
-  const [sub, ...operands] = parseArgs(cmd.args, spec).operands;
-  if (sub?.value === undefined) return undefined;
-  return { sub, operands };
-}
 
 type AptPackage = 'pinned' | 'unpinned' | 'not-a-package';
 
@@ -45,7 +14,6 @@ export function aptPackageState(v: string): AptPackage {
   if (v.includes('=') || v.includes('/') || v.endsWith('.deb')) return 'pinned';
   return 'unpinned';
 }
-
 
 export default defineRule({
   meta: {

@@ -1,5 +1,5 @@
 import { defineRule } from './types';
-import { aptCall } from './apt-pin';
+import { aptCall } from '../parse/tools/apt';
 
 /** Subcommands that upgrade every installed package, per front end. */
 const UPGRADES: Record<string, ReadonlySet<string>> = {

@@ -1,13 +1,7 @@
-import { optionSpec, parseArgs, type ParsedArgs } from '../parse/args';
+import { parseArgs, type ParsedArgs } from '../parse/args';
+import { CARGO_INSTALL } from '../parse/tools/cargo';
 import type { Word } from '../parse/shell';
 import { defineRule, type RuleContext } from './types';
-
-/** `cargo install` options that take a value (cargo 1.83 `cargo install --help`, global options included). */
-export const CARGO_INSTALL = optionSpec([
-  '--version', '--vers', '--git', '--branch', '--tag', '--rev', '--path', '--root', '--index', '--registry',
-  '--features', '-F', '--target', '--target-dir', '--profile', '--bin', '--example', '--jobs', '-j', '--config',
-  '-Z', '--color', '-C', '--message-format', '--lockfile-path',
-]);
 
 /**
  * cargo install takes `1.2.3` (exactly that version, not a caret requirement) or `=1.2.3` as one version;

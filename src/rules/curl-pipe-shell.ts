@@ -1,28 +1,10 @@
-import { optionSpec, parseArgs } from '../parse/args';
+import { parseArgs } from '../parse/args';
+import { CURL, WGET } from '../parse/tools/download';
+import { interpreter, SHELL, type InterpreterSpec } from '../parse/tools/interpreter';
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { RunBlock } from '../parse/dockerfile';
 import type { Span } from '../util/text';
 import { defineRule } from './types';
-
-/** curl options that take a value (curl 8 `--help all`), so bundles like `-fsSLo FILE` parse right. */
-export const CURL = optionSpec([
-  '-A', '-b', '-c', '-C', '-d', '-D', '-e', '-E', '-F', '-H', '-K', '-m', '-o', '-P', '-Q', '-r', '-t', '-T', '-u',
-  '-U', '-w', '-x', '-X', '-y', '-Y', '-z', '--output', '--output-dir', '--header', '--user-agent', '--data',
-  '--data-raw', '--data-binary', '--data-urlencode', '--form', '--request', '--user', '--proxy', '--retry',
-  '--retry-delay', '--retry-max-time', '--max-time', '--connect-timeout', '--cacert', '--capath', '--cert', '--key',
-  '--resolve', '--url', '--write-out', '--range', '--referer', '--cookie', '--cookie-jar', '--config', '--proto',
-  '--proto-redir', '--upload-file', '--dump-header', '--limit-rate', '--interface', '--stderr', '--trace',
-  '--trace-ascii', '--continue-at', '--max-filesize', '--max-redirs', '--netrc-file', '--oauth2-bearer',
-  '--pinnedpubkey', '--ciphers', '--dns-servers', '--speed-limit', '--speed-time', '--time-cond', '--connect-to',
-]);
-
-/** wget (GNU and busybox) options that take a value. */
-export const WGET = optionSpec([
-  '-O', '-o', '-a', '-e', '-t', '-T', '-w', '-P', '-U', '-i', '-B', '-l', '-A', '-R', '-D', '-I', '-X', '-Q',
-  '--output-document', '--output-file', '--append-output', '--execute', '--tries', '--timeout', '--wait',
-  '--directory-prefix', '--user-agent', '--input-file', '--base', '--level', '--accept', '--reject', '--domains',
-  '--header', '--user', '--password', '--post-data', '--post-file', '--ca-certificate', '--quota', '--limit-rate',
-]);
 
 const STDOUT = new Set(['-', '/dev/stdout', '/proc/self/fd/1']);
 
@@ -38,35 +20,6 @@ function downloadsToStdout(cmd: SimpleCommand): boolean {
   const out = opts.get('-o') ?? opts.get('--output');
   return out === undefined || (out !== true && out.value !== undefined && STDOUT.has(out.value));
 }
-
-/**
- * How an interpreter's options are read. `code`: options whose value is program text; `other`: options
- * that take the program from elsewhere (a module, a file); `value`: other options that take a value
- * (short ones as letters, since they end a bundle like `-Wignore`).
- */
-export interface InterpreterSpec {
-  code: string[];
-  other: string[];
-  value: string;
-  longValue: string[];
-  /** sh -c: the program is the first operand, not the option value. */
-  codeIsOperand?: boolean;
-  /** sh -s: read the program from stdin even when operands follow. */
-  stdinOption?: string;
-  /** php -- args: everything after `--` is an argument of the program read from stdin. */
-  argsAfterDashes?: boolean;
-}
-
-export const SHELL: InterpreterSpec = { code: ['-c'], other: [], value: 'oO', longValue: ['--rcfile', '--init-file'], codeIsOperand: true, stdinOption: '-s' };
-const INTERPRETERS: { name: RegExp; spec: InterpreterSpec }[] = [
-  { name: /^(sh|bash|zsh|dash|ash|ksh|mksh)$/, spec: SHELL },
-  { name: /^python[0-9.]*$/, spec: { code: ['-c'], other: ['-m'], value: 'WX', longValue: ['--check-hash-based-pycs'] } },
-  // perl's -M/-m/-I/-i/-x/-d/-D/-C take the rest of the word: a later letter there is not an option.
-  { name: /^perl[0-9.]*$/, spec: { code: ['-e', '-E'], other: [], value: 'MmIixdDC', longValue: [] } },
-  { name: /^ruby[0-9.]*$/, spec: { code: ['-e'], other: [], value: 'rICEFxK', longValue: ['--encoding', '--external-encoding', '--internal-encoding', '--enable', '--disable', '--dump'] } },
-  { name: /^(node|nodejs)$/, spec: { code: ['-e', '--eval', '-p', '--print'], other: [], value: 'rC', longValue: ['--require', '--import', '--input-type', '--loader', '--experimental-loader', '--conditions', '--env-file', '--title'] } },
-  { name: /^php[0-9.]*$/, spec: { code: ['-r', '-B', '-R', '-E'], other: ['-f', '-F'], value: 'cdzt', longValue: [], argsAfterDashes: true } },
-];
 
 /** Where an interpreter takes its program from: standard input, a word (inline code or a file), or elsewhere (`-m mod`). */
 type Program = { stdin: true } | { stdin: false; word?: Word };
@@ -107,10 +60,6 @@ function programOf(args: Word[], spec: InterpreterSpec): Program {
     return { stdin: false, word: args[i] };
   }
   return shellCode ? { stdin: false } : { stdin: true };
-}
-
-export function interpreter(cmd: SimpleCommand): InterpreterSpec | undefined {
-  return INTERPRETERS.find((i) => i.name.test(cmd.name))?.spec;
 }
 
 const within = (inner: Span, outer: Span) => outer.start <= inner.start && inner.end <= outer.end;

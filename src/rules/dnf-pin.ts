@@ -1,25 +1,7 @@
-import { optionSpec, parseArgs, operandLabel } from '../parse/args';
+import { parseArgs, operandLabel } from '../parse/args';
+import { DNF_OPTIONS, ZYPPER_GLOBAL, ZYPPER_INSTALL } from '../parse/tools/rpm';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { defineRule } from './types';
-
-/** yum / dnf (4 and 5) / microdnf / tdnf options that take a value; they are accepted anywhere on the line. */
-export const DNF_OPTIONS = optionSpec([
-  '-c', '--config', '--installroot', '--releasever', '--enablerepo', '--disablerepo', '--repo', '--repoid',
-  '--from-repo', '-x', '--exclude', '--excludepkgs', '--disableexcludes', '--disableexcludepkgs', '--setopt',
-  '--forcearch', '--color', '--destdir', '--downloaddir', '-d', '--debuglevel', '-e', '--errorlevel',
-  '--rpmverbosity', '--repofrompath', '--enableplugin', '--disableplugin', '--comment', '-R', '--randomwait',
-  '--advisory', '--advisories', '--bz', '--bzs', '--cve', '--cves', '--sec-severity', '--secseverity',
-]);
-
-/** zypper global options (before the command) that take a value. */
-const ZYPPER_GLOBAL = optionSpec([
-  '-c', '--config', '-R', '--root', '-D', '--reposd-dir', '-C', '--cache-dir', '--raw-cache-dir',
-  '--solv-cache-dir', '--pkg-cache-dir', '--userdata', '-p', '--plus-repo', '--plus-content', '--installroot',
-  '--releasever',
-]);
-
-/** `zypper install` options that take a value (here `-D` is --dry-run and `-C` --capability: switches). */
-const ZYPPER_INSTALL = optionSpec(['-r', '--repo', '--from', '-t', '--type', '--download']);
 
 /** Architecture suffixes of a NEVRA (`curl.x86_64`), kept apart so the hint reads `curl-<version>.x86_64`. */
 const ARCH = /\.(x86_64|aarch64|noarch|i[3-6]86|ppc64le|ppc64|s390x|armv7hl|riscv64|src)$/;
@@ -67,7 +49,6 @@ export function zypperPackageState(v: string): RpmPackage {
   if (v === '' || /^[!~]/.test(v) || /^(pattern|patch|product|srcpackage|application):/.test(v)) return 'not-a-package';
   return /[<>=]/.test(v) || /\.rpm$/i.test(v) ? 'pinned' : 'unpinned';
 }
-
 
 export default defineRule({
   meta: {

@@ -1,15 +1,7 @@
-import { optionSpec, parseArgs } from '../parse/args';
+import { parseArgs } from '../parse/args';
+import { GEM_INSTALL } from '../parse/tools/gem';
 import type { Word } from '../parse/shell';
 import { defineRule } from './types';
-
-/**
- * `gem install` options that take a value (RubyGems 3.5 `gem install --help`). Options with an *optional*
- * value (`--document [TYPES]`, `-p [URL]`, `-g [FILE]`) are left out: they are almost always written bare.
- */
-export const GEM_INSTALL = optionSpec([
-  '-v', '--version', '-i', '--install-dir', '-n', '--bindir', '-s', '--source', '-P', '--trust-policy',
-  '--platform', '--build-root', '-B', '--bulk-threshold', '--without', '--config-file', '--target-rbconfig',
-]);
 
 /** A RubyGems version without an operator, or with `=`, names one version (`2`, `2.5.11`, `= 1.0.0.pre`). */
 const EXACT = /^(=\s*)?\d+(\.[0-9A-Za-z]+)*(-[0-9A-Za-z.]+)?$/;

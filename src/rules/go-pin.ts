@@ -1,25 +1,9 @@
-import { optionSpec, parseArgs } from '../parse/args';
-import type { Word } from '../parse/shell';
+import { parseArgs } from '../parse/args';
+import { GO_FLAGS, longFlags } from '../parse/tools/go';
 import { defineRule } from './types';
-
-/**
- * go build/install/get/run flags that take a value (`go help build`, `go help get`), written here with two
- * dashes: Go flags are single-dash words (`-tags`), which parseArgs would read as bundled letters, so words
- * are normalised to the equivalent `--tags` (Go accepts both) before parsing.
- */
-export const GO_FLAGS = optionSpec([
-  '--C', '--p', '--o', '--asmflags', '--buildmode', '--compiler', '--gccgoflags', '--gcflags', '--installsuffix',
-  '--ldflags', '--mod', '--modfile', '--overlay', '--pgo', '--pkgdir', '--tags', '--toolexec', '--exec',
-  '--covermode', '--coverpkg', '--coverprofile',
-]);
 
 /** A module version: semver (`v1.2.3`, `v1.2.3-rc.1`, `+incompatible`, pseudo-versions) or a full commit. */
 const VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$|^[0-9a-f]{40}$/;
-
-/** `-tags` → `--tags` (the value offsets still point at the written bytes), so GO_FLAGS can parse go's words. */
-export function longFlags(args: Word[]): Word[] {
-  return args.map((w) => (w.value && /^-[^-]/.test(w.value) ? { ...w, value: `-${w.value}`, valueOffsets: [w.valueOffsets[0], ...w.valueOffsets] } : w));
-}
 
 /** Why `pkg[@version]` does not name one version of a remote module, or undefined when it does (or is local). */
 function problem(spec: string): string | undefined {

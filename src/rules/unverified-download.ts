@@ -2,7 +2,8 @@ import { posix } from 'node:path';
 import { parseArgs } from '../parse/args';
 import type { RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
-import { CURL, WGET, interpreter } from './curl-pipe-shell';
+import { CURL, WGET } from '../parse/tools/download';
+import { interpreter } from '../parse/tools/interpreter';
 import { defineRule } from './types';
 
 const STDOUT = new Set(['-', '/dev/stdout', '/proc/self/fd/1']);

@@ -65,16 +65,3 @@ export function onPath(program: string, env: NodeJS.ProcessEnv): string | undefi
   }
   return undefined;
 }
-
-/** The builder by name (default: the first one installed). Loaded lazily: only verify needs them. */
-export function findBuilder(name: BuilderName | undefined, env: NodeJS.ProcessEnv): Builder {
-  const { Buildah } = require('./buildah') as typeof import('./buildah');
-  const program = onPath('buildah', env);
-  if (!program) {
-    throw new BuilderMissing(
-      `${name ? `--builder ${name}` : 'verify'} needs buildah on the PATH (Debian/Ubuntu: apt-get install buildah; Fedora: dnf install buildah). ` +
-        'A docker/BuildKit builder is not supported yet.',
-    );
-  }
-  return new Buildah(program);
-}

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseDockerfile, type ImageSite } from '../../src/parse/dockerfile';
 import { endpointOf } from '../../src/resolve/endpoint';
-import { isPreciseTag } from '../../src/rules/image-tag';
+import { isPreciseTag } from '../../src/parse/imageRef';
 import { decodeDockerfile } from '../../src/util/decode';
 import { runCli } from '../helpers/cli';
 import { corpusFiles } from '../helpers/corpus';

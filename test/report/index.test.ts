@@ -1,4 +1,5 @@
-import { FORMATS, loadReporter, locate, totals } from '../../src/report/index';
+import { FORMATS, loadReporter } from '../../src/report/index';
+import { locate, totals } from '../../src/report/shared';
 import { TEXT_A, TEXT_B, at, file, finding, input, sample } from './fixtures';
 
 /** Each format's module in src/report/. */

@@ -1,5 +1,5 @@
 import { formatText, printable, summaryLine } from '../../src/report/text';
-import { totals } from '../../src/report/index';
+import { totals } from '../../src/report/shared';
 import type { FileResult } from '../../src/report/types';
 import { NASTY, TEXT_A, at, file, finding, input, sample } from './fixtures';
 

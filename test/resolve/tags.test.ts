@@ -1,5 +1,5 @@
 import { candidatesToCompare, preciseCandidates, tagShape } from '../../src/resolve/tags';
-import { isPreciseTag } from '../../src/rules/image-tag';
+import { isPreciseTag } from '../../src/parse/imageRef';
 
 const PYTHON = [
   'latest', '3', '3.12', '3.12.7', '3.12.6', '3.11', '3.11.10', '3.13.0', '3.13', '3.13.0rc2', '3.14.0a1',

@@ -1,4 +1,5 @@
-import rule, { isPreciseTag } from '../../src/rules/image-tag';
+import rule from '../../src/rules/image-tag';
+import { isPreciseTag } from '../../src/parse/imageRef';
 import { parseDockerfile } from '../../src/parse/dockerfile';
 import { lintModel } from '../../src/lint';
 import digestRule from '../../src/rules/image-digest';
