@@ -12,10 +12,11 @@ import type { ImageRef } from '../parse/imageRef';
 import { PLATFORM, SHA256_DIGEST } from '../parse/imageRef';
 import type { FileQuery, ImageConfigFacts, ImageFiles } from './baseImage';
 import { FileTooBig, isReadableLayer, LayeredFs, layerSink, normalizeQueryPath, type LayerEntry, type LayerIndex } from './layers';
-import { baseLockKey, type BaseLockEntry, type LockFile } from './lock';
+import type { ImageContext } from './context';
+import { baseLockKey, type BaseLockEntry } from './lock';
 import { PinError } from './pinError';
-import { LookupKind, type Lookups } from './shared';
-import { MEDIA_TYPES, RegistryError, type RegistryClient } from './registry';
+import { LookupKind } from './shared';
+import { MEDIA_TYPES, RegistryError } from './registry';
 
 /** The default platform when neither `FROM --platform` nor `--platform` says: what most builds run on. */
 export const DEFAULT_PLATFORM = 'linux/amd64';
@@ -32,12 +33,7 @@ const BASE_BYTES = new LookupKind<Buffer | undefined>('base-bytes');
 const LAYER = new LookupKind<LayerIndex>('layer');
 const LAYER_FILE = new LookupKind<LayerEntry | undefined>('layer-file');
 
-export interface ImageReaderOptions {
-  client: RegistryClient;
-  lock?: LockFile;
-  offline: boolean;
-  refresh: boolean;
-  lookups: Lookups;
+export interface ImageReaderOptions extends ImageContext {
   /**
    * Files whose content is kept from every layer that is downloaded anyway, whoever asked: the files the fixers
    * read, so a second fixer's question about one image (pip lists /usr/lib, then useradd wants /etc/passwd)

@@ -6,11 +6,12 @@
  */
 import type { ImageRef } from '../parse/imageRef';
 import { isPreciseTag } from '../rules/image-tag';
-import { lockKey, type LockEntry, type LockFile } from './lock';
-import { RegistryError, type DigestResult, type RegistryClient } from './registry';
+import type { ImageContext } from './context';
+import { lockKey, type LockEntry } from './lock';
+import { RegistryError, type DigestResult } from './registry';
 import { candidatesToCompare, preciseCandidates } from './tags';
 import { PinError } from './pinError';
-import { LookupKind, type Lookups } from './shared';
+import { LookupKind } from './shared';
 
 /** How many candidate tags are compared by digest before giving up on a more precise tag. */
 const MAX_CANDIDATES = 20;
@@ -31,17 +32,9 @@ export interface Pin {
   explanation: string;
 }
 
-export interface ImagePinnerOptions {
-  client: RegistryClient;
-  lock?: LockFile;
-  /** Never touch the network: only the lock answers. */
-  offline: boolean;
-  /** Ignore the lock and resolve again (the lock is updated). */
-  refresh: boolean;
+export interface ImagePinnerOptions extends ImageContext {
   /** `os/arch[/variant]`: pin that platform's manifest instead of the multi-platform index (`fix --platform`). */
   platform?: string;
-  lookups: Lookups;
-  now?: () => Date;
 }
 
 export class ImagePinner {

@@ -63,7 +63,7 @@ export class Lookups {
 }
 
 /** `e` with its stack formatted (a string), so that it no longer keeps the frames it was thrown from. */
-export function detachedError(e: unknown): unknown {
+function detachedError(e: unknown): unknown {
   if (e instanceof Error) void e.stack;
   return e;
 }
