@@ -5,7 +5,7 @@
  *
  * The lock answers first (`bases`, keyed by the pinned digest and platform), so an `--offline` re-run makes
  * no request; `--refresh` reads the registry again. Everything read in a run is shared through the run's
- * `lookups` map: N Dockerfiles on one image download its manifest and config once and each needed layer at
+ * `lookups` (Lookups): N Dockerfiles on one image download its manifest and config once and each needed layer at
  * most once (a layer is read again only for the content of a file no query had asked for when it was read).
  */
 import type { ImageRef } from '../parse/imageRef';

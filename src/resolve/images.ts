@@ -1,7 +1,7 @@
 /**
  * Image pinning: what a reference like `python:3` means today, as the most precise tag with the same digest
  * and that digest (`3.12.7`, `sha256:…`). The lock file answers first (a re-run is offline and gives the same
- * bytes); otherwise the registry, with every lookup shared through the run's `lookups` map, so N files naming
+ * bytes); otherwise the registry, with every lookup shared through the run's `lookups` (Lookups), so N files naming
  * one image make one set of requests.
  */
 import type { ImageRef } from '../parse/imageRef';
