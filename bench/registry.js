@@ -345,6 +345,7 @@ async function baseImageBench(root, registry, defer, tmp) {
   const { RegistryClient } = dist('resolve/registry.js');
   const { ImagePinner } = dist('resolve/images.js');
   const { ImageReader } = dist('resolve/imageReader.js');
+  const { Lookups } = dist('resolve/shared.js');
   const { LockFile } = dist('resolve/lock.js');
   const { stageBases } = dist('resolve/stageBases.js');
   const lockPath = join(tmp, 'base.lock.json');
@@ -353,7 +354,7 @@ async function baseImageBench(root, registry, defer, tmp) {
   const oneRun = async () => {
     const lock = LockFile.load(lockPath);
     const client = new RegistryClient({});
-    const common = { client, lock, offline: false, refresh: false, lookups: new Map() };
+    const common = { client, lock, offline: false, refresh: false, lookups: new Lookups() };
     const images = new ImagePinner(common);
     const reader = new ImageReader(common);
     const t = process.hrtime.bigint();

@@ -11,6 +11,7 @@ import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type No
 import type { Finding } from './rules/types';
 import type { ImagePinner } from './resolve/images';
 import type { PackageContext } from './resolve/packages';
+import { Lookups } from './resolve/shared';
 import type { AptSettings } from './fixers/apt-version';
 import type { StageBases } from './resolve/baseImage';
 import { MAX_FINDINGS_PER_FILE } from './limits';
@@ -41,7 +42,7 @@ export interface FixOptions extends LintOptions {
   /** What each stage's base image holds, for a model of the file (set whenever `images` is). */
   bases?: (model: DockerfileModel) => StageBases;
   /** Lookups shared across the files of a run (see FixerContext.lookups); a fresh map when absent. */
-  lookups?: Map<string, Promise<unknown>>;
+  lookups?: Lookups;
   /** Node and npm versions from the config (`rules.npm-pin.node-version` / `npm-version`). */
   nodeRuntime?: NodeRuntimeByHand;
 }
@@ -88,7 +89,7 @@ function problemCount(model: DockerfileModel): number {
 }
 
 export async function fixText(original: string, fixOptions: FixOptions): Promise<FixOutcome> {
-  const options = { ...fixOptions, lookups: fixOptions.lookups ?? new Map<string, Promise<unknown>>() };
+  const options = { ...fixOptions, lookups: fixOptions.lookups ?? new Lookups() };
   let text = original;
   const applied: AppliedFix[] = [];
   /** Fixes dropped by verification, by finding key: not tried again. */
@@ -142,7 +143,7 @@ export async function fixText(original: string, fixOptions: FixOptions): Promise
  * new problem), with its edits into `text`. For an editor's quick fixes, one per finding; `fixText` does all.
  */
 export async function singleFixes(text: string, fixOptions: FixOptions): Promise<{ finding: Finding; fix: Fix }[]> {
-  const options = { ...fixOptions, lookups: fixOptions.lookups ?? new Map<string, Promise<unknown>>() };
+  const options = { ...fixOptions, lookups: fixOptions.lookups ?? new Lookups() };
   const model = parseDockerfile(text);
   const findings = lintModel(model, options);
   const { candidates } = await gather(model, findings, options, new Map(), new Set());
@@ -153,7 +154,7 @@ export async function singleFixes(text: string, fixOptions: FixOptions): Promise
 async function gather(
   model: DockerfileModel,
   findings: Finding[],
-  options: FixOptions & { lookups: Map<string, Promise<unknown>> },
+  options: FixOptions & { lookups: Lookups },
   dropped: Map<string, NoFix>,
   fixedInContext: Set<string>,
 ) {

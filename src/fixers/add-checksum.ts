@@ -71,7 +71,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, frontend: { note: str
   if (!ctx.packages) return { left: 'needs-network', reason: `needs downloading '${url}'` };
   let got;
   try {
-    got = await lookupDownload(ctx.packages, url);
+    got = await lookupDownload(ctx.packages, { url });
   } catch (e) {
     if (e instanceof PinError) return { left: e.left, reason: e.message };
     throw e;

@@ -120,7 +120,7 @@ function providersOf(indexes: { index: ApkIndex }[], name: string): string[] {
 
 async function resolveFromIndexes(packages: PackageContext, repos: ApkRepository[], arch: string, want: Wanted, word: string): Promise<ResolvedVersion> {
   const relevant = repos.filter((r) => r.tag === undefined || r.tag === want.tag);
-  const indexes = await Promise.all(relevant.map(async (repo) => ({ repo, index: await fetchApkIndex(packages, repo.url, arch) })));
+  const indexes = await Promise.all(relevant.map(async (repo) => ({ repo, index: await fetchApkIndex(packages, { repository: repo.url, arch }) })));
   const found = pick(indexes, want);
   if (found) return { version: found.pkg.version, explanation: `newest in ${found.repo.tag ? `@${found.repo.tag} ` : ''}${found.repo.url} (${arch})` };
   const providers = providersOf(indexes, want.name);

@@ -23,10 +23,10 @@ import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
 import { APT_OPTIONS, aptCall } from '../parse/tools/apt';
 import { aptSetupOf, type AptSetup, type AptSource } from '../resolve/aptSources';
-import { readPackages, readRelease, type ArchiveAccess } from '../resolve/debArchive';
+import { readPackages, readRelease } from '../resolve/debArchive';
 import { compareDebVersions, isDebVersion } from '../resolve/debVersion';
 import { installedDebVersion } from '../resolve/dpkgInstalled';
-import { lookupPackage } from '../resolve/packages';
+import { lookupPackage, type PackageContext } from '../resolve/packages';
 import { PinError } from '../resolve/pinError';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
 import { locate, needsNetwork, notInOnePiece, pinFailure, replaceValue, sameSpan } from './packageWords';
@@ -190,17 +190,17 @@ function insertionPoint(model: DockerfileModel, update: { run: RunBlock; cmd: Si
 }
 
 /** The highest version of `pkg` across `sources` (suites apt does not pick by default left out), or a PinError. */
-async function candidate(access: ArchiveAccess, sources: { uri: string; suite: string; components: string[] }[], arch: string, pkg: string): Promise<{ version: string; explanation: string }> {
+async function candidate(packages: PackageContext, sources: { uri: string; suite: string; components: string[] }[], arch: string, pkg: string): Promise<{ version: string; explanation: string }> {
   let best: { version: string; where: string } | undefined;
   const notAutomatic: string[] = [];
   for (const s of sources) {
-    const release = await readRelease(access, s.uri, s.suite);
+    const release = await readRelease(packages, { uri: s.uri, suite: s.suite });
     if (/^yes$/i.test(release.fields.NotAutomatic ?? '')) {
       notAutomatic.push(s.suite);
       continue;
     }
     for (const component of s.components) {
-      for (const v of (await readPackages(access, s.uri, s.suite, component, arch)).get(pkg) ?? []) {
+      for (const v of (await readPackages(packages, { uri: s.uri, suite: s.suite, component, arch })).get(pkg) ?? []) {
         if (!best || compareDebVersions(v, best.version) > 0) best = { version: v, where: `${s.suite}/${component}` };
       }
     }
@@ -263,14 +263,13 @@ async function fixOne(finding: Finding, ctx: FixerContext, settings: AptSettings
   const arch = setup.arch;
   setup = { ...setup, sources: setup.sources.filter((s) => !(s.options.arch ?? s.options.architectures) || (s.options.arch ?? s.options.architectures).split(/[\s,]+/).includes(arch)) };
   if (setup.sources.length === 0) return { left: 'no-fixer', reason: `the base image has no apt sources for ${arch}` };
-  const access: ArchiveAccess = { http: packages.http, mirrors: packages.archives, lookups: packages.lookups };
   const word = loc.word;
   const pinEdit = (version: string): TextEdit => replaceValue(ctx.model.text, word, `${pkg}=${version}`)!;
   // apt-get install never downgrades, and with --no-upgrade keeps what is installed: the image's own dpkg
   // database decides when it has the package (apt's candidate otherwise).
   const noUpgrade = loc.parsed.options.has('--no-upgrade');
   const keptOrInstalled = async (archive: { version: string; explanation: string }) => {
-    const installed = await installedDebVersion(ctx.bases!, packages, stage, image.manifestDigest, arch, pkg);
+    const installed = await installedDebVersion(packages, { bases: ctx.bases!, stage, manifestDigest: image.manifestDigest, arch, name: pkg });
     if (installed === undefined) return archive;
     if (noUpgrade) return { version: installed, explanation: 'installed in the base image; --no-upgrade keeps it' };
     if (compareDebVersions(installed, archive.version) > 0) return { version: installed, explanation: `installed in the base image, newer than the archive's ${archive.version}; apt does not downgrade` };
@@ -281,7 +280,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, settings: AptSettings
   try {
     if (settings.strategy === 'versions' && b.snapshot === undefined) {
       const live = setup.sources;
-      const found = await lookupPackage(packages, `apt:${sourcesKey(live)} ${arch} ${pkg}`, () => candidate(access, live, arch, pkg), isDebVersion, `'${pkg}' (from ${live.map((s) => `${s.uri} ${s.suite}`).join(', ')})`);
+      const found = await lookupPackage(packages, `apt:${sourcesKey(live)} ${arch} ${pkg}`, () => candidate(packages, live, arch, pkg), isDebVersion, `'${pkg}' (from ${live.map((s) => `${s.uri} ${s.suite}`).join(', ')})`);
       const r = await keptOrInstalled(found);
       return { title: `pin apt package '${pkg}' → '${pkg}=${r.version}' (${r.explanation}, what apt installs today)`, edits: [pinEdit(r.version)], applicability: 'safe' };
     }
@@ -300,7 +299,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, settings: AptSettings
       return { left: 'no-fixer', reason: 'the image has apt sources without a known snapshot archive' };
     }
     const snap = snapshotSources(setup, ts);
-    const r = await keptOrInstalled(await lookupPackage(packages, `apt:${sourcesKey(snap)} ${arch} ${pkg}`, () => candidate(access, snap, arch, pkg), isDebVersion, `'${pkg}' (from the snapshot ${ts})`));
+    const r = await keptOrInstalled(await lookupPackage(packages, `apt:${sourcesKey(snap)} ${arch} ${pkg}`, () => candidate(packages, snap, arch, pkg), isDebVersion, `'${pkg}' (from the snapshot ${ts})`));
     edits.push(pinEdit(r.version));
     // A Dockerfile that already reads the snapshot only gets its installed version written out: safe.
     const applicability = b.snapshot !== undefined || settings.configured ? 'safe' : 'unsafe';

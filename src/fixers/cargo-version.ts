@@ -118,7 +118,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: CargoFixerOp
   return pinWord(packages, ctx.model.text, word, {
     key,
     subject: `'${word.value}' (index ${index})`,
-    resolve: () => resolveCrate(packages.http, index, name, req, packages.lookups),
+    resolve: () => resolveCrate(packages, { index, name, req }),
     isValid: isCrateVersion,
     text: (version) => (at === 'crate' ? `${name}@${version}` : version),
     title: (text, why) => (at === 'crate'

@@ -48,7 +48,7 @@ export const check = (hex: string, file: string) => `echo '${hex}  ${file}' | sh
 
 export async function digestOf(ctx: FixerContext, target: { url: string; follows: boolean }): Promise<{ hex: string; explanation: string } | NoFix> {
   try {
-    const got = await lookupDownload(ctx.packages!, target.url);
+    const got = await lookupDownload(ctx.packages!, { url: target.url });
     const hex = SHA256_DIGEST.exec(got.digest)?.[1];
     if (!hex) return { left: 'failed', reason: `the digest of '${target.url}' is malformed: '${got.digest}'` };
     if (got.finalUrl !== target.url && !target.follows) {

@@ -98,7 +98,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: GemFixerOpti
   return pinWord(packages, ctx.model.text, word, {
     key,
     subject: `'${word.value}' (from ${from.join(', ')})`,
-    resolve: () => resolveGem(packages.http, from, { name, requirement, prerelease: pre }),
+    resolve: () => resolveGem(packages, { sources: from, name, requirement, prerelease: pre }),
     isValid: isGemVersion,
     text: (version) => (at === 'gem' ? `${name}:${version}` : version),
     title: (text, why) => (at === 'gem'

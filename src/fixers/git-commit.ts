@@ -15,11 +15,9 @@
  */
 import type { Finding } from '../rules/types';
 import type { ClonePin } from '../rules/git-clone-pin';
-import { mirrored } from '../resolve/archives';
-import { lsRemote, OBJECT_ID, resolveRef, type RefOrder, type RemoteRefs } from '../resolve/gitRefs';
+import { OBJECT_ID, readRemoteRefs, resolveRef, type RefOrder } from '../resolve/gitRefs';
 import { lookupPackage } from '../resolve/packages';
 import { PinError } from '../resolve/pinError';
-import { sharedLookup } from '../resolve/shared';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
 import { needsNetwork } from './packageWords';
 
@@ -44,8 +42,7 @@ async function commitOf(request: GitRequest, ctx: FixerContext): Promise<{ commi
     packages,
     key,
     async () => {
-      const where = mirrored(request.url, packages.archives);
-      const remote = await sharedLookup(ctx.lookups, `git-refs:${where}`, () => lsRemote(packages.http, where)) as RemoteRefs;
+      const remote = await readRemoteRefs(packages, { url: request.url });
       const found = resolveRef(remote, request.ref, request.order);
       if (!found) {
         const prefix = request.ref && /^[0-9a-f]{4,39}$/i.test(request.ref);

@@ -76,7 +76,7 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   return pinWord(packages, ctx.model.text, word, {
     key,
     subject: `'${spec}' (GOPROXY ${formatGoproxy(proxies)})`,
-    resolve: () => resolveGoPackage(packages.http, proxies, path, kind.query, packages.lookups),
+    resolve: () => resolveGoPackage(packages, { path, proxies, want: kind.query }),
     isValid: isGoVersion,
     text: (version) => `${path}@${version}`,
     title: (pinned, why) => `pin go package '${spec}' → '${pinned}' (${why})`,

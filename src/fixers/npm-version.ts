@@ -18,7 +18,7 @@ import { PinError } from '../resolve/pinError';
 import { lookupPackage } from '../resolve/packages';
 import {
   DEFAULT_REGISTRY, ENGINE_BLIND_PICKER, NPM_NAME, hostNpmConfig, isNpmVersion, normalizeRegistry, npmLockKey, npmPicker, registryKeyFor,
-  resolveNpm, type HostNpmConfig, type NpmConfig, type NpmPicker,
+  resolveNpm, type HostNpmConfig, type NpmConfig, type NpmPicker, type NpmQuery,
 } from '../resolve/npm';
 import { stageRuntime } from './nodeRuntime';
 import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
@@ -230,7 +230,7 @@ interface Plan {
   tool: Tool;
   run: RunBlock;
   cmd: SimpleCommand;
-  query: Parameters<typeof resolveNpm>[0];
+  query: NpmQuery;
 }
 
 function plan(finding: Finding, ctx: FixerContext, packages: NonNullable<FixerContext['packages']>, host: HostNpmConfig): Plan | NoFix {
@@ -306,7 +306,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, host: () => HostNpmCo
   try {
     const key = npmLockKey(p.query, picker);
     const runtime = picker.runtime ? `Node ${picker.runtime.node}, npm ${picker.runtime.npm}, ` : '';
-    const resolved = await lookupPackage(packages, key, () => resolveNpm(p.query, picker, packages.lookups), isNpmVersion, `'${p.from}' (${runtime}registry ${p.query.registry})`);
+    const resolved = await lookupPackage(packages, key, () => resolveNpm(packages, { ...p.query, picker }), isNpmVersion, `'${p.from}' (${runtime}registry ${p.query.registry})`);
     const edit = p.edit(resolved.version);
     return {
       title: `pin ${p.tool} package '${p.from}' → '${edit.text}' (${resolved.explanation})`,

@@ -701,7 +701,7 @@ async function resolveFor(
   ].join(' ');
   try {
     const subject = `'${written}' (${python ? `Python ${pythonLabel(python)}, ` : ''}index ${query.indexes.map(indexLabel).join(', ')})`;
-    return await lookupPackage(packages, key, () => resolvePypi(packages.http, query, options, packages.lookups), isValidVersion, subject);
+    return await lookupPackage(packages, key, () => resolvePypi(packages, { ...query, ...options }), isValidVersion, subject);
   } catch (e) {
     if (e instanceof PinError) return { left: e.left, reason: e.message };
     throw e;

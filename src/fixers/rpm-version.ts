@@ -115,12 +115,12 @@ function sourceOf(repo: RpmRepo, mirrors: ArchiveMirrors): RepoSource | NoFix {
 
 async function readSource(ctx: FixerContext, s: RepoSource): Promise<RpmRepoIndex> {
   const p = ctx.packages!;
-  if (s.kind === 'baseurl') return readRpmRepo(p.http, p.lookups, s.url, p.archives);
-  if (s.kind === 'metalink') return readRpmRepoByMetalink(p.http, p.lookups, s.url, p.archives);
+  if (s.kind === 'baseurl') return readRpmRepo(p, { baseurl: s.url });
+  if (s.kind === 'metalink') return readRpmRepoByMetalink(p, { metalink: s.url });
   const list = (await p.http.get(mirroredService(s.url, p.archives), {}, 1024 * 1024, 'mirror list')).body.toString('utf8');
   const first = list.split(/\r?\n/).map((l) => l.trim()).find((l) => /^https?:\/\//.test(l));
   if (!first) throw new PinError(`the mirror list ${mirroredService(s.url, p.archives)} names no http(s) mirror`, 'failed');
-  return readRpmRepo(p.http, p.lookups, first, p.archives);
+  return readRpmRepo(p, { baseurl: first });
 }
 
 /** The enabled repositories have no build of the name (an installed build may still answer). */
@@ -250,7 +250,7 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   // (test/resolve/dnfInstalled.test.ts shows what the real dnf does).
   let installed;
   try {
-    installed = await installedBuilds(ctx.bases, packages, loc.run.stage, manifestDigest, files.dirs, name);
+    installed = await installedBuilds(packages, { bases: ctx.bases, stage: loc.run.stage, manifestDigest, dirs: files.dirs, name });
   } catch (e) {
     return pinFailure(e);
   }
@@ -310,7 +310,7 @@ async function newestOrInstalled(ctx: FixerContext, w: Wanted, have: InstalledRp
 /** Whether `dnf` in the image is dnf5 (Fedora >= 41): its handling of installed packages is not the one tested. */
 async function hasDnf5(ctx: FixerContext, stage: number, manifestDigest: string, files: ImageFiles): Promise<boolean> {
   try {
-    const r = await installedBuilds(ctx.bases!, ctx.packages!, stage, manifestDigest, files.dirs, 'dnf5');
+    const r = await installedBuilds(ctx.packages!, { bases: ctx.bases!, stage, manifestDigest, dirs: files.dirs, name: 'dnf5' });
     return 'builds' in r && r.builds.length > 0;
   } catch {
     return false;

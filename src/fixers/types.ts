@@ -10,6 +10,7 @@ import type { Finding } from '../rules/types';
 import type { ImagePinner } from '../resolve/images';
 import type { PackageContext } from '../resolve/packages';
 import type { StageBases } from '../resolve/baseImage';
+import type { Lookups } from '../resolve/shared';
 
 /** A replacement of text[start, end) by `text`; offsets into the text the model was parsed from. */
 export interface TextEdit {
@@ -74,7 +75,7 @@ export interface FixerContext {
    * Shared by every file of one run: network-backed fixers keep in-flight and finished lookups here by a
    * key of their own (`registry:docker.io/library/python:3`), so N files naming one image make one lookup.
    */
-  lookups: Map<string, Promise<unknown>>;
+  lookups: Lookups;
   /** Every finding of the file (a fixer may defer to another rule's fix of the same text). */
   findings: readonly Finding[];
   /** Resolves image references (lock first, then the registry); absent when the run has no resolver. */

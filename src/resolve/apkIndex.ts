@@ -11,15 +11,15 @@
  * k:100             provider priority  D:…           dependencies
  * ```
  *
- * Each index is downloaded once per (URL, arch) per run (sharedLookup on the run's lookups), size-limited,
+ * Each index is downloaded once per (URL, arch) per run (Lookups.once on the run's lookups), size-limited,
  * through the package HTTP client and the `archives:` mirrors. The signature is not checked (dockrepro only
  * reads versions; apk checks signatures when it installs).
  */
 import { gunzipSync } from 'node:zlib';
 import { RegistryError } from './http';
 import { mirrored } from './archives';
-import type { PackageContext } from './packages';
-import { sharedLookup } from './shared';
+import type { ResolveContext } from './context';
+import { LookupKind } from './shared';
 
 /** Largest APKINDEX.tar.gz downloaded (Alpine's community index is ~2 MB). */
 export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
@@ -153,13 +153,22 @@ export function apkIndexUrl(repository: string, arch: string): string {
   return `${repository.replace(/\/+$/, '')}/${arch}/APKINDEX.tar.gz`;
 }
 
+export interface ApkIndexQuery {
+  /** A repository URL as /etc/apk/repositories writes it. */
+  repository: string;
+  /** apk's architecture name (`x86_64`). */
+  arch: string;
+}
+
+const APK_INDEX = new LookupKind<ApkIndex>('apkindex');
+
 /**
  * The index of `repository` for `arch`: downloaded (through the configured archive mirrors) at most once per
  * run, however many files and packages ask. Failures are RegistryErrors naming the URL.
  */
-export function fetchApkIndex(ctx: PackageContext, repository: string, arch: string): Promise<ApkIndex> {
-  const url = apkIndexUrl(repository, arch);
-  return sharedLookup(ctx.lookups, `apkindex:${url}`, async () => {
+export function fetchApkIndex(ctx: ResolveContext, q: ApkIndexQuery): Promise<ApkIndex> {
+  const url = apkIndexUrl(q.repository, q.arch);
+  return ctx.lookups.once(APK_INDEX, url, async () => {
     const res = await ctx.http.get(mirrored(url, ctx.archives), {}, MAX_INDEX_BYTES, 'Alpine repository or architecture');
     const { apkindex, description } = unpackApkIndex(res.body, url);
     const packages = parseApkIndexText(apkindex);

@@ -7,6 +7,8 @@
  */
 import { RegistryError, type HttpClient } from './http';
 import type { ResolvedVersion } from './packages';
+import type { ResolveContext } from './context';
+import { LookupKind } from './shared';
 
 export const CRATES_IO_INDEX = 'https://index.crates.io/';
 
@@ -143,22 +145,28 @@ export function satisfiesCargo(v: SemVer, req: Comparator[]): boolean {
   return req.some((c) => c.pre.length > 0 && c.major === v.major && c.minor === v.minor && c.patch === v.patch);
 }
 
+export interface CrateQuery {
+  /** The sparse index (`https://index.crates.io/`). */
+  index: string;
+  name: string;
+  /** A Cargo version requirement; absent: any release. */
+  req?: string;
+}
+
+/** A crate's index file by URL, once per run (every requirement of the crate reads it). */
+const CRATE_INDEX = new LookupKind<Awaited<ReturnType<HttpClient['get']>>>('crate-index');
+
 /**
  * The newest non-yanked version of `name` matching `req` (any release when absent) in the sparse index at
- * `index`. With `lookups` (run-wide), the index file is fetched once for every requirement of the crate.
+ * `index`; the index file is fetched once per run for every requirement of the crate.
  */
-export async function resolveCrate(http: HttpClient, index: string, name: string, req?: string, lookups?: Map<string, Promise<unknown>>): Promise<ResolvedVersion> {
+export async function resolveCrate(ctx: ResolveContext, q: CrateQuery): Promise<ResolvedVersion> {
+  const { index, name, req } = q;
   const base = index.endsWith('/') ? index : `${index}/`;
   const url = `${base}${sparsePath(name)}`;
   const comparators = req === undefined ? [{ op: '*', pre: [] } as Comparator] : parseCargoRequirement(req);
   if (!comparators) throw new RegistryError(`'${req}' is not a Cargo version requirement`, 'invalid-reference');
-  let fetched = lookups?.get(`crate-index:${url}`) as ReturnType<HttpClient['get']> | undefined;
-  if (!fetched) {
-    fetched = http.get(url, {}, 64 * 1024 * 1024, 'crate');
-    lookups?.set(`crate-index:${url}`, fetched);
-    fetched.catch(() => undefined); // reported by whoever awaits it
-  }
-  const res = await fetched;
+  const res = await ctx.lookups.once(CRATE_INDEX, url, () => ctx.http.get(url, {}, 64 * 1024 * 1024, 'crate'));
   let best: { text: string; v: SemVer } | undefined;
   let yanked = 0;
   let all = 0;

@@ -14,18 +14,22 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { mirrored, type ArchiveMirrors } from './archives';
-import { RegistryError, type HttpClient } from './http';
+import { mirrored } from './archives';
+import type { ResolveContext } from './context';
+import { RegistryError } from './http';
 import { PinError } from './pinError';
-import { sharedLookup, type Lookups } from './shared';
+import { LookupKind } from './shared';
 
-/** What reading an archive needs from the run. */
-export interface ArchiveAccess {
-  http: HttpClient;
-  mirrors: ArchiveMirrors;
-  lookups: Lookups;
-  /** Called for each index file downloaded (the bench and tests count them). */
-  onDownload?: (url: string) => void;
+/** A suite of an archive (`http://deb.debian.org/debian`, `bookworm`). */
+export interface SuiteQuery {
+  uri: string;
+  suite: string;
+}
+
+/** One Packages index of a suite. */
+export interface PackagesQuery extends SuiteQuery {
+  component: string;
+  arch: string;
 }
 
 /** Largest Release/InRelease read (Debian's main archive: ~100 KB). */
@@ -111,6 +115,10 @@ export function parseRelease(text: string, url: string): ReleaseFile {
 /** Package name → its versions in a Packages index (in file order, without repeats). */
 export type PackageVersions = ReadonlyMap<string, readonly string[]>;
 
+/** A suite's Release file, and one of its Packages indexes, once per run. */
+const DEB_RELEASE = new LookupKind<ReleaseFile>('deb-release');
+const DEB_PACKAGES = new LookupKind<PackageVersions>('deb-packages');
+
 /** `Package:` and `Version:` of each paragraph of a Packages index (the only fields read, for speed). */
 export function parsePackages(text: string): PackageVersions {
   const out = new Map<string, string[]>();
@@ -141,15 +149,14 @@ export function parsePackages(text: string): PackageVersions {
 const base = (uri: string) => uri.replace(/\/+$/, '');
 
 /** `uri` as the archive is read (through a mirror when one is configured), for messages too. */
-function readUrl(access: ArchiveAccess, url: string): string {
-  return mirrored(url, access.mirrors);
+function readUrl(ctx: ResolveContext, url: string): string {
+  return mirrored(url, ctx.archives);
 }
 
-async function download(access: ArchiveAccess, url: string, maxBytes: number, what: string): Promise<Buffer | undefined> {
-  const at = readUrl(access, url);
+async function download(ctx: ResolveContext, url: string, maxBytes: number, what: string): Promise<Buffer | undefined> {
+  const at = readUrl(ctx, url);
   try {
-    access.onDownload?.(url);
-    return (await access.http.get(at, {}, maxBytes, what)).body;
+    return (await ctx.http.get(at, {}, maxBytes, what)).body;
   } catch (e) {
     if (e instanceof RegistryError && e.kind === 'not-found') return undefined;
     throw e;
@@ -160,14 +167,15 @@ async function download(access: ArchiveAccess, url: string, maxBytes: number, wh
  * The Release file of `suite` at the archive `uri` (`http://deb.debian.org/debian`, `bookworm`): InRelease,
  * else Release. Neither there: a PinError naming the suite.
  */
-export function readRelease(access: ArchiveAccess, uri: string, suite: string): Promise<ReleaseFile> {
-  return sharedLookup(access.lookups, `deb-release:${base(uri)} ${suite}`, async () => {
+export function readRelease(ctx: ResolveContext, q: SuiteQuery): Promise<ReleaseFile> {
+  const { uri, suite } = q;
+  return ctx.lookups.once(DEB_RELEASE, `${base(uri)} ${suite}`, async () => {
     const dists = `${base(uri)}/dists/${suite}`;
     for (const name of ['InRelease', 'Release']) {
-      const body = await download(access, `${dists}/${name}`, MAX_RELEASE_BYTES, `suite '${suite}'`);
-      if (body) return parseRelease(body.toString('utf8'), readUrl(access, `${dists}/${name}`));
+      const body = await download(ctx, `${dists}/${name}`, MAX_RELEASE_BYTES, `suite '${suite}'`);
+      if (body) return parseRelease(body.toString('utf8'), readUrl(ctx, `${dists}/${name}`));
     }
-    throw new PinError(`the archive ${uri} has no suite '${suite}' (${readUrl(access, dists)}/InRelease and Release: not found)`, 'failed');
+    throw new PinError(`the archive ${uri} has no suite '${suite}' (${readUrl(ctx, dists)}/InRelease and Release: not found)`, 'failed');
   });
 }
 
@@ -176,9 +184,10 @@ export function readRelease(access: ArchiveAccess, uri: string, suite: string): 
  * lists (Packages.gz, else Packages), verified by size and sha256. An unknown component or architecture, an
  * index only offered xz-compressed, a missing index or a hash mismatch is a PinError saying which.
  */
-export function readPackages(access: ArchiveAccess, uri: string, suite: string, component: string, arch: string): Promise<PackageVersions> {
-  return sharedLookup(access.lookups, `deb-packages:${base(uri)} ${suite} ${component} ${arch}`, async () => {
-    const release = await readRelease(access, uri, suite);
+export function readPackages(ctx: ResolveContext, q: PackagesQuery): Promise<PackageVersions> {
+  const { uri, suite, component, arch } = q;
+  return ctx.lookups.once(DEB_PACKAGES, `${base(uri)} ${suite} ${component} ${arch}`, async () => {
+    const release = await readRelease(ctx, { uri, suite });
     const where = `${uri} ${suite}`;
     if (release.components.length > 0 && !release.components.includes(component) && !hasIndex(release, component, arch)) {
       throw new PinError(`${where} has no component '${component}' (it has: ${release.components.join(', ')})`, 'failed');
@@ -199,18 +208,18 @@ export function readPackages(access: ArchiveAccess, uri: string, suite: string, 
     }
     const expected = release.sha256.get(choice)!;
     const url = `${base(uri)}/dists/${suite}/${choice}`;
-    if (expected.size > MAX_INDEX_BYTES) throw new PinError(`${readUrl(access, url)}: ${expected.size} bytes is over the limit of ${MAX_INDEX_BYTES}`, 'failed');
-    const body = await download(access, url, expected.size, 'package index');
-    if (!body) throw new PinError(`${readUrl(access, url)}: not found, though the Release file lists it`, 'failed');
+    if (expected.size > MAX_INDEX_BYTES) throw new PinError(`${readUrl(ctx, url)}: ${expected.size} bytes is over the limit of ${MAX_INDEX_BYTES}`, 'failed');
+    const body = await download(ctx, url, expected.size, 'package index');
+    if (!body) throw new PinError(`${readUrl(ctx, url)}: not found, though the Release file lists it`, 'failed');
     const actual = createHash('sha256').update(body).digest('hex');
     if (body.length !== expected.size || actual !== expected.sha256) {
-      throw new PinError(`${readUrl(access, url)}: size ${body.length} and sha256 ${actual} do not match the Release file (${expected.size}, ${expected.sha256}): the archive is changing or broken; try again later`, 'failed');
+      throw new PinError(`${readUrl(ctx, url)}: size ${body.length} and sha256 ${actual} do not match the Release file (${expected.size}, ${expected.sha256}): the archive is changing or broken; try again later`, 'failed');
     }
     let text: string;
     try {
       text = (choice.endsWith('.gz') ? gunzipSync(body, { maxOutputLength: MAX_UNPACKED_BYTES }) : body).toString('utf8');
     } catch (e) {
-      throw new PinError(`${readUrl(access, url)}: cannot be unpacked (${(e as Error).message})`, 'failed');
+      throw new PinError(`${readUrl(ctx, url)}: cannot be unpacked (${(e as Error).message})`, 'failed');
     }
     return parsePackages(text);
   });

@@ -11,8 +11,8 @@ import { createHash } from 'node:crypto';
 import type { HttpClient } from './http';
 import { RegistryError } from './http';
 import { PinError } from './pinError';
-import { sharedLookup } from './shared';
-import type { PackageContext } from './packages';
+import { LookupKind } from './shared';
+import type { ResolveContext } from './context';
 
 /** Default of DownloadLimits.maxBytes: release archives are rarely larger. */
 export const DEFAULT_DOWNLOAD_MAX_BYTES = 512 * 1024 * 1024;
@@ -96,6 +96,14 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Prom
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
+export interface DownloadQuery {
+  url: string;
+  limits?: DownloadLimits;
+}
+
+/** A download's digest by URL, once per run. */
+const DOWNLOAD = new LookupKind<Downloaded>('download');
+
 export interface ResolvedDownload extends Downloaded {
   /** Where the answer came from, for titles (`from dockrepro.lock.json`, `downloaded now`). */
   explanation: string;
@@ -107,13 +115,14 @@ export interface ResolvedDownload extends Downloaded {
  * instructions name it, and recorded in the lock. Failures are PinErrors ('needs-network' offline, 'failed'
  * for a download that did not work, with the reason).
  */
-export async function lookupDownload(ctx: PackageContext, url: string, limits: DownloadLimits = {}): Promise<ResolvedDownload> {
+export async function lookupDownload(ctx: ResolveContext, q: DownloadQuery): Promise<ResolvedDownload> {
+  const { url, limits = {} } = q;
   const locked = ctx.refresh ? undefined : ctx.lock?.getDownload(url);
   if (locked) return { digest: locked.digest, size: locked.size, finalUrl: locked.redirectedTo ?? url, explanation: `from ${ctx.lock!.path}`, fromLock: true };
   if (ctx.offline) throw new PinError(`'${url}' is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids downloading it`, 'needs-network');
   let got: Downloaded;
   try {
-    got = await sharedLookup(ctx.lookups, `download:${url}`, () => download(ctx.http, url, {}, limits));
+    got = await ctx.lookups.once(DOWNLOAD, url, () => download(ctx.http, url, {}, limits));
   } catch (e) {
     throw new PinError(`download failed: ${(e as Error).message}`, 'failed');
   }

@@ -9,9 +9,10 @@
 import type { StageBases } from './baseImage';
 import { parseDeb822 } from './debArchive';
 import { isDebVersion } from './debVersion';
-import { lookupPackage, type PackageContext } from './packages';
+import type { ResolveContext } from './context';
+import { lookupPackage } from './packages';
 import { PinError } from './pinError';
-import { sharedLookup } from './shared';
+import { LookupKind } from './shared';
 
 export const DPKG_STATUS = '/var/lib/dpkg/status';
 /** Largest status file read (a full desktop install is about 10 MB). */
@@ -30,16 +31,31 @@ export function parseDpkgStatus(text: string): Map<string, string> {
   return out;
 }
 
+export interface InstalledDebQuery {
+  /** The stages' base images, and the stage whose image is asked about. */
+  bases: StageBases;
+  stage: number;
+  /** Names the image (ImageConfigFacts.manifestDigest). */
+  manifestDigest: string;
+  /** dpkg's architecture name (`amd64`). */
+  arch: string;
+  name: string;
+}
+
+/** An image's dpkg status (package:arch → version) by manifest digest, once per run. */
+const DPKG_STATUS_READ = new LookupKind<Map<string, string>>('dpkg-status');
+
 /**
  * The version of `name` installed for `arch` in stage `stage`'s base image, undefined when none is. A PinError
  * when it cannot be known (the reason names why).
  */
-export async function installedDebVersion(bases: StageBases, packages: PackageContext, stage: number, manifestDigest: string, arch: string, name: string): Promise<string | undefined> {
+export async function installedDebVersion(ctx: ResolveContext, q: InstalledDebQuery): Promise<string | undefined> {
+  const { bases, stage, manifestDigest, arch, name } = q;
   const r = await lookupPackage(
-    packages,
+    ctx,
     `dpkg:${manifestDigest} ${arch} ${name}`,
     async () => {
-      const all = await sharedLookup(packages.lookups, `dpkg-status:${manifestDigest}`, () => readStatus(bases, stage));
+      const all = await ctx.lookups.once(DPKG_STATUS_READ, manifestDigest, () => readStatus(bases, stage));
       const version = all.get(`${name}:${arch}`) ?? all.get(`${name}:all`);
       return { version: version ?? 'none', explanation: `read from ${DPKG_STATUS}` };
     },

@@ -8,8 +8,11 @@
  * `resolveRef` then names the commit a ref stands for, in the order the git command that names it looks
  * refs up (git clone -b: branches first; checkout, fetch and BuildKit: tags first).
  */
+import { mirrored } from './archives';
+import type { ResolveContext } from './context';
 import type { HttpClient } from './http';
 import { RegistryError } from './http';
+import { LookupKind } from './shared';
 
 /** A full object id: SHA-1 or SHA-256 repositories, lower case as git prints them. */
 export const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -24,6 +27,15 @@ export interface RemoteRefs {
   head?: string;
   /** The ref HEAD is a symbolic link to (`refs/heads/main`), when the server says. */
   headTarget?: string;
+}
+
+/** A repository's advertisement by the URL it is read from, once per run. */
+const GIT_REFS = new LookupKind<RemoteRefs>('git-refs');
+
+/** The advertisement of `url` (as `git clone` takes it), read through the `archives:` mirrors once per run. */
+export function readRemoteRefs(ctx: ResolveContext, q: { url: string }): Promise<RemoteRefs> {
+  const where = mirrored(q.url, ctx.archives);
+  return ctx.lookups.once(GIT_REFS, where, () => lsRemote(ctx.http, where));
 }
 
 /** The advertisement of `url` (a repository URL as `git clone` takes it). */

@@ -13,7 +13,8 @@
  */
 import { RegistryError, type HttpClient } from './http';
 import { PinError } from './pinError';
-import { sharedLookup } from './shared';
+import type { ResolveContext } from './context';
+import { LookupKind } from './shared';
 import type { ResolvedVersion } from './packages';
 import { compareSemver, parseSemver, type SemVer } from './crates';
 
@@ -126,13 +127,11 @@ function pickLatest(versions: { text: string; v: SemVer }[]): { text: string; v:
 type Answer = { body: Buffer; proxy: string } | { missing: true; direct: boolean };
 
 /** Run-wide answers by proxy list and path: keys of one module (several packages or queries) share its list and .mod. */
-type Lookups = Map<string, Promise<unknown>>;
+const PROXY_ANSWER = new LookupKind<Answer>('goproxy');
 
-/** GET `suffix` from the proxy list with GOPROXY's fallback rules, once per run when `lookups` is given. */
-function proxyGet(http: HttpClient, proxies: ProxyEntry[], suffix: string, maxBytes: number, lookups?: Lookups): Promise<Answer> {
-  if (!lookups) return proxyGetOnce(http, proxies, suffix, maxBytes);
-  const key = `goproxy:${formatGoproxy(proxies)} ${suffix}`;
-  return sharedLookup(lookups, key, () => proxyGetOnce(http, proxies, suffix, maxBytes));
+/** GET `suffix` from the proxy list with GOPROXY's fallback rules, once per run. */
+function proxyGet(ctx: ResolveContext, proxies: ProxyEntry[], suffix: string, maxBytes: number): Promise<Answer> {
+  return ctx.lookups.once(PROXY_ANSWER, `${formatGoproxy(proxies)} ${suffix}`, () => proxyGetOnce(ctx.http, proxies, suffix, maxBytes));
 }
 
 async function proxyGetOnce(http: HttpClient, proxies: ProxyEntry[], suffix: string, maxBytes: number): Promise<Answer> {
@@ -177,14 +176,14 @@ interface ModuleAnswer {
 }
 
 /** The version of module `module` for `query`, or `missing` when the proxies do not have such a module (or version). */
-async function queryModule(http: HttpClient, proxies: ProxyEntry[], module: string, query: GoQuery, lookups?: Lookups): Promise<ModuleAnswer | { missing: true; direct: boolean }> {
+async function queryModule(ctx: ResolveContext, proxies: ProxyEntry[], module: string, query: GoQuery): Promise<ModuleAnswer | { missing: true; direct: boolean }> {
   const mod = escapeGo(module);
   if (query.kind === 'revision') {
-    const a = await proxyGet(http, proxies, `${mod}/@v/${escapeGo(query.revision)}.info`, 64 * 1024, lookups);
+    const a = await proxyGet(ctx, proxies, `${mod}/@v/${escapeGo(query.revision)}.info`, 64 * 1024);
     if ('missing' in a) return a;
     return { version: infoVersion(a, `${a.proxy}/${mod}/@v/${escapeGo(query.revision)}.info`), proxy: a.proxy, explanation: `the commit '${query.revision}' names today` };
   }
-  const listed = await proxyGet(http, proxies, `${mod}/@v/list`, 4 * 1024 * 1024, lookups);
+  const listed = await proxyGet(ctx, proxies, `${mod}/@v/list`, 4 * 1024 * 1024);
   if ('missing' in listed) return listed;
   // As the go command reads the list: the first field of each line, canonical tagged versions of this major only.
   const versions: { text: string; v: SemVer }[] = [];
@@ -197,13 +196,13 @@ async function queryModule(http: HttpClient, proxies: ProxyEntry[], module: stri
   const proxy = listed.proxy;
   if (versions.length === 0) {
     if (query.kind !== 'latest') return { missing: true, direct: false };
-    const a = await proxyGet(http, proxies, `${mod}/@latest`, 64 * 1024, lookups);
+    const a = await proxyGet(ctx, proxies, `${mod}/@latest`, 64 * 1024);
     if ('missing' in a) return a;
     return { version: infoVersion(a, `${a.proxy}/${mod}/@latest`), proxy: a.proxy, explanation: `the newest commit of module ${module} (it has no tagged version)` };
   }
   // Retractions come from the go.mod of the latest version (ignoring retractions).
   const latest = pickLatest(versions)!;
-  const modFile = await proxyGet(http, proxies, `${mod}/@v/${escapeGo(latest.text)}.mod`, 4 * 1024 * 1024, lookups);
+  const modFile = await proxyGet(ctx, proxies, `${mod}/@v/${escapeGo(latest.text)}.mod`, 4 * 1024 * 1024);
   if ('missing' in modFile) throw new RegistryError(`${proxy}/${mod}/@v/${latest.text}.mod: not found, though the version is listed`, 'malformed', 404);
   const ranges = parseRetractions(modFile.body.toString('utf8'));
   const prefix = query.kind === 'prefix' ? query.prefix : undefined;
@@ -227,14 +226,23 @@ export function modulePrefixes(path: string): string[] {
   return out;
 }
 
+export interface GoPackageQuery {
+  /** A package path (`golang.org/x/tools/cmd/stringer`): its module is looked up. */
+  path: string;
+  proxies: ProxyEntry[];
+  /** Which version: latest, a prefix, or what a revision names. */
+  want: GoQuery;
+}
+
 /**
- * The version for package `path` and `query` through `proxies` (no `direct` first, no `off` first: the caller
+ * The version for package `path` and `want` through `proxies` (no `direct` first, no `off` first: the caller
  * leaves those). The module is the longest prefix of the path the proxies know.
  */
-export async function resolveGoPackage(http: HttpClient, proxies: ProxyEntry[], path: string, query: GoQuery, lookups?: Lookups): Promise<ResolvedVersion> {
+export async function resolveGoPackage(ctx: ResolveContext, q: GoPackageQuery): Promise<ResolvedVersion> {
+  const { path, proxies, want: query } = q;
   let direct = false;
   for (const module of modulePrefixes(path)) {
-    const r = await queryModule(http, proxies, module, query, lookups);
+    const r = await queryModule(ctx, proxies, module, query);
     if ('missing' in r) {
       direct ||= r.direct;
       continue;

@@ -5,17 +5,18 @@
  *
  * The lock answers first (`bases`, keyed by the pinned digest and platform), so an `--offline` re-run makes
  * no request; `--refresh` reads the registry again. Everything read in a run is shared through the run's
- * `lookups` map: N Dockerfiles on one image download its manifest and config once and each needed layer at
+ * `lookups` (Lookups): N Dockerfiles on one image download its manifest and config once and each needed layer at
  * most once (a layer is read again only for the content of a file no query had asked for when it was read).
  */
 import type { ImageRef } from '../parse/imageRef';
 import { PLATFORM, SHA256_DIGEST } from '../parse/imageRef';
 import type { FileQuery, ImageConfigFacts, ImageFiles } from './baseImage';
 import { FileTooBig, isReadableLayer, LayeredFs, layerSink, normalizeQueryPath, type LayerEntry, type LayerIndex } from './layers';
-import { baseLockKey, type BaseLockEntry, type LockFile } from './lock';
+import type { ImageContext } from './context';
+import { baseLockKey, type BaseLockEntry } from './lock';
 import { PinError } from './pinError';
-import { sharedLookup } from './shared';
-import { MEDIA_TYPES, RegistryError, type RegistryClient } from './registry';
+import { LookupKind } from './shared';
+import { MEDIA_TYPES, RegistryError } from './registry';
 
 /** The default platform when neither `FROM --platform` nor `--platform` says: what most builds run on. */
 export const DEFAULT_PLATFORM = 'linux/amd64';
@@ -23,12 +24,16 @@ const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 /** Largest compressed layer downloaded (bigger layers exist, but not among base images worth reading). */
 const MAX_LAYER_BYTES = 8 * 1024 ** 3;
 
-export interface ImageReaderOptions {
-  client: RegistryClient;
-  lock?: LockFile;
-  offline: boolean;
-  refresh: boolean;
-  lookups: Map<string, Promise<unknown>>;
+/** The run-wide lookups of base images: per manifest, per layer, per file of a manifest. */
+const BASE_IMAGE = new LookupKind<ReadImage>('base-image');
+const BASE_FS = new LookupKind<SharedFs>('base-fs');
+const BASE_FILE = new LookupKind<Buffer | undefined>('base-file');
+const BASE_DIR = new LookupKind<string[]>('base-dir');
+const BASE_BYTES = new LookupKind<Buffer | undefined>('base-bytes');
+const LAYER = new LookupKind<LayerIndex>('layer');
+const LAYER_FILE = new LookupKind<LayerEntry | undefined>('layer-file');
+
+export interface ImageReaderOptions extends ImageContext {
   /**
    * Files whose content is kept from every layer that is downloaded anyway, whoever asked: the files the fixers
    * read, so a second fixer's question about one image (pip lists /usr/lib, then useradd wants /etc/passwd)
@@ -81,12 +86,12 @@ export class ImageReader {
       fs.want(files);
       fileAnswers = await Promise.all(
         files.map(async (f): Promise<[string, string | null]> => {
-          const content = await this.shared(`base-file:${read.manifestDigest}\n${f}`, () => fs.fs.readFile(f));
+          const content = await this.o.lookups.once(BASE_FILE, `${read.manifestDigest}\n${f}`, () => fs.fs.readFile(f));
           return [f, content === undefined ? null : content.toString('utf8')];
         }),
       );
       dirAnswers = await Promise.all(
-        dirs.map(async (d): Promise<[string, string[]]> => [d, await this.shared(`base-dir:${read.manifestDigest}\n${d}`, () => fs.fs.listDir(d))]),
+        dirs.map(async (d): Promise<[string, string[]]> => [d, await this.o.lookups.once(BASE_DIR, `${read.manifestDigest}\n${d}`, () => fs.fs.listDir(d))]),
       );
     } catch (e) {
       throw this.failure(e, image);
@@ -107,7 +112,7 @@ export class ImageReader {
     const read = await this.read(ref, platform, image);
     const fs = await this.fsOf(ref, read);
     try {
-      return await this.shared(`base-bytes:${read.manifestDigest}\n${file}\n${maxBytes}`, () => fs.fs.readFile(file, maxBytes));
+      return await this.o.lookups.once(BASE_BYTES, `${read.manifestDigest}\n${file}\n${maxBytes}`, () => fs.fs.readFile(file, maxBytes));
     } catch (e) {
       throw this.failure(e, image);
     }
@@ -153,7 +158,7 @@ export class ImageReader {
 
   /** Manifest and config of `ref` for `platform`, once per run. */
   private read(ref: ImageRef, platform: string, image: string): Promise<ReadImage> {
-    return this.shared(`base-image:${ref.digest} ${platform}`, async () => {
+    return this.o.lookups.once(BASE_IMAGE, `${ref.digest} ${platform}`, async () => {
       try {
         return await this.readOnce(ref, platform);
       } catch (e) {
@@ -195,7 +200,7 @@ export class ImageReader {
 
   /** The layered filesystem of a manifest, once per run; layers are shared by digest across images. */
   private fsOf(ref: ImageRef, read: ReadImage): Promise<SharedFs> {
-    return this.shared(`base-fs:${read.manifestDigest}`, async () => {
+    return this.o.lookups.once(BASE_FS, read.manifestDigest, async () => {
       const wanted = new Set<string>((this.o.keep ?? []).map(normalizeQueryPath));
       const large = new Map([...(this.o.keepLarge ?? [])].map(([p, n]) => [normalizeQueryPath(p), n]));
       large.forEach((_, p) => wanted.add(p));
@@ -208,20 +213,16 @@ export class ImageReader {
       };
       const fs = new LayeredFs(
         read.layers.length,
-        (i) => this.shared(`layer:${read.layers[i].digest}`, () => readLayer(i, new Set(wanted))),
+        (i) => this.o.lookups.once(LAYER, read.layers[i].digest, () => readLayer(i, new Set(wanted))),
         (i, path, maxBytes) =>
-          this.shared(
-            `layer-file:${read.layers[i].digest}\n${path}\n${maxBytes}`,
+          this.o.lookups.once(
+            LAYER_FILE,
+            `${read.layers[i].digest}\n${path}\n${maxBytes}`,
             async (): Promise<LayerEntry | undefined> => (await readLayer(i, new Set([path]), new Map([...large, [path, Math.max(maxBytes, large.get(path) ?? 0)]]))).entries.get(path),
           ),
       );
       return { fs, want: (paths: string[]) => paths.forEach((p) => wanted.add(p)) };
     });
-  }
-
-  /** The run-wide promise for `key`, started by `start` when nobody asked before. */
-  private shared<T>(key: string, start: () => Promise<T>): Promise<T> {
-    return sharedLookup(this.o.lookups, key, start);
   }
 }
 

@@ -1,19 +1,28 @@
 /**
  * Image pinning: what a reference like `python:3` means today, as the most precise tag with the same digest
  * and that digest (`3.12.7`, `sha256:…`). The lock file answers first (a re-run is offline and gives the same
- * bytes); otherwise the registry, with every lookup shared through the run's `lookups` map, so N files naming
+ * bytes); otherwise the registry, with every lookup shared through the run's `lookups` (Lookups), so N files naming
  * one image make one set of requests.
  */
 import type { ImageRef } from '../parse/imageRef';
 import { isPreciseTag } from '../parse/imageRef';
-import { lockKey, type LockEntry, type LockFile } from './lock';
-import { RegistryError, type RegistryClient } from './registry';
+import type { ImageContext } from './context';
+import { lockKey, type LockEntry } from './lock';
+import { RegistryError, type DigestResult } from './registry';
 import { candidatesToCompare, preciseCandidates } from './tags';
 import { PinError } from './pinError';
-import { sharedLookup } from './shared';
+import { LookupKind } from './shared';
 
 /** How many candidate tags are compared by digest before giving up on a more precise tag. */
 const MAX_CANDIDATES = 20;
+
+/** The run-wide lookups of image pinning (see ImagePinner.resolve). */
+const PIN = new LookupKind<Pin>('pin');
+const IMAGE = new LookupKind<Resolved>('image');
+const TAGS = new LookupKind<string[]>('tags');
+const HUB_TAGS = new LookupKind<Map<string, string> | undefined>('hub');
+const HEAD = new LookupKind<string>('head');
+const DIGEST = new LookupKind<DigestResult>('digest');
 
 export interface Pin {
   /** The most precise tag with the same digest; undefined when none is more precise than the one written. */
@@ -23,17 +32,9 @@ export interface Pin {
   explanation: string;
 }
 
-export interface ImagePinnerOptions {
-  client: RegistryClient;
-  lock?: LockFile;
-  /** Never touch the network: only the lock answers. */
-  offline: boolean;
-  /** Ignore the lock and resolve again (the lock is updated). */
-  refresh: boolean;
+export interface ImagePinnerOptions extends ImageContext {
   /** `os/arch[/variant]`: pin that platform's manifest instead of the multi-platform index (`fix --platform`). */
   platform?: string;
-  lookups: Map<string, Promise<unknown>>;
-  now?: () => Date;
 }
 
 export class ImagePinner {
@@ -49,7 +50,7 @@ export class ImagePinner {
    */
   pin(ref: ImageRef, platform = this.o.platform): Promise<Pin> {
     const key = lockKey(ref.normalizedName, ref.tag, platform);
-    return this.shared(`pin:${this.o.lock?.path ?? ''}\n${key}`, () => this.pinOnce(ref, key, platform));
+    return this.o.lookups.once(PIN, `${this.o.lock?.path ?? ''}\n${key}`, () => this.pinOnce(ref, key, platform));
   }
 
   private async pinOnce(ref: ImageRef, key: string, platform: string | undefined): Promise<Pin> {
@@ -91,8 +92,7 @@ export class ImagePinner {
   /** One resolution per (where it is looked up, tag, platform) per run, however many files ask. */
   private resolve(ref: ImageRef, platform: string | undefined): Promise<Resolved> {
     const e = this.o.client.endpoint(ref);
-    const key = `image:${e.baseUrl}/${e.repository}:${ref.tag ?? 'latest'}:${platform ?? ''}`;
-    return this.shared(key, () => this.lookUp(ref, platform));
+    return this.o.lookups.once(IMAGE, `${e.baseUrl}/${e.repository}:${ref.tag ?? 'latest'}:${platform ?? ''}`, () => this.lookUp(ref, platform));
   }
 
   private async lookUp(ref: ImageRef, platform: string | undefined): Promise<Resolved> {
@@ -110,7 +110,7 @@ export class ImagePinner {
     // From here on a failure only costs precision: the digest is verified, so it is pinned with the tag as written.
     let candidates: string[];
     try {
-      const tags = await this.shared(`tags:${this.repoKey(ref)}`, () => this.o.client.tags(ref));
+      const tags = await this.o.lookups.once(TAGS, this.repoKey(ref), () => this.o.client.tags(ref));
       candidates = candidatesToCompare(ref.tag, tags, MAX_CANDIDATES);
     } catch (e) {
       if (!(e instanceof RegistryError)) throw e;
@@ -133,7 +133,7 @@ export class ImagePinner {
   private async hubChoice(ref: ImageRef, digest: string): Promise<string | undefined> {
     let recent: Map<string, string> | undefined;
     try {
-      recent = await this.shared(`hub:${ref.normalizedName}`, () => this.o.client.hubTagDigests(ref));
+      recent = await this.o.lookups.once(HUB_TAGS, ref.normalizedName, () => this.o.client.hubTagDigests(ref));
     } catch (e) {
       if (e instanceof RegistryError) return undefined;
       throw e;
@@ -144,22 +144,17 @@ export class ImagePinner {
 
   /** Candidates are only compared with the verified digest: a HEAD answer is enough (see headDigest). */
   private candidateDigest(ref: ImageRef): Promise<string> {
-    return this.shared(`head:${this.repoKey(ref)}:${ref.tag}`, () => this.o.client.headDigest(ref));
+    return this.o.lookups.once(HEAD, `${this.repoKey(ref)}:${ref.tag}`, () => this.o.client.headDigest(ref));
   }
 
   /** Verified: the digest of the manifest bytes, the one written into Dockerfiles. */
   private described(ref: ImageRef): Promise<{ digest: string; mediaType: string }> {
-    return this.shared(`digest:${this.repoKey(ref)}:${ref.tag}`, () => this.o.client.digestOf(ref));
+    return this.o.lookups.once(DIGEST, `${this.repoKey(ref)}:${ref.tag}`, () => this.o.client.digestOf(ref));
   }
 
   private repoKey(ref: ImageRef): string {
     const e = this.o.client.endpoint(ref);
     return `${e.baseUrl}/${e.repository}`;
-  }
-
-  /** The run-wide promise for `key`, started by `start` when no file asked before. */
-  private shared<T>(key: string, start: () => Promise<T>): Promise<T> {
-    return sharedLookup(this.o.lookups, key, start);
   }
 }
 

@@ -16,7 +16,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { PinError } from './pinError';
-import { detachedError } from './shared';
+import type { ResolveContext } from './context';
+import { LookupKind, type Lookups } from './shared';
 import type { ResolvedVersion } from './packages';
 
 /** npm configuration as `.npmrc` spells it (`registry`, `@scope:registry`, `//host/:_authToken`, `strict-ssl`). */
@@ -367,9 +368,16 @@ function explain(e: PacoteError, q: NpmQuery): PinError {
   return new PinError(`lookup of ${asked} on ${q.registry} failed: ${e.message.split('\n')[0]}`, 'failed');
 }
 
-type Lookups = Map<string, Promise<unknown>>;
 /** pacote's `packumentCache` of each run (by its lookups map): one packument per registry and package. */
 const packumentCaches = new WeakMap<Lookups, Map<string, unknown>>();
+
+/** What resolveNpm answers: the query, and the tool (and its version) that would pick. */
+export interface NpmLookup extends NpmQuery {
+  picker: NpmPicker;
+}
+
+/** The request for a package's packument, one at a time per registry and package (Lookups.after). */
+const NPM_PACKUMENT = new LookupKind<Packument>('npm-packument');
 
 /**
  * The version the installing tool picks for the query today (see NpmPicker), checked: the registry must
@@ -377,30 +385,20 @@ const packumentCaches = new WeakMap<Lookups, Map<string, unknown>>();
  * request, registry and credentials); with `lookups` (run-wide), every range of a package is answered from
  * one packument request.
  */
-export async function resolveNpm(q: NpmQuery, picker: NpmPicker, lookups?: Lookups): Promise<ResolvedVersion> {
+export async function resolveNpm(ctx: ResolveContext, q: NpmLookup): Promise<ResolvedVersion> {
+  const { picker } = q;
   const opts = pacoteOptions(q);
   // Expensive (about 100 packages) and external to the bundle: only loaded when a lookup is actually made.
   const pacote = require('pacote') as { packument(spec: string, opts: Record<string, unknown>): Promise<Packument> };
-  let fetch = () => pacote.packument(`${q.name}@${q.range}`, opts);
-  if (lookups) {
-    let cache = packumentCaches.get(lookups);
-    if (!cache) packumentCaches.set(lookups, (cache = new Map()));
-    opts.packumentCache = cache;
-    // pacote caches a packument once it has arrived: another range of the package waits for the first request.
-    const gate = `npm-packument:${q.registry} ${q.name}`;
-    const previous = lookups.get(gate);
-    // The run keeps the gate: its failure must not keep the frames it was thrown from (resolve/shared).
-    const mine = (previous ? previous.catch(() => undefined).then(() => pacote.packument(`${q.name}@${q.range}`, opts)) : fetch()).catch((e: unknown) => {
-      throw detachedError(e);
-    });
-    lookups.set(gate, mine);
-    mine.catch(() => undefined); // reported below
-    fetch = () => mine;
-  }
+  let cache = packumentCaches.get(ctx.lookups);
+  if (!cache) packumentCaches.set(ctx.lookups, (cache = new Map()));
+  opts.packumentCache = cache;
+  // pacote caches a packument once it has arrived: another range of the package waits for the first request.
+  const fetched = ctx.lookups.after(NPM_PACKUMENT, `${q.registry} ${q.name}`, () => pacote.packument(`${q.name}@${q.range}`, opts));
   let packument: Packument;
   let manifest: Manifest;
   try {
-    packument = await fetch();
+    packument = await fetched;
     manifest = pickAsNpm(packument, q, picker);
   } catch (e) {
     throw explain(e as PacoteError, q);

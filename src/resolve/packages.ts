@@ -3,31 +3,16 @@
  * (however many files and commands ask), the answer checked against the ecosystem's version grammar before
  * anything is written, and recorded in the lock so a re-run is offline and gives the same bytes.
  */
-import type { HttpClient } from './http';
 import { RegistryError } from './http';
 import { PinError } from './pinError';
-import { sharedLookup } from './shared';
-import type { LockFile } from './lock';
-import type { ArchiveMirrors } from './archives';
+import type { ResolveContext } from './context';
+import { LookupKind } from './shared';
 
-export interface PackageContext {
-  /** Shared by every package lookup of the run (request limit, retries, timeouts). */
-  http: HttpClient;
-  lock?: LockFile;
-  /** Never touch the network: only the lock answers. */
-  offline: boolean;
-  /** Ignore the lock and resolve again (the lock is updated). */
-  refresh: boolean;
-  /** Run-wide in-flight and finished lookups (FixerContext.lookups). */
-  lookups: Map<string, Promise<unknown>>;
-  /** The environment of the run: index URLs (PIP_INDEX_URL, GOPROXY, npm_config_*), HOME for config files. */
-  env: NodeJS.ProcessEnv;
-  /** Package archive mirrors (`archives:` of the user's config and the repository's, the latter winning). */
-  archives: ArchiveMirrors;
-  /** Folder of the Dockerfile being fixed (where project config such as .npmrc is looked for). */
-  dir: string;
-  now?: () => Date;
-}
+/** The resolver context under the name the package fixers know it by (FixerContext.packages). */
+export type PackageContext = ResolveContext;
+
+/** A package's version by its lock key, once per run. */
+const PACKAGE = new LookupKind<ResolvedVersion>('package');
 
 export interface ResolvedVersion {
   version: string;
@@ -52,7 +37,7 @@ export async function lookupPackage(
   const locked = ctx.refresh ? undefined : ctx.lock?.getPackage(key);
   if (locked && isValid(locked.version)) return { version: locked.version, explanation: `from ${ctx.lock!.path}` };
   if (ctx.offline) throw new PinError(`${subject} is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids a lookup`, 'needs-network');
-  const p = sharedLookup(ctx.lookups, `package:${key}`, resolve);
+  const p = ctx.lookups.once(PACKAGE, key, resolve);
   let resolved: ResolvedVersion;
   try {
     resolved = await p;

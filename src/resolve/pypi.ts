@@ -12,7 +12,8 @@
  */
 import { RegistryError, type HttpClient } from './http';
 import { PinError } from './pinError';
-import { sharedLookup } from './shared';
+import type { ResolveContext } from './context';
+import { LookupKind } from './shared';
 import type { ResolvedVersion } from './packages';
 
 export const PYPI_SIMPLE = 'https://pypi.org/simple/';
@@ -326,7 +327,7 @@ export function wheelFits(wheel: NonNullable<DistFile['wheel']>, py: PythonVersi
   });
 }
 
-export interface PypiQuery {
+export interface PypiQuery extends PypiOptions {
   /** Normalized project name. */
   project: string;
   /** The written specifier without spaces or parentheses (`>=2,<3`), '' for none. */
@@ -344,12 +345,13 @@ export interface PypiQuery {
   strategy: 'best-match' | 'first-index';
 }
 
+/** A project's files on one index, once per run. */
+const PYPI_PROJECT = new LookupKind<DistFile[]>('pypi-project');
+
 /** The files `project` has on the indexes, by the query's strategy; one request per index page per run. */
-async function gatherFiles(http: HttpClient, q: PypiQuery, options: PypiOptions, lookups: Map<string, Promise<unknown>>): Promise<DistFile[]> {
-  const fetchOne = (index: string): Promise<DistFile[]> => {
-    const key = `pypi-project:${indexLabel(index)}/${q.project}`;
-    return sharedLookup(lookups, key, () => indexFiles(http, index, q.project, options));
-  };
+async function gatherFiles(ctx: ResolveContext, q: PypiQuery): Promise<DistFile[]> {
+  const fetchOne = (index: string): Promise<DistFile[]> =>
+    ctx.lookups.once(PYPI_PROJECT, `${indexLabel(index)}/${q.project}`, () => indexFiles(ctx.http, index, q.project, { jsonApi: q.jsonApi }));
   const notFound = (e: unknown) => e instanceof RegistryError && e.kind === 'not-found';
   const missing = () => {
     const where = q.indexes.map(indexLabel).join(', ');
@@ -423,8 +425,8 @@ export function chooseVersion(files: DistFile[], q: PypiQuery): ResolvedVersion 
 }
 
 /** Looks the project up and chooses the version (a PinError 'failed' when nothing fits). */
-export async function resolvePypi(http: HttpClient, q: PypiQuery, options: PypiOptions, lookups: Map<string, Promise<unknown>>): Promise<ResolvedVersion> {
-  const files = await gatherFiles(http, q, options, lookups);
+export async function resolvePypi(ctx: ResolveContext, q: PypiQuery): Promise<ResolvedVersion> {
+  const files = await gatherFiles(ctx, q);
   const chosen = chooseVersion(files, q);
   if (typeof chosen === 'string') throw new PinError(chosen, 'failed');
   return chosen;

@@ -21,6 +21,7 @@ import { stageBases } from './stageBases';
 import { LockFiles } from './lock';
 import { RegistryClient } from './registry';
 import { HttpClient } from './http';
+import { Lookups } from './shared';
 import type { PackageContext } from './packages';
 import { loadUserConfig, type UserConfig } from '../userConfig';
 
@@ -46,7 +47,7 @@ const FILES_FIXERS_READ = [
 const LARGE_FILES_FIXERS_READ: ReadonlyMap<string, number> = new Map([...RPM_DB_LARGE_FILES, [DPKG_STATUS, DPKG_STATUS_MAX_BYTES]]);
 
 export class Resolvers {
-  readonly lookups = new Map<string, Promise<unknown>>();
+  readonly lookups = new Lookups();
   readonly locks: LockFiles;
   /** One registry client and one package-index client per configuration (its mirrors and insecure hosts). */
   private readonly clients = new Map<Config, { registry: RegistryClient; packages: HttpClient }>();

@@ -5,11 +5,12 @@
  * digest never changes), so a re-run with --offline knows it without the database.
  */
 import type { ImageFiles, StageBases } from './baseImage';
-import { lookupPackage, type PackageContext } from './packages';
+import type { ResolveContext } from './context';
+import { lookupPackage } from './packages';
 import { PinError } from './pinError';
 import { installedPackages, RPM_DB_DIRS, rpmDbOf, RpmDbError, type InstalledRpm } from './rpmDb';
 import { isRpmVersionPart } from './rpmVersion';
-import { sharedLookup } from './shared';
+import { LookupKind } from './shared';
 
 /** Largest rpm database read (real ones are 5-20 MB; Fedora's full installs reach 40). */
 export const RPM_DB_MAX_BYTES = 64 * 1024 * 1024;
@@ -40,20 +41,35 @@ function decode(text: string): InstalledRpm[] | undefined {
   return out;
 }
 
+export interface InstalledRpmQuery {
+  /** The stages' base images, and the stage whose image is asked about. */
+  bases: StageBases;
+  stage: number;
+  /** Names the image (ImageConfigFacts.manifestDigest). */
+  manifestDigest: string;
+  /** The listings of RPM_DB_DIRS in that image. */
+  dirs: ImageFiles['dirs'];
+  name: string;
+}
+
+/** An image's rpm database (name → installed builds) by manifest digest, once per run. */
+const RPM_DB_READ = new LookupKind<Map<string, InstalledRpm[]>>('rpmdb');
+
 /**
  * The builds of `name` installed in stage `stage`'s base image. `dirs` must hold the listings of RPM_DB_DIRS;
  * `manifestDigest` names the image (ImageConfigFacts.manifestDigest).
  */
-export async function installedBuilds(bases: StageBases, packages: PackageContext, stage: number, manifestDigest: string, dirs: ImageFiles['dirs'], name: string): Promise<Installed> {
+export async function installedBuilds(ctx: ResolveContext, q: InstalledRpmQuery): Promise<Installed> {
+  const { bases, stage, manifestDigest, dirs, name } = q;
   const db = rpmDbOf(dirs);
   if (db.kind === 'none') return { builds: [] };
   if (db.kind === 'unread') return { unknown: db.reason };
   try {
     const r = await lookupPackage(
-      packages,
+      ctx,
       `rpmdb:${manifestDigest} ${name}`,
       async () => {
-        const all = await sharedLookup(packages.lookups, `rpmdb:${manifestDigest}`, () => readDb(bases, stage, db.path, db.wal));
+        const all = await ctx.lookups.once(RPM_DB_READ, manifestDigest, () => readDb(bases, stage, db.path, db.wal));
         const builds = all.get(name) ?? [];
         const bad = builds.find((b) => !isRpmVersionPart(b.version) || !isRpmVersionPart(b.release) || !/^[A-Za-z0-9_]*$/.test(b.arch));
         if (bad) throw new PinError(`the image's rpm database lists '${name}' with a version dockrepro does not write (${bad.version}-${bad.release})`, 'failed');

@@ -1,7 +1,7 @@
 /**
  * Reads an rpm-md repository (what dnf, yum, microdnf and zypper read): `<baseurl>/repodata/repomd.xml` names
  * the `primary` file (location, checksum, size), which lists every package with its name, arch and
- * epoch/version/release. The primary file is downloaded once per repository per run (sharedLookup), checked
+ * epoch/version/release. The primary file is downloaded once per repository per run (Lookups.once), checked
  * against repomd's size and checksum, decompressed as a stream (gzip by zlib, zstd by fzstd; xz and bzip2
  * have no decoder here and are refused with the reason) and scanned package by package.
  *
@@ -19,7 +19,8 @@ import { createGunzip } from 'node:zlib';
 import { mirrored, type ArchiveMirrors } from './archives';
 import { RegistryError, type HttpClient } from './http';
 import { PinError } from './pinError';
-import { sharedLookup } from './shared';
+import type { ResolveContext } from './context';
+import { LookupKind } from './shared';
 
 export interface RpmPackage {
   name: string;
@@ -58,12 +59,17 @@ export function mirroredService(url: string, mirrors: ArchiveMirrors): string {
 
 const HASHES: Readonly<Record<string, string>> = { sha: 'sha1', sha1: 'sha1', sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512' };
 
+/** A repository's index by the URL it is read from (its base, or its metalink), once per run. */
+const RPM_REPO = new LookupKind<RpmRepoIndex>('rpm-repo');
+const RPM_METALINK = new LookupKind<RpmRepoIndex>('rpm-metalink');
+
 const slash = (u: string) => (u.endsWith('/') ? u : `${u}/`);
 
 /** The repository at `baseurl` (read through `mirrors`), once per run. */
-export function readRpmRepo(http: HttpClient, lookups: Map<string, Promise<unknown>>, baseurl: string, mirrors: ArchiveMirrors): Promise<RpmRepoIndex> {
-  const url = slash(mirrored(baseurl, mirrors));
-  return sharedLookup(lookups, `rpm-repo:${url}`, async () => {
+export function readRpmRepo(ctx: ResolveContext, q: { baseurl: string }): Promise<RpmRepoIndex> {
+  const { http } = ctx;
+  const url = slash(mirrored(q.baseurl, ctx.archives));
+  return ctx.lookups.once(RPM_REPO, url, async () => {
     const repomd = await http.get(`${url}repodata/repomd.xml`, {}, MAX_REPOMD_BYTES, 'rpm repository (no repodata/repomd.xml)');
     return readFromRepomd(http, url, repomd.body.toString('utf8'));
   });
@@ -73,9 +79,11 @@ export function readRpmRepo(http: HttpClient, lookups: Map<string, Promise<unkno
  * The repository a metalink names: its mirrors in order of preference, the first whose repomd.xml has one of
  * the metalink's hashes (as dnf checks it). The metalink and the mirrors' URLs go through `mirrors`.
  */
-export function readRpmRepoByMetalink(http: HttpClient, lookups: Map<string, Promise<unknown>>, metalink: string, mirrors: ArchiveMirrors): Promise<RpmRepoIndex> {
+export function readRpmRepoByMetalink(ctx: ResolveContext, q: { metalink: string }): Promise<RpmRepoIndex> {
+  const { http, archives: mirrors } = ctx;
+  const { metalink } = q;
   const url = mirroredService(metalink, mirrors);
-  return sharedLookup(lookups, `rpm-metalink:${url}`, async () => {
+  return ctx.lookups.once(RPM_METALINK, url, async () => {
     const text = (await http.get(url, {}, MAX_METALINK_BYTES, 'metalink')).body.toString('utf8');
     const { hashes, urls } = parseMetalink(text);
     if (hashes.length === 0) throw new PinError(`the metalink ${metalink} gives no sha256/sha512 hash of repomd.xml, so no mirror's copy can be checked`, 'failed');

@@ -7,6 +7,7 @@
  */
 import { RegistryError, type HttpClient } from './http';
 import type { ResolvedVersion } from './packages';
+import type { ResolveContext } from './context';
 
 export const RUBYGEMS_ORG = 'https://rubygems.org/';
 
@@ -118,6 +119,8 @@ export function satisfiesGem(v: string, req: GemRequirement): boolean {
 }
 
 export interface GemQuery {
+  /** Sources in the order `gem` asks them (`--source`, then the configured ones). */
+  sources: string[];
   name: string;
   /** Absent: any version (`>= 0`). */
   requirement?: GemRequirement;
@@ -186,7 +189,9 @@ async function fromSource(http: HttpClient, source: string, q: GemQuery): Promis
  * The newest version over every source (RubyGems installs the highest version any source offers). A source
  * without the gem is skipped; one that fails makes the answer unknown.
  */
-export async function resolveGem(http: HttpClient, sources: string[], q: GemQuery): Promise<ResolvedVersion> {
+export async function resolveGem(ctx: ResolveContext, q: GemQuery): Promise<ResolvedVersion> {
+  const { http } = ctx;
+  const { sources } = q;
   const found: { source: string; version: string }[] = [];
   for (const source of sources) {
     const v = await fromSource(http, source, q);

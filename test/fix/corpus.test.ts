@@ -18,6 +18,7 @@ import type { DockerfileModel, ImageSite } from '../../src/parse/dockerfile';
 import { ImagePinner } from '../../src/resolve/images';
 import { LockFile, lockKey } from '../../src/resolve/lock';
 import { RegistryClient } from '../../src/resolve/registry';
+import { Lookups } from '../../src/resolve/shared';
 
 const options = { rules: RULES, unsafe: true, offline: true, baseId: 10001 };
 const keys = (text: string) => {
@@ -126,7 +127,7 @@ it('with every image in the lock: no safe fix adds a digest to a reference assem
         unsafe,
         offline: true,
         baseId: 10001,
-        images: new ImagePinner({ client: new RegistryClient({ retries: 0, timeoutMs: 1 }), lock, offline: true, refresh: false, lookups: new Map() }),
+        images: new ImagePinner({ client: new RegistryClient({ retries: 0, timeoutMs: 1 }), lock, offline: true, refresh: false, lookups: new Lookups() }),
       });
     const safe = await run(decoded.text, false);
     const after = parseDockerfile(safe.text);

@@ -11,6 +11,7 @@ import { compareSemver, parseCargoRequirement, parseSemver, satisfiesCargo, spar
 import rule from '../../src/rules/cargo-pin';
 import { packageFix, useFixtureServers } from '../helpers/packageFix';
 import { startSparseIndex, type FixtureServer } from '../helpers/packageServers';
+import { Lookups } from '../../src/resolve/shared';
 
 let index: FixtureServer;
 let other: FixtureServer;
@@ -106,7 +107,7 @@ describe('cargo-version', () => {
 
   it('the lock makes a re-run offline and identical, with no request; one lookup per crate per run', async () => {
     const text = `FROM rust:1.83\nRUN cargo install --locked ripgrep && cargo install --locked ripgrep\n`;
-    const lookups = new Map<string, Promise<unknown>>();
+    const lookups = new Lookups();
     const first = await fix(text, { lookups });
     const second = await fix(`FROM rust:1.82\nRUN cargo install --locked "ripgrep"\n`, { lookups, lock: first.lock });
     expect(first.text).toBe(`FROM rust:1.83\nRUN cargo install --locked ripgrep@14.1.1 && cargo install --locked ripgrep@14.1.1\n`);

@@ -15,6 +15,7 @@ import rule from '../../src/rules/useradd-uid';
 import type { FileQuery, ImageFiles, StageBases } from '../../src/resolve/baseImage';
 import { PinError } from '../../src/resolve/pinError';
 import { busyboxAvailable, runBusybox, runShadow, shadowAvailable } from '../helpers/accountTools';
+import { Lookups } from '../../src/resolve/shared';
 
 /** The accounts of python:3.7.3-stretch: system users only, nobody/nogroup at 65534. */
 const STRETCH_PASSWD = [
@@ -44,7 +45,7 @@ const STRETCH = { '/etc/passwd': STRETCH_PASSWD, '/etc/group': STRETCH_GROUP, '/
 async function fixWith(text: string, stageBases?: StageBases) {
   const model = parseDockerfile(text);
   const findings = lintModel(model, { rules: [rule] });
-  const results = (await fixer.fix(findings, { model, baseId: 10001, lookups: new Map(), findings, bases: stageBases })) as (Fix | NoFix)[];
+  const results = (await fixer.fix(findings, { model, baseId: 10001, lookups: new Lookups(), findings, bases: stageBases })) as (Fix | NoFix)[];
   return { findings, results, output: applyEdits(text, results.flatMap((r) => (isFix(r) ? r.edits : []))) };
 }
 

@@ -8,6 +8,7 @@ import { parseDockerfile } from '../../src/parse/dockerfile';
 import { lintModel } from '../../src/lint';
 import type { Finding } from '../../src/rules/types';
 import rule from '../../src/rules/useradd-uid';
+import { Lookups } from '../../src/resolve/shared';
 
 const GOLDEN = join(__dirname, 'golden', 'explicit-id');
 const CASES = readdirSync(GOLDEN).filter((f) => f.endsWith('.in.Dockerfile')).map((f) => f.slice(0, -'.in.Dockerfile'.length)).sort();
@@ -17,7 +18,7 @@ function fixAll(text: string, baseId = 10001, reorder?: (f: Finding[]) => Findin
   const model = parseDockerfile(text);
   let findings = lintModel(model, { rules: [rule] });
   if (reorder) findings = reorder(findings);
-  const results = fixer.fix(findings, { model, baseId, lookups: new Map(), findings }) as (Fix | NoFix)[];
+  const results = fixer.fix(findings, { model, baseId, lookups: new Lookups(), findings }) as (Fix | NoFix)[];
   return { model, findings, results };
 }
 
@@ -174,7 +175,7 @@ describe('explicit-id fixer', () => {
         finding(at('app'), { ...request, needs: ['uid', 'gid'] }),
         finding(at('app'), { ...request, style: 'bsd' }),
         finding(at('app'), request),
-      ], { model, baseId: 10001, lookups: new Map(), findings: [] });
+      ], { model, baseId: 10001, lookups: new Lookups(), findings: [] });
       expect(results).toEqual([
         { left: 'failed', reason: 'cannot find the useradd command this finding points at' },
         { left: 'failed', reason: expect.stringMatching(/^malformed explicit-id request/) },

@@ -13,6 +13,7 @@ import rule from '../../src/rules/gem-pin';
 import { packageFix, useFixtureServers } from '../helpers/packageFix';
 import { startRubyGems, type FixtureServer } from '../helpers/packageServers';
 import { workspace } from '../helpers/workspace';
+import { Lookups } from '../../src/resolve/shared';
 
 let main: FixtureServer;
 let mirror: FixtureServer;
@@ -132,7 +133,7 @@ describe('gem-version', () => {
   });
 
   it('one lookup per gem and sources for a whole run, however many commands and files name it', async () => {
-    const lookups = new Map<string, Promise<unknown>>();
+    const lookups = new Lookups();
     const http = new HttpClient({ retries: 0 });
     const lock = LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
     const a = await fix(`FROM ruby:3.3\nRUN gem install rails && gem install rails\n`, { lookups, http, lock });

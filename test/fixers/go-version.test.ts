@@ -11,6 +11,7 @@ import { escapeGo, formatGoproxy, isGoVersion, parseGoproxy, parseRetractions } 
 import rule from '../../src/rules/go-pin';
 import { packageFix, useFixtureServers } from '../helpers/packageFix';
 import { startGoProxy, type FixtureServer } from '../helpers/packageServers';
+import { Lookups } from '../../src/resolve/shared';
 
 let proxy: FixtureServer;
 let alt: FixtureServer;
@@ -133,7 +134,7 @@ describe('go-version', () => {
 
   it('the lock makes a re-run offline and identical, with no request; one lookup per package per run', async () => {
     const text = `FROM golang:1.23\nRUN go install example.com/tools/cmd/x@latest && go install example.com/tools/cmd/x@latest\n`;
-    const lookups = new Map<string, Promise<unknown>>();
+    const lookups = new Lookups();
     const first = await fix(text, { lookups });
     expect(first.text).toBe(`FROM golang:1.23\nRUN go install example.com/tools/cmd/x@v1.4.2 && go install example.com/tools/cmd/x@v1.4.2\n`);
     const other = await fix(`FROM golang:1.22\nRUN go install 'example.com/tools/cmd/x'\n`, { lookups, lock: first.lock });

@@ -13,6 +13,7 @@ import { RULES } from '../../src/rules/index';
 import { describeWithRegistries, pushIndex, pushImage, type PushedIndex } from '../helpers/registryFixtures';
 import { workspace } from '../helpers/workspace';
 import { startFaultProxy } from '../helpers/faultProxy';
+import { Lookups } from '../../src/resolve/shared';
 
 const IMAGE_RULES = RULES.filter((r) => r.meta.id === 'image-digest' || r.meta.id === 'image-tag');
 
@@ -36,9 +37,9 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
     await pushImage(open, 'pin/single', 'oci', { os: 'linux', architecture: 'amd64' }, 'single', ['1']);
   }, 60_000);
 
-  function pinner(opts: { lock?: LockFile; offline?: boolean; refresh?: boolean; platform?: string; lookups?: Map<string, Promise<unknown>>; client?: RegistryClient } = {}) {
+  function pinner(opts: { lock?: LockFile; offline?: boolean; refresh?: boolean; platform?: string; lookups?: Lookups; client?: RegistryClient } = {}) {
     const client = opts.client ?? new RegistryClient({ retries: 0, timeoutMs: 5000 });
-    const lookups = opts.lookups ?? new Map();
+    const lookups = opts.lookups ?? new Lookups();
     return {
       client,
       lookups,
@@ -116,7 +117,7 @@ describeWithRegistries('image fixers against a real registry', ({ open }) => {
 
   describe('a reference assembled from build args is never frozen (issue 9)', () => {
     const unsafeFix = (text: string, rules = IMAGE_RULES) =>
-      fixText(text, { rules, unsafe: true, offline: false, baseId: 10001, images: pinner().images, lookups: new Map() });
+      fixText(text, { rules, unsafe: true, offline: false, baseId: 10001, images: pinner().images, lookups: new Lookups() });
 
     it('ARG VARIANT + FROM debian:${VARIANT}: no digest appended (it would override --build-arg VARIANT); the reason says what to do', async () => {
       const text = `ARG VARIANT=bookworm\nFROM ${H}/pin/debian:\${VARIANT}\nRUN true\n`;

@@ -11,6 +11,7 @@ import { lintModel } from '../../src/lint';
 import { parseDockerfile } from '../../src/parse/dockerfile';
 import rule from '../../src/rules/npm-pin';
 import type { Finding } from '../../src/rules/types';
+import { Lookups } from '../../src/resolve/shared';
 
 const GOLDEN = join(__dirname, 'golden/npm-ci');
 /** Build context of every case: package.json + in-sync package-lock.json at the top, in web/, and a shrinkwrap in shrink/. */
@@ -28,7 +29,7 @@ async function fix(code: string, context: BuildContext | null = CONTEXT, base: P
   const buildContext = context ?? undefined;
   const model = parseDockerfile(code);
   const findings = lintModel(model, { rules: [rule], buildContext }).filter((f) => f.fix?.kind === 'npm-ci');
-  const results = await fixer.fix(findings, { model, buildContext, baseId: 10001, lookups: new Map(), findings, ...base });
+  const results = await fixer.fix(findings, { model, buildContext, baseId: 10001, lookups: new Lookups(), findings, ...base });
   const out = applyEdits(code, results.filter(isFix).flatMap((r) => r.edits));
   return { code, findings, results, out };
 }
@@ -193,7 +194,7 @@ describe('npm-ci fixer', () => {
     it('a finding that is not at an npm subcommand', async () => {
       const model = parseDockerfile(D + 'RUN npm install');
       const finding: Finding = { rule: 'npm-pin', severity: 'warning', message: '', span: { start: 0, end: 4 }, fix: { kind: 'npm-ci', lockfile: 'package-lock.json' } };
-      expect(await fixer.fix([finding], { model, baseId: 10001, lookups: new Map(), findings: [finding] })).toEqual([{ left: 'failed', reason: 'the `npm install` command was not found at this place' }]);
+      expect(await fixer.fix([finding], { model, baseId: 10001, lookups: new Lookups(), findings: [finding] })).toEqual([{ left: 'failed', reason: 'the `npm install` command was not found at this place' }]);
     });
   });
 

@@ -21,6 +21,7 @@ import rule from '../../src/rules/npm-pin';
 import { describeWithVerdaccio, publishEngineFixtures, type Verdaccio } from '../helpers/verdaccio';
 import { workspace } from '../helpers/workspace';
 import { DEBIAN, NODE_12, NODE_16, NODE_18, NODE_20, fixedBases } from '../helpers/nodeImages';
+import { Lookups } from '../../src/resolve/shared';
 
 const execFileAsync = promisify(execFile);
 const NOW = () => new Date('2026-11-25T12:00:00Z');
@@ -33,7 +34,7 @@ interface Setup {
   env?: Record<string, string>;
   lock?: LockFile;
   offline?: boolean;
-  lookups?: Map<string, Promise<unknown>>;
+  lookups?: Lookups;
   /** Folder of the Dockerfile (default: a fresh one). */
   dir?: string;
 }
@@ -47,7 +48,7 @@ function context(s: Setup = {}): PackageContext {
     lock: s.lock,
     offline: !!s.offline,
     refresh: false,
-    lookups: s.lookups ?? new Map(),
+    lookups: s.lookups ?? new Lookups(),
     env: { HOME: home, ...s.env },
     dir,
     archives: {},
@@ -273,7 +274,7 @@ describeWithVerdaccio(
     });
 
     it('one lookup per package, spec and registry across commands and files of a run', async () => {
-      const lookups = new Map<string, Promise<unknown>>();
+      const lookups = new Lookups();
       const before = gets('dedup');
       const a = await fix('FROM node:20\nRUN npm i dedup && yarn add dedup\nRUN pnpm add dedup@latest\n', context({ user: npmrc, lookups }));
       const b = await fix('FROM node:22\nRUN npm install -g dedup\n', context({ user: npmrc, lookups }));

@@ -19,6 +19,7 @@ import { RegistryClient } from '../../src/resolve/registry';
 import rule from '../../src/rules/pip-pin';
 import { startPypiServer, type PypiServer } from '../helpers/pypiServer';
 import { workspace } from '../helpers/workspace';
+import { Lookups } from '../../src/resolve/shared';
 
 const ROOT = join(__dirname, '../fixtures/pypi');
 let server: PypiServer;
@@ -41,7 +42,7 @@ interface RunOptions {
   lock?: LockFile;
   offline?: boolean;
   http?: HttpClient;
-  lookups?: Map<string, Promise<unknown>>;
+  lookups?: Lookups;
   images?: ImagePinner;
   fixer?: Fixer;
   buildContext?: BuildContext;
@@ -53,7 +54,7 @@ interface RunOptions {
 /** Fixes `text` with pip-pin's findings only; the index is the fixture one (PIP_INDEX_URL / UV_INDEX_URL of the run) unless `env` says otherwise. */
 async function fix(text: string, o: RunOptions = {}): Promise<FixOutcome & { http: HttpClient }> {
   const http = o.http ?? new HttpClient({ retries: 0, timeoutMs: 5000 });
-  const lookups = o.lookups ?? new Map<string, Promise<unknown>>();
+  const lookups = o.lookups ?? new Lookups();
   const f = o.fixer ?? fixer;
   const out = await fixText(text, {
     rules: [rule],
@@ -144,14 +145,14 @@ describe('pip-version fixer', () => {
     it('python:3 with an image resolver: the precise tag it finds (here from the lock: 3.7.17)', async () => {
       const lock = new LockFile(join(mkdtempSync(join(tmpdir(), 'pip-lock-')), 'dockrepro.lock.json'));
       lock.set('docker.io/library/python:3', { tag: '3.7.17', digest: `sha256:${'a'.repeat(64)}`, mediaType: 'application/vnd.oci.image.index.v1+json', resolvedAt: '2026-11-25T12:00:00Z' });
-      const images = new ImagePinner({ client: new RegistryClient({ retries: 0 }), lock, offline: true, refresh: false, lookups: new Map() });
+      const images = new ImagePinner({ client: new RegistryClient({ retries: 0 }), lock, offline: true, refresh: false, lookups: new Lookups() });
       const r = await fix('FROM python:3\nRUN pip install flask\n', { images });
       expect(r.text).toBe('FROM python:3\nRUN pip install flask==2.2.5\n');
       expect(titles(r)[0]).toContain('for Python 3.7.17');
     });
 
     it('python:3 whose image lookup fails: unknown, left', async () => {
-      const images = new ImagePinner({ client: new RegistryClient({ retries: 0 }), offline: true, refresh: false, lookups: new Map() });
+      const images = new ImagePinner({ client: new RegistryClient({ retries: 0 }), offline: true, refresh: false, lookups: new Lookups() });
       const r = await fix('FROM python:3\nRUN pip install flask\n', { images });
       expect(r.text).toBe('FROM python:3\nRUN pip install flask\n');
       expect(reasons(r)[0]).toContain('Python version of this stage unknown');
@@ -648,7 +649,7 @@ describe('pip-version fixer', () => {
 
     it('two RUNs and two files with the same requirement: one lookup', async () => {
       const http = new HttpClient({ retries: 0 });
-      const lookups = new Map<string, Promise<unknown>>();
+      const lookups = new Lookups();
       const a = await fix('FROM python:3.12\nRUN pip install flask\nRUN pip install flask\n', { http, lookups });
       const b = await fix('FROM python:3.12-slim\nRUN pip3 install flask\n', { http, lookups });
       expect(a.text).toBe('FROM python:3.12\nRUN pip install flask==3.1.0\nRUN pip install flask==3.1.0\n');

@@ -12,6 +12,7 @@ import type { ArchiveMirrors } from '../../src/resolve/archives';
 import type { Rule } from '../../src/rules/types';
 import type { FixtureServer } from './packageServers';
 import { workspace } from './workspace';
+import { Lookups } from '../../src/resolve/shared';
 
 /**
  * Starts the servers `start` returns once for the file (beforeAll), clears their request logs and overrides
@@ -38,7 +39,7 @@ export interface PackageFixOptions {
   env?: NodeJS.ProcessEnv;
   lock?: LockFile;
   offline?: boolean;
-  lookups?: Map<string, Promise<unknown>>;
+  lookups?: Lookups;
   http?: HttpClient;
   /** Package archive mirrors (`archives:`): public URLs → the loopback servers. */
   archives?: ArchiveMirrors;
@@ -69,7 +70,7 @@ export function packageFix(setup: () => PackageFixSetup): (text: string, opts?: 
     const { rule, fixer, env } = setup();
     const http = opts.http ?? new HttpClient({ retries: 0 });
     const lock = opts.lock ?? LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
-    const lookups = opts.lookups ?? new Map<string, Promise<unknown>>();
+    const lookups = opts.lookups ?? new Lookups();
     const out = await fixText(text, {
       rules: [rule],
       unsafe: !!opts.unsafe,

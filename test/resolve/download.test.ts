@@ -14,6 +14,7 @@ import { LockFile } from '../../src/resolve/lock';
 import type { PackageContext } from '../../src/resolve/packages';
 import { startDownloadServer, type DownloadServer } from '../helpers/downloadServer';
 import { workspace } from '../helpers/workspace';
+import { Lookups } from '../../src/resolve/shared';
 
 const FILE = randomBytes(200_000);
 let a: DownloadServer;
@@ -108,7 +109,7 @@ describe('lookupDownload', () => {
     offline,
     archives: {},
     refresh: false,
-    lookups: new Map(),
+    lookups: new Lookups(),
     env: {},
     dir: '/',
     now: () => new Date('2026-11-25T12:00:00Z'),
@@ -119,22 +120,22 @@ describe('lookupDownload', () => {
     const lock = LockFile.load(path);
     const ctx = context(lock);
     const before = a.requests.length;
-    const [x, y] = await Promise.all([lookupDownload(ctx, `${a.url}/file.bin`), lookupDownload(ctx, `${a.url}/file.bin`)]);
+    const [x, y] = await Promise.all([lookupDownload(ctx, { url: `${a.url}/file.bin` }), lookupDownload(ctx, { url: `${a.url}/file.bin` })]);
     expect(x.digest).toBe(sha256sum(FILE));
     expect(y).toEqual(x);
     expect(a.requests.length - before).toBe(1);
     lock.save();
     const again = LockFile.load(path);
     expect(again.getDownload(`${a.url}/file.bin`)).toEqual({ digest: x.digest, size: FILE.length, resolvedAt: '2026-11-25T12:00:00.000Z' });
-    const offline = await lookupDownload(context(again, true), `${a.url}/file.bin`);
+    const offline = await lookupDownload(context(again, true), { url: `${a.url}/file.bin` });
     expect(offline).toMatchObject({ digest: x.digest, fromLock: true });
     expect(a.requests.length - before).toBe(1);
-    await expect(lookupDownload(context(again, true), `${a.url}/other`)).rejects.toMatchObject({ left: 'needs-network' });
+    await expect(lookupDownload(context(again, true), { url: `${a.url}/other` })).rejects.toMatchObject({ left: 'needs-network' });
   });
 
   it('a failed download is a PinError with the reason, and nothing is recorded', async () => {
     const lock = LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
-    await expect(lookupDownload(context(lock), `${a.url}/nope`)).rejects.toMatchObject({ left: 'failed', message: `download failed: ${a.url}/nope: not found (unknown file)` });
+    await expect(lookupDownload(context(lock), { url: `${a.url}/nope` })).rejects.toMatchObject({ left: 'failed', message: `download failed: ${a.url}/nope: not found (unknown file)` });
     expect(lock.dirty).toBe(false);
   });
 

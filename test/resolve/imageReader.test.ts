@@ -24,6 +24,7 @@ import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { haveZstd, layerTar, pushFixtureImage, type FixtureLayer, type PushedFixtureImage } from '../helpers/imageFixtures';
 import { fast, rejectsWith } from '../helpers/registryClient';
 import { describeWithRegistries } from '../helpers/registryFixtures';
+import { Lookups } from '../../src/resolve/shared';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n';
 const LOGIN_DEFS = 'UID_MIN\t\t\t 1000\nUID_MAX\t\t\t60000\n';
@@ -71,7 +72,7 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
   function run(o: { offline?: boolean; refresh?: boolean; platform?: string; lock?: LockFile; client?: RegistryClientOptions; keep?: string[] } = {}): Run {
     const client = new RegistryClient({ ...fast, ...o.client });
     const lock = o.lock ?? new LockFile(join(dir, 'dockrepro.lock.json'));
-    const lookups = new Map<string, Promise<unknown>>();
+    const lookups = new Lookups();
     const common = { client, lock, offline: o.offline ?? false, refresh: o.refresh ?? false, lookups };
     const images = new ImagePinner({ ...common, platform: o.platform });
     const reader = new ImageReader({ ...common, keep: o.keep });

@@ -5,6 +5,7 @@ import { PinError } from '../../src/resolve/pinError';
 import { LockError, LockFile } from '../../src/resolve/lock';
 import { lookupPackage, type PackageContext } from '../../src/resolve/packages';
 import { workspace } from '../helpers/workspace';
+import { Lookups } from '../../src/resolve/shared';
 
 const valid = (v: string) => /^\d+(\.\d+)*$/.test(v);
 
@@ -14,7 +15,7 @@ function context(over: Partial<PackageContext> = {}): PackageContext {
     lock: LockFile.load(join(workspace({}), 'dockrepro.lock.json')),
     offline: false,
     refresh: false,
-    lookups: new Map(),
+    lookups: new Lookups(),
     env: {},
     dir: '/',
     archives: {},
