@@ -140,6 +140,13 @@ describeWithRegistries('rpm-version with packages installed in the base image (r
     expect(read(dir)).toBe(`${from('nobest')}RUN dnf -y upgrade && dnf -y install hello-1.2-1.el9 newer-3.0-1.el9\n`);
   }, 120_000);
 
+  it('an upgrade in the stage a stage builds on counts too (the FROM chain)', async () => {
+    const text = `${from('nobest').trim()} AS base\nRUN dnf -y upgrade\nFROM base\nRUN dnf -y install hello newer\n`;
+    const dir = project(text);
+    await fix(dir);
+    expect(read(dir)).toBe(text.replace('install hello newer', 'install hello-1.2-1.el9 newer-3.0-1.el9'));
+  }, 120_000);
+
   it('microdnf: an installed build is kept when nothing newer exists; an installed build with a newer one available is left', async () => {
     const dir = project(`${from('best')}RUN microdnf install -y hello newer fresh\n`);
     const r = await fix(dir);
