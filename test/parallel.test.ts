@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { corpusFiles } from './helpers/corpus';
+import { corpusFiles, describeWithCorpus } from './helpers/corpus';
 
 const bin = join(__dirname, '../bin/dockrepro');
 
@@ -34,9 +34,7 @@ function sameBothWays(cwd: string, args: string[]): Run {
 }
 
 const corpus = corpusFiles();
-const describeCorpus = corpus.length ? describe : describe.skip;
-
-describeCorpus('lint on worker threads', () => {
+describeWithCorpus('lint on worker threads', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'dockrepro-parallel-'));

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDockerfileName } from '../src/dockerfileName';
+import { inCI } from './helpers/ci';
 
 const load = (require('js-yaml') as typeof import('js-yaml')).load;
 const hooks = load(readFileSync(join(__dirname, '..', '.pre-commit-hooks.yaml'), 'utf8')) as Array<Record<string, unknown>>;
@@ -56,7 +57,7 @@ describe('.pre-commit-hooks.yaml', () => {
   });
   if (!python) {
     const msg = 'python3 is not installed: the pre-commit files pattern is not checked';
-    if (process.env.CI === 'true') it('needs python3', () => { throw new Error(msg); });
+    if (inCI()) it('needs python3', () => { throw new Error(msg); });
     else console.warn(`SKIPPED: ${msg}`);
   }
 });

@@ -322,8 +322,7 @@ async function hasDnf5(ctx: FixerContext, stage: number, manifestDigest: string,
  * everything or of `name` (it is then at the newest build), a reason for others (remove, downgrade, …).
  */
 function upgradedBefore(model: DockerfileModel, stage: number, cmd: SimpleCommand, name: string): boolean | string {
-  const chain: number[] = [];
-  for (let s: number | undefined = stage; s !== undefined && !chain.includes(s); s = model.stages[s]?.baseStage) chain.push(s);
+  const chain = stageChain(model, stage);
   let upgraded = false;
   for (const run of model.runs) {
     if (!chain.includes(run.stage) || run.onbuild || run.span.start > cmd.span.start) continue;

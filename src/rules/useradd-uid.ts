@@ -1,6 +1,6 @@
 import { parseArgs, type ParsedArgs } from '../parse/args';
 import { SPEC } from '../parse/tools/accounts';
-import type { DockerfileModel } from '../parse/dockerfile';
+import { stageChain, type DockerfileModel } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { defineRule } from './types';
 
@@ -13,20 +13,13 @@ const SHADOW_ONLY = new Set(['-m', '-M', '-r', '-N', '-U', '-l', '-o', '-c', '-d
 
 /** The image family a RUN executes in, from the FROM chain of its stage (undefined when unknown). */
 function imageFamily(model: DockerfileModel, stageIndex: number): Style | undefined {
-  let i = stageIndex;
-  for (let guard = 0; guard < 64 && model.stages[i]; guard++) {
-    const base = model.stages[i].baseStage;
-    if (base !== undefined) {
-      i = base;
-      continue;
-    }
-    const image = model.imageSites.find((s) => s.kind === 'from' && s.stage === i)?.value ?? '';
-    if (/alpine|busybox/.test(image)) return 'busybox';
-    // On RHEL-family images `adduser` is a link to shadow's useradd.
-    if (/fedora|centos|rhel|\bubi[0-9]*\b|rockylinux|almalinux|amazonlinux|oraclelinux/.test(image)) return 'shadow';
-    if (/debian|ubuntu|buster|bullseye|bookworm|trixie|focal|jammy|noble/.test(image)) return 'debian';
-    return undefined;
-  }
+  const root = stageChain(model, stageIndex)[0];
+  if (root === undefined || !model.stages[root]) return undefined;
+  const image = model.imageSites.find((s) => s.kind === 'from' && s.stage === root)?.value ?? '';
+  if (/alpine|busybox/.test(image)) return 'busybox';
+  // On RHEL-family images `adduser` is a link to shadow's useradd.
+  if (/fedora|centos|rhel|\bubi[0-9]*\b|rockylinux|almalinux|amazonlinux|oraclelinux/.test(image)) return 'shadow';
+  if (/debian|ubuntu|buster|bullseye|bookworm|trixie|focal|jammy|noble/.test(image)) return 'debian';
   return undefined;
 }
 

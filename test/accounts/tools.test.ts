@@ -8,11 +8,12 @@ import { imageAccounts, type ImageAccounts } from '../../src/accounts/image';
 import {
   busyboxAvailable, debianAdduserAvailable, runBusybox, runDebian, runShadow, shadowAvailable, type Accounts, type RealResult,
 } from '../helpers/accountTools';
+import { inCI } from '../helpers/ci';
 
 /** `describe` that needs a tool: skipped loudly when missing, failing under CI=true when `requiredInCi`. */
 function describeWithTool(name: string, missing: string | undefined, requiredInCi: boolean, fn: () => void): void {
   if (!missing) return describe(name, fn);
-  if (process.env.CI === 'true' && requiredInCi) {
+  if (inCI() && requiredInCi) {
     describe(name, () => it('needs the tool', () => { throw new Error(`${name}: ${missing}`); }));
     return;
   }

@@ -15,6 +15,7 @@ import { runCli } from '../helpers/cli';
 import { debToolsMissing, mirrorsFor, startDebArchives, type DebArchiveServer } from '../helpers/debArchive';
 import { pushFixtureImage } from '../helpers/imageFixtures';
 import { describeWithRegistries } from '../helpers/registryFixtures';
+import { inCI } from '../helpers/ci';
 
 const DEBIAN12_SOURCES = 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n';
 const OS = {
@@ -32,7 +33,7 @@ if (missing) process.stderr.write(`\nSKIPPED (apt pins against a real archive): 
 describeWithRegistries('apt pins from the image\'s sources and a real archive', (regs) => {
   if (missing) {
     it('needs dpkg-deb, apt-ftparchive, gpg, apt-get and unshare', () => {
-      if (process.env.CI === 'true') throw new Error(`cannot run under CI: ${missing}`);
+      if (inCI()) throw new Error(`cannot run under CI: ${missing}`);
     });
     return;
   }

@@ -15,6 +15,7 @@ import { debianAccountFiles, type DebianAccountFiles } from '../helpers/debianFi
 import { pushFixtureImage } from '../helpers/imageFixtures';
 import { startPypiServer, type PypiServer } from '../helpers/pypiServer';
 import { describeWithRegistries } from '../helpers/registryFixtures';
+import { inCI } from '../helpers/ci';
 
 const EXAMPLES = join(__dirname, '../../examples');
 const STRETCH_OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 9 (stretch)"\nNAME="Debian GNU/Linux"\nVERSION_ID="9"\nID=debian\n';
@@ -31,7 +32,7 @@ describeWithRegistries('fix reads the base image', (regs) => {
   const ready = needs();
   if ('skipped' in ready) {
     it('needs Debian account files and shadow useradd', () => {
-      if (process.env.CI === 'true') throw new Error(`cannot run under CI: ${ready.skipped}`);
+      if (inCI()) throw new Error(`cannot run under CI: ${ready.skipped}`);
       process.stderr.write(`\nSKIPPED: fix reads the base image: ${ready.skipped}\n`);
     });
     return;

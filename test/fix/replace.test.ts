@@ -9,6 +9,7 @@ import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readFileSync, sta
 import { join, resolve } from 'node:path';
 import { workspace } from '../helpers/workspace';
 import { runCli } from '../helpers/cli';
+import { inCI } from '../helpers/ci';
 
 const USERS = 'FROM debian:12.7@sha256:' + 'b'.repeat(64) + '\nRUN useradd -m app\n';
 const FIXED = USERS.replace('useradd -m app', 'useradd --uid 10001 -m app');
@@ -97,7 +98,7 @@ describe("fix and another user's file", () => {
   const isRoot = process.getuid?.() === 0;
   const skip = (what: string) => {
     const msg = `SKIPPED: ${what} needs root (to own files as, and run as, a second user)`;
-    if (process.env.CI === 'true') throw new Error(msg);
+    if (inCI()) throw new Error(msg);
     console.warn(msg);
   };
 

@@ -16,6 +16,7 @@ import type { FileQuery, ImageFiles, StageBases } from '../../src/resolve/baseIm
 import { PinError } from '../../src/resolve/pinError';
 import { busyboxAvailable, runBusybox, runShadow, shadowAvailable } from '../helpers/accountTools';
 import { Lookups } from '../../src/resolve/shared';
+import { inCI } from '../helpers/ci';
 
 /** The accounts of python:3.7.3-stretch: system users only, nobody/nogroup at 65534. */
 const STRETCH_PASSWD = [
@@ -52,10 +53,10 @@ async function fixWith(text: string, stageBases?: StageBases) {
 const TALK = 'FROM python:3.7.3-stretch\n\nCOPY requirements.txt /tmp/\n\nRUN pip install -r /tmp/requirements.txt\n\nRUN useradd --create-home appuser\n\nWORKDIR /home/appuser\n\nUSER appuser\n';
 
 const shadowMissing = shadowAvailable();
-const withShadow = shadowMissing && process.env.CI !== 'true' ? it.skip : it;
+const withShadow = shadowMissing && !inCI() ? it.skip : it;
 if (shadowMissing) process.stderr.write(`\nSKIPPED (real useradd comparisons): ${shadowMissing}\n`);
 const busyboxMissing = busyboxAvailable();
-const withBusybox = busyboxMissing && process.env.CI !== 'true' ? it.skip : it;
+const withBusybox = busyboxMissing && !inCI() ? it.skip : it;
 if (busyboxMissing) process.stderr.write(`\nSKIPPED (real busybox adduser comparisons): ${busyboxMissing}\n`);
 
 describe('explicit-id with the base image\'s accounts', () => {

@@ -18,10 +18,11 @@ import clonePin from '../../src/rules/git-clone-pin';
 import addChecksum from '../../src/rules/add-checksum';
 import { packageFix } from '../helpers/packageFix';
 import { gitAvailable, startGitServer, type GitServer } from '../helpers/gitServer';
+import { inCI } from '../helpers/ci';
 
 const missing = gitAvailable();
 if (missing) {
-  if (process.env.CI === 'true') throw new Error(`git-commit tests need git: ${missing}`);
+  if (inCI()) throw new Error(`git-commit tests need git: ${missing}`);
   console.warn(`SKIPPING git-commit tests: ${missing}`);
 }
 const suite = missing ? describe.skip : describe;

@@ -22,6 +22,7 @@ import { describeWithVerdaccio, publishEngineFixtures, type Verdaccio } from '..
 import { workspace } from '../helpers/workspace';
 import { DEBIAN, NODE_12, NODE_16, NODE_18, NODE_20, fixedBases } from '../helpers/nodeImages';
 import { Lookups } from '../../src/resolve/shared';
+import { inCI } from '../helpers/ci';
 
 const execFileAsync = promisify(execFile);
 const NOW = () => new Date('2026-11-25T12:00:00Z');
@@ -345,7 +346,7 @@ describeWithVerdaccio(
       it('the same answer as the real npm on this machine (npm install --package-lock-only), with the versions set by hand in the config', async () => {
         const npmVersion = spawnSync('npm', ['--version'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
         if (npmVersion.status !== 0) {
-          if (process.env.CI === 'true') throw new Error('npm is not installed');
+          if (inCI()) throw new Error('npm is not installed');
           process.stderr.write('\nSKIPPED: comparison with the real npm: npm is not installed\n');
           return;
         }

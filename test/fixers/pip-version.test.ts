@@ -586,6 +586,16 @@ describe('pip-version fixer', () => {
       expect(server.log).toEqual([]);
     });
 
+    it('a hashed range (`flask>=1 --hash=…`) is not touched; the unhashed line is left for hash-checking mode', async () => {
+      const text = `flask>=1 --hash=sha256:${'a'.repeat(64)}\nrequests\n`;
+      const r = await fixCtx({ 'requirements.txt': text }, DF());
+      expect(reasons(r)).toEqual([
+        "no-fixer: --hash in requirements.txt line 1 puts pip in hash-checking mode: 'requests' (requirements.txt line 2) pinned without its hashes would not install; regenerate the file with its hashes (pip-compile --generate-hashes)",
+      ]);
+      expect(r.contextEdits).toEqual([]);
+      expect(server.log).toEqual([]);
+    });
+
     it('sources dockrepro cannot see are left: --find-links / --no-index in the file, a requirements file not from the context', async () => {
       const links = await fixCtx({ 'requirements.txt': '--find-links /wheels\nflask\n' }, DF());
       expect(reasons(links)).toEqual(['no-fixer: --find-links in requirements.txt line 1 adds a source dockrepro does not read: the version pip picks may come from there']);

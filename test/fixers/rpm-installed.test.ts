@@ -17,6 +17,7 @@ import { runCli } from '../helpers/cli';
 import { pushFixtureImage } from '../helpers/imageFixtures';
 import { describeWithRegistries } from '../helpers/registryFixtures';
 import { buildRpmRepos, buildRpms, dnfInRoot, rpmInstallInto, rpmRepoToolsAvailable } from '../helpers/rpmTools';
+import { inCI } from '../helpers/ci';
 
 const OS_RELEASE = 'NAME="AlmaLinux"\nID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n';
 const REPOS = '[baseos]\nname=AlmaLinux $releasever - BaseOS\nbaseurl=https://repo.almalinux.org/almalinux/$releasever/BaseOS/$basearch/os/\nenabled=1\ngpgcheck=1\n';
@@ -26,7 +27,7 @@ const missing = rpmRepoToolsAvailable();
 describeWithRegistries('rpm-version with packages installed in the base image (real rpm database)', (regs) => {
   if (missing) {
     it('needs rpmbuild, createrepo_c and dnf', () => {
-      if (process.env.CI === 'true') throw new Error(`cannot run under CI: ${missing}`);
+      if (inCI()) throw new Error(`cannot run under CI: ${missing}`);
       process.stderr.write(`\nSKIPPED: rpm-version installed packages: ${missing}\n`);
     });
     return;
@@ -138,6 +139,13 @@ describeWithRegistries('rpm-version with packages installed in the base image (r
     const dir = project(`${from('nobest')}RUN dnf -y upgrade && dnf -y install hello newer\n`);
     await fix(dir);
     expect(read(dir)).toBe(`${from('nobest')}RUN dnf -y upgrade && dnf -y install hello-1.2-1.el9 newer-3.0-1.el9\n`);
+  }, 120_000);
+
+  it('an upgrade in the stage a stage builds on counts too (the FROM chain)', async () => {
+    const text = `${from('nobest').trim()} AS base\nRUN dnf -y upgrade\nFROM base\nRUN dnf -y install hello newer\n`;
+    const dir = project(text);
+    await fix(dir);
+    expect(read(dir)).toBe(text.replace('install hello newer', 'install hello-1.2-1.el9 newer-3.0-1.el9'));
   }, 120_000);
 
   it('microdnf: an installed build is kept when nothing newer exists; an installed build with a newer one available is left', async () => {

@@ -14,6 +14,7 @@ import { runCli } from '../helpers/cli';
 import { pushFixtureImage } from '../helpers/imageFixtures';
 import { describeWithRegistries } from '../helpers/registryFixtures';
 import { buildRpmRepos, dnfInstallChoice, rpmRepoToolsAvailable } from '../helpers/rpmTools';
+import { inCI } from '../helpers/ci';
 
 const ALMA_OS_RELEASE = 'NAME="AlmaLinux"\nVERSION="9.4 (Seafoam Ocelot)"\nID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\nPLATFORM_ID="platform:el9"\n';
 const ROCKY_OS_RELEASE = 'NAME="Rocky Linux"\nVERSION="9.3 (Blue Onyx)"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.3"\n';
@@ -32,7 +33,7 @@ const missing = rpmRepoToolsAvailable();
 describeWithRegistries('rpm-version against real rpm repositories', (regs) => {
   if (missing) {
     it('needs rpmbuild, createrepo_c and dnf', () => {
-      if (process.env.CI === 'true') throw new Error(`cannot run under CI: ${missing}`);
+      if (inCI()) throw new Error(`cannot run under CI: ${missing}`);
       process.stderr.write(`\nSKIPPED: rpm-version: ${missing}\n`);
     });
     return;

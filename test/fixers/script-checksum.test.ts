@@ -16,6 +16,7 @@ import rule from '../../src/rules/curl-pipe-shell';
 import { packageFix } from '../helpers/packageFix';
 import { startDownloadServer, type DownloadServer } from '../helpers/downloadServer';
 import { workspace } from '../helpers/workspace';
+import { inCI } from '../helpers/ci';
 
 const NAME = `dockrepro-test-${randomBytes(6).toString('hex')}.sh`;
 const SCRIPT = '#!/bin/sh\necho "ran with: $*" > "$OUT"\n';
@@ -84,7 +85,7 @@ describe('script-checksum fixer', () => {
   it("the check line also works with busybox's sh and sha256sum (Alpine)", async () => {
     const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p));
     if (!busybox) {
-      if (process.env.CI === 'true') throw new Error('busybox is needed for this test under CI');
+      if (inCI()) throw new Error('busybox is needed for this test under CI');
       console.warn('SKIPPED: no busybox on this machine');
       return;
     }

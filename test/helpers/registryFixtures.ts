@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { STATE_ENV, type RegistriesState, type RegistryInstance } from '../setup/registries';
 import type { TokenRequest } from './tokenServer';
+import { inCI } from './ci';
 
 export type { RegistryInstance, TokenRequest };
 
@@ -64,7 +65,7 @@ export function describeWithRegistries(name: string, fn: (regs: TestRegistries) 
     return;
   }
   const why = state.skipped ?? 'registries not started';
-  if (process.env.CI === 'true') {
+  if (inCI()) {
     describe(name, () => {
       it('needs the test registries', () => {
         throw new Error(`registry tests cannot run under CI: ${why}`);

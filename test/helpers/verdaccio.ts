@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { inCI } from './ci';
 
 export interface Verdaccio {
   /** `http://127.0.0.1:PORT/` (with the trailing slash npm writes). */
@@ -192,7 +193,7 @@ export function describeWithVerdaccio(name: string, fn: (reg: () => Verdaccio) =
     problem = `verdaccio is not installed: ${(e as Error).message}`;
   }
   if (problem) {
-    if (process.env.CI === 'true') {
+    if (inCI()) {
       describe(name, () => {
         it('needs verdaccio', () => {
           throw new Error(`npm registry tests cannot run under CI: ${problem}`);

@@ -8,12 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cleanScratch, root, run } from './scratch';
+import { inCI } from '../helpers/ci';
 
 jest.setTimeout(1_200_000);
 
 const havePreCommit = spawnSync('pre-commit', ['--version']).status === 0;
 const missing = 'pre-commit is not installed (scripts/ensure-test-tools.sh installs it): the hooks are not tested';
-if (!havePreCommit && process.env.CI === 'true') throw new Error(missing);
+if (!havePreCommit && inCI()) throw new Error(missing);
 if (!havePreCommit) console.warn(`SKIPPED: ${missing}`);
 
 const digest = `sha256:${'a'.repeat(64)}`;

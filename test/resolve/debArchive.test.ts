@@ -12,9 +12,10 @@ import { HttpClient } from '../../src/resolve/http';
 import { PinError } from '../../src/resolve/pinError';
 import { debToolsMissing, mirrorsFor, startDebArchives, type DebArchiveServer } from '../helpers/debArchive';
 import { Lookups } from '../../src/resolve/shared';
+import { inCI } from '../helpers/ci';
 
 const missing = debToolsMissing();
-const describeWithTools = missing && process.env.CI !== 'true' ? describe.skip : describe;
+const describeWithTools = missing && !inCI() ? describe.skip : describe;
 if (missing) process.stderr.write(`\nSKIPPED (Debian archive reader): ${missing}\n`);
 
 const LIVE = 'http://deb.debian.org/debian';

@@ -4,9 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { compareDebVersions, highestDebVersion, isDebVersion } from '../../src/resolve/debVersion';
+import { inCI } from '../helpers/ci';
 
 const dpkgMissing = spawnSync('dpkg', ['--version']).status === 0 ? undefined : 'dpkg is not installed';
-const withDpkg = dpkgMissing && process.env.CI !== 'true' ? it.skip : it;
+const withDpkg = dpkgMissing && !inCI() ? it.skip : it;
 if (dpkgMissing) process.stderr.write(`\nSKIPPED (dpkg --compare-versions comparisons): ${dpkgMissing}\n`);
 
 const EDGE: [string, string][] = [

@@ -25,10 +25,11 @@ import { haveZstd, layerTar, pushFixtureImage, type FixtureLayer, type PushedFix
 import { fast, rejectsWith } from '../helpers/registryClient';
 import { describeWithRegistries } from '../helpers/registryFixtures';
 import { Lookups } from '../../src/resolve/shared';
+import { inCI } from '../helpers/ci';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n';
 const LOGIN_DEFS = 'UID_MIN\t\t\t 1000\nUID_MAX\t\t\t60000\n';
-if (!haveZstd() && process.env.CI === 'true') throw new Error('the zstd binary is not installed (scripts/ensure-test-tools.sh)');
+if (!haveZstd() && inCI()) throw new Error('the zstd binary is not installed (scripts/ensure-test-tools.sh)');
 const ZSTD = haveZstd() ? 'zstd' : 'gzip';
 
 /** Bottom to top: a gzip base, a zstd layer that changes and deletes, a plain tar on top. */

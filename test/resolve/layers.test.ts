@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTooBig, LayeredFs, layerSink, normalizeEntryPath, type LayerIndex, type LayerLimits } from '../../src/resolve/layers';
 import { haveZstd, layerBlob, type FixtureLayer } from '../helpers/imageFixtures';
+import { inCI } from '../helpers/ci';
 
 /** Streams a layer blob into layerSink in small chunks, as a network would. */
 async function index(layer: FixtureLayer, capture: string[] = [], limits: LayerLimits = {}, chunk = 97): Promise<LayerIndex> {
@@ -46,7 +47,7 @@ const text = (b: Buffer | undefined) => b?.toString('utf8');
 /** Without the zstd binary zstd cases are skipped loudly (and fail under CI=true). */
 function zstdMissing(): boolean {
   if (haveZstd()) return false;
-  if (process.env.CI === 'true') throw new Error('the zstd binary is not installed (scripts/ensure-test-tools.sh)');
+  if (inCI()) throw new Error('the zstd binary is not installed (scripts/ensure-test-tools.sh)');
   process.stderr.write('\nSKIPPED: a zstd layer case: the zstd binary is not installed (scripts/ensure-test-tools.sh)\n');
   return true;
 }

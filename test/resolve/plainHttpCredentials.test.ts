@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describeWithRegistries, pushImage, type Pushed } from '../helpers/registryFixtures';
 import { runCli } from '../helpers/cli';
 import { workspace } from '../helpers/workspace';
+import { inCI } from '../helpers/ci';
 
 /** A non-loopback IPv4 address of this machine, if it has one. */
 function outsideAddress(): string | undefined {
@@ -38,7 +39,7 @@ async function relay(address: string, target: string): Promise<{ host: string; s
 const address = outsideAddress();
 
 if (!address) {
-  if (process.env.CI === 'true') it('needs a non-loopback address', () => { throw new Error('no non-loopback IPv4 interface: the plain-HTTP credential test cannot run'); });
+  if (inCI()) it('needs a non-loopback address', () => { throw new Error('no non-loopback IPv4 interface: the plain-HTTP credential test cannot run'); });
   else {
     process.stderr.write('\nSKIPPED: credentials over plain HTTP: this machine has no non-loopback IPv4 address\n');
     it.skip('credentials over plain HTTP', () => undefined);

@@ -4,9 +4,10 @@
  */
 import { compareEvr, formatEvr, isRpmEvrText, rpmvercmp, type Evr } from '../../src/resolve/rpmVersion';
 import { rpmAvailable, rpmVercmp } from '../helpers/rpmTools';
+import { inCI } from '../helpers/ci';
 
 const missing = rpmAvailable();
-const withRpm = missing && process.env.CI !== 'true' ? it.skip : it;
+const withRpm = missing && !inCI() ? it.skip : it;
 if (missing) process.stderr.write(`\nSKIPPED (real rpm comparisons): ${missing}\n`);
 
 const PAIRS: [string, string][] = [

@@ -116,6 +116,15 @@ describe('pip-pin', () => {
       ]);
     });
 
+    it('a hashed line with a range (`pkg>=1 --hash=…`) is not reported: the hash fixes the file, and pip refuses the range', () => {
+      // pip's hash-checking mode installs only a file with that hash, and stops at a requirement not pinned
+      // with == (HashUnpinned): either way the build cannot pick another release. Unhashed lines still count.
+      const files = { 'requirements.txt': `flask>=1 --hash=sha256:${'e'.repeat(64)}\nrequests>=2\n` };
+      expect(lint(rule, dockerfile, files).map((f) => f.message)).toEqual([
+        "requirements.txt:2: 'requests>=2' is a version range, not a pin: use 'requests==<version>'",
+      ]);
+    });
+
     it('is silent when the file is not copied from the context', () => {
       expect(lint(rule, D + 'RUN pip install -r /tmp/requirements.txt', { 'requirements.txt': 'flask\n' })).toEqual([]);
     });

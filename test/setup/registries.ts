@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSigningCert, startTokenServer, type SigningCert, type TokenServer } from '../helpers/tokenServer';
+import { inCI } from '../helpers/ci';
 
 export interface RegistryInstance {
   url: string;
@@ -134,7 +135,7 @@ export default async function globalSetup(): Promise<void> {
   const missing = ['docker-registry', 'htpasswd', 'openssl'].filter((b) => !onPath(b));
   if (missing.length > 0) {
     const why = `${missing.join(', ')} not installed (run scripts/ensure-test-tools.sh as root)`;
-    if (process.env.CI === 'true') throw new Error(`registry tests cannot run under CI: ${why}`);
+    if (inCI()) throw new Error(`registry tests cannot run under CI: ${why}`);
     process.stderr.write(`\n\nSKIPPED: registry tests: ${why}\n\n`);
     writeFileSync(stateFile, JSON.stringify({ skipped: why } satisfies RegistriesState));
     return;

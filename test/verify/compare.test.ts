@@ -7,6 +7,7 @@ import { compareConfigs, compareFiles } from '../../src/verify/compare';
 import { readLayerFiles, type FileFacts } from '../../src/verify/layerFiles';
 import { fileHint } from '../../src/verify/hints';
 import { haveZstd, layerBlob, type FixtureLayer } from '../helpers/imageFixtures';
+import { inCI } from '../helpers/ci';
 
 const LAYER: FixtureLayer = {
   files: { '/etc/motd': 'hello\n' },
@@ -23,7 +24,7 @@ describe('readLayerFiles', () => {
 
   const compressions = (['gzip', 'none', 'zstd'] as const).filter((c) => {
     if (c !== 'zstd' || haveZstd()) return true;
-    if (process.env.CI === 'true') throw new Error('the zstd binary is not installed (scripts/ensure-test-tools.sh)');
+    if (inCI()) throw new Error('the zstd binary is not installed (scripts/ensure-test-tools.sh)');
     process.stderr.write('\nSKIPPED: readLayerFiles on a zstd layer: the zstd binary is not installed\n');
     return false;
   });

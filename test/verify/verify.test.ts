@@ -12,6 +12,7 @@ import { textReport, type VerifyResult } from '../../src/verify/report';
 import { runCli } from '../helpers/cli';
 import { pushFixtureImage } from '../helpers/imageFixtures';
 import { describeWithRegistries } from '../helpers/registryFixtures';
+import { inCI } from '../helpers/ci';
 
 const BUSYBOX = '/bin/busybox';
 
@@ -25,7 +26,7 @@ function missingTools(): string | undefined {
 }
 
 const missing = missingTools();
-if (missing && process.env.CI === 'true') throw new Error(`verify tests cannot run under CI: ${missing} (scripts/ensure-test-tools.sh)`);
+if (missing && inCI()) throw new Error(`verify tests cannot run under CI: ${missing} (scripts/ensure-test-tools.sh)`);
 if (missing) process.stderr.write(`\nSKIPPED: dockrepro verify end to end: ${missing} (run scripts/ensure-test-tools.sh as root)\n`);
 const describeIfTools = missing ? describe.skip : describe;
 
