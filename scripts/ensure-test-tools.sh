@@ -36,18 +36,21 @@ command -v dnf >/dev/null 2>&1 || missing+=(dnf)
 # only program (a dynamically linked one would need a libc in the image).
 command -v buildah >/dev/null 2>&1 || missing+=(buildah)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+# The package servers of the gem, go and cargo fixer tests are made by the real tools: ruby's gem builds the gems
+# and their index (test/helpers/gemServer.ts).
+command -v gem >/dev/null 2>&1 || missing+=(ruby)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "${EUID:-$(id -u)}" != "0" ]; then
   echo "************************************************************************" >&2
   echo "* ensure-test-tools: missing ${missing[*]} and not root; cannot install." >&2
   echo "* Registry tests will be SKIPPED (and fail under CI=true)." >&2
-  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static" >&2
+  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static ruby" >&2
   echo "************************************************************************" >&2
   exit 0
 fi
 
-install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static; }
+install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static ruby; }
 # Running as root: say what is about to change on this machine before changing it.
 echo "ensure-test-tools: running as root, so installing the missing test tools system-wide with apt-get: ${missing[*]}" >&2
 echo "ensure-test-tools: (to avoid this, install them yourself or run the tests as another user; they then skip loudly)" >&2

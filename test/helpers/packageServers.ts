@@ -1,15 +1,13 @@
 /**
- * Small package index servers on 127.0.0.1 (port 0) for the gem, go and cargo fixer tests, answering in the
- * shapes the real services document:
- * - RubyGems API v1: `/api/v1/versions/NAME/latest.json` → `{"version": …}` (`"unknown"` for a gem it does
- *   not have), `/api/v1/versions/NAME.json` → `[{"number", "platform", "prerelease", …}]` or 404.
- * - Go module proxy: `<base>/<module>/@v/list` (text, one version a line), `@v/<v>.info`, `@v/<v>.mod`,
- *   `@latest`; upper-case letters arrive as `!` + lower case; 404 with a text body when unknown.
- * - Cargo sparse index: `/<prefix>/<name>` with one JSON object per version line, `/config.json`.
- * Every request path is recorded; `override` answers a path with anything (errors, malformed bodies).
+ * Loopback HTTP servers (127.0.0.1, port 0) for the package fixer tests: `serve` answers each path with a
+ * function, `serveDirectory` serves the files a real tool wrote (the gem server of gemServer.ts, the Go
+ * module proxy of goProxy.ts, the cargo sparse index of cargoIndex.ts, as static hosting would). Every
+ * request path is recorded; `override` answers a path with anything (errors, malformed bodies).
  */
+import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join, normalize, sep } from 'node:path';
 
 export interface Canned {
   status: number;
@@ -47,81 +45,32 @@ export async function serve(handle: (path: string) => Canned): Promise<FixtureSe
   };
 }
 
-const json = (v: unknown, status = 200): Canned => ({ status, body: JSON.stringify(v), type: 'application/json; charset=utf-8' });
-
-// ---- RubyGems ----
-
-export interface GemFixture {
-  number: string;
-  /** Default 'ruby'. */
-  platform?: string;
-}
-
-function gemPrerelease(v: string): boolean {
-  return /[a-zA-Z]/.test(v);
-}
-
-/** Gem::Version order, enough for fixtures (numbers above letters). */
-function gemCompare(a: string, b: string): number {
-  const seg = (v: string) => (v.replace(/-/g, '.pre.').match(/\d+|[a-z]+/gi) ?? []).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  const x = seg(a);
-  const y = seg(b);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const p = x[i] ?? 0;
-    const q = y[i] ?? 0;
-    if (p === q) continue;
-    if (typeof p !== typeof q) return typeof p === 'number' ? 1 : -1;
-    return p < q ? -1 : 1;
-  }
-  return 0;
-}
-
 /**
- * A RubyGems server. `latestEndpoint: false` plays a gem server without `latest.json` (404), as simple gem
- * servers are. latest.json follows rubygems.org: the newest release of platform `ruby` if any, else the
- * newest release, else the newest version.
+ * The files under `root`, as a static web server serves them: the request path (percent-decoded) names a
+ * file below `root`; anything else is a 404. JSON files are sent as application/json.
  */
-export function startRubyGems(gems: Record<string, GemFixture[]>, options: { latestEndpoint?: boolean } = {}): Promise<FixtureServer> {
+export function serveDirectory(root: string, prefix = ''): Promise<FixtureServer> {
   return serve((path) => {
-    const latest = /^\/api\/v1\/versions\/([^/]+)\/latest\.json$/.exec(path);
-    if (latest) {
-      if (options.latestEndpoint === false) return { status: 404, body: 'Not Found' };
-      const versions = gems[decodeURIComponent(latest[1])];
-      if (!versions || versions.length === 0) return json({ version: 'unknown' });
-      const releases = versions.filter((v) => !gemPrerelease(v.number));
-      const newest = (list: GemFixture[]) => [...list].sort((a, b) => gemCompare(b.number, a.number))[0];
-      const ruby = releases.filter((v) => (v.platform ?? 'ruby') === 'ruby');
-      const pick = newest(ruby) ?? newest(releases) ?? newest(versions);
-      return json({ version: pick.number });
+    const notFound: Canned = { status: 404, body: 'Not Found' };
+    if (!path.startsWith(`${prefix}/`)) return notFound;
+    let rel: string;
+    try {
+      rel = decodeURIComponent(path.slice(prefix.length));
+    } catch {
+      return notFound;
     }
-    const all = /^\/api\/v1\/versions\/([^/]+)\.json$/.exec(path);
-    if (all) {
-      const name = decodeURIComponent(all[1]);
-      const versions = gems[name];
-      if (!versions) return { status: 404, body: 'This rubygem could not be found.' };
-      return json(
-        versions.map((v, i) => ({
-          authors: 'Test Author',
-          built_at: '2024-09-01T00:00:00.000Z',
-          created_at: `2024-09-${String(10 + (i % 20)).padStart(2, '0')}T00:00:00.000Z`,
-          description: `${name} ${v.number}`,
-          downloads_count: 1000 - i,
-          metadata: {},
-          number: v.number,
-          summary: name,
-          platform: v.platform ?? 'ruby',
-          rubygems_version: '>= 0',
-          ruby_version: '>= 3.1.0',
-          prerelease: gemPrerelease(v.number),
-          licenses: ['MIT'],
-          requirements: [],
-          sha: 'a'.repeat(64),
-        })),
-      );
+    const file = normalize(join(root, rel));
+    if (!file.startsWith(root + sep)) return notFound;
+    try {
+      if (!statSync(file).isFile()) return notFound;
+    } catch {
+      return notFound;
     }
-    return { status: 404, body: 'Not Found' };
+    return { status: 200, body: readFileSync(file), type: file.endsWith('.json') ? 'application/json' : 'application/octet-stream' };
   });
 }
+
+const json = (v: unknown, status = 200): Canned => ({ status, body: JSON.stringify(v), type: 'application/json; charset=utf-8' });
 
 // ---- Go module proxy ----
 
