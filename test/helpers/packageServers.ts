@@ -72,53 +72,6 @@ export function serveDirectory(root: string, prefix = ''): Promise<FixtureServer
 
 const json = (v: unknown, status = 200): Canned => ({ status, body: JSON.stringify(v), type: 'application/json; charset=utf-8' });
 
-// ---- Go module proxy ----
-
-export interface GoModuleFixture {
-  /** The tagged versions `@v/list` gives (in this order). */
-  versions: string[];
-  /** go.mod text by version (default `module <path>`). */
-  mods?: Record<string, string>;
-  /** What `@latest` answers (for modules without tags). */
-  latest?: string;
-  /** What `@v/<query>.info` answers for branch names and commits. */
-  revisions?: Record<string, string>;
-}
-
-const unescapeGo = (s: string) => s.replace(/!([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/** A module proxy at `<url><base>` (base e.g. '' or '/alt'). */
-export function startGoProxy(modules: Record<string, GoModuleFixture>, base = ''): Promise<FixtureServer> {
-  return serve((path) => {
-    if (!path.startsWith(`${base}/`)) return { status: 404, body: 'not found' };
-    const rest = path.slice(base.length + 1);
-    const m = /^(.+?)\/@(latest|v\/(.+))$/.exec(rest);
-    if (!m) return { status: 404, body: 'not found' };
-    const module = unescapeGo(m[1]);
-    const fixture = modules[module];
-    const notFound: Canned = { status: 404, body: `not found: module ${module}: no matching versions for query "latest"` };
-    if (!fixture) return notFound;
-    const time = '2024-10-01T12:00:00Z';
-    if (m[2] === 'latest') return fixture.latest ? json({ Version: fixture.latest, Time: time }) : notFound;
-    const file = m[3];
-    const listed = fixture.versions.map((v) => v.split(/\s+/)[0]);
-    if (file === 'list') return { status: 200, body: fixture.versions.map((v) => `${v}\n`).join('') };
-    const mod = /^(.+)\.mod$/.exec(file);
-    if (mod) {
-      const v = unescapeGo(mod[1]);
-      if (!listed.includes(v)) return { status: 404, body: `not found: ${module}@${v}: invalid version` };
-      return { status: 200, body: fixture.mods?.[v] ?? `module ${module}\n\ngo 1.22\n` };
-    }
-    const info = /^(.+)\.info$/.exec(file);
-    if (info) {
-      const q = unescapeGo(info[1]);
-      const v = listed.includes(q) ? q : fixture.revisions?.[q];
-      return v ? json({ Version: v, Time: time }) : { status: 404, body: `not found: ${module}@${q}: invalid version: unknown revision ${q}` };
-    }
-    return notFound;
-  });
-}
-
 // ---- Cargo sparse index ----
 
 export interface CrateFixture {
