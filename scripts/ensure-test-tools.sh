@@ -42,6 +42,12 @@ dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v gem >/dev/null 2>&1 || missing+=(ruby)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
 command -v zip >/dev/null 2>&1 || missing+=(zip)
+# The cargo tests need cargo 1.68 or newer (sparse registries; test/helpers/cargoIndex.ts): Debian 12's cargo
+# (0.66, Rust 1.65) is older, so it is not installed from here; the machine's rustup cargo is used, and the
+# tests skip loudly (fail under CI=true) without one.
+if ! cargo --version 2>/dev/null | grep -Eq '^cargo 1\.([6][89]|[7-9][0-9]|[1-9][0-9]{2,})\.'; then
+  echo "ensure-test-tools: cargo 1.68 or newer not found (Debian 12's is older): the cargo-version tests will be SKIPPED (and fail under CI=true)" >&2
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "${EUID:-$(id -u)}" != "0" ]; then

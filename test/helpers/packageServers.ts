@@ -69,36 +69,3 @@ export function serveDirectory(root: string, prefix = ''): Promise<FixtureServer
     return { status: 200, body: readFileSync(file), type: file.endsWith('.json') ? 'application/json' : 'application/octet-stream' };
   });
 }
-
-const json = (v: unknown, status = 200): Canned => ({ status, body: JSON.stringify(v), type: 'application/json; charset=utf-8' });
-
-// ---- Cargo sparse index ----
-
-export interface CrateFixture {
-  vers: string;
-  yanked?: boolean;
-}
-
-export function indexPath(name: string): string {
-  const n = name.toLowerCase();
-  if (n.length <= 2) return `${n.length}/${n}`;
-  if (n.length === 3) return `3/${n[0]}/${n}`;
-  return `${n.slice(0, 2)}/${n.slice(2, 4)}/${n}`;
-}
-
-/** A sparse registry index: `/config.json` and one file per crate. */
-export async function startSparseIndex(crates: Record<string, CrateFixture[]>): Promise<FixtureServer> {
-  const files = new Map<string, string>();
-  for (const [name, versions] of Object.entries(crates)) {
-    const lines = versions.map((v) =>
-      JSON.stringify({ name, vers: v.vers, deps: [], cksum: 'b'.repeat(64), features: {}, yanked: v.yanked ?? false, links: null, v: 2, rust_version: '1.70' }),
-    );
-    files.set(`/${indexPath(name)}`, `${lines.join('\n')}\n`);
-  }
-  const server = await serve((path) => {
-    if (path === '/config.json') return json({ dl: `${server.url}/api/v1/crates`, api: server.url });
-    const body = files.get(path);
-    return body === undefined ? { status: 404, body: 'Not Found' } : { status: 200, body };
-  });
-  return server;
-}

@@ -12,13 +12,16 @@ export function missingTools(tools: Record<string, string>): string[] {
     .map(([tool, pkg]) => `${tool} (${pkg})`);
 }
 
-export function describeWithTools(name: string, tools: Record<string, string>, fn: () => void): void {
+/** `check` may add a reason the installed tools do not do (e.g. a version too old). */
+export function describeWithTools(name: string, tools: Record<string, string>, fn: () => void, check?: () => string | undefined): void {
   const missing = missingTools(tools);
+  const unfit = missing.length === 0 ? check?.() : undefined;
+  if (unfit) missing.push(unfit);
   if (missing.length === 0) {
     describe(name, fn);
     return;
   }
-  const why = `not installed: ${missing.join(', ')}; scripts/ensure-test-tools.sh installs them`;
+  const why = `missing: ${missing.join(', ')}; see scripts/ensure-test-tools.sh`;
   if (process.env.CI === 'true') {
     describe(name, () => {
       it('needs its real tools', () => {
