@@ -144,7 +144,7 @@ describeWithTools('cargo-version against sparse registries', CARGO_TOOLS, () => 
       const fetched = await cargoIn(index.url, 'ripgrep = "*"\nbat = "*"\nfd = "*"\nSerde_Json = "*"\n', ['fetch']);
       expect(fetched).toContain('name = "Serde_Json"');
       expect(index.requests).toEqual(expect.arrayContaining(['/config.json', '/crates/ripgrep/ripgrep-14.1.1.crate', '/crates/Serde_Json/Serde_Json-1.0.133.crate']));
-    });
+    }, 120_000);
 
     it('the lock makes a re-run offline and identical, with no request; one lookup per crate per run', async () => {
       const text = `FROM rust:1.83\nRUN cargo install --locked ripgrep && cargo install --locked ripgrep\n`;

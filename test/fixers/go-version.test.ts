@@ -195,7 +195,7 @@ describeWithTools('go-version against module proxies written by the real go', GO
       expect(again.text).toBe(first.text);
       expect(again.applied[0].title).toBe(`pin go package 'example.com/tools/cmd/x@latest' → 'example.com/tools/cmd/x@v1.4.2' (from ${first.lock.path})`);
       expect(http.requests).toBe(0);
-    });
+    }, 120_000);
   });
 
 });
