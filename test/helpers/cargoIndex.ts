@@ -53,6 +53,8 @@ export function buildSparseIndex(crates: Record<string, CrateFixture[]>): { root
   const env = { ...process.env, CARGO_HOME: join(root, 'cargo-home'), CARGO_TARGET_DIR: join(root, 'target') };
   for (const [name, versions] of Object.entries(crates)) {
     const lines = versions.map((v) => {
+      // Written into Cargo.toml below: fixtures stay within the characters crate names and versions use.
+      if (![name, v.vers].every((x) => /^[A-Za-z0-9._+-]+$/.test(x))) throw new Error(`not a fixture crate: ${name} ${v.vers}`);
       const src = join(root, 'src', `${name}-${v.vers}`);
       mkdirSync(join(src, 'src'), { recursive: true });
       const manifest = `[package]\nname = "${name}"\nversion = "${v.vers}"\nedition = "2021"\ndescription = "dockrepro test crate"\nlicense = "MIT"\n`;

@@ -35,8 +35,9 @@ export function buildGemRepository(gems: Record<string, GemFixture[]>, options: 
   for (const [name, versions] of Object.entries(gems)) {
     for (const v of versions) {
       const platform = v.platform ?? 'ruby';
+      // Written into Ruby source below: fixtures stay within the characters gem names and versions use.
+      if (![name, v.number, platform].every((x) => /^[A-Za-z0-9._-]+$/.test(x))) throw new Error(`not a fixture gem: ${name} ${v.number} ${platform}`);
       const file = `${name}-${v.number}-${platform}.gemspec`;
-      // Values pass through JSON, whose strings Ruby reads as string literals.
       writeFileSync(
         join(specs, file),
         [
