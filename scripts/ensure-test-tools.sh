@@ -36,18 +36,30 @@ command -v dnf >/dev/null 2>&1 || missing+=(dnf)
 # only program (a dynamically linked one would need a libc in the image).
 command -v buildah >/dev/null 2>&1 || missing+=(buildah)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+# The package servers of the gem, go and cargo fixer tests are made by the real tools: ruby's gem builds the gems
+# and their index (test/helpers/gemServer.ts); go writes the module proxy from module zips made by zip
+# (test/helpers/goProxy.ts).
+command -v gem >/dev/null 2>&1 || missing+=(ruby)
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+command -v zip >/dev/null 2>&1 || missing+=(zip)
+# The cargo tests need cargo 1.68 or newer (sparse registries; test/helpers/cargoIndex.ts): Debian 12's cargo
+# (0.66, Rust 1.65) is older, so it is not installed from here; the machine's rustup cargo is used, and the
+# tests skip loudly (fail under CI=true) without one.
+if ! PATH="$PATH:$HOME/.cargo/bin" cargo --version 2>/dev/null | grep -Eq '^cargo 1\.([6][89]|[7-9][0-9]|[1-9][0-9]{2,})\.'; then
+  echo "ensure-test-tools: cargo 1.68 or newer not found (Debian 12's is older): the cargo-version tests will be SKIPPED (and fail in CI)" >&2
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "${EUID:-$(id -u)}" != "0" ]; then
   echo "************************************************************************" >&2
   echo "* ensure-test-tools: missing ${missing[*]} and not root; cannot install." >&2
   echo "* Registry tests will be SKIPPED (and fail under CI=true)." >&2
-  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static" >&2
+  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static ruby golang-go zip" >&2
   echo "************************************************************************" >&2
   exit 0
 fi
 
-install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static; }
+install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static ruby golang-go zip; }
 # Running as root: say what is about to change on this machine before changing it.
 echo "ensure-test-tools: running as root, so installing the missing test tools system-wide with apt-get: ${missing[*]}" >&2
 echo "ensure-test-tools: (to avoid this, install them yourself or run the tests as another user; they then skip loudly)" >&2

