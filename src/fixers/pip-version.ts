@@ -24,8 +24,8 @@ import { describeFsError } from '../discover';
 import { CONTEXT_FILE_LIMIT, readRegularFile, RefusedFile } from '../util/safeRead';
 import { scopeAt } from './packageWords';
 import type { Finding } from '../rules/types';
+import type { PipVersionRequest } from '../rules/fixRequests';
 import { installCall, pipxLike, PIP_INSTALL, PIPX_INSTALL, type PipTool } from '../rules/pip-pin';
-import { PinError } from '../resolve/pinError';
 import { lookupPackage } from '../resolve/packages';
 import {
   PYPI_SIMPLE,
@@ -41,12 +41,16 @@ import {
   type PypiQuery,
   type PythonVersion,
 } from '../resolve/pypi';
-import type { Fix, Fixer, FixerContext, LeftReason, NoFix, TextEdit } from './types';
+import type { Fix, Fixer, FixerContext, LeftReason, TextEdit, FindingOf } from './types';
+import { NotFixed } from '../util/notFixed';
 
 /** The options of `--pip-args` that change where and what pip looks up. */
 const PIP_ARGS = optionSpec(['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--python-version']);
 
 type Tool = PipTool;
+
+/** A request for a line of a requirements file (--write-context). */
+type InFileRequest = Extract<PipVersionRequest, { requirementsFile: string }>;
 
 interface Located {
   run: RunBlock;
@@ -206,22 +210,13 @@ function environment(ctx: FixerContext, model: DockerfileModel, loc: Located): (
   };
 }
 
-class Unfixable extends Error {
-  constructor(
-    message: string,
-    readonly left: LeftReason = 'no-fixer',
-  ) {
-    super(message);
-  }
-}
-
 function known(name: string, v: { value: string | undefined } | undefined): string | undefined {
-  if (v && v.value === undefined) throw new Unfixable(`${name} depends on a value that is not known (an ARG without a default?)`);
+  if (v && v.value === undefined) throw new NotFixed(`${name} depends on a value that is not known (an ARG without a default?)`, 'no-fixer');
   return v?.value;
 }
 
 function optionValue(name: string, w: Word | undefined): string {
-  if (w?.value === undefined) throw new Unfixable(`the value of ${name} is not known`);
+  if (w?.value === undefined) throw new NotFixed(`the value of ${name} is not known`, 'no-fixer');
   return w.value;
 }
 
@@ -254,9 +249,9 @@ function lookupFor(ctx: FixerContext, model: DockerfileModel, loc: Located, file
   const uv = loc.tool === 'uv-pip' || loc.tool === 'uv-tool';
 
   const noIndex = has('--no-index') || (!uv && TRUE.test(known('PIP_NO_INDEX', env('PIP_NO_INDEX')) ?? '')) || (uv && TRUE.test(known('UV_NO_INDEX', env('UV_NO_INDEX')) ?? ''));
-  if (noIndex) throw new Unfixable('--no-index: packages come only from --find-links, which dockrepro cannot see');
+  if (noIndex) throw new NotFixed('--no-index: packages come only from --find-links, which dockrepro cannot see', 'no-fixer');
   const findLinks = has('-f', '--find-links') || (uv ? env('UV_FIND_LINKS') : env('PIP_FIND_LINKS')) !== undefined;
-  if (findLinks) throw new Unfixable('--find-links adds a source dockrepro does not read: the version pip picks may come from there');
+  if (findLinks) throw new NotFixed('--find-links adds a source dockrepro does not read: the version pip picks may come from there', 'no-fixer');
 
   let pythonOpt: PythonVersion | undefined;
   const pv = values('--python-version', ...(uv ? ['-p', '--python'] : []))[0];
@@ -266,12 +261,12 @@ function lookupFor(ctx: FixerContext, model: DockerfileModel, loc: Located, file
   if (!pythonOpt && named !== undefined) pythonOpt = pythonOption(named, loc.cmd.name);
 
   const httpOnly = (urls: string[]) => {
-    for (const u of urls) if (!/^https?:\/\//i.test(u)) throw new Unfixable(`the index '${u}' is not an http(s) URL`);
+    for (const u of urls) if (!/^https?:\/\//i.test(u)) throw new NotFixed(`the index '${u}' is not an http(s) URL`, 'no-fixer');
     return urls;
   };
 
   if (files && !uv && TRUE.test(known('PIP_REQUIRE_HASHES', env('PIP_REQUIRE_HASHES')) ?? '')) {
-    throw new Unfixable(`PIP_REQUIRE_HASHES is set (hash-checking mode): a pin without its hashes would not install; ${HASHES_HINT}`);
+    throw new NotFixed(`PIP_REQUIRE_HASHES is set (hash-checking mode): a pin without its hashes would not install; ${HASHES_HINT}`, 'no-fixer');
   }
 
   if (!uv) {
@@ -289,8 +284,8 @@ function lookupFor(ctx: FixerContext, model: DockerfileModel, loc: Located, file
   // requirements files come after the command's (uv's IndexLocations::combine): their extra indexes follow
   // the command's, their --index-url is the default only when the command and environment set none.
   const fileIndexes = dedupe((files?.indexOptions ?? []).filter((o) => o.kind === 'index').map((o) => o.url));
-  if (fileIndexes.length > 1) throw new Unfixable(`the requirements files set ${fileIndexes.length} different --index-url values (uv stops with an error)`);
-  if (files?.pre) throw new Unfixable(`--pre in ${files.pre}: uv does not read it there the way pip does; pin the line by hand`);
+  if (fileIndexes.length > 1) throw new NotFixed(`the requirements files set ${fileIndexes.length} different --index-url values (uv stops with an error)`, 'no-fixer');
+  if (files?.pre) throw new NotFixed(`--pre in ${files.pre}: uv does not read it there the way pip does; pin the line by hand`, 'no-fixer');
   const index =
     values('--default-index', '-i', '--index-url').pop() ?? known('UV_DEFAULT_INDEX', env('UV_DEFAULT_INDEX')) ?? known('UV_INDEX_URL', env('UV_INDEX_URL')) ?? fileIndexes[0] ?? PYPI_SIMPLE;
   const extras = [
@@ -369,7 +364,7 @@ async function stagePython(ctx: FixerContext, stage: number): Promise<StagePytho
       const installer = pythonInstall(ctx.model, stage);
       return byHand(`${config.image} ships no Python${installer ? ` and the Dockerfile installs one (${installer})` : ''}`, 'no-fixer');
     } catch (e) {
-      if (!(e instanceof PinError)) throw e;
+      if (!(e instanceof NotFixed)) throw e;
       unreadable = { why: `the base image could not be read (${e.message})`, left: e.left };
     }
   }
@@ -387,7 +382,7 @@ async function stagePython(ctx: FixerContext, stage: number): Promise<StagePytho
         via = ` (${pin.tag} today)`;
       }
     } catch (e) {
-      if (!(e instanceof PinError)) throw e;
+      if (!(e instanceof NotFixed)) throw e;
       unreadable ??= { why: `the precise tag of ${site!.value} could not be looked up (${e.message})`, left: e.left };
     }
   }
@@ -413,16 +408,13 @@ function pythonInstall(model: DockerfileModel, stage: number): string | undefine
 
 const HASHES_HINT = 'regenerate the file with its hashes (pip-compile --generate-hashes)';
 
-function requirementsFileReason(finding: Finding): NoFix {
-  const file = String(finding.fix!.requirementsFile);
-  const line = typeof finding.fix!.line === 'number' ? finding.fix!.line : undefined;
-  const name = typeof finding.fix!.package === 'string' ? finding.fix!.package : '<name>';
-  return {
-    left: 'no-fixer',
-    reason:
-      `the requirement is in ${file}${line === undefined ? '' : ` (line ${line})`}, a build-context file: 'dockrepro fix --write-context' pins it there, ` +
+function requirementsFileReason(request: InFileRequest): NotFixed {
+  const { requirementsFile: file, line, package: name } = request;
+  return new NotFixed(
+    `the requirement is in ${file}${line === undefined ? '' : ` (line ${line})`}, a build-context file: 'dockrepro fix --write-context' pins it there, ` +
       `or pin line ${line ?? '?'} of ${file} as '${name}==<version>' by hand (or generate the file with pip-compile --generate-hashes)`,
-  };
+    'no-fixer',
+  );
 }
 
 /** A logical line of a requirements file (physical lines joined at a trailing `\`), with each character's offset in the file text. */
@@ -494,23 +486,23 @@ function isInside(base: string, p: string): boolean {
  */
 function readContextFile(root: string, rel: string): ContextFile {
   const abs = resolve(root, rel);
-  if (!isInside(root, abs)) throw new Unfixable(`${rel} is outside the build context: dockrepro does not write there`);
+  if (!isInside(root, abs)) throw new NotFixed(`${rel} is outside the build context: dockrepro does not write there`, 'no-fixer');
   let path: string;
   let bytes: Buffer;
   let realRoot: string;
   try {
     realRoot = realpathSync(root);
     path = realpathSync(abs);
-    if (!isInside(realRoot, path)) throw new Unfixable(`${rel} links to a file outside the build context: dockrepro does not write there`);
+    if (!isInside(realRoot, path)) throw new NotFixed(`${rel} links to a file outside the build context: dockrepro does not write there`, 'no-fixer');
     // Only a regular file of bounded size (never a FIFO or /dev/zero), checked again on the opened file.
     ({ bytes, realPath: path } = readRegularFile(path, CONTEXT_FILE_LIMIT, { realDir: realRoot, what: 'the build context' }));
   } catch (e) {
-    if (e instanceof Unfixable) throw e;
-    if (e instanceof RefusedFile) throw new Unfixable(`${rel} ${e.message}`);
-    throw new Unfixable(`could not read ${rel}: ${describeFsError(e)}`, 'failed');
+    if (e instanceof NotFixed) throw e;
+    if (e instanceof RefusedFile) throw new NotFixed(`${rel} ${e.message}`, 'no-fixer');
+    throw new NotFixed(`could not read ${rel}: ${describeFsError(e)}`, 'failed');
   }
   const text = bytes.toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(bytes)) throw new Unfixable(`${rel} is not UTF-8 text: dockrepro does not rewrite it`);
+  if (!Buffer.from(text, 'utf8').equals(bytes)) throw new NotFixed(`${rel} is not UTF-8 text: dockrepro does not rewrite it`, 'no-fixer');
   return { rel, path, text, lines: logicalLines(text) };
 }
 
@@ -563,9 +555,9 @@ function requirementSources(ctx: FixerContext, loc: Located, read: (rel: string)
   const out: Sources = { files: new Map(), indexOptions: [] };
   // Reads one file; at each `-r` it yields the included path and goes on once that file has been read.
   const readFile = function* (imagePath: string): Generator<string, void> {
-    if (imagePath.includes('${')) throw new Unfixable(`the requirements file '${imagePath}' depends on a variable expanded at build time`);
+    if (imagePath.includes('${')) throw new NotFixed(`the requirements file '${imagePath}' depends on a variable expanded at build time`, 'no-fixer');
     const rel = copiedFrom(ctx.model, loc.run, imagePath);
-    if (rel === undefined) throw new Unfixable(`the install also reads ${imagePath}, which is not COPYed from the build context: its index options are unknown`);
+    if (rel === undefined) throw new NotFixed(`the install also reads ${imagePath}, which is not COPYed from the build context: its index options are unknown`, 'no-fixer');
     if (out.files.has(rel)) return;
     const file = read(rel);
     out.files.set(rel, file);
@@ -579,7 +571,7 @@ function requirementSources(ctx: FixerContext, loc: Located, read: (rel: string)
       }
       for (const o of lineOptions(body)) {
         const url = () => {
-          if (o.value === undefined || o.value.includes('${')) throw new Unfixable(`the value of ${o.name} in ${where} is not known (a variable expanded at build time?)`);
+          if (o.value === undefined || o.value.includes('${')) throw new NotFixed(`the value of ${o.name} in ${where} is not known (a variable expanded at build time?)`, 'no-fixer');
           return o.value;
         };
         switch (o.name) {
@@ -591,10 +583,10 @@ function requirementSources(ctx: FixerContext, loc: Located, read: (rel: string)
             out.indexOptions.push({ kind: 'extra', url: url() });
             break;
           case '--no-index':
-            throw new Unfixable(`--no-index in ${where}: packages come only from --find-links, which dockrepro cannot see`);
+            throw new NotFixed(`--no-index in ${where}: packages come only from --find-links, which dockrepro cannot see`, 'no-fixer');
           case '-f':
           case '--find-links':
-            throw new Unfixable(`--find-links in ${where} adds a source dockrepro does not read: the version pip picks may come from there`);
+            throw new NotFixed(`--find-links in ${where} adds a source dockrepro does not read: the version pip picks may come from there`, 'no-fixer');
           case '--pre':
             out.pre ??= where;
             break;
@@ -653,8 +645,8 @@ function locateRequirementsOption(model: DockerfileModel, finding: Finding): Loc
 /** State shared by the findings of one fixer call: files read once, each install's sources worked out once. */
 interface Session {
   pythons: Map<number, Promise<StagePython>>;
-  files: Map<string, ContextFile | Unfixable>;
-  sources: Map<SimpleCommand, Sources | Unfixable>;
+  files: Map<string, ContextFile | NotFixed>;
+  sources: Map<SimpleCommand, Sources | NotFixed>;
 }
 
 /** The version `req` resolves to for the install at `loc`, or why there is none. */
@@ -667,15 +659,15 @@ async function resolveFor(
   options: PypiOptions,
   session: Session,
   files?: Sources,
-): Promise<{ version: string; explanation: string } | NoFix> {
-  if (!ctx.packages) return { left: 'needs-network', reason: 'needs a package index lookup' };
+): Promise<{ version: string; explanation: string } | NotFixed> {
+  if (!ctx.packages) return new NotFixed('needs a package index lookup', 'needs-network');
   const packages = ctx.packages;
 
   let lookup: ReturnType<typeof lookupFor>;
   try {
     lookup = lookupFor(ctx, ctx.model, loc, files);
   } catch (e) {
-    if (e instanceof Unfixable) return { left: e.left, reason: e.message };
+    if (e instanceof NotFixed) return e;
     throw e;
   }
   let python = lookup.pythonOption;
@@ -687,7 +679,7 @@ async function resolveFor(
     }
     const known = await p;
     // A pin for an unknown Python may not install on the real one: a wrong pin is worse than none.
-    if ('unknown' in known) return { left: known.left, reason: known.unknown };
+    if ('unknown' in known) return new NotFixed(known.unknown, known.left);
     python = known;
   }
   const project = normalizeName(req.name);
@@ -703,23 +695,18 @@ async function resolveFor(
     const subject = `'${written}' (${python ? `Python ${pythonLabel(python)}, ` : ''}index ${query.indexes.map(indexLabel).join(', ')})`;
     return await lookupPackage(packages, key, () => resolvePypi(packages.http, query, options, packages.lookups), isValidVersion, subject);
   } catch (e) {
-    if (e instanceof PinError) return { left: e.left, reason: e.message };
+    if (e instanceof NotFixed) return e;
     throw e;
   }
 }
 
-function isNoFix(r: object): r is NoFix {
-  return 'left' in r;
-}
-
 /** A requirement on a line of a requirements file the install reads (--write-context): an edit of that file. */
-async function fixInFile(finding: Finding, ctx: FixerContext, options: PypiOptions, session: Session): Promise<Fix | NoFix> {
-  if (!ctx.writeContext || !ctx.buildContext) return requirementsFileReason(finding);
-  const rel = String(finding.fix!.requirementsFile);
-  const line = Number(finding.fix!.line);
+async function fixInFile(finding: Finding, request: InFileRequest, ctx: FixerContext, options: PypiOptions, session: Session): Promise<Fix | NotFixed> {
+  if (!ctx.writeContext || !ctx.buildContext) return requirementsFileReason(request);
+  const { requirementsFile: rel, line } = request;
   const root = ctx.buildContext.dir;
   const loc = locateRequirementsOption(ctx.model, finding);
-  if (!loc) return { left: 'failed', reason: `the pip install -r that reads ${rel} was not found at this place` };
+  if (!loc) return new NotFixed(`the pip install -r that reads ${rel} was not found at this place`, 'failed');
 
   let sources = session.sources.get(loc.cmd);
   if (!sources) {
@@ -729,48 +716,48 @@ async function fixInFile(finding: Finding, ctx: FixerContext, options: PypiOptio
         try {
           f = readContextFile(root, r);
         } catch (e) {
-          if (!(e instanceof Unfixable)) throw e;
+          if (!(e instanceof NotFixed)) throw e;
           f = e;
         }
         session.files.set(r, f);
       }
-      if (f instanceof Unfixable) throw f;
+      if (f instanceof NotFixed) throw f;
       return f;
     };
     try {
       sources = requirementSources(ctx, loc, read);
     } catch (e) {
-      if (!(e instanceof Unfixable)) throw e;
+      if (!(e instanceof NotFixed)) throw e;
       sources = e;
     }
     session.sources.set(loc.cmd, sources);
   }
-  if (sources instanceof Unfixable) return { left: sources.left, reason: sources.message };
+  if (sources instanceof NotFixed) return sources;
   const file = sources.files.get(rel);
-  if (!file) return { left: 'failed', reason: `${rel} is not among the files this install reads` };
+  if (!file) return new NotFixed(`${rel} is not among the files this install reads`, 'failed');
 
   const at = requirementAt(file, line);
-  if (typeof at === 'string') return { left: 'failed', reason: at };
+  if (typeof at === 'string') return new NotFixed(at, 'failed');
   const { spec } = at;
   const state = pipPinState(spec);
-  if (state.pinned) return { left: 'failed', reason: `'${spec}' (${rel} line ${line}) is already pinned` };
+  if (state.pinned) return new NotFixed(`'${spec}' (${rel} line ${line}) is already pinned`, 'failed');
   if (state.name === undefined) {
-    return { left: 'no-fixer', reason: `'${spec}' (${rel} line ${line}) is installed from a URL or VCS: pin it to a full commit id or add a '#sha256=' hash by hand` };
+    return new NotFixed(`'${spec}' (${rel} line ${line}) is installed from a URL or VCS: pin it to a full commit id or add a '#sha256=' hash by hand`, 'no-fixer');
   }
-  if (typeof finding.fix!.package === 'string' && normalizeName(state.name) !== normalizeName(finding.fix!.package)) {
-    return { left: 'failed', reason: `line ${line} of ${rel} now reads '${spec}' (has the file changed?)` };
+  if (normalizeName(state.name) !== normalizeName(request.package)) {
+    return new NotFixed(`line ${line} of ${rel} now reads '${spec}' (has the file changed?)`, 'failed');
   }
-  if (at.hashes) return { left: 'no-fixer', reason: `'${spec}' (${rel} line ${line}) has --hash: a new pin needs the hashes of that version too; ${HASHES_HINT}` };
+  if (at.hashes) return new NotFixed(`'${spec}' (${rel} line ${line}) has --hash: a new pin needs the hashes of that version too; ${HASHES_HINT}`, 'no-fixer');
   if (sources.hashes) {
-    return { left: 'no-fixer', reason: `${sources.hashes} puts pip in hash-checking mode: '${spec}' (${rel} line ${line}) pinned without its hashes would not install; ${HASHES_HINT}` };
+    return new NotFixed(`${sources.hashes} puts pip in hash-checking mode: '${spec}' (${rel} line ${line}) pinned without its hashes would not install; ${HASHES_HINT}`, 'no-fixer');
   }
-  if (sources.constraint) return { left: 'no-fixer', reason: `${sources.constraint}: the constraints also decide the version of '${spec}' (${rel} line ${line}); pin it by hand` };
-  if (spec.includes('${')) return { left: 'no-fixer', reason: `'${spec}' (${rel} line ${line}) uses a variable expanded at build time: pin it by hand` };
+  if (sources.constraint) return new NotFixed(`${sources.constraint}: the constraints also decide the version of '${spec}' (${rel} line ${line}); pin it by hand`, 'no-fixer');
+  if (spec.includes('${')) return new NotFixed(`'${spec}' (${rel} line ${line}) uses a variable expanded at build time: pin it by hand`, 'no-fixer');
   const req = parseRequirement(spec);
-  if (typeof req === 'string') return { left: 'no-fixer', reason: `${req} (${rel} line ${line})` };
+  if (typeof req === 'string') return new NotFixed(`${req} (${rel} line ${line})`, 'no-fixer');
 
   const resolved = await resolveFor(ctx, loc, req, spec, options, session, sources);
-  if (isNoFix(resolved)) return resolved;
+  if (resolved instanceof NotFixed) return resolved;
   const pin = `==${resolved.version}`;
   // An insertion goes right after the name (or extras); a specifier split by a `\` line break is replaced whole.
   const offs = at.offsets;
@@ -787,26 +774,26 @@ async function fixInFile(finding: Finding, ctx: FixerContext, options: PypiOptio
   };
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext, options: PypiOptions, session: Session): Promise<Fix | NoFix> {
-  if (finding.fix?.requirementsFile !== undefined) return fixInFile(finding, ctx, options, session);
+async function fixOne(finding: FindingOf<'pip-version'>, ctx: FixerContext, options: PypiOptions, session: Session): Promise<Fix | NotFixed> {
+  if (finding.fix.requirementsFile !== undefined) return fixInFile(finding, finding.fix, ctx, options, session);
   const loc = locate(ctx.model, finding);
-  if (!loc || loc.word.value === undefined) return { left: 'failed', reason: 'the pip install requirement was not found at this place' };
+  if (!loc || loc.word.value === undefined) return new NotFixed('the pip install requirement was not found at this place', 'failed');
   const value = loc.word.value;
   const state = pipPinState(value);
-  if (state.pinned) return { left: 'failed', reason: `'${value}' is already pinned` };
+  if (state.pinned) return new NotFixed(`'${value}' is already pinned`, 'failed');
   if (state.name === undefined) {
-    return { left: 'no-fixer', reason: `'${value}' is installed from a URL or VCS: pin it to a full commit id or add a '#sha256=' hash by hand` };
+    return new NotFixed(`'${value}' is installed from a URL or VCS: pin it to a full commit id or add a '#sha256=' hash by hand`, 'no-fixer');
   }
   const req = parseRequirement(value);
-  if (typeof req === 'string') return { left: 'no-fixer', reason: req };
+  if (typeof req === 'string') return new NotFixed(req, 'no-fixer');
   // The edit is worked out before any lookup: a word that cannot be edited needs no network.
   const probe = valueEdit(ctx.model.text, loc.word, req.specStart, req.specEnd, '==0');
   if (!probe) {
     const from = loc.word.vars.length ? ` comes from $${loc.word.vars.join(', $')}: pin it where the variable is set` : ' is not written in one piece (quotes or escapes inside it): pin it by hand';
-    return { left: 'no-fixer', reason: `'${value}'${from}` };
+    return new NotFixed(`'${value}'${from}`, 'no-fixer');
   }
   const resolved = await resolveFor(ctx, loc, req, value, options, session);
-  if (isNoFix(resolved)) return resolved;
+  if (resolved instanceof NotFixed) return resolved;
   const pin = `==${resolved.version}`;
   const edit = valueEdit(ctx.model.text, loc.word, req.specStart, req.specEnd, pin)!;
   const after = value.slice(0, req.specStart) + pin + value.slice(req.specEnd);
@@ -814,20 +801,20 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: PypiOptions,
 }
 
 /** The fixer with its index options (tests point the JSON API of their fixture index at a local server). */
-export function createPipVersionFixer(options: PypiOptions = {}): Fixer {
+export function createPipVersionFixer(options: PypiOptions = {}): Fixer<'pip-version'> {
   return {
     kind: 'pip-version',
     async fix(findings, ctx) {
       const session: Session = { pythons: new Map(), files: new Map(), sources: new Map() };
       return Promise.all(
         findings.map((f) =>
-          fixOne(f, ctx, options, session).catch((e: Error): NoFix => ({ left: 'failed', reason: `pip-version: ${e.message}` })),
+          fixOne(f, ctx, options, session).catch((e: Error): NotFixed => (new NotFixed(`pip-version: ${e.message}`, 'failed'))),
         ),
       );
     },
   };
 }
 
-const fixer: Fixer = createPipVersionFixer();
+const fixer: Fixer<'pip-version'> = createPipVersionFixer();
 
 export default fixer;

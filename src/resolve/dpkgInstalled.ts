@@ -10,7 +10,7 @@ import type { StageBases } from './baseImage';
 import { parseDeb822 } from './debArchive';
 import { isDebVersion } from './debVersion';
 import { lookupPackage, type PackageContext } from './packages';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import { sharedLookup } from './shared';
 
 export const DPKG_STATUS = '/var/lib/dpkg/status';
@@ -31,7 +31,7 @@ export function parseDpkgStatus(text: string): Map<string, string> {
 }
 
 /**
- * The version of `name` installed for `arch` in stage `stage`'s base image, undefined when none is. A PinError
+ * The version of `name` installed for `arch` in stage `stage`'s base image, undefined when none is. A NotFixed
  * when it cannot be known (the reason names why).
  */
 export async function installedDebVersion(bases: StageBases, packages: PackageContext, stage: number, manifestDigest: string, arch: string, name: string): Promise<string | undefined> {
@@ -50,7 +50,7 @@ export async function installedDebVersion(bases: StageBases, packages: PackageCo
 }
 
 async function readStatus(bases: StageBases, stage: number): Promise<Map<string, string>> {
-  if (!bases.bytes) throw new PinError('this run cannot read the base image\'s dpkg database', 'failed');
+  if (!bases.bytes) throw new NotFixed('this run cannot read the base image\'s dpkg database', 'failed');
   const bytes = await bases.bytes(stage, DPKG_STATUS, DPKG_STATUS_MAX_BYTES);
   // No dpkg database: nothing installed by dpkg (a distroless-like image).
   return bytes ? parseDpkgStatus(bytes.toString('utf8')) : new Map();

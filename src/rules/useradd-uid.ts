@@ -2,9 +2,8 @@ import { optionSpec, parseArgs, type ParsedArgs } from '../parse/args';
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { defineRule } from './types';
+import type { AccountCommand as Command, AccountStyle as Style } from './fixRequests';
 
-type Style = 'debian' | 'busybox' | 'shadow';
-type Command = 'useradd' | 'adduser' | 'groupadd' | 'addgroup';
 
 /** shadow `useradd` options that take a value (useradd(8), shadow 4.16). */
 const USERADD = optionSpec([
@@ -129,6 +128,7 @@ export default defineRule({
     id: 'useradd-uid',
     summary: 'Create users and groups with explicit ids',
     severity: 'warning',
+    fixable: ['explicit-id'],
   },
   check(ctx) {
     for (const { cmd, run } of ctx.commands('useradd', 'adduser', 'groupadd', 'addgroup')) {

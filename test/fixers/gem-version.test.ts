@@ -13,6 +13,7 @@ import rule from '../../src/rules/gem-pin';
 import { packageFix, useFixtureServers } from '../helpers/packageFix';
 import { startRubyGems, type FixtureServer } from '../helpers/packageServers';
 import { workspace } from '../helpers/workspace';
+import { withFixer } from '../helpers/fixerTable';
 
 let main: FixtureServer;
 let mirror: FixtureServer;
@@ -154,7 +155,7 @@ describe('gem-version', () => {
 
   it('without a package context the finding needs the network', async () => {
     const fixer = gemVersionFixer({ defaultSource: main.url });
-    const r = await fixText(`FROM ruby:3.3\nRUN gem install rails\n`, { rules: [rule], unsafe: false, offline: false, baseId: 10001, fixers: new Map([[fixer.kind, fixer]]) });
+    const r = await fixText(`FROM ruby:3.3\nRUN gem install rails\n`, { rules: [rule], unsafe: false, offline: false, baseId: 10001, fixers: withFixer(fixer) });
     expect(reasons(r)).toEqual([['needs-network', 'needs a package index lookup']]);
   });
 });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearsignedBody, parseDeb822, readPackages, readRelease, type ArchiveAccess } from '../../src/resolve/debArchive';
 import { HttpClient } from '../../src/resolve/http';
-import { PinError } from '../../src/resolve/pinError';
+import { NotFixed } from '../../src/util/notFixed';
 import { debToolsMissing, mirrorsFor, startDebArchives, type DebArchiveServer } from '../helpers/debArchive';
 
 const missing = debToolsMissing();
@@ -82,8 +82,8 @@ describeWithTools('Debian archive reader', () => {
 
   const failure = async (p: Promise<unknown>) => {
     const e = await p.then(() => undefined, (x: unknown) => x);
-    expect(e).toBeInstanceOf(PinError);
-    return (e as PinError).message;
+    expect(e).toBeInstanceOf(NotFixed);
+    return (e as NotFixed).message;
   };
 
   it('an unknown suite, component or architecture is named', async () => {
