@@ -6,15 +6,16 @@
 import { parseDockerfile, type DockerfileModel } from './parse/dockerfile';
 import { lintModel, type LintOptions } from './lint';
 import { applyEdits, EditSet } from './edit/apply';
-import { FIXERS_BY_KIND } from './fixers/index';
-import { isFix, type ContextEdit, type Fix, type Fixer, type LeftReason, type NodeRuntimeByHand, type NoFix, type TextEdit } from './fixers/types';
-import type { Finding } from './rules/types';
+import { FIXERS } from './fixers/index';
+import { isFix, type ContextEdit, type Fix, type FindingOf, type FixerContext, type FixerTable, type FixResult, type LeftReason, type NodeRuntimeByHand, type TextEdit } from './fixers/types';
+import type { Finding, FixKind } from './rules/types';
 import type { ImagePinner } from './resolve/images';
 import type { PackageContext } from './resolve/packages';
 import { Lookups } from './resolve/shared';
 import type { AptSettings } from './fixers/apt-version';
 import type { StageBases } from './resolve/baseImage';
 import { MAX_FINDINGS_PER_FILE } from './limits';
+import { NotFixed } from './util/notFixed';
 
 const MAX_PASSES = 10;
 
@@ -31,8 +32,8 @@ export interface FixOptions extends LintOptions {
   apkPin?: 'fuzzy' | 'exact';
   /** Config `apt:` (the apt-version fixer's strategy). */
   apt?: AptSettings;
-  /** The fixers by request kind (default: the registry in src/fixers/index.ts). */
-  fixers?: ReadonlyMap<string, Fixer>;
+  /** The fixer of each request kind (default: the table in src/fixers/index.ts). */
+  fixers?: FixerTable;
   /** Resolves image references for the image fixers; without it they are left as "needs network". */
   images?: ImagePinner;
   /** Allow fixes to build-context files (`--write-context`). */
@@ -93,7 +94,7 @@ export async function fixText(original: string, fixOptions: FixOptions): Promise
   let text = original;
   const applied: AppliedFix[] = [];
   /** Fixes dropped by verification, by finding key: not tried again. */
-  const dropped = new Map<string, NoFix>();
+  const dropped = new Map<string, NotFixed>();
   const history = [text];
   let model = parseDockerfile(text);
   let findings = lintModel(model, options);
@@ -104,7 +105,7 @@ export async function fixText(original: string, fixOptions: FixOptions): Promise
     const left = findings.slice(0, MAX_FINDINGS_PER_FILE).map((finding): LeftFinding => ({ finding, left: 'failed', reason }));
     return { text, applied: [], left, model, contextEdits: [], tooManyFindings: true };
   }
-  let reasons = new Map<Finding, NoFix>();
+  let reasons = new Map<Finding, NotFixed>();
   /** Findings fixed in a build-context file: still reported by the Dockerfile's lint until that file is written. */
   const fixedInContext = new Set<string>();
   const contextEdits: ContextEdit[] = [];
@@ -132,8 +133,8 @@ export async function fixText(original: string, fixOptions: FixOptions): Promise
   }
 
   const left = findings.filter((f) => !fixedInContext.has(findingKey(f))).map((finding): LeftFinding => {
-    const why = reasons.get(finding) ?? dropped.get(findingKey(finding)) ?? { left: 'no-fixer', reason: 'no automatic fix for this rule' };
-    return { finding, ...why };
+    const why = reasons.get(finding) ?? dropped.get(findingKey(finding)) ?? new NotFixed('no automatic fix for this rule', 'no-fixer');
+    return { finding, left: why.left, reason: why.reason };
   });
   return { text, applied, left, model, contextEdits };
 }
@@ -150,23 +151,26 @@ export async function singleFixes(text: string, fixOptions: FixOptions): Promise
   return candidates.filter((c) => verified(text, model, findings, [c], options, new Map()) !== undefined);
 }
 
-/** Asks the fixers for a fix of every finding that has a fix request; records why the others have none. */
+/**
+ * Asks the fixers for a fix of every finding that has a fix request; records why the others have none. The
+ * one place a fixer's answer becomes a fix to try or a reason the finding is left (a NotFixed).
+ */
 async function gather(
   model: DockerfileModel,
   findings: Finding[],
   options: FixOptions & { lookups: Lookups },
-  dropped: Map<string, NoFix>,
+  dropped: Map<string, NotFixed>,
   fixedInContext: Set<string>,
 ) {
-  const reasons = new Map<Finding, NoFix>();
+  const reasons = new Map<Finding, NotFixed>();
   const candidates: Candidate[] = [];
   const inContext: Candidate[] = [];
-  const byKind = new Map<string, Finding[]>();
+  const byKind = new Map<FixKind, Finding[]>();
   for (const f of findings) {
     const earlier = dropped.get(findingKey(f));
     if (fixedInContext.has(findingKey(f))) continue;
     if (earlier) reasons.set(f, earlier);
-    else if (!f.fix) reasons.set(f, { left: 'no-fixer', reason: 'no automatic fix for this rule' });
+    else if (!f.fix) reasons.set(f, new NotFixed('no automatic fix for this rule', 'no-fixer'));
     else {
       const list = byKind.get(f.fix.kind) ?? [];
       list.push(f);
@@ -174,15 +178,9 @@ async function gather(
     }
   }
   for (const [kind, list] of byKind) {
-    const fixer = (options.fixers ?? FIXERS_BY_KIND).get(kind);
-    if (!fixer) {
-      const reason: NoFix = { left: 'no-fixer', reason: `no fixer for '${kind}'` };
-      for (const f of list) reasons.set(f, reason);
-      continue;
-    }
-    let results: (Fix | NoFix)[];
+    let results: FixResult[];
     try {
-      results = await fixer.fix(list, {
+      results = await fixBatch(options.fixers ?? FIXERS, kind, list, {
         model,
         buildContext: options.buildContext,
         baseId: options.baseId,
@@ -198,18 +196,24 @@ async function gather(
         nodeRuntime: options.nodeRuntime,
       });
     } catch (e) {
-      results = list.map(() => ({ left: 'failed', reason: `fixer '${kind}' failed: ${(e as Error).message}` }) as NoFix);
+      results = list.map(() => new NotFixed(`fixer '${kind}' failed: ${(e as Error).message}`, 'failed'));
     }
     list.forEach((finding, i) => {
-      const r = results[i] ?? { left: 'failed', reason: `fixer '${kind}' gave no result` };
+      const r = results[i] ?? new NotFixed(`fixer '${kind}' gave no result`, 'failed');
       if (!isFix(r)) reasons.set(finding, r);
       else if (r.applicability === 'unsafe' && !options.unsafe) {
-        reasons.set(finding, { left: 'unsafe', reason: `${r.title} (an unsafe fix: it may change what gets built; use --unsafe)` });
+        reasons.set(finding, new NotFixed(`${r.title} (an unsafe fix: it may change what gets built; use --unsafe)`, 'unsafe'));
       } else if (r.contextEdits?.length && options.writeContext) inContext.push({ finding, fix: r });
       else if (r.edits.length > 0) candidates.push({ finding, fix: r });
     });
   }
   return { candidates, reasons, inContext };
+}
+
+/** The fixer of `kind` on the findings of that kind. */
+async function fixBatch<K extends FixKind>(fixers: FixerTable, kind: K, findings: Finding[], ctx: FixerContext): Promise<FixResult[]> {
+  const fixer = fixers[kind];
+  return fixer.fix(findings.filter((f): f is FindingOf<K> => f.fix?.kind === kind), ctx);
 }
 
 /** The edits of several fixes, each identical edit once. */
@@ -260,7 +264,7 @@ function verified(
   findings: Finding[],
   selected: Candidate[],
   options: FixOptions,
-  dropped: Map<string, NoFix>,
+  dropped: Map<string, NotFixed>,
 ): Checked | undefined {
   const before = countKeys(findings);
   const problems = problemCount(model);
@@ -285,7 +289,7 @@ function verified(
   for (const c of selected) {
     const alone = check([c]);
     if (typeof alone !== 'string') good.push(alone);
-    else dropped.set(findingKey(c.finding), { left: 'failed', reason: `fix dropped (${c.fix.title}): ${alone}` });
+    else dropped.set(findingKey(c.finding), new NotFixed(`fix dropped (${c.fix.title}): ${alone}`, 'failed'));
   }
   if (good.length <= 1) return good[0];
   // Each is fine alone; if they still clash together, keep the first and let the next pass retry the rest.

@@ -38,6 +38,13 @@ describe.each(RULES.map((r) => [r.meta.id, r] as const))('%s', (id, rule) => {
     expect(later < 0 || since![later] < current[later]).toBe(true);
   });
 
+  it("says in its front matter whether it is fixable, as the rule's meta.fixable does", () => {
+    // `fixable: no` (with a note) for a rule that requests no fix; anything else (yes, partly, unsafe, …) names how.
+    const fixable = /\nfixable: (.+)\n/.exec(doc.split('\n---\n')[0])?.[1];
+    expect(fixable).toBeDefined();
+    expect({ id, says: fixable!.startsWith('no') ? 'no' : 'fixable' }).toEqual({ id, says: rule.meta.fixable.length === 0 ? 'no' : 'fixable' });
+  });
+
   it('its Example triggers the rule and its Use instead does not', () => {
     const bad = blockAfter(doc, '## Example');
     const good = blockAfter(doc, '\nUse instead:');

@@ -9,8 +9,8 @@ import type { CopyBlock, DockerfileModel } from '../parse/dockerfile';
 import { AUTOMATIC_ARGS } from '../parse/vars';
 import type { Finding } from '../rules/types';
 import { lookupDownload } from '../resolve/download';
-import { PinError } from '../resolve/pinError';
-import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+import type { Fix, Fixer, FixerContext, TextEdit, FindingOf } from './types';
+import { NotFixed } from '../util/notFixed';
 
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 const FRONTENDS = new Set(['docker.io/docker/dockerfile', 'docker.io/docker/dockerfile-upstream']);
@@ -18,25 +18,22 @@ const FRONTENDS = new Set(['docker.io/docker/dockerfile', 'docker.io/docker/dock
 const FLOATING = /^(?:latest|labs|1|1-labs)$/;
 
 /** Whether the file's frontend accepts `ADD --checksum` for an HTTP source: a note for the title, or why not. */
-export function checksumFrontend(model: DockerfileModel): { note: string } | NoFix {
+export function checksumFrontend(model: DockerfileModel): { note: string } | NotFixed {
   const site = model.imageSites.find((s) => s.kind === 'syntax');
   if (!site) return { note: 'the built-in frontend of BuildKit 0.12+ / Docker Engine 25+ accepts it' };
   const ref = site.ref;
   const written = `# syntax=${site.raw}`;
   if (!ref || !FRONTENDS.has(ref.normalizedName)) {
-    return { left: 'no-fixer', reason: `'${written}' is not a docker/dockerfile frontend dockrepro knows: whether it accepts ADD --checksum (docker/dockerfile 1.6+) is not known; add the checksum by hand` };
+    return new NotFixed(`'${written}' is not a docker/dockerfile frontend dockrepro knows: whether it accepts ADD --checksum (docker/dockerfile 1.6+) is not known; add the checksum by hand`, 'no-fixer');
   }
   if (ref.tag === undefined) {
-    if (ref.digest) return { left: 'no-fixer', reason: `'${written}' names the frontend by digest only: its version is not known; ADD --checksum needs docker/dockerfile 1.6 or newer` };
+    if (ref.digest) return new NotFixed(`'${written}' names the frontend by digest only: its version is not known; ADD --checksum needs docker/dockerfile 1.6 or newer`, 'no-fixer');
     return { note: `'${written}' is the newest frontend` };
   }
   if (FLOATING.test(ref.tag)) return { note: `'${written}' follows the newest 1.x frontend` };
   const m = /^1\.(\d+)(?:\.\d+)?(?:-labs)?$/.exec(ref.tag);
   if (m && Number(m[1]) >= 6) return { note: `'${written}' is 1.6 or newer` };
-  return {
-    left: 'no-fixer',
-    reason: `'${written}' is older than docker/dockerfile 1.6, the first frontend that accepts ADD --checksum: raise it (e.g. docker/dockerfile:1.6 or :1), then fix again`,
-  };
+  return new NotFixed(`'${written}' is older than docker/dockerfile 1.6, the first frontend that accepts ADD --checksum: raise it (e.g. docker/dockerfile:1.6 or :1), then fix again`, 'no-fixer');
 }
 
 /** The ADD instruction a finding is in. */
@@ -55,30 +52,30 @@ function checksumEdit(model: DockerfileModel, add: CopyBlock, digest: string): {
   return { edit: { start: flag.span.start, end: flag.span.end, text: digest }, before: flag.raw };
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext, frontend: { note: string } | NoFix): Promise<Fix | NoFix> {
-  const url = finding.fix?.url;
+async function fixOne(finding: FindingOf<'add-checksum'>, ctx: FixerContext, frontend: { note: string } | NotFixed): Promise<Fix | NotFixed> {
+  const { url } = finding.fix;
   const add = addOf(ctx.model, finding);
-  if (typeof url !== 'string' || !add) return { left: 'failed', reason: 'the ADD instruction was not found at this place' };
-  if (!/^https?:\/\//i.test(url)) return { left: 'no-fixer', reason: `'${url}' is not an http(s) URL` };
-  if (add.sources.length !== 1) return { left: 'no-fixer', reason: 'BuildKit accepts --checksum only on an ADD with one source: split this ADD into one per URL, then fix again' };
-  if ('left' in frontend) return frontend;
+  if (!add) return new NotFixed('the ADD instruction was not found at this place', 'failed');
+  if (!/^https?:\/\//i.test(url)) return new NotFixed(`'${url}' is not an http(s) URL`, 'no-fixer');
+  if (add.sources.length !== 1) return new NotFixed('BuildKit accepts --checksum only on an ADD with one source: split this ADD into one per URL, then fix again', 'no-fixer');
+  if (frontend instanceof NotFixed) return frontend;
   const src = add.sources[0];
   const vars = [...src.raw.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
   const automatic = vars.filter((v) => AUTOMATIC_ARGS.has(v));
   if (automatic.length > 0) {
-    return { left: 'no-fixer', reason: `the URL depends on ${automatic.map((v) => `$${v}`).join(', ')}, which BuildKit sets per platform: one checksum cannot fit every platform; write one ADD per platform or check the file in a RUN` };
+    return new NotFixed(`the URL depends on ${automatic.map((v) => `$${v}`).join(', ')}, which BuildKit sets per platform: one checksum cannot fit every platform; write one ADD per platform or check the file in a RUN`, 'no-fixer');
   }
-  if (!ctx.packages) return { left: 'needs-network', reason: `needs downloading '${url}'` };
+  if (!ctx.packages) return new NotFixed(`needs downloading '${url}'`, 'needs-network');
   let got;
   try {
     got = await lookupDownload(ctx.packages, { url });
   } catch (e) {
-    if (e instanceof PinError) return { left: e.left, reason: e.message };
+    if (e instanceof NotFixed) return e;
     throw e;
   }
-  if (!SHA256_DIGEST.test(got.digest)) return { left: 'failed', reason: `the digest of '${url}' is malformed: '${got.digest}'` };
+  if (!SHA256_DIGEST.test(got.digest)) return new NotFixed(`the digest of '${url}' is malformed: '${got.digest}'`, 'failed');
   const edit = checksumEdit(ctx.model, add, got.digest);
-  if (!edit) return { left: 'no-fixer', reason: 'the --checksum flag is not written in one piece: write the digest by hand' };
+  if (!edit) return new NotFixed('the --checksum flag is not written in one piece: write the digest by hand', 'no-fixer');
   const how = `${got.explanation}, ${got.size} bytes; ${frontend.note}`;
   const fromArgs = vars.length > 0 ? `; the URL comes from ${vars.map((v) => `$${v}`).join(', ')}: a --build-arg that changes it now fails the checksum` : '';
   const sameAsWritten = edit.before !== undefined && [edit.before.toLowerCase(), `sha256:${edit.before.toLowerCase()}`].includes(got.digest);
@@ -90,7 +87,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, frontend: { note: str
   return { title, edits: [edit.edit], applicability: vars.length > 0 ? 'unsafe' : 'safe' };
 }
 
-const fixer: Fixer = {
+const fixer: Fixer<'add-checksum'> = {
   kind: 'add-checksum',
   fix(findings, ctx) {
     const frontend = checksumFrontend(ctx.model);

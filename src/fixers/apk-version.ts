@@ -25,9 +25,9 @@ import { apkFuzzyPrefix, compareApkVersions, isApkVersion } from '../resolve/apk
 import { ALPINE_FILES, APK_ARCH_NAME, APK_REPOSITORIES, APK_REPOSITORIES_DIR, alpineSetupOf, parseApkRepositories, type AlpineSetup, type ApkRepository } from '../resolve/alpineSetup';
 import { OS_RELEASE_FILES } from '../resolve/osRelease';
 import { lookupPackage, type PackageContext, type ResolvedVersion } from '../resolve/packages';
-import { PinError } from '../resolve/pinError';
-import type { Fix, Fixer, FixerContext, NoFix } from './types';
+import type { Fix, Fixer, FixerContext, FindingOf } from './types';
 import { locate, needsNetwork, notInOnePiece, pinFailure, replaceValue, sameSpan } from './packageWords';
+import { NotFixed } from '../util/notFixed';
 
 /** apk package names (apk-tools accepts more; these are the ones worth writing back): `py3-pip`, `so:libssl.so.3`, `g++`. */
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*(:[A-Za-z0-9_.+-]+)?$/;
@@ -125,26 +125,26 @@ async function resolveFromIndexes(packages: PackageContext, repos: ApkRepository
   if (found) return { version: found.pkg.version, explanation: `newest in ${found.repo.tag ? `@${found.repo.tag} ` : ''}${found.repo.url} (${arch})` };
   const providers = providersOf(indexes, want.name);
   if (providers.length > 0) {
-    throw new PinError(`'${word}' is not a package but a name provided by ${providers.join(', ')}: pin the providing package instead`, 'failed');
+    throw new NotFixed(`'${word}' is not a package but a name provided by ${providers.join(', ')}: pin the providing package instead`, 'failed');
   }
-  throw new PinError(`'${word}' is in none of the repositories ${relevant.map((r) => r.url).join(', ')} (${arch})`, 'failed');
+  throw new NotFixed(`'${word}' is in none of the repositories ${relevant.map((r) => r.url).join(', ')} (${arch})`, 'failed');
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix> {
+async function fixOne(finding: FindingOf<'apk-version'>, ctx: FixerContext): Promise<Fix | NotFixed> {
   const loc = locate(ctx.model, finding, 'apk', (cmd) => match(cmd, finding));
-  if (!loc || loc.match.word.value === undefined) return { left: 'failed', reason: 'the apk command was not found at this place' };
+  if (!loc || loc.match.word.value === undefined) return new NotFixed('the apk command was not found at this place', 'failed');
   const { parsed, word } = loc.match;
   const value = word.value!;
   const at = value.indexOf('@');
   const want: Wanted = at < 0 ? { name: value } : { name: value.slice(0, at), tag: value.slice(at + 1) };
-  if (!NAME.test(want.name) || (want.tag !== undefined && !TAG.test(want.tag))) return { left: 'no-fixer', reason: `'${value}' is not an apk package name dockrepro can look up` };
+  if (!NAME.test(want.name) || (want.tag !== undefined && !TAG.test(want.tag))) return new NotFixed(`'${value}' is not an apk package name dockrepro can look up`, 'no-fixer');
   if (want.name.includes(':')) {
-    return { left: 'no-fixer', reason: `'${value}' names what a package provides (${want.name.split(':')[0]}:), not a package: write the providing package's name to pin it` };
+    return new NotFixed(`'${value}' names what a package provides (${want.name.split(':')[0]}:), not a package: write the providing package's name to pin it`, 'no-fixer');
   }
   const edit0 = replaceValue(ctx.model.text, word, value);
-  if (!edit0) return { left: 'no-fixer', reason: notInOnePiece(word) };
+  if (!edit0) return new NotFixed(notInOnePiece(word), 'no-fixer');
   const changed = repositoriesChangedBefore(ctx, loc.run.stage, loc.cmd);
-  if (changed) return { left: 'no-fixer', reason: changed };
+  if (changed) return new NotFixed(changed, 'no-fixer');
   if (!ctx.bases || !ctx.packages) return needsNetwork;
 
   try {
@@ -153,16 +153,16 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
       ctx.bases.config(loc.run.stage),
     ]);
     const setup = alpineSetupOf(files, config.platform);
-    if (typeof setup === 'string') return { left: 'no-fixer', reason: setup };
+    if (typeof setup === 'string') return new NotFixed(setup, 'no-fixer');
     const archOption = parsed.options.get('--arch');
     let arch = setup.arch;
     if (archOption !== undefined) {
       const a = archOption === true ? undefined : archOption.value;
-      if (a === undefined || !APK_ARCH_NAME.test(a)) return { left: 'no-fixer', reason: '--arch is not a literal apk architecture' };
+      if (a === undefined || !APK_ARCH_NAME.test(a)) return new NotFixed('--arch is not a literal apk architecture', 'no-fixer');
       arch = a;
     }
     const repos = commandRepositories(parsed, setup);
-    if (typeof repos === 'string') return { left: 'no-fixer', reason: repos };
+    if (typeof repos === 'string') return new NotFixed(repos, 'no-fixer');
     const upgrade = ['-u', '--upgrade', '--latest', '-l'].some((o) => parsed.options.has(o));
 
     let resolved: ResolvedVersion;
@@ -178,7 +178,7 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
     }
     const exact = ctx.apkPin === 'exact';
     const prefix = apkFuzzyPrefix(resolved.version);
-    if (!exact && prefix === undefined) return { left: 'failed', reason: `the version '${resolved.version}' has no major.minor to pin fuzzily: set apk.pin: exact` };
+    if (!exact && prefix === undefined) return new NotFixed(`the version '${resolved.version}' has no major.minor to pin fuzzily: set apk.pin: exact`, 'failed');
     const text = exact ? `${value}=${resolved.version}` : `${value}=~${prefix}`;
     const edit = replaceValue(ctx.model.text, word, text)!;
     return {
@@ -191,7 +191,7 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   }
 }
 
-const apkVersion: Fixer = {
+const apkVersion: Fixer<'apk-version'> = {
   kind: 'apk-version',
   fix(findings, ctx) {
     return Promise.all(findings.map((f) => fixOne(f, ctx)));

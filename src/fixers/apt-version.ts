@@ -27,9 +27,9 @@ import { readPackages, readRelease } from '../resolve/debArchive';
 import { compareDebVersions, isDebVersion } from '../resolve/debVersion';
 import { installedDebVersion } from '../resolve/dpkgInstalled';
 import { lookupPackage, type PackageContext } from '../resolve/packages';
-import { PinError } from '../resolve/pinError';
-import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+import type { Fix, Fixer, FixerContext, TextEdit, FindingOf } from './types';
 import { locate, needsNetwork, notInOnePiece, pinFailure, replaceValue, sameSpan } from './packageWords';
+import { NotFixed } from '../util/notFixed';
 
 export type AptStrategy = 'snapshot' | 'versions';
 
@@ -84,14 +84,14 @@ export function snapshotIdFor(now: Date): string {
 const PLAIN = /^[A-Za-z0-9 ._:/+=,@[\]-]*$/;
 
 /** The shell command that writes the snapshot sources (older releases) or apt.conf.d file (newer), or why not. */
-export function snapshotCommand(setup: AptSetup, ts: string): string | NoFix {
+export function snapshotCommand(setup: AptSetup, ts: string): string | NotFixed {
   const printf = (lines: string[], file: string) => `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} > ${file}`;
   const roots = new Map<string, SnapshotRoot>();
   for (const s of setup.sources) {
     const root = snapshotRootOf(s.uri);
-    if (!root) return { left: 'no-fixer', reason: `the image's apt source ${s.uri} (${s.file}) has no known snapshot archive: pin with strategy 'versions' or by hand` };
-    if (root.https && !setup.caCertificates) return { left: 'no-fixer', reason: `${root.url.replace('/@TS@', '')} is served over https and the base image has no CA certificates (ca-certificates): use strategy 'versions' or install ca-certificates first` };
-    if (root.url.startsWith('https://snapshot.ubuntu.com') && ts < UBUNTU_SNAPSHOTS_FROM) return { left: 'no-fixer', reason: `snapshot.ubuntu.com has no snapshot before ${UBUNTU_SNAPSHOTS_FROM}` };
+    if (!root) return new NotFixed(`the image's apt source ${s.uri} (${s.file}) has no known snapshot archive: pin with strategy 'versions' or by hand`, 'no-fixer');
+    if (root.https && !setup.caCertificates) return new NotFixed(`${root.url.replace('/@TS@', '')} is served over https and the base image has no CA certificates (ca-certificates): use strategy 'versions' or install ca-certificates first`, 'no-fixer');
+    if (root.url.startsWith('https://snapshot.ubuntu.com') && ts < UBUNTU_SNAPSHOTS_FROM) return new NotFixed(`snapshot.ubuntu.com has no snapshot before ${UBUNTU_SNAPSHOTS_FROM}`, 'no-fixer');
     roots.set(s.uri, root);
   }
   if (nativeSnapshots(setup)) {
@@ -114,7 +114,7 @@ export function snapshotCommand(setup: AptSetup, ts: string): string | NoFix {
       const url = roots.get(s.uri)!.url.replace('@TS@', ts);
       const options = Object.entries(s.options).filter(([k]) => k !== 'check-valid-until');
       if ([s.suite, ...s.components, ...options.flat()].some((v) => !PLAIN.test(v) || v.includes('\n'))) {
-        return { left: 'no-fixer', reason: `${file} holds options dockrepro does not copy into a snapshot source (multi-line or quoted values): switch to the snapshot by hand` };
+        return new NotFixed(`${file} holds options dockrepro does not copy into a snapshot source (multi-line or quoted values): switch to the snapshot by hand`, 'no-fixer');
       }
       if (s.format === 'one-line') {
         const opts = ['check-valid-until=no', ...options.map(([k, v]) => `${k}=${v}`)].join(' ');
@@ -189,7 +189,7 @@ function insertionPoint(model: DockerfileModel, update: { run: RunBlock; cmd: Si
   return /(?:^\s*RUN(?:\s+--\S+)*|&&|;|\n)\s*(?:\\\r?\n\s*)*$/i.test(head) ? update.cmd.span.start : undefined;
 }
 
-/** The highest version of `pkg` across `sources` (suites apt does not pick by default left out), or a PinError. */
+/** The highest version of `pkg` across `sources` (suites apt does not pick by default left out), or a NotFixed. */
 async function candidate(packages: PackageContext, sources: { uri: string; suite: string; components: string[] }[], arch: string, pkg: string): Promise<{ version: string; explanation: string }> {
   let best: { version: string; where: string } | undefined;
   const notAutomatic: string[] = [];
@@ -207,7 +207,7 @@ async function candidate(packages: PackageContext, sources: { uri: string; suite
   }
   if (!best) {
     const where = sources.map((s) => `${s.uri} ${s.suite}`).join(', ');
-    throw new PinError(`package '${pkg}' is not in ${where} for ${arch}${notAutomatic.length ? ` (not looked for in ${notAutomatic.join(', ')}, which apt does not pick by default)` : ''}`, 'failed');
+    throw new NotFixed(`package '${pkg}' is not in ${where} for ${arch}${notAutomatic.length ? ` (not looked for in ${notAutomatic.join(', ')}, which apt does not pick by default)` : ''}`, 'failed');
   }
   return { version: best.version, explanation: `from ${best.where}` };
 }
@@ -235,18 +235,17 @@ function locateApt(model: DockerfileModel, finding: Finding): Located | undefine
   return undefined;
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext, settings: AptSettings): Promise<Fix | NoFix> {
+async function fixOne(finding: FindingOf<'apt-version'>, ctx: FixerContext, settings: AptSettings): Promise<Fix | NotFixed> {
   const loc = locateApt(ctx.model, finding);
-  const pkg = (finding.fix as { package?: string } | undefined)?.package;
-  if (!loc || pkg === undefined) return { left: 'failed', reason: 'the apt command was not found at this place' };
+  const { package: pkg, stage } = finding.fix;
+  if (!loc) return new NotFixed('the apt command was not found at this place', 'failed');
   const opt = loc.parsed.optionWords.find((o) => ['-t', '--target-release', '--default-release', '-o', '--option', '-c', '--config-file', '-S', '--snapshot', '-a', '--host-architecture'].includes(o.name));
-  if (opt) return { left: 'no-fixer', reason: `'${opt.name}' changes which version apt picks: pin it by hand` };
-  if (!/^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?$/.test(pkg)) return { left: 'no-fixer', reason: `'${pkg}' is not a Debian package name dockrepro can look up` };
-  if (pkg.includes(':')) return { left: 'no-fixer', reason: `'${pkg}' names an architecture: pin it by hand` };
-  if (replaceValue(ctx.model.text, loc.word, pkg) === undefined) return { left: 'no-fixer', reason: notInOnePiece(loc.word) };
-  const stage = (finding.fix as { stage?: number }).stage ?? loc.run.stage;
+  if (opt) return new NotFixed(`'${opt.name}' changes which version apt picks: pin it by hand`, 'no-fixer');
+  if (!/^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?$/.test(pkg)) return new NotFixed(`'${pkg}' is not a Debian package name dockrepro can look up`, 'no-fixer');
+  if (pkg.includes(':')) return new NotFixed(`'${pkg}' names an architecture: pin it by hand`, 'no-fixer');
+  if (replaceValue(ctx.model.text, loc.word, pkg) === undefined) return new NotFixed(notInOnePiece(loc.word), 'no-fixer');
   const b = before(ctx.model, stage, loc.run, loc.cmd);
-  if (b.changed) return { left: 'no-fixer', reason: `${b.changed}: dockrepro reads apt's setup from the base image only` };
+  if (b.changed) return new NotFixed(`${b.changed}: dockrepro reads apt's setup from the base image only`, 'no-fixer');
   if (!ctx.packages || !ctx.bases) return needsNetwork;
   const packages = ctx.packages;
 
@@ -258,11 +257,11 @@ async function fixOne(finding: Finding, ctx: FixerContext, settings: AptSettings
   } catch (e) {
     return pinFailure(e);
   }
-  if (typeof setup === 'string') return { left: 'no-fixer', reason: setup };
-  if (setup.preferences.length > 0) return { left: 'no-fixer', reason: `the base image has apt preferences (${setup.preferences.join(', ')}) that can change which version apt picks: pin by hand` };
+  if (typeof setup === 'string') return new NotFixed(setup, 'no-fixer');
+  if (setup.preferences.length > 0) return new NotFixed(`the base image has apt preferences (${setup.preferences.join(', ')}) that can change which version apt picks: pin by hand`, 'no-fixer');
   const arch = setup.arch;
   setup = { ...setup, sources: setup.sources.filter((s) => !(s.options.arch ?? s.options.architectures) || (s.options.arch ?? s.options.architectures).split(/[\s,]+/).includes(arch)) };
-  if (setup.sources.length === 0) return { left: 'no-fixer', reason: `the base image has no apt sources for ${arch}` };
+  if (setup.sources.length === 0) return new NotFixed(`the base image has no apt sources for ${arch}`, 'no-fixer');
   const word = loc.word;
   const pinEdit = (version: string): TextEdit => replaceValue(ctx.model.text, word, `${pkg}=${version}`)!;
   // apt-get install never downgrades, and with --no-upgrade keeps what is installed: the image's own dpkg
@@ -291,12 +290,12 @@ async function fixOne(finding: Finding, ctx: FixerContext, settings: AptSettings
     if (b.snapshot === undefined) {
       const command = snapshotCommand(setup, ts);
       if (typeof command !== 'string') return command;
-      if (!b.update) return { left: 'no-fixer', reason: `no 'apt-get update' before the install: the snapshot goes before the first one; add one (or use strategy 'versions')` };
+      if (!b.update) return new NotFixed(`no 'apt-get update' before the install: the snapshot goes before the first one; add one (or use strategy 'versions')`, 'no-fixer');
       const at = insertionPoint(ctx.model, b.update);
-      if (at === undefined) return { left: 'no-fixer', reason: `the first 'apt-get update' is not at the start of a command list: put the snapshot in place by hand` };
+      if (at === undefined) return new NotFixed(`the first 'apt-get update' is not at the start of a command list: put the snapshot in place by hand`, 'no-fixer');
       edits.push({ start: at, end: at, text: `${command} && ` });
     } else if (setup.sources.some((s) => !snapshotRootOf(s.uri))) {
-      return { left: 'no-fixer', reason: 'the image has apt sources without a known snapshot archive' };
+      return new NotFixed('the image has apt sources without a known snapshot archive', 'no-fixer');
     }
     const snap = snapshotSources(setup, ts);
     const r = await keptOrInstalled(await lookupPackage(packages, `apt:${sourcesKey(snap)} ${arch} ${pkg}`, () => candidate(packages, snap, arch, pkg), isDebVersion, `'${pkg}' (from the snapshot ${ts})`));
@@ -313,12 +312,12 @@ async function fixOne(finding: Finding, ctx: FixerContext, settings: AptSettings
 }
 
 /** The fixer for given settings (the config's `apt:`); the default reads `ctx.apt`. */
-export function aptVersionFixer(fixed?: AptSettings): Fixer {
+export function aptVersionFixer(fixed?: AptSettings): Fixer<'apt-version'> {
   return {
     kind: 'apt-version',
     async fix(findings, ctx) {
       const settings = fixed ?? ctx.apt ?? { strategy: 'snapshot', configured: false };
-      const out: (Fix | NoFix)[] = [];
+      const out: (Fix | NotFixed)[] = [];
       // One at a time: the findings of a stage share the snapshot and its index downloads.
       for (const f of findings) out.push(await fixOne(f, ctx, settings));
       return out;

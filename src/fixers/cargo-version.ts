@@ -16,8 +16,9 @@ import type { DockerfileModel } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
 import { CARGO_INSTALL } from '../parse/tools/cargo';
 import { CRATES_IO_INDEX, isCrateName, isCrateVersion, parseSemver, resolveCrate } from '../resolve/crates';
-import type { Fix, Fixer, FixerContext, NoFix } from './types';
+import type { Fix, Fixer, FixerContext, FindingOf } from './types';
 import { locate, needsNetwork, pinWord, sameSpan, variable, type Located } from './packageWords';
+import { NotFixed } from '../util/notFixed';
 
 interface Match {
   parsed: ParsedArgs;
@@ -43,30 +44,30 @@ export interface CargoFixerOptions {
 const slash = (u: string) => (u.endsWith('/') ? u : `${u}/`);
 
 /** A `sparse+http(s)://` index as the URL to ask, or why it is not one. */
-function sparse(url: string, what: string): string | NoFix {
+function sparse(url: string, what: string): string | NotFixed {
   const m = /^sparse\+(https?:\/\/\S+)$/.exec(url);
   if (m) return slash(m[1]);
-  return { left: 'no-fixer', reason: `${what} '${url}' is not a sparse index (sparse+https://…): dockrepro reads only sparse indexes` };
+  return new NotFixed(`${what} '${url}' is not a sparse index (sparse+https://…): dockrepro reads only sparse indexes`, 'no-fixer');
 }
 
 /** Where cargo looks the crate up, or why that is not known. */
-function registry(model: DockerfileModel, loc: Located<Match>, env: NodeJS.ProcessEnv | undefined, cratesIo: string): string | NoFix {
+function registry(model: DockerfileModel, loc: Located<Match>, env: NodeJS.ProcessEnv | undefined, cratesIo: string): string | NotFixed {
   const { parsed } = loc.match;
   const index = parsed.options.get('--index');
   if (index !== undefined) {
-    if (index === true || index.value === undefined) return { left: 'no-fixer', reason: 'the --index value is not known statically' };
+    if (index === true || index.value === undefined) return new NotFixed('the --index value is not known statically', 'no-fixer');
     return sparse(index.value, '--index');
   }
   const option = parsed.options.get('--registry');
   let name: string | undefined;
   let from = '--registry';
   if (option !== undefined) {
-    if (option === true || option.value === undefined) return { left: 'no-fixer', reason: 'the --registry value is not known statically' };
+    if (option === true || option.value === undefined) return new NotFixed('the --registry value is not known statically', 'no-fixer');
     name = option.value;
   } else {
     const def = variable(model, loc, env, 'CARGO_REGISTRY_DEFAULT');
     if (def) {
-      if (def.value === undefined) return { left: 'no-fixer', reason: `CARGO_REGISTRY_DEFAULT (${def.from}) is not known statically` };
+      if (def.value === undefined) return new NotFixed(`CARGO_REGISTRY_DEFAULT (${def.from}) is not known statically`, 'no-fixer');
       name = def.value;
       from = `CARGO_REGISTRY_DEFAULT (${def.from})`;
     }
@@ -74,23 +75,23 @@ function registry(model: DockerfileModel, loc: Located<Match>, env: NodeJS.Proce
   if (name !== undefined && name !== 'crates-io') {
     const envName = `CARGO_REGISTRIES_${name.toUpperCase().replace(/-/g, '_')}_INDEX`;
     const url = variable(model, loc, env, envName);
-    if (!url) return { left: 'no-fixer', reason: `registry '${name}' (${from}) is defined in Cargo config files dockrepro cannot see; set ${envName}` };
-    if (url.value === undefined) return { left: 'no-fixer', reason: `${envName} (${url.from}) is not known statically` };
+    if (!url) return new NotFixed(`registry '${name}' (${from}) is defined in Cargo config files dockrepro cannot see; set ${envName}`, 'no-fixer');
+    if (url.value === undefined) return new NotFixed(`${envName} (${url.from}) is not known statically`, 'no-fixer');
     return sparse(url.value, envName);
   }
   const protocol = variable(model, loc, env, 'CARGO_REGISTRIES_CRATES_IO_PROTOCOL');
   if (protocol && protocol.value !== 'sparse' && protocol.value !== 'git') {
-    return { left: 'no-fixer', reason: `CARGO_REGISTRIES_CRATES_IO_PROTOCOL=${protocol.value ?? '?'} (${protocol.from}) is not 'sparse' or 'git'` };
+    return new NotFixed(`CARGO_REGISTRIES_CRATES_IO_PROTOCOL=${protocol.value ?? '?'} (${protocol.from}) is not 'sparse' or 'git'`, 'no-fixer');
   }
   return slash(cratesIo);
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext, options: CargoFixerOptions): Promise<Fix | NoFix> {
-  if (typeof finding.fix?.git === 'string') {
-    return { left: 'no-fixer', reason: `a --git source is pinned by '--rev <40-hex commit>'; dockrepro does not ask git servers for commits` };
+async function fixOne(finding: FindingOf<'cargo-version'>, ctx: FixerContext, options: CargoFixerOptions): Promise<Fix | NotFixed> {
+  if (finding.fix.git !== undefined) {
+    return new NotFixed(`a --git source is pinned by '--rev <40-hex commit>'; dockrepro does not ask git servers for commits`, 'no-fixer');
   }
   const loc = locate(ctx.model, finding, 'cargo', (cmd) => match(cmd.args, finding));
-  if (!loc || loc.match.word.value === undefined) return { left: 'failed', reason: 'the cargo install command was not found at this place' };
+  if (!loc || loc.match.word.value === undefined) return new NotFixed('the cargo install command was not found at this place', 'failed');
   const { parsed, word, at } = loc.match;
   let name: string;
   let req: string | undefined;
@@ -100,14 +101,14 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: CargoFixerOp
     req = i < 0 ? undefined : word.value!.slice(i + 1).trim();
   } else {
     const crates = parsed.operands.slice(1).filter((c) => c.value !== undefined);
-    if (crates.length !== 1) return { left: 'no-fixer', reason: '--version with several crates: give each crate as name@version' };
+    if (crates.length !== 1) return new NotFixed('--version with several crates: give each crate as name@version', 'no-fixer');
     name = crates[0].value!.split('@')[0];
     req = word.value!.trim();
   }
-  if (!isCrateName(name)) return { left: 'no-fixer', reason: `'${name}' is not a crate name dockrepro can look up` };
+  if (!isCrateName(name)) return new NotFixed(`'${name}' is not a crate name dockrepro can look up`, 'no-fixer');
   // cargo reads a version starting with a digit as one exact version, and refuses a partial one (`1.2`).
   if (req !== undefined && /^\d/.test(req) && !parseSemver(req)) {
-    return { left: 'no-fixer', reason: `cargo install refuses '${req}' (not a full version; a range needs an operator such as '^${req}')` };
+    return new NotFixed(`cargo install refuses '${req}' (not a full version; a range needs an operator such as '^${req}')`, 'no-fixer');
   }
   const index = registry(ctx.model, loc, ctx.packages?.env, options.cratesIoIndex ?? CRATES_IO_INDEX);
   if (typeof index !== 'string') return index;
@@ -128,7 +129,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: CargoFixerOp
 }
 
 /** The fixer with another crates.io index (tests point it at a local server). */
-export function cargoVersionFixer(options: CargoFixerOptions = {}): Fixer {
+export function cargoVersionFixer(options: CargoFixerOptions = {}): Fixer<'cargo-version'> {
   return {
     kind: 'cargo-version',
     fix(findings, ctx) {

@@ -7,26 +7,26 @@
  * build fails when the file changed instead of using other content. Only inserted where a failed check
  * stops the RUN: the download must be followed by `&&`.
  */
-import type { Finding } from '../rules/types';
-import type { Fix, Fixer, FixerContext, NoFix } from './types';
+import type { Fix, Fixer, FixerContext, FindingOf } from './types';
 import { PLAIN, check, digestOf, downloadAt, urlOf } from './downloadCommand';
+import { NotFixed } from '../util/notFixed';
 
-async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix> {
+async function fixOne(finding: FindingOf<'download-checksum'>, ctx: FixerContext): Promise<Fix | NotFixed> {
   const at = downloadAt(ctx.model, finding);
-  const file = finding.fix?.file;
-  if (!at || typeof file !== 'string') return { left: 'failed', reason: 'the download command was not found at this place' };
+  const { file } = finding.fix;
+  if (!at) return new NotFixed('the download command was not found at this place', 'failed');
   const { run, cmd } = at;
-  if (!PLAIN.test(file)) return { left: 'no-fixer', reason: `the file name '${file}' has characters dockrepro does not write into a check line: add the check by hand` };
+  if (!PLAIN.test(file)) return new NotFixed(`the file name '${file}' has characters dockrepro does not write into a check line: add the check by hand`, 'no-fixer');
   const target = urlOf(cmd);
-  if ('left' in target) return target;
+  if (target instanceof NotFixed) return target;
   const piped = run.commands.some((c) => c !== cmd && c.pipeline === cmd.pipeline);
   const after = ctx.model.text.slice(cmd.span.end, cmd.span.end + 200);
   if (piped || !/^(?:[ \t]|\\\r?\n)*&&/.test(after)) {
-    return { left: 'no-fixer', reason: `the download is not followed by '&&': a failed check would not stop the RUN; add '&& ${check('<sha256>', file)}' by hand` };
+    return new NotFixed(`the download is not followed by '&&': a failed check would not stop the RUN; add '&& ${check('<sha256>', file)}' by hand`, 'no-fixer');
   }
-  if (!ctx.packages) return { left: 'needs-network', reason: `needs downloading '${target.url}'` };
+  if (!ctx.packages) return new NotFixed(`needs downloading '${target.url}'`, 'needs-network');
   const got = await digestOf(ctx, target);
-  if ('left' in got) return got;
+  if (got instanceof NotFixed) return got;
   return {
     title: `check '${file}' against sha256 ${got.hex.slice(0, 12)}… of '${target.url}' (${got.explanation})`,
     edits: [{ start: cmd.span.end, end: cmd.span.end, text: ` && ${check(got.hex, file)}` }],
@@ -34,7 +34,7 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   };
 }
 
-const fixer: Fixer = {
+const fixer: Fixer<'download-checksum'> = {
   kind: 'download-checksum',
   fix(findings, ctx) {
     return Promise.all(findings.map((f) => fixOne(f, ctx)));

@@ -9,8 +9,8 @@ import type { SimpleCommand } from '../parse/shell';
 import { CURL, WGET } from '../parse/tools/download';
 import type { Finding } from '../rules/types';
 import { lookupDownload } from '../resolve/download';
-import { PinError } from '../resolve/pinError';
-import type { FixerContext, NoFix } from './types';
+import type { FixerContext } from './types';
+import { NotFixed } from '../util/notFixed';
 
 const SHA256_DIGEST = /^sha256:([0-9a-f]{64})$/;
 /** Request options that change what the server sends: the download here would not be the one of the build. */
@@ -29,16 +29,16 @@ export function downloadAt(model: DockerfileModel, f: Finding): { run: RunBlock;
 }
 
 /** The one URL a curl or wget command fetches, or why it cannot be told. */
-export function urlOf(cmd: SimpleCommand): { url: string; follows: boolean } | NoFix {
+export function urlOf(cmd: SimpleCommand): { url: string; follows: boolean } | NotFixed {
   const parsed = parseArgs(cmd.args, cmd.name === 'wget' ? WGET : CURL);
   const forbidden = (cmd.name === 'wget' ? WGET_REQUEST_OPTIONS : CURL_REQUEST_OPTIONS).filter((o) => parsed.options.has(o));
-  if (forbidden.length > 0) return { left: 'no-fixer', reason: `${cmd.name} sends ${forbidden.join(', ')}: dockrepro downloads without them, so its digest may not be of what the build gets; check the script by hand` };
+  if (forbidden.length > 0) return new NotFixed(`${cmd.name} sends ${forbidden.join(', ')}: dockrepro downloads without them, so its digest may not be of what the build gets; check the script by hand`, 'no-fixer');
   const urlOption = parsed.options.get('--url');
   const words = [...parsed.operands, ...(urlOption && urlOption !== true ? [urlOption] : [])];
-  if (words.length !== 1) return { left: 'no-fixer', reason: `${cmd.name} fetches ${words.length} URLs here: dockrepro checks one script per command` };
+  if (words.length !== 1) return new NotFixed(`${cmd.name} fetches ${words.length} URLs here: dockrepro checks one script per command`, 'no-fixer');
   const w = words[0];
-  if (w.value === undefined || w.vars.length > 0) return { left: 'no-fixer', reason: `the URL '${w.raw}' comes from a variable: download the script to a file and check it by hand` };
-  if (!/^https?:\/\/[^\s'"\\]+$/i.test(w.value)) return { left: 'no-fixer', reason: `'${w.value}' is not an http(s) URL dockrepro downloads` };
+  if (w.value === undefined || w.vars.length > 0) return new NotFixed(`the URL '${w.raw}' comes from a variable: download the script to a file and check it by hand`, 'no-fixer');
+  if (!/^https?:\/\/[^\s'"\\]+$/i.test(w.value)) return new NotFixed(`'${w.value}' is not an http(s) URL dockrepro downloads`, 'no-fixer');
   // wget follows redirects by default; curl only with -L.
   return { url: w.value, follows: cmd.name === 'wget' || parsed.options.has('-L') || parsed.options.has('--location') };
 }
@@ -46,17 +46,17 @@ export function urlOf(cmd: SimpleCommand): { url: string; follows: boolean } | N
 /** `echo '<hex>  FILE' | sha256sum -c -`: coreutils and busybox both read this line (two spaces). */
 export const check = (hex: string, file: string) => `echo '${hex}  ${file}' | sha256sum -c -`;
 
-export async function digestOf(ctx: FixerContext, target: { url: string; follows: boolean }): Promise<{ hex: string; explanation: string } | NoFix> {
+export async function digestOf(ctx: FixerContext, target: { url: string; follows: boolean }): Promise<{ hex: string; explanation: string } | NotFixed> {
   try {
     const got = await lookupDownload(ctx.packages!, { url: target.url });
     const hex = SHA256_DIGEST.exec(got.digest)?.[1];
-    if (!hex) return { left: 'failed', reason: `the digest of '${target.url}' is malformed: '${got.digest}'` };
+    if (!hex) return new NotFixed(`the digest of '${target.url}' is malformed: '${got.digest}'`, 'failed');
     if (got.finalUrl !== target.url && !target.follows) {
-      return { left: 'no-fixer', reason: `'${target.url}' redirects to '${got.finalUrl}' and curl has no -L: the build saves the redirect answer, not the script` };
+      return new NotFixed(`'${target.url}' redirects to '${got.finalUrl}' and curl has no -L: the build saves the redirect answer, not the script`, 'no-fixer');
     }
     return { hex, explanation: `${got.explanation}, ${got.size} bytes` };
   } catch (e) {
-    if (e instanceof PinError) return { left: e.left, reason: e.message };
+    if (e instanceof NotFixed) return e;
     throw e;
   }
 }

@@ -17,15 +17,16 @@ import { optionSpec, parseArgs, type OptionSpec, type ParsedArgs } from '../pars
 import { stageChain, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
-import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+import type { Fix, Fixer, FixerContext, TextEdit, FindingOf, FixResult } from './types';
 import { SPEC as RULE_SPEC } from '../parse/tools/accounts';
 import { ACCOUNT_FILES, imageAccounts } from '../accounts/image';
 import { replayStage } from '../accounts/replay';
-import { PinError } from '../resolve/pinError';
+import { NotFixed } from '../util/notFixed';
+import type { AccountCommand, AccountId, AccountStyle } from '../rules/fixRequests';
 
-type Command = 'useradd' | 'adduser' | 'groupadd' | 'addgroup';
-type Style = 'debian' | 'busybox' | 'shadow';
-type Id = 'uid' | 'gid';
+type Command = AccountCommand;
+type Style = AccountStyle;
+type Id = AccountId;
 
 /** Options that take a value, per program: the rule's tables, plus usermod/groupmod whose ids count as used. */
 const SPECS: Record<string, OptionSpec> = {
@@ -128,17 +129,10 @@ interface Entry {
 }
 
 /** Checks a finding and its request; the entry to give an id, or why not. */
-function entryFor(model: DockerfileModel, words: Map<string, Located>, f: Finding): Entry | NoFix {
-  const req = f.fix ?? { kind: '' };
-  const command = req.command as Command;
-  const style = req.style as Style;
-  const needs = req.needs as unknown;
-  const id = Array.isArray(needs) && needs.length === 1 ? (needs[0] as Id) : undefined;
-  if (!SPECS[command] || !PRIMARY_GROUP[style] || (id !== 'uid' && id !== 'gid')) {
-    return { left: 'failed', reason: `malformed explicit-id request ${JSON.stringify(req)}` };
-  }
+function entryFor(model: DockerfileModel, words: Map<string, Located>, f: FindingOf<'explicit-id'>): Entry | NotFixed {
+  const { command, style, needs: [id] } = f.fix;
   const found = locate(words, f, command);
-  if (!found) return { left: 'failed', reason: `cannot find the ${command} command this finding points at` };
+  if (!found) return new NotFixed(`cannot find the ${command} command this finding points at`, 'failed');
   const { cmd, run, at } = found;
   const program = cmd.program!;
   const what = id === 'uid' ? 'user' : 'group';
@@ -146,15 +140,15 @@ function entryFor(model: DockerfileModel, words: Map<string, Located>, f: Findin
   if (program.vars.length > 0 || written !== program.raw) {
     // Where a variable's value or a split word ends in the text is not ours to guess.
     const why = program.vars.length > 0 ? `comes from $${program.vars[0]}` : 'is written with a line continuation or escapes in it';
-    return { left: 'no-fixer', reason: `the program word '${written}' ${why}: add '${optionText(style, id, 'N')}' by hand` };
+    return new NotFixed(`the program word '${written}' ${why}: add '${optionText(style, id, 'N')}' by hand`, 'no-fixer');
   }
-  if (at === program) return { left: 'no-fixer', reason: `${command} names no ${what}: nothing to give an id to` };
+  if (at === program) return new NotFixed(`${command} names no ${what}: nothing to give an id to`, 'no-fixer');
   if (at.value === undefined) {
-    return { left: 'no-fixer', reason: `the ${what} name ${at.raw} is not known (an ARG without a default?): add '${optionText(style, id, 'N')}' by hand` };
+    return new NotFixed(`the ${what} name ${at.raw} is not known (an ARG without a default?): add '${optionText(style, id, 'N')}' by hand`, 'no-fixer');
   }
   const parsed = parseArgs(cmd.args, SPECS[command]);
   if ((id === 'uid' ? ['-u', '--uid'] : ['-g', '--gid']).some((n) => parsed.options.has(n))) {
-    return { left: 'failed', reason: `${command} '${at.value}' already has a ${id}` };
+    return new NotFixed(`${command} '${at.value}' already has a ${id}`, 'failed');
   }
   const group = id === 'uid' ? valuesOf(parsed, PRIMARY_GROUP[style]).find((v) => !isNumeric(v)) : undefined;
   return { cmd, run, command, style, id, name: at.value, group };
@@ -208,11 +202,11 @@ function allocate(sorted: Entry[], used: Set<number>, baseId: number): void {
 /** What the replay of the image's accounts says about an entry: the id it gets today, or why that is unknown. */
 type Known = { value: number; tool: string; group?: number } | { unknown: string };
 
-function fixFor(model: DockerfileModel, e: Entry, known?: Known): Fix | NoFix {
+function fixFor(model: DockerfileModel, e: Entry, known?: Known): Fix | NotFixed {
   if (known && 'value' in known) return exactFix(model, e, known);
-  if (e.value === undefined) return { left: 'failed', reason: `no free id left between the base id and ${MAX_ID}` };
+  if (e.value === undefined) return new NotFixed(`no free id left between the base id and ${MAX_ID}`, 'failed');
   const fix = insertion(model, e, optionText(e.style, e.id, String(e.value)));
-  if ('left' in fix) return fix;
+  if (fix instanceof NotFixed) return fix;
   const p = e.partner;
   const note = p ? (e.id === 'gid' ? ` (the uid of its user '${p.name}')` : ` (the gid of its group '${p.name}')`) : '';
   const why = known ? ` (the id it gets today is unknown: ${known.unknown})` : '';
@@ -220,10 +214,10 @@ function fixFor(model: DockerfileModel, e: Entry, known?: Known): Fix | NoFix {
 }
 
 /** The id the command gets today, written down: the same build, made explicit. */
-function exactFix(model: DockerfileModel, e: Entry, known: { value: number; tool: string; group?: number }): Fix | NoFix {
+function exactFix(model: DockerfileModel, e: Entry, known: { value: number; tool: string; group?: number }): Fix | NotFixed {
   const style: Style = known.tool.startsWith('busybox') ? 'busybox' : known.tool.startsWith('debian') ? 'debian' : 'shadow';
   const fix = insertion(model, e, optionText(style, e.id, String(known.value)));
-  if ('left' in fix) return fix;
+  if (fix instanceof NotFixed) return fix;
   const group = known.group !== undefined && e.id === 'uid' ? `; its group '${e.name}' keeps gid ${known.group}` : '';
   return {
     title: `add ${fix.option} to ${e.command} '${e.name}' (the ${e.id} it gets today, from the base image's accounts${group})`,
@@ -232,13 +226,13 @@ function exactFix(model: DockerfileModel, e: Entry, known: { value: number; tool
   };
 }
 
-function insertion(model: DockerfileModel, e: Entry, option: string): { option: string; edit: TextEdit } | NoFix {
+function insertion(model: DockerfileModel, e: Entry, option: string): { option: string; edit: TextEdit } | NotFixed {
   const program = e.cmd.program!;
   let edit: TextEdit;
   if (isExecForm(model, e.cmd)) {
     // `["useradd", "-m", "app"]` → `["useradd", "--uid", "10001", "-m", "app"]`, keeping the separator style.
     const sep = /^\s*,([ \t]*)/.exec(model.text.slice(program.span.end));
-    if (!sep) return { left: 'failed', reason: `cannot find the argument after '${program.raw}' in the exec form` };
+    if (!sep) return new NotFixed(`cannot find the argument after '${program.raw}' in the exec form`, 'failed');
     const at = program.span.end + sep[0].length;
     const json = option.split(' ').map((s) => JSON.stringify(s) + ',' + sep[1]).join('');
     edit = { start: at, end: at, text: json };
@@ -250,7 +244,7 @@ function insertion(model: DockerfileModel, e: Entry, option: string): { option: 
 
 /**
  * The ids the entries get today, per stage chain, from the base image's accounts. A stage whose image
- * cannot be read (PinError) gets no answer: its entries keep today's unsafe fix as it is.
+ * cannot be read (NotFixed) gets no answer: its entries keep today's unsafe fix as it is.
  */
 async function knownIds(ctx: FixerContext, entries: Entry[]): Promise<Map<Entry, Known>> {
   const bases = ctx.bases!;
@@ -260,7 +254,7 @@ async function knownIds(ctx: FixerContext, entries: Entry[]): Promise<Map<Entry,
     try {
       files = (await bases.files(stage, { files: ACCOUNT_FILES })).files;
     } catch (err) {
-      if (err instanceof PinError) continue;
+      if (err instanceof NotFixed) continue;
       throw err;
     }
     const image = imageAccounts(files);
@@ -282,9 +276,9 @@ async function knownIds(ctx: FixerContext, entries: Entry[]): Promise<Map<Entry,
   return out;
 }
 
-const fixer: Fixer = {
+const fixer: Fixer<'explicit-id'> = {
   kind: 'explicit-id',
-  fix(findings: Finding[], ctx: FixerContext): (Fix | NoFix)[] | Promise<(Fix | NoFix)[]> {
+  fix(findings: FindingOf<'explicit-id'>[], ctx: FixerContext): FixResult[] | Promise<FixResult[]> {
     const words = wordIndex(ctx.model);
     const checked = findings.map((f) => entryFor(ctx.model, words, f));
     // Decisions follow the file, not the order the findings come in: same file, same ids.

@@ -12,8 +12,9 @@ import type { Word } from '../parse/shell';
 import type { Finding } from '../rules/types';
 import { GEM_INSTALL } from '../parse/tools/gem';
 import { RUBYGEMS_ORG, formatGemRequirement, isGemName, isGemVersion, parseGemRequirement, resolveGem, type GemRequirement } from '../resolve/rubygems';
-import type { Fix, Fixer, FixerContext, NoFix } from './types';
+import type { Fix, Fixer, FixerContext, FindingOf } from './types';
 import { locate, needsNetwork, pinWord, sameSpan } from './packageWords';
+import { NotFixed } from '../util/notFixed';
 
 interface Match {
   parsed: ParsedArgs;
@@ -43,7 +44,7 @@ export interface GemFixerOptions {
 const slash = (u: string) => (u.endsWith('/') ? u : `${u}/`);
 
 /** The sources `gem install` would search, in order, or why they are not known. */
-function sources(parsed: ParsedArgs, defaultSource: string): string[] | NoFix {
+function sources(parsed: ParsedArgs, defaultSource: string): string[] | NotFixed {
   let list = [slash(defaultSource)];
   let cleared = false;
   for (const o of parsed.optionWords) {
@@ -52,22 +53,22 @@ function sources(parsed: ParsedArgs, defaultSource: string): string[] | NoFix {
       cleared = true;
     } else if (o.name === '-s' || o.name === '--source') {
       const url = o.value?.value;
-      if (url === undefined) return { left: 'no-fixer', reason: `the gem source '${o.value?.raw ?? ''}' is not known statically` };
-      if (!/^https?:\/\/[^\s/]+/.test(url)) return { left: 'no-fixer', reason: `the gem source '${url}' is not an http(s) URL dockrepro can ask` };
+      if (url === undefined) return new NotFixed(`the gem source '${o.value?.raw ?? ''}' is not known statically`, 'no-fixer');
+      if (!/^https?:\/\/[^\s/]+/.test(url)) return new NotFixed(`the gem source '${url}' is not an http(s) URL dockrepro can ask`, 'no-fixer');
       if (cleared) list = [slash(url)];
       else if (!list.includes(slash(url))) list.push(slash(url));
       cleared = false;
     }
   }
-  if (list.length === 0) return { left: 'no-fixer', reason: '--clear-sources leaves no gem source' };
+  if (list.length === 0) return new NotFixed('--clear-sources leaves no gem source', 'no-fixer');
   return list;
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext, options: GemFixerOptions): Promise<Fix | NoFix> {
+async function fixOne(finding: FindingOf<'gem-version'>, ctx: FixerContext, options: GemFixerOptions): Promise<Fix | NotFixed> {
   const loc = locate(ctx.model, finding, 'gem', (cmd) => match(cmd.args, finding));
-  if (!loc || loc.match.word.value === undefined) return { left: 'failed', reason: 'the gem command was not found at this place' };
+  if (!loc || loc.match.word.value === undefined) return new NotFixed('the gem command was not found at this place', 'failed');
   const { parsed, word, at } = loc.match;
-  if (parsed.options.has('-l') || parsed.options.has('--local')) return { left: 'no-fixer', reason: '--local installs from .gem files in the folder, not from a gem source' };
+  if (parsed.options.has('-l') || parsed.options.has('--local')) return new NotFixed('--local installs from .gem files in the folder, not from a gem source', 'no-fixer');
 
   let name: string;
   let requirement: GemRequirement | undefined;
@@ -79,15 +80,15 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: GemFixerOpti
     requirement = written === undefined ? undefined : parseGemRequirement([written]);
   } else {
     const versions = parsed.optionWords.filter((o) => o.name === '-v' || o.name === '--version');
-    if (versions.length > 1) return { left: 'no-fixer', reason: 'several -v options make one compound requirement: write a single exact -v by hand' };
+    if (versions.length > 1) return new NotFixed('several -v options make one compound requirement: write a single exact -v by hand', 'no-fixer');
     const gems = parsed.operands.filter((g) => g.value !== undefined);
-    if (gems.length !== 1) return { left: 'no-fixer', reason: '-v with several gems is refused by gem install: give each gem as name:version' };
+    if (gems.length !== 1) return new NotFixed('-v with several gems is refused by gem install: give each gem as name:version', 'no-fixer');
     name = gems[0].value!.split(':')[0];
     written = word.value!;
     requirement = parseGemRequirement(written.split(/\s*,\s*/));
   }
-  if (!isGemName(name)) return { left: 'no-fixer', reason: `'${name}' is not a gem name dockrepro can look up` };
-  if (written !== undefined && !requirement) return { left: 'no-fixer', reason: `'${written}' is not a RubyGems version requirement` };
+  if (!isGemName(name)) return new NotFixed(`'${name}' is not a gem name dockrepro can look up`, 'no-fixer');
+  if (written !== undefined && !requirement) return new NotFixed(`'${written}' is not a RubyGems version requirement`, 'no-fixer');
   const from = sources(parsed, options.defaultSource ?? RUBYGEMS_ORG);
   if (!Array.isArray(from)) return from;
   if (!ctx.packages) return needsNetwork;
@@ -108,7 +109,7 @@ async function fixOne(finding: Finding, ctx: FixerContext, options: GemFixerOpti
 }
 
 /** The fixer with another default source (tests point it at a local server). */
-export function gemVersionFixer(options: GemFixerOptions = {}): Fixer {
+export function gemVersionFixer(options: GemFixerOptions = {}): Fixer<'gem-version'> {
   return {
     kind: 'gem-version',
     fix(findings, ctx) {

@@ -14,12 +14,12 @@
  * ref), when the repository is not an http(s) URL, asks for credentials, or has no such branch or tag.
  */
 import type { Finding } from '../rules/types';
-import type { ClonePin } from '../rules/git-clone-pin';
+import type { GitAddRequest, GitCloneRequest } from '../rules/fixRequests';
 import { OBJECT_ID, readRemoteRefs, resolveRef, type RefOrder } from '../resolve/gitRefs';
 import { lookupPackage } from '../resolve/packages';
-import { PinError } from '../resolve/pinError';
-import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+import type { Fix, Fixer, FixerContext, TextEdit } from './types';
 import { needsNetwork } from './packageWords';
+import { NotFixed } from '../util/notFixed';
 
 interface GitRequest {
   url: string;
@@ -46,7 +46,7 @@ async function commitOf(request: GitRequest, ctx: FixerContext): Promise<{ commi
       const found = resolveRef(remote, request.ref, request.order);
       if (!found) {
         const prefix = request.ref && /^[0-9a-f]{4,39}$/i.test(request.ref);
-        throw new PinError(prefix
+        throw new NotFixed(prefix
           ? `'${request.ref}' is no branch or tag of ${request.url}, so it is a commit prefix, which git servers do not resolve: write the full commit id`
           : `${request.url} has no ${request.ref ? `branch or tag '${request.ref}'` : 'default branch (HEAD)'}`, 'failed');
       }
@@ -55,7 +55,7 @@ async function commitOf(request: GitRequest, ctx: FixerContext): Promise<{ commi
         const tag = resolveRef(remote, request.ref, 'tag');
         const branch = resolveRef(remote, request.ref, 'branch');
         if (tag && branch && tag.commit !== branch.commit) {
-          throw new PinError(`${request.url} has both a branch and a tag named '${request.ref}' (at different commits): say which with refs/tags/ or refs/heads/`, 'failed');
+          throw new NotFixed(`${request.url} has both a branch and a tag named '${request.ref}' (at different commits): say which with refs/tags/ or refs/heads/`, 'failed');
         }
       }
       return { version: found.commit, explanation: `${found.ref === 'HEAD' ? 'the default branch' : found.ref} today` };
@@ -67,15 +67,15 @@ async function commitOf(request: GitRequest, ctx: FixerContext): Promise<{ commi
 }
 
 /** Edits replacing the ref at `at` (written literally, maybe quoted) by `commit`; a reason when it is not literal. */
-function replaceRef(text: string, at: { start: number; end: number }, ref: string, commit: string, attach: boolean): TextEdit[] | NoFix {
+function replaceRef(text: string, at: { start: number; end: number }, ref: string, commit: string, attach: boolean): TextEdit[] | NotFixed {
   const written = text.slice(at.start, at.end);
   let inner: { start: number; end: number } | undefined;
   if (written === ref) inner = at;
   else if ((written === `"${ref}"` || written === `'${ref}'`)) inner = { start: at.start + 1, end: at.end - 1 };
   if (!inner) {
     return written.includes('$')
-      ? { left: 'no-fixer', reason: `'${written}' comes from a variable (a build argument could name another ref): set the variable to the commit id` }
-      : { left: 'no-fixer', reason: `'${written}' is not written in one piece: replace it with the commit id by hand` };
+      ? new NotFixed(`'${written}' comes from a variable (a build argument could name another ref): set the variable to the commit id`, 'no-fixer')
+      : new NotFixed(`'${written}' is not written in one piece: replace it with the commit id by hand`, 'no-fixer');
   }
   const edits: TextEdit[] = [{ start: inner.start, end: inner.end, text: commit }];
   // `git switch <branch>` takes a commit only with --detach.
@@ -92,24 +92,22 @@ function insertableAfter(text: string, at: number, runEnd: number): boolean {
   return rest === '&&' || rest === '||' || rest.startsWith(';') || rest.startsWith('\n') || rest.startsWith('\r') || rest.startsWith('\\') || rest.startsWith(')') || rest.startsWith('}') || rest.startsWith('#');
 }
 
-async function fixClone(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix> {
-  const req = finding.fix as unknown as GitRequest & { pin?: ClonePin };
+async function fixClone(finding: Finding, req: GitCloneRequest, ctx: FixerContext): Promise<Fix | NotFixed> {
   const pin = req.pin;
-  if (!pin) return { left: 'failed', reason: 'the clone was not found at this place' };
   const text = ctx.model.text;
   const run = ctx.model.runs.find((r) => finding.span.start >= r.span.start && finding.span.end <= r.span.end);
-  if (!run) return { left: 'failed', reason: 'the clone was not found at this place' };
+  if (!run) return new NotFixed('the clone was not found at this place', 'failed');
   if ('at' in pin) {
     const check = replaceRef(text, pin.at, req.ref ?? '', '0'.repeat(40), !!pin.attach);
     if (!Array.isArray(check)) return check;
   } else {
-    if (pin.dir === null) return { left: 'no-fixer', reason: "the clone's folder is not known statically: add `git -C <folder> checkout <commit>` after it by hand" };
+    if (pin.dir === null) return new NotFixed("the clone's folder is not known statically: add `git -C <folder> checkout <commit>` after it by hand", 'no-fixer');
     const clone = run.commands.find((c) => c.name === 'git' && c.span.end === pin.after);
     const piped = clone && run.commands.some((c) => c !== clone && c.pipeline === clone.pipeline);
     if (!clone || clone.parent || clone.wrappers.some((w) => / -c$/.test(w)) || piped) {
-      return { left: 'no-fixer', reason: 'the clone is inside a pipeline or a wrapped command (sudo, sh -c): add `git checkout <commit>` after it by hand' };
+      return new NotFixed('the clone is inside a pipeline or a wrapped command (sudo, sh -c): add `git checkout <commit>` after it by hand', 'no-fixer');
     }
-    if (!insertableAfter(text, pin.after, run.span.end)) return { left: 'no-fixer', reason: 'nothing can be chained after this clone (it is piped or run in the background): add `git checkout <commit>` by hand' };
+    if (!insertableAfter(text, pin.after, run.span.end)) return new NotFixed('nothing can be chained after this clone (it is piped or run in the background): add `git checkout <commit>` by hand', 'no-fixer');
   }
   if (!ctx.packages) return needsNetwork;
   let commit: string;
@@ -117,12 +115,13 @@ async function fixClone(finding: Finding, ctx: FixerContext): Promise<Fix | NoFi
   try {
     ({ commit, why } = await commitOf(req, ctx));
   } catch (e) {
-    if (e instanceof PinError) return { left: e.left, reason: e.message };
+    if (e instanceof NotFixed) return e;
     throw e;
   }
   const short = commit.slice(0, 12);
   if ('at' in pin) {
-    const edits = replaceRef(text, pin.at, req.ref ?? '', commit, !!pin.attach) as TextEdit[];
+    const edits = replaceRef(text, pin.at, req.ref ?? '', commit, !!pin.attach);
+    if (!Array.isArray(edits)) return edits;
     return { title: `pin git ref '${req.ref}' of ${req.url} → commit ${short} (${why})`, edits, applicability: 'safe' };
   }
   const dir = shellWord(pin.dir!);
@@ -137,21 +136,20 @@ async function fixClone(finding: Finding, ctx: FixerContext): Promise<Fix | NoFi
 }
 
 /** `ADD <repo>.git[#ref[:dir]] <dest>`: the fragment's ref becomes the commit. */
-async function fixAdd(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix> {
-  const req = finding.fix as unknown as GitRequest;
+async function fixAdd(finding: Finding, req: GitAddRequest, ctx: FixerContext): Promise<Fix | NotFixed> {
   const text = ctx.model.text;
   const source = ctx.model.copies.flatMap((c) => c.sources).find((s) => s.span.start === finding.span.start && s.span.end === finding.span.end);
-  if (!source) return { left: 'no-fixer', reason: 'the --checksum value is not a commit id: write --checksum=<40-hex commit id> or #<commit id> by hand' };
+  if (!source) return new NotFixed('the --checksum value is not a commit id: write --checksum=<40-hex commit id> or #<commit id> by hand', 'no-fixer');
   const written = text.slice(source.span.start, source.span.end);
-  if (source.value !== written) return { left: 'no-fixer', reason: `'${written}' is not written literally (variables or quotes): write #<commit id> by hand` };
-  if (written.includes('?')) return { left: 'no-fixer', reason: `'${written}' names its ref in a query (?ref=, ?tag=, ?branch=): write #<commit id> by hand` };
-  if (!/^https?:\/\//i.test(req.url)) return { left: 'no-fixer', reason: `${req.url} is not an http(s) URL: dockrepro asks repositories for refs over http(s) only` };
+  if (source.value !== written) return new NotFixed(`'${written}' is not written literally (variables or quotes): write #<commit id> by hand`, 'no-fixer');
+  if (written.includes('?')) return new NotFixed(`'${written}' names its ref in a query (?ref=, ?tag=, ?branch=): write #<commit id> by hand`, 'no-fixer');
+  if (!/^https?:\/\//i.test(req.url)) return new NotFixed(`${req.url} is not an http(s) URL: dockrepro asks repositories for refs over http(s) only`, 'no-fixer');
   if (!ctx.packages) return needsNetwork;
   let found: { commit: string; why: string };
   try {
     found = await commitOf({ url: req.url, ref: req.ref, order: 'tag-first' }, ctx);
   } catch (e) {
-    if (e instanceof PinError) return { left: e.left, reason: e.message };
+    if (e instanceof NotFixed) return e;
     throw e;
   }
   const hash = written.indexOf('#');
@@ -164,16 +162,17 @@ async function fixAdd(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   };
 }
 
-const fixer: Fixer = {
+const fixer: Fixer<'git-commit'> = {
   kind: 'git-commit',
   fix(findings, ctx) {
     return Promise.all(findings.map((f) => {
-      const url = (f.fix as { url?: unknown }).url;
-      if (typeof url !== 'string') return { left: 'no-fixer', reason: 'the repository URL is not known statically' } as NoFix;
-      if (f.rule === 'git-clone-pin' && !/^https?:\/\//i.test(url)) {
-        return { left: 'no-fixer', reason: `${url} is not an http(s) URL: dockrepro asks repositories for refs over http(s) only; check out the commit by hand` } as NoFix;
+      const request = f.fix;
+      // An ADD's request has no pin; a clone's says where the commit goes.
+      if (request.pin === undefined) return fixAdd(f, request, ctx);
+      if (!/^https?:\/\//i.test(request.url)) {
+        return new NotFixed(`${request.url} is not an http(s) URL: dockrepro asks repositories for refs over http(s) only; check out the commit by hand`, 'no-fixer');
       }
-      return f.rule === 'add-checksum' ? fixAdd(f, ctx) : fixClone(f, ctx);
+      return fixClone(f, request, ctx);
     }));
   },
 };

@@ -5,7 +5,7 @@
 import type { Fixer } from './types';
 import { pinSite } from './imagePin';
 
-const fixer: Fixer = {
+const fixer: Fixer<'image-digest'> = {
   kind: 'image-digest',
   fix: (findings, ctx) => Promise.all(findings.map((f) => pinSite(f, ctx, true))),
 };

@@ -6,7 +6,7 @@
 import type { Fixer } from './types';
 import { pinSite } from './imagePin';
 
-const fixer: Fixer = {
+const fixer: Fixer<'image-tag'> = {
   kind: 'image-tag',
   fix: (findings, ctx) =>
     Promise.all(

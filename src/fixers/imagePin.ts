@@ -7,9 +7,8 @@ import type { DockerfileModel, ImageSite } from '../parse/dockerfile';
 import type { VarDef } from '../parse/vars';
 import { parseImageRef } from '../parse/imageRef';
 import { siteLabel } from '../rules/imageSites';
-import type { Finding } from '../rules/types';
-import { PinError } from '../resolve/pinError';
-import type { Fix, FixerContext, NoFix, TextEdit } from './types';
+import type { Fix, FixerContext, TextEdit, FindingOf } from './types';
+import { NotFixed } from '../util/notFixed';
 
 /** `${NAME}` or `$NAME` (in double quotes or not), the whole reference. */
 const WHOLE_VARIABLE = /^("?)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\1$/;
@@ -17,32 +16,32 @@ const WHOLE_VARIABLE = /^("?)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z
 /** Variables a written value uses (`python:${PY}-slim` → PY). */
 const USED_VARIABLE = /\$\{?([A-Za-z_][A-Za-z0-9_]*)/g;
 
-export async function pinSite(finding: Finding, ctx: FixerContext, withDigest: boolean): Promise<Fix | NoFix> {
+export async function pinSite(finding: FindingOf<'image-digest' | 'image-tag'>, ctx: FixerContext, withDigest: boolean): Promise<Fix | NotFixed> {
   const site = ctx.model.imageSites.find((s) => s.span.start === finding.span.start && s.span.end === finding.span.end);
   // The rules send the reference without a malformed digest (`image`); the site says where it is written.
-  const image = typeof finding.fix?.image === 'string' ? finding.fix.image : site?.value;
-  const parsed = image === undefined ? undefined : parseImageRef(image);
-  if (!site || site.value === undefined || !parsed?.ok) return { left: 'no-fixer', reason: 'the reference cannot be resolved' };
+  const { image } = finding.fix;
+  const parsed = parseImageRef(image);
+  if (!site || site.value === undefined || !parsed.ok) return new NotFixed('the reference cannot be resolved', 'no-fixer');
   const ref = parsed.ref;
-  if (ref.digest !== undefined) return { left: 'no-fixer', reason: 'the reference already has a digest' };
-  if (!ctx.images) return { left: 'needs-network', reason: 'needs a registry lookup' };
+  if (ref.digest !== undefined) return new NotFixed('the reference already has a digest', 'no-fixer');
+  if (!ctx.images) return new NotFixed('needs a registry lookup', 'needs-network');
 
   let pin;
   try {
     pin = await ctx.images.pin(ref, site.platform);
   } catch (e) {
-    if (e instanceof PinError) return { left: e.left, reason: e.message };
+    if (e instanceof NotFixed) return e;
     throw e;
   }
   // image-tag alone (no digest) with no more precise tag: nothing to write, and the reason says why.
-  if (!withDigest && pin.tag === undefined) return { left: 'no-fixer', reason: `${pin.explanation}: pin its digest (rule image-digest) or write a precise tag by hand` };
+  if (!withDigest && pin.tag === undefined) return new NotFixed(`${pin.explanation}: pin its digest (rule image-digest) or write a precise tag by hand`, 'no-fixer');
   const tag = pin.tag ?? ref.tag;
-  const name = image!.slice(0, image!.length - (ref.tag === undefined ? 0 : ref.tag.length + 1));
+  const name = image.slice(0, image.length - (ref.tag === undefined ? 0 : ref.tag.length + 1));
   const pinned = `${name}${tag === undefined ? '' : `:${tag}`}${withDigest ? `@${pin.digest}` : ''}`;
   // Nothing from the network reaches the file unless the result is a valid reference naming the same image.
   const check = parseImageRef(pinned);
   if (!check.ok || check.ref.normalizedName !== ref.normalizedName) {
-    return { left: 'failed', reason: `the resolved reference '${pinned}' is not valid` };
+    return new NotFixed(`the resolved reference '${pinned}' is not valid`, 'failed');
   }
   const label = `${siteLabel(site)} '${site.value}'`;
   const edit = placeEdit(site, ctx.model.text, pinned);
@@ -80,7 +79,7 @@ function defaultText(def: VarDef, text: string): { start: number; text: string }
  * cannot be written into `${VARIANT}-curl`. What is offered instead, as an unsafe fix since the build args
  * then no longer choose the image: the whole reference as one ARG whose default is the pinned reference.
  */
-function assembled(site: ImageSite, model: DockerfileModel, pinned: string, withDigest: boolean, path: string): Fix | NoFix {
+function assembled(site: ImageSite, model: DockerfileModel, pinned: string, withDigest: boolean, path: string): Fix | NotFixed {
   const whole = wholeVariable(site);
   const written = whole && defaultText(whole, model.text);
   const args = [...new Set(written ? [...written.text.matchAll(USED_VARIABLE)].map((m) => m[1]) : site.definitions.filter((d) => d.kind === 'arg').map((d) => d.name))];
@@ -105,7 +104,7 @@ function assembled(site: ImageSite, model: DockerfileModel, pinned: string, with
   }
   // Only FROM sees global ARGs; BuildKit expands no variables in COPY --from, and a stage ARG in
   // RUN --mount from= would need its own placement: left with the reason.
-  if (site.kind !== 'from') return { left: 'no-fixer', reason };
+  if (site.kind !== 'from') return new NotFixed(reason, 'no-fixer');
   const first = model.instructions.find((i) => i.keyword === 'FROM')!;
   const at = model.lines.lineStart(first.line);
   const eol = /\r\n/.test(model.text.slice(at, model.text.indexOf('\n', at) + 1)) ? '\r\n' : '\n';

@@ -1,5 +1,8 @@
-/** The fixer registry, by fix request kind. Adding a fixer touches only this list and its own files. */
-import type { Fixer } from './types';
+/**
+ * The fixer of each fix request kind. Its type makes a kind without a fixer (or a fixer under the wrong
+ * kind) a compile error. Adding a fixer touches only this table and its own files.
+ */
+import type { FixerTable } from './types';
 import explicitId from './explicit-id';
 import npmCi from './npm-ci';
 import imageDigest from './image-digest';
@@ -19,25 +22,22 @@ import downloadChecksum from './download-checksum';
 import aptVersion from './apt-version';
 
 // One fixer a line: helpers adding fixers in parallel then merge without conflicts.
-export const FIXERS: readonly Fixer[] = [
-  explicitId,
-  npmCi,
-  imageDigest,
-  imageTag,
-  pipVersion,
-  npmVersion,
-  gemVersion,
-  goVersion,
-  cargoVersion,
-  cargoLocked,
-  gitCommit,
-  apkVersion,
-  rpmVersion,
-  addChecksum,
-  scriptChecksum,
-  downloadChecksum,
-  aptVersion,
-];
-
-export const FIXERS_BY_KIND: ReadonlyMap<string, Fixer> = new Map(FIXERS.map((f) => [f.kind, f]));
-
+export const FIXERS: FixerTable = {
+  'explicit-id': explicitId,
+  'npm-ci': npmCi,
+  'image-digest': imageDigest,
+  'image-tag': imageTag,
+  'pip-version': pipVersion,
+  'npm-version': npmVersion,
+  'gem-version': gemVersion,
+  'go-version': goVersion,
+  'cargo-version': cargoVersion,
+  'cargo-locked': cargoLocked,
+  'git-commit': gitCommit,
+  'apk-version': apkVersion,
+  'rpm-version': rpmVersion,
+  'add-checksum': addChecksum,
+  'script-checksum': scriptChecksum,
+  'download-checksum': downloadChecksum,
+  'apt-version': aptVersion,
+};

@@ -8,9 +8,9 @@
  */
 import { stageChain, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
 import type { SimpleCommand } from '../parse/shell';
-import { PinError } from '../resolve/pinError';
 import { readNodeRuntime } from '../resolve/nodeRuntime';
-import type { FixerContext, NoFix } from './types';
+import type { FixerContext } from './types';
+import { NotFixed, type LeftReason } from '../util/notFixed';
 
 export interface Runtime {
   node?: string;
@@ -93,13 +93,13 @@ export function dockerfileNodeChange(model: DockerfileModel, run: RunBlock, cmd:
  * The Node and npm that run `cmd`, or why they are not known. `need` names what the caller needs, so a
  * config that sets only npm's version is enough for `npm ci`.
  */
-export async function stageRuntime(ctx: FixerContext, run: RunBlock, cmd: SimpleCommand, need: { node: boolean; npm: boolean }): Promise<Runtime | NoFix> {
+export async function stageRuntime(ctx: FixerContext, run: RunBlock, cmd: SimpleCommand, need: { node: boolean; npm: boolean }): Promise<Runtime | NotFixed> {
   const byHand = ctx.nodeRuntime;
   const complete = (r: Runtime) => (!need.node || r.node !== undefined) && (!need.npm || r.npm !== undefined);
   const fromConfig = byHand && (byHand.node || byHand.npm) ? { node: byHand.node, npm: byHand.npm, source: `${byHand.source ?? 'the config'} (set by hand)` } : undefined;
-  const leave = (left: NoFix['left'], why: string): Runtime | NoFix => {
+  const leave = (left: LeftReason, why: string): Runtime | NotFixed => {
     if (fromConfig && complete(fromConfig)) return fromConfig;
-    return { left, reason: `${need.node ? 'Node.js version' : 'npm version'} of this stage unknown: ${why}; ${SET_BY_HAND}` };
+    return new NotFixed(`${need.node ? 'Node.js version' : 'npm version'} of this stage unknown: ${why}; ${SET_BY_HAND}`, left);
   };
   const change = dockerfileNodeChange(ctx.model, run, cmd);
   if (change && 'unknown' in change) return leave('no-fixer', change.unknown);
@@ -108,7 +108,7 @@ export async function stageRuntime(ctx: FixerContext, run: RunBlock, cmd: Simple
   try {
     image = await readNodeRuntime(ctx.bases, run.stage);
   } catch (e) {
-    if (e instanceof PinError) return leave(e.left, `cannot read the base image: ${e.message}`);
+    if (e instanceof NotFixed) return leave(e.left, `cannot read the base image: ${e.message}`);
     throw e;
   }
   if ('unknown' in image) {

@@ -6,9 +6,10 @@
 import type { SimpleCommand, Word } from '../parse/shell';
 import type { RunBlock } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
-import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+import type { Fix, Fixer, FixerContext, TextEdit, FindingOf } from './types';
 import { replaceValue } from './packageWords';
 import { stageRuntime } from './nodeRuntime';
+import { NotFixed } from '../util/notFixed';
 
 /**
  * npm 5.7 – 6 (`npm ci` is libcipm, handed npm's whole command-line config): the options it reads the way
@@ -257,34 +258,33 @@ function ciSince(verb: string): [number, number, string] {
   return verb === 'install-test' || verb === 'it' ? [6, 0, '6.0.0'] : [5, 7, '5.7.0'];
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix> {
-  const lockfile = finding.fix?.lockfile;
-  if (typeof lockfile !== 'string') {
-    const ignored = finding.fix?.dockerignored;
-    const where = typeof ignored === 'string'
+async function fixOne(finding: FindingOf<'npm-ci'>, ctx: FixerContext): Promise<Fix | NotFixed> {
+  const { lockfile, dockerignored: ignored } = finding.fix;
+  if (lockfile === undefined) {
+    const where = ignored !== undefined
       ? `${ignored} is named by a COPY, but .dockerignore leaves it out of the build context`
       : ctx.buildContext
       ? 'no package-lock.json or npm-shrinkwrap.json is copied from the build context before this install'
       : 'linted without a build context, so whether a lockfile is copied before this install is not known';
     // Not a failure: there is no safe rewrite for this install (the case needs a person).
-    return { left: 'no-fixer', reason: `${where}: \`npm ci\` would fail without one` };
+    return new NotFixed(`${where}: \`npm ci\` would fail without one`, 'no-fixer');
   }
   const found = commandAt(ctx, finding);
-  if (!found || found.verb.value === undefined) return { left: 'failed', reason: 'the `npm install` command was not found at this place' };
+  if (!found || found.verb.value === undefined) return new NotFixed('the `npm install` command was not found at this place', 'failed');
   const { run, cmd, verb } = found;
   // Whether `npm ci` exists and which spellings it reads depend on the npm that runs the command.
   const runtime = await stageRuntime(ctx, run, cmd, { node: false, npm: true });
-  if ('left' in runtime) return runtime;
+  if (runtime instanceof NotFixed) return runtime;
   const [major, minor] = runtime.npm!.split('.').map(Number);
   const [sinceMajor, sinceMinor, since] = ciSince(verb.value!);
   if (major < sinceMajor || (major === sinceMajor && minor < sinceMinor)) {
-    return { left: 'no-fixer', reason: `npm ${runtime.npm} (from ${runtime.source}) has no \`npm ${ciVerb(verb.value!)}\` (added in npm ${since}): upgrade npm in the image first` };
+    return new NotFixed(`npm ${runtime.npm} (from ${runtime.source}) has no \`npm ${ciVerb(verb.value!)}\` (added in npm ${since}): upgrade npm in the image first`, 'no-fixer');
   }
   const options = rewriteOptions(ctx.model.text, cmd, verb, major);
-  if (typeof options === 'string') return { left: 'no-fixer', reason: options };
+  if (typeof options === 'string') return new NotFixed(options, 'no-fixer');
   const to = ciVerb(verb.value!);
   const verbEdit = replaceValue(ctx.model.text, verb, to);
-  if (!verbEdit) return { left: 'no-fixer', reason: split(verb.raw) };
+  if (!verbEdit) return new NotFixed(split(verb.raw), 'no-fixer');
   const changes = [`\`npm ${verb.value}\` → \`npm ${to}\``, ...options.changes].join(', ');
   return {
     title: `${changes}: installs exactly ${lockfile} with npm ${runtime.npm} (${runtime.source})`,
@@ -293,7 +293,7 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   };
 }
 
-const fixer: Fixer = {
+const fixer: Fixer<'npm-ci'> = {
   kind: 'npm-ci',
   fix(findings, ctx) {
     return Promise.all(findings.map((f) => fixOne(f, ctx)));

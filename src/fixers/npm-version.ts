@@ -14,15 +14,15 @@
 import type { SimpleCommand, Word } from '../parse/shell';
 import { parseDockerfile, stageChain, type DockerfileModel, type RunBlock } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
-import { PinError } from '../resolve/pinError';
 import { lookupPackage } from '../resolve/packages';
 import {
   DEFAULT_REGISTRY, ENGINE_BLIND_PICKER, NPM_NAME, hostNpmConfig, isNpmVersion, normalizeRegistry, npmLockKey, npmPicker, registryKeyFor,
   resolveNpm, type HostNpmConfig, type NpmConfig, type NpmPicker, type NpmQuery,
 } from '../resolve/npm';
 import { stageRuntime } from './nodeRuntime';
-import type { Fix, Fixer, FixerContext, NoFix, TextEdit } from './types';
+import type { Fix, Fixer, FixerContext, TextEdit, FindingOf } from './types';
 import { replaceValue } from './packageWords';
+import { NotFixed } from '../util/notFixed';
 
 type Tool = 'npm' | 'yarn' | 'pnpm';
 
@@ -233,19 +233,19 @@ interface Plan {
   query: NpmQuery;
 }
 
-function plan(finding: Finding, ctx: FixerContext, packages: NonNullable<FixerContext['packages']>, host: HostNpmConfig): Plan | NoFix {
+function plan(finding: Finding, ctx: FixerContext, packages: NonNullable<FixerContext['packages']>, host: HostNpmConfig): Plan | NotFixed {
   const found = locate(ctx.model, finding);
-  if (!found || found.word.value === undefined) return { left: 'failed', reason: 'the package word was not found at this place' };
+  if (!found || found.word.value === undefined) return new NotFixed('the package word was not found at this place', 'failed');
   const { run, cmd, word, tool } = found;
   const from = word.value!;
   if (word.vars.length > 0 && word.raw.includes('$')) {
-    return { left: 'no-fixer', reason: `the package comes from ${word.vars.map((v) => `$${v}`).join(', ')}: pin it where that is defined` };
+    return new NotFixed(`the package comes from ${word.vars.map((v) => `$${v}`).join(', ')}: pin it where that is defined`, 'no-fixer');
   }
   const spec = parseSpec(from);
-  if (typeof spec === 'string') return { left: 'no-fixer', reason: spec };
+  if (typeof spec === 'string') return new NotFixed(spec, 'no-fixer');
   const start = replaceValue(ctx.model.text, word, from);
   if (!start) {
-    return { left: 'no-fixer', reason: `\`${word.raw}\` is not written in one piece (quotes or escapes inside it): pin it by hand` };
+    return new NotFixed(`\`${word.raw}\` is not written in one piece (quotes or escapes inside it): pin it by hand`, 'no-fixer');
   }
 
   const layers = dockerfileLayers(ctx.model, run, cmd, tool);
@@ -267,15 +267,15 @@ function plan(finding: Finding, ctx: FixerContext, packages: NonNullable<FixerCo
   const registryKey = scopeKey && (config[scopeKey] !== undefined || unknown.has(scopeKey)) ? scopeKey : 'registry';
   for (const key of [registryKey, 'tag', 'before']) {
     const where = unknown.get(key);
-    if (where) return { left: 'no-fixer', reason: `npm's \`${key}\` is set by ${where} to a value that is not known here` };
+    if (where) return new NotFixed(`npm's \`${key}\` is set by ${where} to a value that is not known here`, 'no-fixer');
   }
   const registry = normalizeRegistry(config[registryKey] ?? DEFAULT_REGISTRY);
-  if (!registry) return { left: 'failed', reason: `npm's \`${registryKey}\` '${config[registryKey]}' (from ${sources.get(registryKey) ?? 'npm config'}) is not an http(s) URL` };
+  if (!registry) return new NotFixed(`npm's \`${registryKey}\` '${config[registryKey]}' (from ${sources.get(registryKey) ?? 'npm config'}) is not an http(s) URL`, 'failed');
   const defaultTag = config.tag || 'latest';
   let before: Date | undefined;
   if (config.before) {
     before = new Date(config.before);
-    if (Number.isNaN(before.getTime())) return { left: 'failed', reason: `npm's \`before\` '${config.before}' (from ${sources.get('before')}) is not a date` };
+    if (Number.isNaN(before.getTime())) return new NotFixed(`npm's \`before\` '${config.before}' (from ${sources.get('before')}) is not a date`, 'failed');
   }
   const query = { name: spec.name, range: spec.range, registry, defaultTag, before, config, sources, timeoutMs: packages.http.timeoutMs };
   return {
@@ -288,19 +288,19 @@ function plan(finding: Finding, ctx: FixerContext, packages: NonNullable<FixerCo
   };
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext, host: () => HostNpmConfig): Promise<Fix | NoFix> {
+async function fixOne(finding: FindingOf<'npm-version'>, ctx: FixerContext, host: () => HostNpmConfig): Promise<Fix | NotFixed> {
   const packages = ctx.packages;
-  if (!packages) return { left: 'needs-network', reason: 'needs a package index lookup' };
+  if (!packages) return new NotFixed('needs a package index lookup', 'needs-network');
   const p = plan(finding, ctx, packages, host());
-  if ('left' in p) return p;
+  if (p instanceof NotFixed) return p;
   // npm chooses by the engines of the Node and npm that run it: those of this stage. yarn and pnpm do not.
   let picker: NpmPicker = ENGINE_BLIND_PICKER;
   if (p.tool === 'npm') {
     const runtime = await stageRuntime(ctx, p.run, p.cmd, { node: true, npm: true });
-    if ('left' in runtime) return runtime;
+    if (runtime instanceof NotFixed) return runtime;
     picker = npmPicker(runtime.node!, runtime.npm!);
     if (p.query.before && picker.nodeVersion === null) {
-      return { left: 'no-fixer', reason: `npm ${runtime.npm} (from ${runtime.source}) picks differently with \`before\` (its enjoy-by): pin by hand` };
+      return new NotFixed(`npm ${runtime.npm} (from ${runtime.source}) picks differently with \`before\` (its enjoy-by): pin by hand`, 'no-fixer');
     }
   }
   try {
@@ -314,12 +314,12 @@ async function fixOne(finding: Finding, ctx: FixerContext, host: () => HostNpmCo
       applicability: 'safe',
     };
   } catch (e) {
-    if (e instanceof PinError) return { left: e.left, reason: e.message };
+    if (e instanceof NotFixed) return e;
     throw e;
   }
 }
 
-const fixer: Fixer = {
+const fixer: Fixer<'npm-version'> = {
   kind: 'npm-version',
   fix(findings, ctx) {
     // The machine's npm configuration is read once per file, and only when a finding gets that far.

@@ -10,9 +10,9 @@ import { propertiesOf, tokenize } from '../parse/instructions';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { expandVars, type Scope, type VarDef } from '../parse/vars';
 import type { Finding } from '../rules/types';
-import { PinError } from '../resolve/pinError';
 import { lookupPackage, type PackageContext, type ResolvedVersion } from '../resolve/packages';
-import type { Fix, NoFix, TextEdit } from './types';
+import type { Fix, TextEdit } from './types';
+import { NotFixed } from '../util/notFixed';
 
 /** A finding's command: the RUN it is in, the command, and what the fixer's matcher made of it. */
 export interface Located<T> {
@@ -183,12 +183,12 @@ export function variable(model: DockerfileModel, loc: Located<unknown>, env: Nod
 }
 
 /** What a fixer leaves when there is no package context (no lookups allowed in this run). */
-export const needsNetwork: NoFix = { left: 'needs-network', reason: 'needs a package index lookup' };
+export const needsNetwork: NotFixed = new NotFixed('needs a package index lookup', 'needs-network');
 
-/** A failed lookup as a `left` result: a PinError keeps its kind and message, anything else is `failed`. */
-export function pinFailure(e: unknown): NoFix {
-  if (e instanceof PinError) return { left: e.left, reason: e.message };
-  return { left: 'failed', reason: `lookup failed: ${(e as Error).message}` };
+/** A failed lookup as a `left` result: a NotFixed keeps its kind and message, anything else is `failed`. */
+export function pinFailure(e: unknown): NotFixed {
+  if (e instanceof NotFixed) return e;
+  return new NotFixed(`lookup failed: ${(e as Error).message}`, 'failed');
 }
 
 export interface PinRequest {
@@ -210,12 +210,12 @@ export interface PinRequest {
  * Looks the version up (the lock first, see lookupPackage) and writes `text(version)` over `word`'s value as
  * a safe fix; or why not: a failed lookup (`pinFailure`), a word not written in one piece (`notInOnePiece`).
  */
-export async function pinWord(packages: PackageContext, source: string, word: Word, pin: PinRequest): Promise<Fix | NoFix> {
+export async function pinWord(packages: PackageContext, source: string, word: Word, pin: PinRequest): Promise<Fix | NotFixed> {
   try {
     const r = await lookupPackage(packages, pin.key, pin.resolve, pin.isValid, pin.subject);
     const text = pin.text(r.version);
     const edit = replaceValue(source, word, text);
-    if (!edit) return { left: 'no-fixer', reason: notInOnePiece(word) };
+    if (!edit) return new NotFixed(notInOnePiece(word), 'no-fixer');
     return { title: pin.title(text, r.explanation), edits: [edit], applicability: 'safe' };
   } catch (e) {
     return pinFailure(e);

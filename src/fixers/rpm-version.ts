@@ -18,15 +18,15 @@ import { DNF_OPTIONS } from '../parse/tools/rpm';
 import type { ArchiveMirrors } from '../resolve/archives';
 import type { ImageFiles } from '../resolve/baseImage';
 import { OS_RELEASE_FILES, osReleaseOf } from '../resolve/osRelease';
-import { PinError } from '../resolve/pinError';
 import { lookupPackage, type ResolvedVersion } from '../resolve/packages';
 import type { InstalledRpm } from '../resolve/rpmDb';
 import { installedBuilds, RPM_DB_DIRS } from '../resolve/rpmInstalled';
 import { mirroredService, readRpmRepo, readRpmRepoByMetalink, type RpmPackage, type RpmRepoIndex } from '../resolve/rpmRepo';
 import { basearchOf, globMatches, installableArches, RPM_MAIN_CONFIGS, RPM_REPO_DIRS, RPM_VAR_DIRS, rpmConfig, rpmConfigQuery, type RpmRepo } from '../resolve/rpmRepos';
 import { compareEvr, formatEvr, isRpmEvrText } from '../resolve/rpmVersion';
-import type { Fix, Fixer, FixerContext, NoFix } from './types';
+import type { Fix, Fixer, FixerContext, FindingOf } from './types';
 import { locate, needsNetwork, notInOnePiece, pinFailure, pinWord, replaceValue, sameSpan } from './packageWords';
+import { NotFixed } from '../util/notFixed';
 
 const DNF_LIKE = new Set(['dnf', 'dnf-3', 'dnf5', 'yum', 'microdnf']);
 /** An rpm package name as dnf-pin reports it (what may precede `-<version>` in the word written). */
@@ -35,7 +35,7 @@ const RPM_NAME = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
 /** Options that point dnf at other configuration or repositories than the image's: the answer is not known. */
 const UNREAD_OPTIONS = ['-c', '--config', '--installroot', '--repofrompath', '--setopt', '--forcearch', '-x', '--exclude', '--excludepkgs', '--disableexcludes', '--disableexcludepkgs', '--nobest'];
 
-const leave = (reason: string): NoFix => ({ left: 'no-fixer', reason });
+const leave = (reason: string): NotFixed => (new NotFixed(reason, 'no-fixer'));
 
 /** Earlier instructions of the stage (and the stages it builds on) that change what dnf reads, or undefined. */
 function repoChangeBefore(model: DockerfileModel, stage: number, cmd: SimpleCommand): string | undefined {
@@ -75,7 +75,7 @@ function changesRepos(c: SimpleCommand): string | undefined {
 }
 
 /** `--enablerepo`/`--disablerepo` in order (dnf applies them in order), `--repo` replacing the set. */
-function applyRepoOptions(repos: RpmRepo[], parsed: ParsedArgs): RpmRepo[] | NoFix {
+function applyRepoOptions(repos: RpmRepo[], parsed: ParsedArgs): RpmRepo[] | NotFixed {
   let enabled = new Set(repos.filter((r) => r.enabled).map((r) => r.id));
   const only: string[] = [];
   for (const o of parsed.optionWords) {
@@ -96,7 +96,7 @@ function applyRepoOptions(repos: RpmRepo[], parsed: ParsedArgs): RpmRepo[] | NoF
 /** What dnf reads a repository from, through the archive mirrors, or why it is left. */
 type RepoSource = { repo: RpmRepo; kind: 'baseurl' | 'metalink' | 'mirrorlist'; url: string };
 
-function sourceOf(repo: RpmRepo, mirrors: ArchiveMirrors): RepoSource | NoFix {
+function sourceOf(repo: RpmRepo, mirrors: ArchiveMirrors): RepoSource | NotFixed {
   const label = `repository '${repo.id}'${repo.name ? ` (${repo.name})` : ''} in ${repo.file}`;
   if (repo.baseurls.length) {
     const url = repo.baseurls[0];
@@ -119,12 +119,12 @@ async function readSource(ctx: FixerContext, s: RepoSource): Promise<RpmRepoInde
   if (s.kind === 'metalink') return readRpmRepoByMetalink(p, { metalink: s.url });
   const list = (await p.http.get(mirroredService(s.url, p.archives), {}, 1024 * 1024, 'mirror list')).body.toString('utf8');
   const first = list.split(/\r?\n/).map((l) => l.trim()).find((l) => /^https?:\/\//.test(l));
-  if (!first) throw new PinError(`the mirror list ${mirroredService(s.url, p.archives)} names no http(s) mirror`, 'failed');
+  if (!first) throw new NotFixed(`the mirror list ${mirroredService(s.url, p.archives)} names no http(s) mirror`, 'failed');
   return readRpmRepo(p, { baseurl: first });
 }
 
 /** The enabled repositories have no build of the name (an installed build may still answer). */
-class NotInRepos extends PinError {}
+class NotInRepos extends NotFixed {}
 
 interface Wanted {
   name: string;
@@ -134,13 +134,13 @@ interface Wanted {
   exclude: string[];
 }
 
-/** The newest build dnf would install, or a PinError saying why there is none to write. */
+/** The newest build dnf would install, or a NotFixed saying why there is none to write. */
 async function newest(ctx: FixerContext, w: Wanted): Promise<ResolvedVersion> {
   const indexes = await Promise.all(w.sources.map((s) => readSource(ctx, s)));
   const arches = w.arch ? [w.arch] : installableArches(w.basearch);
   const modular = w.sources.filter((_, i) => indexes[i].modular.has(w.name)).map((s) => s.repo.id);
   if (modular.length) {
-    throw new PinError(`'${w.name}' is shipped by module streams in ${modular.join(', ')}: which build dnf installs depends on the enabled stream; enable a stream (dnf module enable ${w.name}:<stream>) and pin by hand`, 'failed');
+    throw new NotFixed(`'${w.name}' is shipped by module streams in ${modular.join(', ')}: which build dnf installs depends on the enabled stream; enable a stream (dnf module enable ${w.name}:<stream>) and pin by hand`, 'failed');
   }
   let best: { pkg: RpmPackage; prio: number; repos: string[] } | undefined;
   const bestPrio = Math.min(...w.sources.filter((s, i) => offers(s.repo, indexes[i], w.name, arches)).map((s) => s.repo.priority));
@@ -186,17 +186,14 @@ async function imageFiles(ctx: FixerContext, stage: number): Promise<ImageFiles>
   return { files: new Map([...first.files, ...second.files]), dirs: first.dirs, source: first.source };
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix> {
-  const req = finding.fix as { package?: unknown; manager?: unknown; arch?: unknown; module?: unknown };
-  const manager = String(req.manager);
-  if (req.module) return leave('a module stream is chosen by a person: pick one (`dnf module list`) and write name:stream');
+async function fixOne(finding: FindingOf<'rpm-version'>, ctx: FixerContext): Promise<Fix | NotFixed> {
+  const { package: name, manager, arch, module: isModule } = finding.fix;
+  if (isModule) return leave('a module stream is chosen by a person: pick one (`dnf module list`) and write name:stream');
   if (manager === 'zypper' || manager === 'tdnf') return leave(`${manager} repositories are not read by dockrepro yet: pin the version by hand`);
   let loc: ReturnType<typeof locate<Match>> | undefined;
   for (const program of DNF_LIKE) loc ??= locate(ctx.model, finding, program, (cmd) => match(cmd, finding));
-  if (!loc || loc.match.word.value === undefined) return { left: 'failed', reason: `the ${manager} command was not found at this place` };
+  if (!loc || loc.match.word.value === undefined) return new NotFixed(`the ${manager} command was not found at this place`, 'failed');
   const { word, parsed } = loc.match;
-  const name = String(req.package);
-  const arch = typeof req.arch === 'string' ? req.arch : undefined;
   if (!RPM_NAME.test(name)) return leave(`'${name}' is not a package name dockrepro can look up`);
   const unread = parsed.optionWords.find((o) => UNREAD_OPTIONS.includes(o.name.replace(/=.*$/, '')));
   if (unread) return leave(`${unread.name.replace(/=.*$/, '')} changes what ${manager} reads, which dockrepro does not follow: pin the version by hand`);
@@ -234,7 +231,7 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   const sources: RepoSource[] = [];
   for (const r of repos) {
     const s = sourceOf(r, ctx.packages.archives);
-    if ('left' in s) return s;
+    if (s instanceof NotFixed) return s;
     sources.push(s);
   }
   const packages = ctx.packages;
@@ -266,7 +263,7 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   if ('unknown' in installed) {
     if (!upgrades) return leave(`${installed.unknown}: if the image has '${name}' installed, ${manager} keeps that build${dnf4 ? ' (best=False)' : ''}; pin the version by hand`);
     const fix = await pinWord(packages, ctx.model.text, word, plain);
-    if (!('edits' in fix)) return fix;
+    if (fix instanceof NotFixed) return fix;
     return { ...fix, applicability: 'unsafe', title: `${fix.title}; unsafe: ${installed.unknown}, and if the image has a newer build of '${name}' than the repositories, ${manager} keeps that one` };
   }
   const arches = arch ? [arch] : installableArches(basearch);
@@ -344,13 +341,13 @@ function upgradedBefore(model: DockerfileModel, stage: number, cmd: SimpleComman
 }
 
 /** The safe fix writing `text` over the word, or why the word cannot be edited in place. */
-function written(source: string, word: Word, text: string, title: string): Fix | NoFix {
+function written(source: string, word: Word, text: string, title: string): Fix | NotFixed {
   const edit = replaceValue(source, word, text);
   if (!edit) return leave(notInOnePiece(word));
   return { title, edits: [edit], applicability: 'safe' };
 }
 
-const fixer: Fixer = {
+const fixer: Fixer<'rpm-version'> = {
   kind: 'rpm-version',
   fix(findings, ctx) {
     return Promise.all(findings.map((f) => fixOne(f, ctx)));

@@ -12,9 +12,9 @@
  */
 import type { SimpleCommand, Word } from '../parse/shell';
 import { SHELL, interpreter } from '../parse/tools/interpreter';
-import type { Finding } from '../rules/types';
-import type { Fix, Fixer, FixerContext, NoFix } from './types';
+import type { Fix, Fixer, FixerContext, FindingOf } from './types';
 import { PLAIN, check, digestOf, downloadAt, urlOf } from './downloadCommand';
+import { NotFixed } from '../util/notFixed';
 
 /** Where the script is saved: /tmp and the URL's file name when it is a plain one. */
 function scriptPath(url: string): string {
@@ -62,13 +62,13 @@ function argsWithFile(interp: SimpleCommand, file: string): string[] | undefined
   return [...out, file];
 }
 
-async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix> {
+async function fixOne(finding: FindingOf<'script-checksum'>, ctx: FixerContext): Promise<Fix | NotFixed> {
   const at = downloadAt(ctx.model, finding);
-  if (!at) return { left: 'failed', reason: 'the download command was not found at this place' };
+  if (!at) return new NotFixed('the download command was not found at this place', 'failed');
   const { run, cmd } = at;
   const text = ctx.model.text;
   const target = urlOf(cmd);
-  if ('left' in target) return target;
+  if (target instanceof NotFixed) return target;
   const file = scriptPath(target.url);
 
   // What to rewrite: [start, end) of the RUN text, and the interpreter command to run the file with.
@@ -76,12 +76,12 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
   let end: number;
   let joint: string;
   let interp: SimpleCommand;
-  if (finding.fix?.form === 'pipe') {
+  if (finding.fix.form === 'pipe') {
     const next = run.commands.filter((c) => c.pipeline === cmd.pipeline && c.pipeIndex > cmd.pipeIndex);
-    if (next.length !== 1 || next[0].pipeIndex !== cmd.pipeIndex + 1) return { left: 'no-fixer', reason: 'the download goes through other commands before the interpreter: rewrite it by hand' };
+    if (next.length !== 1 || next[0].pipeIndex !== cmd.pipeIndex + 1) return new NotFixed('the download goes through other commands before the interpreter: rewrite it by hand', 'no-fixer');
     interp = next[0];
     const between = text.slice(cmd.span.end, interp.span.start);
-    if (!/^(?:[ \t]|\\\r?\n)*\|(?:[ \t\n]|\\\r?\n)*$/.test(between)) return { left: 'no-fixer', reason: 'the pipe into the interpreter is not written plainly: rewrite it by hand' };
+    if (!/^(?:[ \t]|\\\r?\n)*\|(?:[ \t\n]|\\\r?\n)*$/.test(between)) return new NotFixed('the pipe into the interpreter is not written plainly: rewrite it by hand', 'no-fixer');
     [start, end, joint] = [cmd.span.end, interp.span.end, between];
   } else {
     interp = cmd.parent!;
@@ -89,24 +89,24 @@ async function fixOne(finding: Finding, ctx: FixerContext): Promise<Fix | NoFix>
     const inner = text.slice(cmd.span.start, cmd.span.end);
     const shape = holder && interpreter(interp) === SHELL && interp.args.length === 2 && interp.args[0].value === '-c' && holder === interp.args[1] && (holder.raw === `"$(${inner})"` || holder.raw === `"\`${inner}\`"`);
     const fed = holder && interpreter(interp) && holder === interp.args[0] && holder.raw === `<(${inner})`;
-    if (!interp || !(shape || fed)) return { left: 'no-fixer', reason: "only `sh -c \"$(curl …)\"` and `bash <(curl …)` are rewritten among nested downloads: rewrite this one by hand" };
+    if (!interp || !(shape || fed)) return new NotFixed("only `sh -c \"$(curl …)\"` and `bash <(curl …)` are rewritten among nested downloads: rewrite this one by hand", 'no-fixer');
     // The download moves in front; the interpreter keeps its program word and runs the file.
     const program = interp.program!;
     const rest = fed ? interp.args.slice(1).map((w) => w.raw) : [];
     const newInterp = `${text.slice(interp.span.start, program.span.end)} ${[file, ...rest].join(' ')}`;
-    if (!ctx.packages) return { left: 'needs-network', reason: `needs downloading '${target.url}'` };
+    if (!ctx.packages) return new NotFixed(`needs downloading '${target.url}'`, 'needs-network');
     const got = await digestOf(ctx, target);
-    if ('left' in got) return got;
+    if (got instanceof NotFixed) return got;
     const replacement = `${inner} > ${file} && ${check(got.hex, file)} && ${newInterp} && rm -f ${file}`;
     return fixFor(interp.span.start, interp.span.end, replacement, target.url, got);
   }
   const args = argsWithFile(interp, file);
-  if (!args || !interp.program || !PLAIN.test(file)) return { left: 'no-fixer', reason: `the options of '${interp.name}' are not simple to rewrite: save the script, check it and run it by hand` };
+  if (!args || !interp.program || !PLAIN.test(file)) return new NotFixed(`the options of '${interp.name}' are not simple to rewrite: save the script, check it and run it by hand`, 'no-fixer');
   const lastArgEnd = interp.args.length > 0 ? interp.args[interp.args.length - 1].span.end : interp.program.span.end;
   const newInterp = `${text.slice(interp.span.start, interp.program.span.end)} ${args.join(' ')}${text.slice(lastArgEnd, interp.span.end)}`;
-  if (!ctx.packages) return { left: 'needs-network', reason: `needs downloading '${target.url}'` };
+  if (!ctx.packages) return new NotFixed(`needs downloading '${target.url}'`, 'needs-network');
   const got = await digestOf(ctx, target);
-  if ('left' in got) return got;
+  if (got instanceof NotFixed) return got;
   const replacement = ` > ${file}${joint.replace('|', `&& ${check(got.hex, file)} &&`)}${newInterp} && rm -f ${file}`;
   return fixFor(start, end, replacement, target.url, got);
 }
@@ -119,7 +119,7 @@ function fixFor(start: number, end: number, text: string, url: string, got: { he
   };
 }
 
-const fixer: Fixer = {
+const fixer: Fixer<'script-checksum'> = {
   kind: 'script-checksum',
   fix(findings, ctx) {
     return Promise.all(findings.map((f) => fixOne(f, ctx)));

@@ -1,12 +1,15 @@
 /**
- * Fixers turn fix requests (attached to findings by rules) into text edits. One fixer per request kind, in
- * its own file, registered in src/fixers/index.ts. A fixer gets every request of its kind in one file at
- * once, so it can make consistent choices (the same id for a user and its group) and, for network-backed
- * fixers, deduplicate lookups.
+ * Fixers turn fix requests (attached to findings by rules; src/rules/fixRequests.ts) into text edits. One
+ * fixer per request kind, in its own file, typed by that kind (`Fixer<'npm-ci'>` gets findings whose `fix`
+ * is an NpmCiRequest), in the table of src/fixers/index.ts (the compiler rejects a kind without a fixer). A
+ * fixer gets every request of its kind in one file at once, so it can make consistent choices (the same id
+ * for a user and its group) and, for network-backed fixers, deduplicate lookups.
  */
 import type { BuildContext } from '../context';
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
+import type { FixKind, FixRequestOf } from '../rules/fixRequests';
+import { NotFixed } from '../util/notFixed';
 import type { ImagePinner } from '../resolve/images';
 import type { PackageContext } from '../resolve/packages';
 import type { StageBases } from '../resolve/baseImage';
@@ -48,17 +51,10 @@ export interface Fix {
   contextEdits?: ContextEdit[];
 }
 
-/**
- * Why a finding is left as it is. no-fixer: no automatic fix exists for this rule or this case (it needs a
- * person); unsafe: a fix exists but may change the build (--unsafe); needs-network: the fix needs a lookup;
- * failed: a fix was attempted and did not work (dropped by verification, a fixer error, a lookup failure).
- */
-export type LeftReason = 'no-fixer' | 'unsafe' | 'needs-network' | 'failed';
+export type { LeftReason } from '../util/notFixed';
 
-export interface NoFix {
-  left: LeftReason;
-  reason: string;
-}
+/** A fixer's answer for one finding: a fix, or why it is left (the engine makes it a left finding). */
+export type FixResult = Fix | NotFixed;
 
 export interface FixerContext {
   model: DockerfileModel;
@@ -97,13 +93,19 @@ export interface NodeRuntimeByHand {
   source?: string;
 }
 
-export interface Fixer {
+/** A finding carrying a request of kind `K`. */
+export type FindingOf<K extends FixKind> = Finding & { fix: FixRequestOf<K> };
+
+export interface Fixer<K extends FixKind = FixKind> {
   /** The fix request kind it handles (`explicit-id`, `npm-ci`, …). */
-  kind: string;
+  kind: K;
   /** One result per finding, in the same order. */
-  fix(findings: Finding[], ctx: FixerContext): (Fix | NoFix)[] | Promise<(Fix | NoFix)[]>;
+  fix(findings: FindingOf<K>[], ctx: FixerContext): FixResult[] | Promise<FixResult[]>;
 }
 
-export function isFix(r: Fix | NoFix): r is Fix {
-  return 'edits' in r;
+/** Every request kind with its fixer: a kind missing here is a compile error. */
+export type FixerTable = { readonly [K in FixKind]: Fixer<K> };
+
+export function isFix(r: FixResult): r is Fix {
+  return !(r instanceof NotFixed);
 }

@@ -6,7 +6,7 @@
  *
  * Safe fixes are built on these answers: nothing here guesses from an image's name or from the machine
  * dockrepro runs on. When the image cannot be read (no network and nothing in the lock, a registry fault,
- * a reference assembled from build args) the methods throw a PinError whose message says why, and the fixer
+ * a reference assembled from build args) the methods throw a NotFixed whose message says why, and the fixer
  * leaves its finding with that reason.
  *
  * These are the types shared by the reader (src/resolve/imageReader.ts) and the fixers.

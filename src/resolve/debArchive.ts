@@ -17,7 +17,7 @@ import { gunzipSync } from 'node:zlib';
 import { mirrored } from './archives';
 import type { ResolveContext } from './context';
 import { RegistryError } from './http';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import { LookupKind } from './shared';
 
 /** A suite of an archive (`http://deb.debian.org/debian`, `bookworm`). */
@@ -99,13 +99,13 @@ export function clearsignedBody(text: string): string {
 /** A Release file's fields and SHA256 list. */
 export function parseRelease(text: string, url: string): ReleaseFile {
   const [p] = parseDeb822(clearsignedBody(text));
-  if (!p) throw new PinError(`${url}: not a Release file (no fields)`, 'failed');
+  if (!p) throw new NotFixed(`${url}: not a Release file (no fields)`, 'failed');
   const sha256 = new Map<string, IndexFileEntry>();
   for (const line of (p.SHA256 ?? '').split('\n')) {
     const m = /^([0-9a-f]{64})\s+(\d+)\s+(\S+)$/.exec(line.trim());
     if (m) sha256.set(m[3], { sha256: m[1], size: Number(m[2]) });
   }
-  if (sha256.size === 0) throw new PinError(`${url}: the Release file has no SHA256 list`, 'failed');
+  if (sha256.size === 0) throw new NotFixed(`${url}: the Release file has no SHA256 list`, 'failed');
   const fields: Record<string, string> = {};
   for (const [k, v] of Object.entries(p)) if (!v.includes('\n')) fields[k] = v;
   const words = (v?: string) => (v ?? '').split(/\s+/).filter(Boolean);
@@ -165,7 +165,7 @@ async function download(ctx: ResolveContext, url: string, maxBytes: number, what
 
 /**
  * The Release file of `suite` at the archive `uri` (`http://deb.debian.org/debian`, `bookworm`): InRelease,
- * else Release. Neither there: a PinError naming the suite.
+ * else Release. Neither there: a NotFixed naming the suite.
  */
 export function readRelease(ctx: ResolveContext, q: SuiteQuery): Promise<ReleaseFile> {
   const { uri, suite } = q;
@@ -175,14 +175,14 @@ export function readRelease(ctx: ResolveContext, q: SuiteQuery): Promise<Release
       const body = await download(ctx, `${dists}/${name}`, MAX_RELEASE_BYTES, `suite '${suite}'`);
       if (body) return parseRelease(body.toString('utf8'), readUrl(ctx, `${dists}/${name}`));
     }
-    throw new PinError(`the archive ${uri} has no suite '${suite}' (${readUrl(ctx, dists)}/InRelease and Release: not found)`, 'failed');
+    throw new NotFixed(`the archive ${uri} has no suite '${suite}' (${readUrl(ctx, dists)}/InRelease and Release: not found)`, 'failed');
   });
 }
 
 /**
  * Package → versions in `component` for `arch` of `suite` at `uri`, from the Packages index the Release file
  * lists (Packages.gz, else Packages), verified by size and sha256. An unknown component or architecture, an
- * index only offered xz-compressed, a missing index or a hash mismatch is a PinError saying which.
+ * index only offered xz-compressed, a missing index or a hash mismatch is a NotFixed saying which.
  */
 export function readPackages(ctx: ResolveContext, q: PackagesQuery): Promise<PackageVersions> {
   const { uri, suite, component, arch } = q;
@@ -190,16 +190,16 @@ export function readPackages(ctx: ResolveContext, q: PackagesQuery): Promise<Pac
     const release = await readRelease(ctx, { uri, suite });
     const where = `${uri} ${suite}`;
     if (release.components.length > 0 && !release.components.includes(component) && !hasIndex(release, component, arch)) {
-      throw new PinError(`${where} has no component '${component}' (it has: ${release.components.join(', ')})`, 'failed');
+      throw new NotFixed(`${where} has no component '${component}' (it has: ${release.components.join(', ')})`, 'failed');
     }
     if (release.architectures.length > 0 && !release.architectures.includes(arch) && !hasIndex(release, component, arch)) {
-      throw new PinError(`${where} has no architecture '${arch}' (it has: ${release.architectures.join(', ')})`, 'failed');
+      throw new NotFixed(`${where} has no architecture '${arch}' (it has: ${release.architectures.join(', ')})`, 'failed');
     }
     const dir = `${component}/binary-${arch}`;
     const choice = [`${dir}/Packages.gz`, `${dir}/Packages`].find((p) => release.sha256.has(p));
     if (!choice) {
       const xzOnly = release.sha256.has(`${dir}/Packages.xz`);
-      throw new PinError(
+      throw new NotFixed(
         xzOnly
           ? `${where} offers ${dir}/Packages only xz-compressed, which dockrepro cannot read yet (point archives: at a mirror that also serves Packages.gz)`
           : `${where} lists no ${dir}/Packages index in its Release file`,
@@ -208,18 +208,18 @@ export function readPackages(ctx: ResolveContext, q: PackagesQuery): Promise<Pac
     }
     const expected = release.sha256.get(choice)!;
     const url = `${base(uri)}/dists/${suite}/${choice}`;
-    if (expected.size > MAX_INDEX_BYTES) throw new PinError(`${readUrl(ctx, url)}: ${expected.size} bytes is over the limit of ${MAX_INDEX_BYTES}`, 'failed');
+    if (expected.size > MAX_INDEX_BYTES) throw new NotFixed(`${readUrl(ctx, url)}: ${expected.size} bytes is over the limit of ${MAX_INDEX_BYTES}`, 'failed');
     const body = await download(ctx, url, expected.size, 'package index');
-    if (!body) throw new PinError(`${readUrl(ctx, url)}: not found, though the Release file lists it`, 'failed');
+    if (!body) throw new NotFixed(`${readUrl(ctx, url)}: not found, though the Release file lists it`, 'failed');
     const actual = createHash('sha256').update(body).digest('hex');
     if (body.length !== expected.size || actual !== expected.sha256) {
-      throw new PinError(`${readUrl(ctx, url)}: size ${body.length} and sha256 ${actual} do not match the Release file (${expected.size}, ${expected.sha256}): the archive is changing or broken; try again later`, 'failed');
+      throw new NotFixed(`${readUrl(ctx, url)}: size ${body.length} and sha256 ${actual} do not match the Release file (${expected.size}, ${expected.sha256}): the archive is changing or broken; try again later`, 'failed');
     }
     let text: string;
     try {
       text = (choice.endsWith('.gz') ? gunzipSync(body, { maxOutputLength: MAX_UNPACKED_BYTES }) : body).toString('utf8');
     } catch (e) {
-      throw new PinError(`${readUrl(ctx, url)}: cannot be unpacked (${(e as Error).message})`, 'failed');
+      throw new NotFixed(`${readUrl(ctx, url)}: cannot be unpacked (${(e as Error).message})`, 'failed');
     }
     return parsePackages(text);
   });

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { HttpClient } from './http';
 import { RegistryError } from './http';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import { LookupKind } from './shared';
 import type { ResolveContext } from './context';
 
@@ -112,19 +112,19 @@ export interface ResolvedDownload extends Downloaded {
 
 /**
  * The digest of `url`: from the lock unless --refresh, else downloaded once per run however many files and
- * instructions name it, and recorded in the lock. Failures are PinErrors ('needs-network' offline, 'failed'
+ * instructions name it, and recorded in the lock. Failures are NotFixed errors ('needs-network' offline, 'failed'
  * for a download that did not work, with the reason).
  */
 export async function lookupDownload(ctx: ResolveContext, q: DownloadQuery): Promise<ResolvedDownload> {
   const { url, limits = {} } = q;
   const locked = ctx.refresh ? undefined : ctx.lock?.getDownload(url);
   if (locked) return { digest: locked.digest, size: locked.size, finalUrl: locked.redirectedTo ?? url, explanation: `from ${ctx.lock!.path}`, fromLock: true };
-  if (ctx.offline) throw new PinError(`'${url}' is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids downloading it`, 'needs-network');
+  if (ctx.offline) throw new NotFixed(`'${url}' is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids downloading it`, 'needs-network');
   let got: Downloaded;
   try {
     got = await ctx.lookups.once(DOWNLOAD, url, () => download(ctx.http, url, {}, limits));
   } catch (e) {
-    throw new PinError(`download failed: ${(e as Error).message}`, 'failed');
+    throw new NotFixed(`download failed: ${(e as Error).message}`, 'failed');
   }
   const redirectedTo = got.finalUrl !== url ? { redirectedTo: got.finalUrl } : {};
   ctx.lock?.setDownload(url, { digest: got.digest, size: got.size, ...redirectedTo, resolvedAt: (ctx.now?.() ?? new Date()).toISOString() });

@@ -11,7 +11,7 @@ import { parseDeb822 } from './debArchive';
 import { isDebVersion } from './debVersion';
 import type { ResolveContext } from './context';
 import { lookupPackage } from './packages';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import { LookupKind } from './shared';
 
 export const DPKG_STATUS = '/var/lib/dpkg/status';
@@ -46,7 +46,7 @@ export interface InstalledDebQuery {
 const DPKG_STATUS_READ = new LookupKind<Map<string, string>>('dpkg-status');
 
 /**
- * The version of `name` installed for `arch` in stage `stage`'s base image, undefined when none is. A PinError
+ * The version of `name` installed for `arch` in stage `stage`'s base image, undefined when none is. A NotFixed
  * when it cannot be known (the reason names why).
  */
 export async function installedDebVersion(ctx: ResolveContext, q: InstalledDebQuery): Promise<string | undefined> {
@@ -66,7 +66,7 @@ export async function installedDebVersion(ctx: ResolveContext, q: InstalledDebQu
 }
 
 async function readStatus(bases: StageBases, stage: number): Promise<Map<string, string>> {
-  if (!bases.bytes) throw new PinError('this run cannot read the base image\'s dpkg database', 'failed');
+  if (!bases.bytes) throw new NotFixed('this run cannot read the base image\'s dpkg database', 'failed');
   const bytes = await bases.bytes(stage, DPKG_STATUS, DPKG_STATUS_MAX_BYTES);
   // No dpkg database: nothing installed by dpkg (a distroless-like image).
   return bytes ? parseDpkgStatus(bytes.toString('utf8')) : new Map();

@@ -12,7 +12,7 @@
  * - Upper-case letters of paths and versions are sent as `!` + the lower-case letter.
  */
 import { RegistryError, type HttpClient } from './http';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import type { ResolveContext } from './context';
 import { LookupKind } from './shared';
 import type { ResolvedVersion } from './packages';
@@ -140,7 +140,7 @@ async function proxyGetOnce(http: HttpClient, proxies: ProxyEntry[], suffix: str
     if (p.kind === 'off') return { missing: true, direct: false };
     if (p.kind === 'direct') {
       if (lastError && lastError.kind !== 'not-found') {
-        throw new PinError(`lookup failed: ${lastError.message}; GOPROXY then falls back to direct (version control), which dockrepro does not query`, 'failed');
+        throw new NotFixed(`lookup failed: ${lastError.message}; GOPROXY then falls back to direct (version control), which dockrepro does not query`, 'failed');
       }
       return { missing: true, direct: true };
     }
@@ -210,7 +210,7 @@ async function queryModule(ctx: ResolveContext, proxies: ProxyEntry[], module: s
   const chosen = pickLatest(candidates);
   if (!chosen) {
     if (prefix !== undefined && !versions.some((x) => x.text.startsWith(`${prefix}.`))) return { missing: true, direct: false };
-    throw new PinError(`every ${prefix ? `'${prefix}' ` : ''}version of module ${module} on ${proxy} is retracted`, 'failed');
+    throw new NotFixed(`every ${prefix ? `'${prefix}' ` : ''}version of module ${module} on ${proxy} is retracted`, 'failed');
   }
   const kind = chosen.v.pre.length === 0 ? 'release' : 'prerelease (no release)';
   const what = prefix ? `newest ${kind} matching '${prefix}'` : `newest ${kind}`;
@@ -252,7 +252,7 @@ export async function resolveGoPackage(ctx: ResolveContext, q: GoPackageQuery): 
   const proxiesText = proxies.filter((p) => p.kind === 'url').map((p) => (p as { url: string }).url).join(', ');
   const what = query.kind === 'revision' ? `revision '${query.revision}'` : query.kind === 'prefix' ? `version matching '${query.prefix}'` : 'version';
   if (direct) {
-    throw new PinError(`no module with a ${what} for '${path}' on ${proxiesText}; GOPROXY then falls back to direct (version control), which dockrepro does not query`, 'failed');
+    throw new NotFixed(`no module with a ${what} for '${path}' on ${proxiesText}; GOPROXY then falls back to direct (version control), which dockrepro does not query`, 'failed');
   }
   throw new RegistryError(`no module with a ${what} for '${path}' on ${proxiesText}`, 'not-found', 404);
 }

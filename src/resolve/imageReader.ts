@@ -14,7 +14,7 @@ import type { FileQuery, ImageConfigFacts, ImageFiles } from './baseImage';
 import { FileTooBig, isReadableLayer, LayeredFs, layerSink, normalizeQueryPath, type LayerEntry, type LayerIndex } from './layers';
 import type { ImageContext } from './context';
 import { baseLockKey, type BaseLockEntry } from './lock';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import { LookupKind } from './shared';
 import { MEDIA_TYPES, RegistryError } from './registry';
 
@@ -119,8 +119,8 @@ export class ImageReader {
   }
 
   private keyOf(ref: ImageRef, platform: string): { digest: string; key: string } {
-    if (!ref.digest || !SHA256_DIGEST.test(ref.digest)) throw new PinError(`cannot read an image without a sha256 digest ('${ref.normalizedName}')`, 'failed');
-    if (!PLATFORM.test(platform)) throw new PinError(`'${platform}' is not a platform (os/arch[/variant])`, 'failed');
+    if (!ref.digest || !SHA256_DIGEST.test(ref.digest)) throw new NotFixed(`cannot read an image without a sha256 digest ('${ref.normalizedName}')`, 'failed');
+    if (!PLATFORM.test(platform)) throw new NotFixed(`'${platform}' is not a platform (os/arch[/variant])`, 'failed');
     return { digest: ref.digest, key: baseLockKey(ref.digest, platform) };
   }
 
@@ -128,15 +128,15 @@ export class ImageReader {
     return this.o.refresh ? undefined : this.o.lock?.getBase(key);
   }
 
-  private needsNetwork(image: string, digest: string, platform: string, paths: string[] = []): PinError {
+  private needsNetwork(image: string, digest: string, platform: string, paths: string[] = []): NotFixed {
     const what = paths.length ? `${paths.join(', ')} of ${image}` : `the config of ${image}`;
-    return new PinError(`${what} (${digest}, ${platform}) is not in ${this.o.lock?.path ?? 'the lock file'} and --offline forbids reading the registry`, 'needs-network');
+    return new NotFixed(`${what} (${digest}, ${platform}) is not in ${this.o.lock?.path ?? 'the lock file'} and --offline forbids reading the registry`, 'needs-network');
   }
 
   private failure(e: unknown, image: string): unknown {
-    if (e instanceof PinError) return e;
-    if (e instanceof RegistryError) return new PinError(`cannot read ${image} from its registry: ${e.message}`, 'failed');
-    if (e instanceof FileTooBig) return new PinError(`cannot read ${image}: ${e.message}`, 'failed');
+    if (e instanceof NotFixed) return e;
+    if (e instanceof RegistryError) return new NotFixed(`cannot read ${image} from its registry: ${e.message}`, 'failed');
+    if (e instanceof FileTooBig) return new NotFixed(`cannot read ${image}: ${e.message}`, 'failed');
     return e;
   }
 

@@ -10,7 +10,7 @@ import type { ImageContext } from './context';
 import { lockKey, type LockEntry } from './lock';
 import { RegistryError, type DigestResult } from './registry';
 import { candidatesToCompare, preciseCandidates } from './tags';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import { LookupKind } from './shared';
 
 /** How many candidate tags are compared by digest before giving up on a more precise tag. */
@@ -65,13 +65,13 @@ export class ImagePinner {
     }
     if (this.o.offline) {
       const written = `${ref.registry ? `${ref.registry}/` : ''}${ref.path}${ref.tag !== undefined ? `:${ref.tag}` : ''}${platform ? ` (${platform})` : ''}`;
-      throw new PinError(`'${written}' is not in ${lock?.path ?? 'the lock file'} and --offline forbids a registry lookup`, 'needs-network');
+      throw new NotFixed(`'${written}' is not in ${lock?.path ?? 'the lock file'} and --offline forbids a registry lookup`, 'needs-network');
     }
     let resolved: Resolved;
     try {
       resolved = await this.resolve(ref, platform);
     } catch (e) {
-      if (e instanceof RegistryError) throw new PinError(`registry lookup failed: ${e.message}`, 'failed');
+      if (e instanceof RegistryError) throw new NotFixed(`registry lookup failed: ${e.message}`, 'failed');
       throw e;
     }
     if (lock) {

@@ -48,7 +48,7 @@ function npmVersionFromManifest(text: string): string | undefined {
 }
 
 /**
- * The Node and npm of the stage's base image, or a sentence saying what is missing. A PinError from
+ * The Node and npm of the stage's base image, or a sentence saying what is missing. A NotFixed from
  * `bases` (the image cannot be read) is passed on to the caller.
  */
 export async function readNodeRuntime(bases: StageBases, stage: number): Promise<NodeRuntime | { unknown: string }> {

@@ -15,7 +15,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import type { ResolveContext } from './context';
 import { LookupKind, type Lookups } from './shared';
 import type { ResolvedVersion } from './packages';
@@ -279,7 +279,7 @@ export function pacoteOptions(q: NpmQuery): Record<string, unknown> {
     try {
       opts.ca = readFileSync(cafile, 'utf8');
     } catch (e) {
-      throw new PinError(`cannot read cafile '${cafile}' (${q.sources.get('cafile') ?? 'npm config'}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'failed');
+      throw new NotFixed(`cannot read cafile '${cafile}' (${q.sources.get('cafile') ?? 'npm config'}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'failed');
     }
   }
   // The registry this package is asked from: its scope's, or the default one (already normalized by the caller).
@@ -344,28 +344,28 @@ interface PacoteError extends Error {
   statusCode?: number;
 }
 
-/** A PinError saying what went wrong with the registry's answer, in the terms of the .npmrc to change. */
-function explain(e: PacoteError, q: NpmQuery): PinError {
+/** A NotFixed saying what went wrong with the registry's answer, in the terms of the .npmrc to change. */
+function explain(e: PacoteError, q: NpmQuery): NotFixed {
   const code = e.code ?? '';
-  if (code === 'E404') return new PinError(`'${q.name}' is not on ${q.registry} (HTTP 404)`, 'failed');
+  if (code === 'E404') return new NotFixed(`'${q.name}' is not on ${q.registry} (HTTP 404)`, 'failed');
   const published = q.before ? ` published before ${q.before.toISOString()}` : '';
-  if (code === 'ENOVERSIONS') return new PinError(`'${q.name}' has no versions on ${q.registry}${published}`, 'failed');
+  if (code === 'ENOVERSIONS') return new NotFixed(`'${q.name}' has no versions on ${q.registry}${published}`, 'failed');
   if (code === 'ETARGET') {
     const desc = q.range === '*' ? `dist-tag '${q.defaultTag}'` : isRange(q.range) ? `version matching '${q.range}'` : `dist-tag '${q.range}'`;
-    return new PinError(`'${q.name}' has no ${desc} on ${q.registry}${published}`, 'failed');
+    return new NotFixed(`'${q.name}' has no ${desc} on ${q.registry}${published}`, 'failed');
   }
   if (code === 'E401' || code === 'E403') {
     const cred = credentialKey(q.config, q.registry);
     const status = code.slice(1);
     if (!cred) {
-      return new PinError(`${q.registry} requires authentication for '${q.name}' (HTTP ${status}): no credentials for it in .npmrc (add '${nerfDart(q.registry)}:_authToken=…')`, 'failed');
+      return new NotFixed(`${q.registry} requires authentication for '${q.name}' (HTTP ${status}): no credentials for it in .npmrc (add '${nerfDart(q.registry)}:_authToken=…')`, 'failed');
     }
-    return new PinError(`${q.registry} refused '${q.name}' (HTTP ${status}) with the credentials '${cred}' from ${q.sources.get(cred) ?? 'npm config'}`, 'failed');
+    return new NotFixed(`${q.registry} refused '${q.name}' (HTTP ${status}) with the credentials '${cred}' from ${q.sources.get(cred) ?? 'npm config'}`, 'failed');
   }
   const asked = `'${q.name}@${q.range}'`;
-  if (code === 'EJSONPARSE' || /invalid json/i.test(e.message)) return new PinError(`${q.registry} answered malformed JSON for ${asked}`, 'failed');
-  if (/^E5\d\d$/.test(code)) return new PinError(`${q.registry} answered HTTP ${code.slice(1)} for ${asked} (retries exhausted)`, 'failed');
-  return new PinError(`lookup of ${asked} on ${q.registry} failed: ${e.message.split('\n')[0]}`, 'failed');
+  if (code === 'EJSONPARSE' || /invalid json/i.test(e.message)) return new NotFixed(`${q.registry} answered malformed JSON for ${asked}`, 'failed');
+  if (/^E5\d\d$/.test(code)) return new NotFixed(`${q.registry} answered HTTP ${code.slice(1)} for ${asked} (retries exhausted)`, 'failed');
+  return new NotFixed(`lookup of ${asked} on ${q.registry} failed: ${e.message.split('\n')[0]}`, 'failed');
 }
 
 /** pacote's `packumentCache` of each run (by its lookups map): one packument per registry and package. */
@@ -403,9 +403,9 @@ export async function resolveNpm(ctx: ResolveContext, q: NpmLookup): Promise<Res
   } catch (e) {
     throw explain(e as PacoteError, q);
   }
-  if (!manifest || manifest.name !== q.name) throw new PinError(`${q.registry} answered a manifest for '${String(manifest?.name)}' when asked for '${q.name}'`, 'failed');
+  if (!manifest || manifest.name !== q.name) throw new NotFixed(`${q.registry} answered a manifest for '${String(manifest?.name)}' when asked for '${q.name}'`, 'failed');
   if (typeof manifest.version !== 'string' || !isNpmVersion(manifest.version)) {
-    throw new PinError(`${q.registry} answered a malformed version '${String(manifest.version)}' for '${q.name}'`, 'failed');
+    throw new NotFixed(`${q.registry} answered a malformed version '${String(manifest.version)}' for '${q.name}'`, 'failed');
   }
   return { version: manifest.version, explanation: `${explainPick(packument, manifest.version, q, picker)} on ${q.registry}` };
 }

@@ -4,7 +4,7 @@
  * anything is written, and recorded in the lock so a re-run is offline and gives the same bytes.
  */
 import { RegistryError } from './http';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import type { ResolveContext } from './context';
 import { LookupKind } from './shared';
 
@@ -23,7 +23,7 @@ export interface ResolvedVersion {
 /**
  * The version for `key` (`pypi:flask py3.7`, `npm:typescript@^5`): from the lock unless --refresh, else by
  * `resolve` (once per run), refused unless `isValid` accepts it, and recorded in the lock.
- * Failures are PinErrors: 'needs-network' offline, 'failed' for a lookup that did not work. Messages name
+ * Failures are NotFixed errors: 'needs-network' offline, 'failed' for a lookup that did not work. Messages name
  * `subject`, what the user wrote and where it is looked up (`'flask' (index https://pypi.org/simple)`),
  * never the lock key.
  */
@@ -36,18 +36,18 @@ export async function lookupPackage(
 ): Promise<ResolvedVersion> {
   const locked = ctx.refresh ? undefined : ctx.lock?.getPackage(key);
   if (locked && isValid(locked.version)) return { version: locked.version, explanation: `from ${ctx.lock!.path}` };
-  if (ctx.offline) throw new PinError(`${subject} is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids a lookup`, 'needs-network');
+  if (ctx.offline) throw new NotFixed(`${subject} is not in ${ctx.lock?.path ?? 'the lock file'} and --offline forbids a lookup`, 'needs-network');
   const p = ctx.lookups.once(PACKAGE, key, resolve);
   let resolved: ResolvedVersion;
   try {
     resolved = await p;
   } catch (e) {
-    if (e instanceof RegistryError) throw new PinError(`lookup failed: ${e.message}`, 'failed');
-    if (e instanceof PinError) throw e;
-    throw new PinError(`lookup failed: ${(e as Error).message}`, 'failed');
+    if (e instanceof RegistryError) throw new NotFixed(`lookup failed: ${e.message}`, 'failed');
+    if (e instanceof NotFixed) throw e;
+    throw new NotFixed(`lookup failed: ${(e as Error).message}`, 'failed');
   }
   // Nothing from the network reaches a Dockerfile unless it is a version of this ecosystem's grammar.
-  if (!isValid(resolved.version)) throw new PinError(`the index answered a malformed version '${resolved.version}' for ${subject}`, 'failed');
+  if (!isValid(resolved.version)) throw new NotFixed(`the index answered a malformed version '${resolved.version}' for ${subject}`, 'failed');
   ctx.lock?.setPackage(key, { version: resolved.version, resolvedAt: (ctx.now?.() ?? new Date()).toISOString() });
   return resolved;
 }

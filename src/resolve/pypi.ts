@@ -11,7 +11,7 @@
  * if the document has no `releases`.
  */
 import { RegistryError, type HttpClient } from './http';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import type { ResolveContext } from './context';
 import { LookupKind } from './shared';
 import type { ResolvedVersion } from './packages';
@@ -355,7 +355,7 @@ async function gatherFiles(ctx: ResolveContext, q: PypiQuery): Promise<DistFile[
   const notFound = (e: unknown) => e instanceof RegistryError && e.kind === 'not-found';
   const missing = () => {
     const where = q.indexes.map(indexLabel).join(', ');
-    return new PinError(`'${q.project}' was not found on ${q.indexes.length > 1 ? `any of ${where}` : where}`, 'failed');
+    return new NotFixed(`'${q.project}' was not found on ${q.indexes.length > 1 ? `any of ${where}` : where}`, 'failed');
   };
   if (q.strategy === 'first-index') {
     for (const index of q.indexes) {
@@ -424,10 +424,10 @@ export function chooseVersion(files: DistFile[], q: PypiQuery): ResolvedVersion 
   return { version, explanation };
 }
 
-/** Looks the project up and chooses the version (a PinError 'failed' when nothing fits). */
+/** Looks the project up and chooses the version (a NotFixed 'failed' when nothing fits). */
 export async function resolvePypi(ctx: ResolveContext, q: PypiQuery): Promise<ResolvedVersion> {
   const files = await gatherFiles(ctx, q);
   const chosen = chooseVersion(files, q);
-  if (typeof chosen === 'string') throw new PinError(chosen, 'failed');
+  if (typeof chosen === 'string') throw new NotFixed(chosen, 'failed');
   return chosen;
 }

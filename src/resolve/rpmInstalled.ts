@@ -7,7 +7,7 @@
 import type { ImageFiles, StageBases } from './baseImage';
 import type { ResolveContext } from './context';
 import { lookupPackage } from './packages';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import { installedPackages, RPM_DB_DIRS, rpmDbOf, RpmDbError, type InstalledRpm } from './rpmDb';
 import { isRpmVersionPart } from './rpmVersion';
 import { LookupKind } from './shared';
@@ -72,7 +72,7 @@ export async function installedBuilds(ctx: ResolveContext, q: InstalledRpmQuery)
         const all = await ctx.lookups.once(RPM_DB_READ, manifestDigest, () => readDb(bases, stage, db.path, db.wal));
         const builds = all.get(name) ?? [];
         const bad = builds.find((b) => !isRpmVersionPart(b.version) || !isRpmVersionPart(b.release) || !/^[A-Za-z0-9_]*$/.test(b.arch));
-        if (bad) throw new PinError(`the image's rpm database lists '${name}' with a version dockrepro does not write (${bad.version}-${bad.release})`, 'failed');
+        if (bad) throw new NotFixed(`the image's rpm database lists '${name}' with a version dockrepro does not write (${bad.version}-${bad.release})`, 'failed');
         return { version: encode(builds), explanation: `read from ${db.path}` };
       },
       (v) => decode(v) !== undefined,
@@ -80,24 +80,24 @@ export async function installedBuilds(ctx: ResolveContext, q: InstalledRpmQuery)
     );
     return { builds: decode(r.version)! };
   } catch (e) {
-    if (e instanceof PinError && e.left === 'needs-network') throw e;
+    if (e instanceof NotFixed && e.left === 'needs-network') throw e;
     return { unknown: (e as Error).message };
   }
 }
 
 async function readDb(bases: StageBases, stage: number, path: string, wal: string | undefined): Promise<Map<string, InstalledRpm[]>> {
-  if (!bases.bytes) throw new PinError('this run cannot read files of that size from base images', 'failed');
+  if (!bases.bytes) throw new NotFixed('this run cannot read files of that size from base images', 'failed');
   // rpm checkpoints its write-ahead log when it closes the database; a log with content holds changes the
   // database file alone does not show.
   if (wal && ((await bases.bytes(stage, wal, RPM_DB_MAX_BYTES))?.length ?? 0) > 0) {
-    throw new PinError(`the image's rpm database has changes in ${wal} not yet written to ${path}, which dockrepro does not read`, 'failed');
+    throw new NotFixed(`the image's rpm database has changes in ${wal} not yet written to ${path}, which dockrepro does not read`, 'failed');
   }
   const bytes = await bases.bytes(stage, path, RPM_DB_MAX_BYTES);
-  if (!bytes) throw new PinError(`${path} is not a regular file in the image`, 'failed');
+  if (!bytes) throw new NotFixed(`${path} is not a regular file in the image`, 'failed');
   try {
     return await installedPackages(bytes);
   } catch (e) {
-    if (e instanceof RpmDbError) throw new PinError(`cannot read the image's rpm database ${path}: ${e.message}`, 'failed');
+    if (e instanceof RpmDbError) throw new NotFixed(`cannot read the image's rpm database ${path}: ${e.message}`, 'failed');
     throw e;
   }
 }

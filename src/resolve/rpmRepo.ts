@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { mirrored, type ArchiveMirrors } from './archives';
 import { RegistryError, type HttpClient } from './http';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 import type { ResolveContext } from './context';
 import { LookupKind } from './shared';
 
@@ -86,8 +86,8 @@ export function readRpmRepoByMetalink(ctx: ResolveContext, q: { metalink: string
   return ctx.lookups.once(RPM_METALINK, url, async () => {
     const text = (await http.get(url, {}, MAX_METALINK_BYTES, 'metalink')).body.toString('utf8');
     const { hashes, urls } = parseMetalink(text);
-    if (hashes.length === 0) throw new PinError(`the metalink ${metalink} gives no sha256/sha512 hash of repomd.xml, so no mirror's copy can be checked`, 'failed');
-    if (urls.length === 0) throw new PinError(`the metalink ${metalink} lists no http(s) mirror`, 'failed');
+    if (hashes.length === 0) throw new NotFixed(`the metalink ${metalink} gives no sha256/sha512 hash of repomd.xml, so no mirror's copy can be checked`, 'failed');
+    if (urls.length === 0) throw new NotFixed(`the metalink ${metalink} lists no http(s) mirror`, 'failed');
     const tried: string[] = [];
     for (const repomdUrl of urls.slice(0, METALINK_TRIES)) {
       const base = repomdUrl.slice(0, -'repodata/repomd.xml'.length);
@@ -104,7 +104,7 @@ export function readRpmRepoByMetalink(ctx: ResolveContext, q: { metalink: string
         tried.push(e.message);
       }
     }
-    throw new PinError(`no mirror of the metalink ${metalink} served the current repomd.xml (${tried.join('; ')})`, 'failed');
+    throw new NotFixed(`no mirror of the metalink ${metalink} served the current repomd.xml (${tried.join('; ')})`, 'failed');
   });
 }
 
@@ -144,10 +144,10 @@ export function parseRepomd(text: string): Map<string, RepomdRecord> {
 }
 
 async function readFromRepomd(http: HttpClient, url: string, repomd: string): Promise<RpmRepoIndex> {
-  if (!/<repomd\b/.test(repomd)) throw new PinError(`${url}repodata/repomd.xml is not an rpm-md repomd file`, 'failed');
+  if (!/<repomd\b/.test(repomd)) throw new NotFixed(`${url}repodata/repomd.xml is not an rpm-md repomd file`, 'failed');
   const records = parseRepomd(repomd);
   const primary = records.get('primary');
-  if (!primary) throw new PinError(`${url}repodata/repomd.xml names no primary data`, 'failed');
+  if (!primary) throw new NotFixed(`${url}repodata/repomd.xml names no primary data`, 'failed');
   const plain = await download(http, url, primary, MAX_PRIMARY_BYTES, MAX_PRIMARY_PLAIN_BYTES);
   const byName = new Map<string, RpmPackage[]>();
   scanPrimary(plain, (p) => {
@@ -163,20 +163,20 @@ async function readFromRepomd(http: HttpClient, url: string, repomd: string): Pr
 /** A repodata file, checked against repomd's size and checksum, decompressed by its name's suffix. */
 async function download(http: HttpClient, base: string, record: RepomdRecord, maxBytes: number, maxPlain: number): Promise<Buffer> {
   const fileUrl = new URL(record.href, base).toString();
-  if (!fileUrl.startsWith(base)) throw new PinError(`${base}repodata/repomd.xml points outside the repository (${record.href})`, 'failed');
+  if (!fileUrl.startsWith(base)) throw new NotFixed(`${base}repodata/repomd.xml points outside the repository (${record.href})`, 'failed');
   const algorithm = HASHES[record.checksum.type];
-  if (!algorithm) throw new PinError(`${fileUrl}: repomd.xml gives a ${record.checksum.type} checksum, which dockrepro does not check`, 'failed');
-  if (record.size !== undefined && record.size > maxBytes) throw new PinError(`${fileUrl} is ${record.size} bytes, over dockrepro's limit of ${maxBytes}`, 'failed');
+  if (!algorithm) throw new NotFixed(`${fileUrl}: repomd.xml gives a ${record.checksum.type} checksum, which dockrepro does not check`, 'failed');
+  if (record.size !== undefined && record.size > maxBytes) throw new NotFixed(`${fileUrl} is ${record.size} bytes, over dockrepro's limit of ${maxBytes}`, 'failed');
   const body = (await http.get(fileUrl, {}, maxBytes, 'rpm repository file')).body;
-  if (record.size !== undefined && body.length !== record.size) throw new PinError(`${fileUrl} is ${body.length} bytes, repomd.xml says ${record.size}`, 'failed');
+  if (record.size !== undefined && body.length !== record.size) throw new NotFixed(`${fileUrl} is ${body.length} bytes, repomd.xml says ${record.size}`, 'failed');
   const hex = createHash(algorithm).update(body).digest('hex');
-  if (hex !== record.checksum.hex) throw new PinError(`${fileUrl} does not match its ${record.checksum.type} checksum in repomd.xml (got ${hex})`, 'failed');
+  if (hex !== record.checksum.hex) throw new NotFixed(`${fileUrl} does not match its ${record.checksum.type} checksum in repomd.xml (got ${hex})`, 'failed');
   return decompress(body, fileUrl, maxPlain);
 }
 
 function decompress(body: Buffer, url: string, maxPlain: number): Promise<Buffer> {
   const path = new URL(url).pathname;
-  const tooBig = () => new PinError(`${url} decompresses to more than ${maxPlain} bytes`, 'failed');
+  const tooBig = () => new NotFixed(`${url} decompresses to more than ${maxPlain} bytes`, 'failed');
   if (path.endsWith('.gz')) {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -187,7 +187,7 @@ function decompress(body: Buffer, url: string, maxPlain: number): Promise<Buffer
         if (n > maxPlain) return z.destroy(tooBig());
         chunks.push(c);
       });
-      z.on('error', (e) => reject(e instanceof PinError ? e : new PinError(`${url}: not valid gzip (${e.message})`, 'failed')));
+      z.on('error', (e) => reject(e instanceof NotFixed ? e : new NotFixed(`${url}: not valid gzip (${e.message})`, 'failed')));
       z.on('end', () => resolve(Buffer.concat(chunks)));
       z.end(body);
     });
@@ -204,13 +204,13 @@ function decompress(body: Buffer, url: string, maxPlain: number): Promise<Buffer
       });
       z.push(body, true);
     } catch (e) {
-      return Promise.reject(e instanceof PinError ? e : new PinError(`${url}: not valid zstd (${(e as Error).message})`, 'failed'));
+      return Promise.reject(e instanceof NotFixed ? e : new NotFixed(`${url}: not valid zstd (${(e as Error).message})`, 'failed'));
     }
     return Promise.resolve(Buffer.concat(chunks));
   }
   if (path.endsWith('.xml') || path.endsWith('.yaml')) return Promise.resolve(body);
   const suffix = /\.[A-Za-z0-9]+$/.exec(path)?.[0] ?? path;
-  return Promise.reject(new PinError(`${url}: dockrepro has no ${suffix} decoder (gzip and zstd only); use a mirror that offers gzip metadata`, 'failed'));
+  return Promise.reject(new NotFixed(`${url}: dockrepro has no ${suffix} decoder (gzip and zstd only); use a mirror that offers gzip metadata`, 'failed'));
 }
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -237,7 +237,7 @@ export function scanPrimary(xml: Buffer, each: (p: RpmPackage) => void): void {
     const start = xml.indexOf(OPEN, at);
     if (start < 0) return;
     const end = xml.indexOf(CLOSE, start);
-    if (end < 0) throw new PinError('primary.xml ends inside a <package> element', 'failed');
+    if (end < 0) throw new NotFixed('primary.xml ends inside a <package> element', 'failed');
     at = end + CLOSE.length;
     const format = xml.indexOf('<format>', start);
     const head = xml.toString('utf8', start, format >= 0 && format < end ? format : end);
@@ -250,7 +250,7 @@ export function scanPrimary(xml: Buffer, each: (p: RpmPackage) => void): void {
     const rel = attr('rel');
     const epoch = attr('epoch') ?? '0';
     if (name === undefined || arch === undefined || ver === undefined || rel === undefined || !/^\d{1,10}$/.test(epoch)) {
-      throw new PinError(`primary.xml has a package without a readable name, arch or version near '${head.slice(0, 120)}'`, 'failed');
+      throw new NotFixed(`primary.xml has a package without a readable name, arch or version near '${head.slice(0, 120)}'`, 'failed');
     }
     each({ name: decodeEntities(name.trim()), arch: decodeEntities(arch.trim()), epoch: Number(epoch), version: decodeEntities(ver), release: decodeEntities(rel) });
   }
@@ -268,7 +268,7 @@ export function modularNames(yamlText: string, url: string): Set<string> {
   try {
     docs = yaml.loadAll(yamlText) as unknown[];
   } catch (e) {
-    throw new PinError(`${url}: the module metadata is not readable YAML (${(e as Error).message})`, 'failed');
+    throw new NotFixed(`${url}: the module metadata is not readable YAML (${(e as Error).message})`, 'failed');
   }
   for (const doc of docs) {
     const d = doc as { document?: unknown; data?: { artifacts?: { rpms?: unknown } } } | null;

@@ -10,7 +10,7 @@ import type { FileQuery, ImageConfigFacts, ImageFiles, StageBases } from './base
 import { DEFAULT_PLATFORM, type ImageReader } from './imageReader';
 import type { ImagePinner } from './images';
 import { normalizeQueryPath } from './layers';
-import { PinError } from './pinError';
+import { NotFixed } from '../util/notFixed';
 
 export interface StageBasesOptions {
   images: ImagePinner;
@@ -55,26 +55,26 @@ export function stageBases(model: DockerfileModel, o: StageBasesOptions): StageB
 
 /** The `FROM <image>` site at the root of `stage`'s chain of `FROM <stage>`; undefined for `FROM scratch`. */
 function rootSite(model: DockerfileModel, stage: number): ImageSite | undefined {
-  if (!model.stages[stage]) throw new PinError(`the Dockerfile has no stage ${stage}`, 'failed');
+  if (!model.stages[stage]) throw new NotFixed(`the Dockerfile has no stage ${stage}`, 'failed');
   const root = stageChain(model, stage)[0];
   // The parser records no image for `FROM scratch` (nor for a FROM without an image, which does not build).
   return model.imageSites.find((site) => site.kind === 'from' && site.stage === root);
 }
 
-/** The reference a stage is built from, or a PinError saying why it cannot be known here. */
+/** The reference a stage is built from, or a NotFixed saying why it cannot be known here. */
 function usableRef(site: ImageSite, stage: number): ImageRef {
   const where = `the base image of stage ${stage} ('${site.raw}')`;
   if (site.unknownVars.length > 0) {
     const vars = site.unknownVars.join(', ');
-    throw new PinError(`${where} is chosen by build argument ${vars}, which has no default: give it a default to let dockrepro read the image`, 'failed');
+    throw new NotFixed(`${where} is chosen by build argument ${vars}, which has no default: give it a default to let dockrepro read the image`, 'failed');
   }
   if (site.automaticVars.length > 0) {
-    throw new PinError(`${where} depends on the platform being built (${site.automaticVars.join(', ')})`, 'failed');
+    throw new NotFixed(`${where} depends on the platform being built (${site.automaticVars.join(', ')})`, 'failed');
   }
   if (site.undeclaredVars.length > 0) {
-    throw new PinError(`${where} uses ${site.undeclaredVars.join(', ')}, never declared with ARG`, 'failed');
+    throw new NotFixed(`${where} uses ${site.undeclaredVars.join(', ')}, never declared with ARG`, 'failed');
   }
-  if (site.value === undefined || !site.ref) throw new PinError(`${where} is not a valid image reference${site.error ? `: ${site.error}` : ''}`, 'failed');
+  if (site.value === undefined || !site.ref) throw new NotFixed(`${where} is not a valid image reference${site.error ? `: ${site.error}` : ''}`, 'failed');
   return site.ref;
 }
 

@@ -1,6 +1,7 @@
 import type { CopyBlock, FileOperand } from '../parse/dockerfile';
 import type { Span } from '../util/text';
 import { defineRule, type RuleContext } from './types';
+import type { AddChecksumRequest, GitCommitRequest } from './fixRequests';
 
 /** BuildKit verifies HTTP sources against a sha256 content digest only, spelled exactly like this. */
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -76,8 +77,8 @@ function describeRef(git: GitSource): string {
   return `'${git.ref}' (a branch or tag, which can move)`;
 }
 
-function checkGit(ctx: RuleContext, src: FileOperand, git: GitSource, flag: Flag | undefined): void {
-  const fix = { kind: 'git-commit', url: git.remote, ...(git.ref ? { ref: git.ref } : {}) };
+function checkGit(ctx: RuleContext<'git-commit'>, src: FileOperand, git: GitSource, flag: Flag | undefined): void {
+  const fix: GitCommitRequest = { kind: 'git-commit', url: git.remote, ...(git.ref ? { ref: git.ref } : {}) };
   const checksum = flag ? flag.value : git.checksum;
   if (checksum !== undefined) {
     const problem = gitChecksumProblem(checksum);
@@ -96,8 +97,8 @@ function checkGit(ctx: RuleContext, src: FileOperand, git: GitSource, flag: Flag
   });
 }
 
-function checkHttp(ctx: RuleContext, src: FileOperand, url: string, flag: Flag | undefined): void {
-  const fix = { kind: 'add-checksum', url };
+function checkHttp(ctx: RuleContext<'add-checksum'>, src: FileOperand, url: string, flag: Flag | undefined): void {
+  const fix: AddChecksumRequest = { kind: 'add-checksum', url };
   if (!flag) {
     ctx.report({ message: `ADD downloads '${url}' without --checksum: add --checksum=sha256:<64-hex digest of the file>`, span: src.span, fix });
     return;
@@ -118,7 +119,7 @@ function checksumFlag(ctx: RuleContext, add: CopyBlock): Flag | undefined {
   return { value: flag.value || undefined, span: written ? { start, end: flag.span.end } : flag.span };
 }
 
-function checkAdd(ctx: RuleContext, add: CopyBlock): void {
+function checkAdd(ctx: RuleContext<'add-checksum' | 'git-commit'>, add: CopyBlock): void {
   const written = add.flags.get('checksum');
   if (written?.raw && written.value === undefined) return; // `--checksum=${SUM}` with an unknown value: cannot tell
   const flag = checksumFlag(ctx, add);
@@ -136,6 +137,7 @@ export default defineRule({
     id: 'add-checksum',
     summary: 'Verify remote ADD sources with --checksum or a commit id',
     severity: 'warning',
+    fixable: ['add-checksum', 'git-commit'],
   },
   check(ctx) {
     for (const copy of ctx.model.copies) {

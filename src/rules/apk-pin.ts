@@ -20,6 +20,7 @@ export default defineRule({
     summary: 'Pin versions in apk add',
     severity: 'warning',
     hadolint: ['DL3018'],
+    fixable: ['apk-version'],
   },
   check(ctx) {
     for (const { cmd } of ctx.commands('apk')) {

@@ -21,6 +21,7 @@ export default defineRule({
     summary: 'Pin versions in apt-get/apt/aptitude install',
     severity: 'warning',
     hadolint: ['DL3008'],
+    fixable: ['apt-version'],
   },
   check(ctx) {
     for (const { cmd, run } of ctx.commands('apt-get', 'apt', 'aptitude')) {

@@ -14,6 +14,7 @@ export default defineRule({
     summary: 'Do not upgrade all packages (`apt-get upgrade`) in a build',
     severity: 'warning',
     hadolint: ['DL3005'],
+    fixable: [],
   },
   check(ctx) {
     for (const { cmd } of ctx.commands('apt-get', 'apt', 'aptitude')) {

@@ -15,7 +15,7 @@ function option(parsed: ParsedArgs, ...names: string[]): Word | true | undefined
 }
 
 /** Reports crates or the `--git` source without an exact version. */
-function checkVersions(ctx: RuleContext, parsed: ParsedArgs, crates: Word[]): void {
+function checkVersions(ctx: RuleContext<'cargo-version'>, parsed: ParsedArgs, crates: Word[]): void {
   const git = option(parsed, '--git');
   if (git !== undefined) {
     // A git source is pinned by a full commit only; `--tag`/`--branch` can be moved.
@@ -58,6 +58,7 @@ export default defineRule({
     id: 'cargo-pin',
     summary: 'Pin versions and use --locked in cargo install',
     severity: 'warning',
+    fixable: ['cargo-version', 'cargo-locked'],
   },
   check(ctx) {
     for (const { cmd } of ctx.commands('cargo')) {

@@ -96,19 +96,21 @@ export default defineRule({
     id: 'curl-pipe-shell',
     summary: 'Do not pipe a download into a shell or interpreter',
     severity: 'warning',
+    fixable: ['script-checksum'],
   },
   check(ctx) {
     for (const { cmd, run } of ctx.commands('curl', 'wget')) {
       if (!downloadsToStdout(cmd)) continue;
       const piped = pipedInto(run, cmd);
       const nested = piped ? undefined : cmd.parent && runsNested(cmd.parent, cmd);
-      const how = piped ? `is piped into '${piped}'` : nested ? `is run by '${nested}'` : undefined;
-      if (!how) continue;
+      const runner = piped ?? nested;
+      if (!runner) continue;
+      const how = piped ? `is piped into '${piped}'` : `is run by '${nested}'`;
       ctx.report({
         message: `${cmd.name} output ${how} without any check: download to a file, verify its sha256 (sha256sum -c), then run the file`,
         span: cmd.span,
         // The fixer (src/fixers/script-checksum.ts) finds the command again at this span.
-        fix: { kind: 'script-checksum', form: piped ? 'pipe' : 'nested', interpreter: piped ?? nested },
+        fix: { kind: 'script-checksum', form: piped ? 'pipe' : 'nested', interpreter: runner },
       });
     }
   },

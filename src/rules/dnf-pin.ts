@@ -56,6 +56,7 @@ export default defineRule({
     summary: 'Pin versions in yum/dnf/microdnf/zypper/tdnf install',
     severity: 'warning',
     hadolint: ['DL3033', 'DL3041', 'DL3037'],
+    fixable: ['rpm-version'],
   },
   check(ctx) {
     for (const { cmd } of ctx.commands(/^(yum|dnf|dnf5|dnf-3|microdnf|tdnf|zypper)$/)) {

@@ -12,6 +12,7 @@ export default defineRule({
     summary: 'Pin versions in gem install',
     severity: 'warning',
     hadolint: ['DL3028'],
+    fixable: ['gem-version'],
   },
   check(ctx) {
     for (const { cmd } of ctx.commands('gem')) {

@@ -1,8 +1,8 @@
 import { optionSpec, parseArgs, type ParsedArgs } from '../parse/args';
 import { basename, type SimpleCommand, type Word } from '../parse/shell';
 import type { RunBlock } from '../parse/dockerfile';
-import type { Span } from '../util/text';
 import { defineRule, type RuleContext } from './types';
+import type { ClonePin, GitCommitRequest } from './fixRequests';
 
 /** git's own options before the subcommand that take a value (`git -C dir -c k=v clone …`). */
 const GIT_GLOBAL = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--super-prefix', '--config-env', '--attr-source']);
@@ -153,16 +153,6 @@ function describe(clone: Clone, ref: Word | undefined, checkedOut: boolean): str
   return `${what} ${checkedOut ? 'checks out' : 'is at'} ${kind}: ${advice}`;
 }
 
-/**
- * How the `git-commit` fixer pins a clone: by replacing the ref word that decides the commit (`git checkout
- * v1.2`, `--revision=v1.2`, a fetched ref), or by checking the commit out right after the clone (in `dir`,
- * relative to where the clone ran; null when not known statically). `order`: how that word is looked up
- * (`git clone -b` tries branches first; checkout and fetch try tags first).
- */
-export type ClonePin =
-  | { at: Span; attach?: boolean }
-  | { after: number; dir: string | null; shallow: boolean };
-
 /** The folder `git clone` creates: its operand, else the URL's last path component without `.git` (git's "humanish" name). */
 function cloneDir(clone: Clone, url: string): string | null {
   const given = clone.parsed.operands[1];
@@ -180,7 +170,7 @@ function cloneDir(clone: Clone, url: string): string | null {
 
 const SHALLOW = ['--depth', '--shallow-since', '--shallow-exclude'];
 
-function checkClone(ctx: RuleContext, clone: Clone): void {
+function checkClone(ctx: RuleContext<'git-commit'>, clone: Clone): void {
   const revision = clone.parsed.options.get('--revision');
   const branch = clone.parsed.options.get('--branch') ?? clone.parsed.options.get('-b');
   const own = refState(revision === true ? undefined : revision, undefined);
@@ -192,7 +182,7 @@ function checkClone(ctx: RuleContext, clone: Clone): void {
   const branchWord = branch === true ? undefined : branch;
   const ref = moved?.word ?? revisionWord ?? branchWord;
   const url = clone.url?.value;
-  let fix: Record<string, unknown> | undefined;
+  let fix: GitCommitRequest | undefined;
   if (url !== undefined) {
     const replaced = moved ?? (revisionWord ? { word: revisionWord, attach: false } : undefined);
     const pin: ClonePin = replaced
@@ -204,7 +194,7 @@ function checkClone(ctx: RuleContext, clone: Clone): void {
   ctx.report({
     message: describe(clone, ref, moved !== undefined),
     span: (clone.url ?? clone.cmd.args.find((a) => a.value === 'clone'))?.span ?? clone.cmd.span,
-    ...(fix ? { fix: fix as { kind: string } } : {}),
+    ...(fix ? { fix } : {}),
   });
 }
 
@@ -213,6 +203,7 @@ export default defineRule({
     id: 'git-clone-pin',
     summary: 'Check out a full commit id after git clone',
     severity: 'warning',
+    fixable: ['git-commit'],
   },
   check(ctx) {
     for (const { cmd, run } of ctx.commands('git')) {

@@ -25,6 +25,7 @@ export default defineRule({
     summary: 'Pin versions in go install/go get',
     severity: 'warning',
     hadolint: ['DL3062'],
+    fixable: ['go-version'],
   },
   check(ctx) {
     for (const { cmd } of ctx.commands('go')) {

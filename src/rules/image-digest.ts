@@ -24,6 +24,7 @@ export default defineRule({
     id: 'image-digest',
     summary: 'Pin every external image to a digest (`@sha256:…`)',
     severity: 'warning',
+    fixable: ['image-digest'],
   },
   check(ctx) {
     for (const site of ctx.model.imageSites) {

@@ -13,6 +13,7 @@ export default defineRule({
     id: 'image-lock',
     summary: 'With --verify-lock, pinned digests must match dockrepro.lock.json',
     severity: 'error',
+    fixable: [],
   },
   check(ctx) {
     const lock = ctx.lock;

@@ -8,6 +8,7 @@ export default defineRule({
     summary: 'Use a precise version tag, not a missing, `latest` or floating tag',
     severity: 'warning',
     hadolint: ['DL3006', 'DL3007'],
+    fixable: ['image-tag'],
   },
   check(ctx) {
     for (const site of ctx.model.imageSites) {

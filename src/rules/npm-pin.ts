@@ -176,7 +176,7 @@ function syncProblems(pkgText: string, lockText: string): string[] {
 }
 
 /** Reports a package-less `npm install`, using the lockfile the Dockerfile copied, if any. */
-function checkBareInstall(ctx: RuleContext, run: RunBlock, install: Install): void {
+function checkBareInstall(ctx: RuleContext<'npm-ci'>, run: RunBlock, install: Install): void {
   const dir = typeof install.prefix === 'object' ? install.prefix.value : '.';
   const dockerignored: string[] = [];
   const fromContext = (file: string): { rel: string; text: string } | undefined => {
@@ -225,6 +225,7 @@ export default defineRule({
     summary: 'Pin exact versions in npm/yarn/pnpm installs; use `npm ci` with a lockfile',
     severity: 'warning',
     hadolint: ['DL3016'],
+    fixable: ['npm-ci', 'npm-version'],
   },
   check(ctx) {
     for (const { cmd, run } of ctx.commands('npm', 'yarn', 'pnpm')) {

@@ -28,7 +28,7 @@ function describe(spec: string, state: Exclude<PinState, { pinned: true }>): str
  * where they appear (as pip reads them). An explicit stack of open files, not recursion: a chain of
  * thousands of includes is input, and must not overflow the call stack.
  */
-function checkRequirementsFile(ctx: RuleContext, run: RunBlock, word: Word, imagePath: string, seen: Set<string>): void {
+function checkRequirementsFile(ctx: RuleContext<'pip-version'>, run: RunBlock, word: Word, imagePath: string, seen: Set<string>): void {
   const open: { path: string; rel: string; lines: RequirementLine[]; next: number }[] = [];
   const enter = (path: string) => {
     const rel = ctx.buildContext && copiedFrom(ctx.model, run, path);
@@ -73,6 +73,7 @@ export default defineRule({
     summary: 'Pin exact versions in pip/pipx/uv install',
     severity: 'warning',
     hadolint: ['DL3013'],
+    fixable: ['pip-version'],
   },
   check(ctx) {
     for (const { cmd, run } of ctx.commands(/^(pip|python)[0-9.]*$/, 'pipx', 'uv')) {

@@ -32,6 +32,7 @@ export default defineRule({
     id: 'syntax',
     summary: 'Dockerfile syntax BuildKit refuses: no instructions, unknown instructions, missing arguments, bad JSON arrays',
     severity: 'error',
+    fixable: [],
   },
   check(ctx) {
     const { model } = ctx;
@@ -156,9 +157,9 @@ function jsonArray(text: string): unknown[] | undefined {
  * `trigger`: the instruction after ONBUILD, which BuildKit's parser reads (JSON arrays, ENV/LABEL pairs) but
  * whose arguments are only checked when a child image builds FROM this one.
  */
-function checkInstruction(model: DockerfileModel, keyword: string, kw: Piece, args: Line, trigger = false): Report[] {
+function checkInstruction(model: DockerfileModel, keyword: string, kw: Piece, args: Line, trigger = false): Report<never>[] {
   const whole = args.text ? spanOf(args, 0, args.text.length) : kw.span;
-  const report = (message: string, span: Span = whole): Report[] => [{ message, span }];
+  const report = (message: string, span: Span = whole): Report<never>[] => [{ message, span }];
   if (trigger) {
     if (JSON_FORM.has(keyword) && jsonArray(args.text)?.some((v) => typeof v !== 'string')) return report('when using JSON array syntax, arrays must be comprised of strings only');
     return keyword === 'ENV' || keyword === 'LABEL' ? checkNameValues(keyword, args, model.escape).filter((r) => !r.message.endsWith('can not be blank')) : [];
@@ -216,13 +217,13 @@ function checkInstruction(model: DockerfileModel, keyword: string, kw: Piece, ar
 }
 
 /** ENV and LABEL: `KEY value` (old form, needs a value) or `k=v k2=v2` (every word an assignment). */
-function checkNameValues(keyword: string, args: Line, escape: string): Report[] {
+function checkNameValues(keyword: string, args: Line, escape: string): Report<never>[] {
   const w = words(args, escape);
   if (w.length === 0) return [];
   if (!w[0].text.includes('=')) {
     return w.length < 2 ? [{ message: `${keyword} must have two arguments`, span: spanOf(args, w[0].start, w[0].end) }] : [];
   }
-  const out: Report[] = [];
+  const out: Report<never>[] = [];
   for (const word of w) {
     const span = spanOf(args, word.start, word.end);
     if (!word.text.includes('=')) out.push({ message: `Syntax error - can't find = in ${JSON.stringify(word.text)}. Must be of the form: name=value`, span });

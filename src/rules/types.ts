@@ -3,12 +3,15 @@ import type { SimpleCommand } from '../parse/shell';
 import type { Span } from '../util/text';
 import type { BuildContext } from '../context';
 import type { LockFile } from '../resolve/lock';
+import type { FixKind, FixRequest, FixRequestOf } from './fixRequests';
+
+export type { FixKind, FixRequest, FixRequestOf } from './fixRequests';
 
 export type Severity = 'error' | 'warning' | 'info' | 'style';
 
 export const SEVERITIES: Severity[] = ['error', 'warning', 'info', 'style'];
 
-export interface RuleMeta {
+export interface RuleMeta<K extends FixKind = FixKind> {
   /** Stable id used by config, pragmas, SARIF and docs. */
   id: string;
   /** One line: what the rule asks for. Used by `dockrepro rules`, SARIF and the docs index. */
@@ -16,15 +19,8 @@ export interface RuleMeta {
   severity: Severity;
   /** hadolint codes this rule replaces; `# hadolint ignore=` with these codes suppresses it. */
   hadolint?: string[];
-}
-
-/**
- * A request for a fixer (src/fixers/, a later issue): what should be made explicit, never the edit itself.
- * `kind` selects the fixer; the rest is the data it needs.
- */
-export interface FixRequest {
-  kind: string;
-  [key: string]: unknown;
+  /** The fix request kinds its findings can carry (none: nothing it reports has an automatic fix). */
+  fixable: readonly K[];
 }
 
 export interface Finding {
@@ -35,29 +31,31 @@ export interface Finding {
   fix?: FixRequest;
 }
 
-export interface Report {
+/** A finding a rule reports; `fix` can only be one of the kinds the rule declares (`meta.fixable`). */
+export interface Report<K extends FixKind = FixKind> {
   message: string;
   span: Span;
-  fix?: FixRequest;
+  fix?: FixRequestOf<K>;
 }
 
-export interface RuleContext {
+export interface RuleContext<K extends FixKind = FixKind> {
   model: DockerfileModel;
   /** The build context on disk, when linting a file (not stdin without --context). */
   buildContext?: BuildContext;
   /** The lock file to check pinned digests against (`lint --verify-lock`); undefined otherwise. */
   lock?: LockFile;
-  report(r: Report): void;
+  report(r: Report<K>): void;
   /** Every simple command of every RUN whose program (basename) is one of `names` or matches a RegExp, in source order. */
   commands(...names: (string | RegExp)[]): Iterable<{ cmd: SimpleCommand; run: RunBlock }>;
 }
 
-export interface Rule {
-  meta: RuleMeta;
+export interface Rule<K extends FixKind = FixKind> {
+  meta: RuleMeta<K>;
   /** Synchronous and offline: reads the model (and build-context files), reports findings. */
-  check(ctx: RuleContext): void;
+  check(ctx: RuleContext<K>): void;
 }
 
-export function defineRule(rule: Rule): Rule {
+/** A rule whose reports may carry only the fix kinds its meta declares (checked by the compiler). */
+export function defineRule<K extends FixKind = never>(rule: Rule<K>): Rule {
   return rule;
 }

@@ -111,6 +111,7 @@ export default defineRule({
     id: 'unverified-download',
     summary: 'Check a downloaded file (sha256sum -c) before running, unpacking or installing it',
     severity: 'warning',
+    fixable: ['download-checksum'],
   },
   check(ctx) {
     for (const { cmd, run } of ctx.commands('curl', 'wget')) {

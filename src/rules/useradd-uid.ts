@@ -3,9 +3,8 @@ import { SPEC } from '../parse/tools/accounts';
 import { stageChain, type DockerfileModel } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { defineRule } from './types';
+import type { AccountCommand as Command, AccountStyle as Style } from './fixRequests';
 
-type Style = 'debian' | 'busybox' | 'shadow';
-type Command = 'useradd' | 'adduser' | 'groupadd' | 'addgroup';
 
 /** Short options only busybox adduser/addgroup know, and those only shadow useradd knows. */
 const BUSYBOX_ONLY = new Set(['-D', '-S', '-H']);
@@ -95,6 +94,7 @@ export default defineRule({
     id: 'useradd-uid',
     summary: 'Create users and groups with explicit ids',
     severity: 'warning',
+    fixable: ['explicit-id'],
   },
   check(ctx) {
     for (const { cmd, run } of ctx.commands('useradd', 'adduser', 'groupadd', 'addgroup')) {

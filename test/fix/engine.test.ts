@@ -3,14 +3,17 @@
  * stable, byte-exact edits, safe/unsafe, verification that drops fixes which break parsing or add findings.
  */
 import { fixText, type FixOptions } from '../../src/fix';
-import type { Fix, Fixer, NoFix } from '../../src/fixers/types';
+import type { Fix, Fixer, FixResult } from '../../src/fixers/types';
+import { NotFixed } from '../../src/util/notFixed';
+import { FIXERS } from '../../src/fixers/index';
+import { withFixer } from '../helpers/fixerTable';
 import type { Finding } from '../../src/rules/types';
 import { RULES } from '../../src/rules/index';
 
 const pipRule = RULES.filter((r) => r.meta.id === 'pip-pin');
 
 /** Pins a pip requirement by replacing the reported word with `<transform(word)>`. */
-function pipFixer(transform: (word: string) => string, applicability: Fix['applicability'] = 'safe'): Fixer {
+function pipFixer(transform: (word: string) => string, applicability: Fix['applicability'] = 'safe'): Fixer<'pip-version'> {
   return {
     kind: 'pip-version',
     fix: (findings: Finding[], ctx) =>
@@ -21,8 +24,8 @@ function pipFixer(transform: (word: string) => string, applicability: Fix['appli
   };
 }
 
-function options(fixer: Fixer | undefined, extra: Partial<FixOptions> = {}): FixOptions {
-  return { rules: pipRule, unsafe: false, offline: true, baseId: 10001, fixers: new Map(fixer ? [[fixer.kind, fixer]] : []), ...extra };
+function options(fixer: Fixer<'pip-version'>, extra: Partial<FixOptions> = {}): FixOptions {
+  return { rules: pipRule, unsafe: false, offline: true, baseId: 10001, fixers: withFixer(fixer), ...extra };
 }
 
 describe('fix engine', () => {
@@ -72,17 +75,17 @@ describe('fix engine', () => {
   });
 
   it('reports a fixer that throws as failed, and others still run', async () => {
-    const throwing: Fixer = { kind: 'pip-version', fix: () => { throw new Error('index unreachable'); } };
+    const throwing: Fixer<'pip-version'> = { kind: 'pip-version', fix: () => { throw new Error('index unreachable'); } };
     const r = await fixText('FROM x\nRUN pip install flask\n', options(throwing));
     expect(r.left[0]).toMatchObject({ left: 'failed', reason: "fixer 'pip-version' failed: index unreachable" });
   });
 
   it('applies overlapping fixes over several passes', async () => {
     // Both fixes rewrite the whole RUN line: only one can go per pass.
-    const wholeLine: Fixer = {
+    const wholeLine: Fixer<'pip-version'> = {
       kind: 'pip-version',
       fix: (findings, ctx) =>
-        findings.map((f): Fix | NoFix => {
+        findings.map((f): FixResult => {
           const run = ctx.model.runs.find((r) => r.span.start <= f.span.start && f.span.end <= r.span.end)!;
           const word = ctx.model.text.slice(f.span.start, f.span.end);
           const line = ctx.model.text.slice(run.span.start, run.span.end).replace(new RegExp(`\\b${word}\\b(?!=)`), `${word}==3`);
@@ -94,34 +97,29 @@ describe('fix engine', () => {
     expect(r.applied).toHaveLength(3);
   });
 
-  it('findings whose kind has no fixer are "no fixer", with or without --offline (issue 9)', async () => {
-    const text = 'FROM alpine:3.20\nRUN apk add curl && curl -s https://x | sh\nRUN pip install flask\n';
-    const options = (offline: boolean) => ({
-      rules: RULES.filter((x) => ['apk-pin', 'curl-pipe-shell', 'pip-pin'].includes(x.meta.id)),
-      unsafe: false,
-      offline,
-      baseId: 10001,
-      fixers: new Map(),
-    });
+  it('findings without a fix request are "no fixer", with or without --offline (issue 9)', async () => {
+    const text = 'FROM debian:12\nRUN apt-get update && apt-get upgrade -y\n';
+    const options = (offline: boolean) => ({ rules: RULES.filter((x) => x.meta.id === 'apt-upgrade'), unsafe: false, offline, baseId: 10001 });
     for (const offline of [true, false]) {
       const r = await fixText(text, options(offline));
-      expect(r.left.map((l) => [l.finding.rule, l.left, l.reason])).toEqual([
-        ['apk-pin', 'no-fixer', "no fixer for 'apk-version'"],
-        ['curl-pipe-shell', 'no-fixer', "no fixer for 'script-checksum'"],
-        ['pip-pin', 'no-fixer', "no fixer for 'pip-version'"],
-      ]);
+      expect(r.left.map((l) => [l.finding.rule, l.left, l.reason])).toEqual([['apt-upgrade', 'no-fixer', 'no automatic fix for this rule']]);
     }
+  });
+
+  it('has one fixer for each request kind, under its own kind, and every kind a rule declares has one', () => {
+    for (const [kind, fixer] of Object.entries(FIXERS)) expect(fixer.kind).toBe(kind);
+    for (const rule of RULES) for (const kind of rule.meta.fixable) expect(FIXERS[kind]?.kind).toBe(kind);
   });
 
   describe('build-context edits (--write-context)', () => {
     /** Pins requirement-file findings by editing the file (a fake path: the engine only passes edits on). */
-    const contextFixer: Fixer = {
+    const contextFixer: Fixer<'pip-version'> = {
       kind: 'pip-version',
       fix: (findings, ctx) =>
-        findings.map((f): Fix | NoFix =>
-          ctx.writeContext && typeof f.fix?.requirementsFile === 'string'
+        findings.map((f): FixResult =>
+          ctx.writeContext && f.fix.requirementsFile !== undefined
             ? { title: `pin line ${f.fix.line}`, applicability: 'safe', edits: [], contextEdits: [{ path: `/ctx/${f.fix.requirementsFile}`, root: '/ctx', edits: [{ start: 0, end: 0, text: `# line ${f.fix.line}\n` }], expected: 'x' }] }
-            : { left: 'no-fixer', reason: 'pin it in the requirements file' },
+            : new NotFixed('pin it in the requirements file', 'no-fixer'),
         ),
     };
     const { workspace } = require('../helpers/workspace') as typeof import('../helpers/workspace');

@@ -18,6 +18,7 @@ import rule from '../../src/rules/apk-pin';
 import { apkIndexArchive, startApkServer, type ApkServer, type IndexEntry } from '../helpers/apkRepository';
 import { pushFixtureImage } from '../helpers/imageFixtures';
 import { describeWithRegistries } from '../helpers/registryFixtures';
+import { withFixer } from '../helpers/fixerTable';
 
 const CDN = 'https://dl-cdn.alpinelinux.org/alpine';
 const OS_RELEASE_320 = 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\nHOME_URL="https://alpinelinux.org/"\nBUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"\n';
@@ -94,7 +95,7 @@ describeWithRegistries('apk-version', ({ open }) => {
       offline: !!opts.offline,
       baseId: 10001,
       apkPin: opts.pin,
-      fixers: new Map([[apkVersion.kind, apkVersion]]),
+      fixers: withFixer(apkVersion),
       lookups: resolvers.lookups,
       images,
       bases: resolvers.basesFor(config, dir, images),

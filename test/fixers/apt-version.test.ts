@@ -7,6 +7,7 @@ import { parseConfig, ConfigError } from '../../src/config';
 import { snapshotCommand, snapshotIdFor, snapshotRootOf } from '../../src/fixers/apt-version';
 import { parseDeb822Sources, parseOneLineSources, type AptSetup } from '../../src/resolve/aptSources';
 import { parseOsRelease } from '../../src/resolve/osRelease';
+import { asData } from '../helpers/fixerTable';
 
 const TRIXIE_SOURCES = 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie trixie-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\nTypes: deb\nURIs: http://deb.debian.org/debian-security\nSuites: trixie-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n';
 
@@ -27,11 +28,11 @@ describe('apt-version snapshot command', () => {
   it('Ubuntu 24.04 needs a CA bundle for snapshot.ubuntu.com', () => {
     const text = 'Types: deb\nURIs: http://archive.ubuntu.com/ubuntu/\nSuites: noble noble-updates\nComponents: main universe\n';
     const os = 'ID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\n';
-    expect(snapshotCommand(setup(os, '/etc/apt/sources.list.d/ubuntu.sources', text), '20250601T000000Z')).toEqual({ left: 'no-fixer', reason: expect.stringContaining('no CA certificates') });
+    expect(asData(snapshotCommand(setup(os, '/etc/apt/sources.list.d/ubuntu.sources', text), '20250601T000000Z'))).toEqual({ left: 'no-fixer', reason: expect.stringContaining('no CA certificates') });
     expect(snapshotCommand(setup(os, '/etc/apt/sources.list.d/ubuntu.sources', text, true), '20250601T000000Z')).toBe(
       `printf '%s\\n' 'APT::Snapshot "20250601T000000Z";' 'Acquire::Check-Valid-Until "false";' 'Acquire::Snapshots::URI::Host::archive.ubuntu.com "https://snapshot.ubuntu.com/@PATH@/@SNAPSHOTID@/";' > /etc/apt/apt.conf.d/50snapshot`,
     );
-    expect(snapshotCommand(setup(os, '/etc/apt/sources.list.d/ubuntu.sources', text, true), '20230101T000000Z')).toEqual({ left: 'no-fixer', reason: expect.stringContaining('no snapshot before 20230301T000000Z') });
+    expect(asData(snapshotCommand(setup(os, '/etc/apt/sources.list.d/ubuntu.sources', text, true), '20230101T000000Z'))).toEqual({ left: 'no-fixer', reason: expect.stringContaining('no snapshot before 20230301T000000Z') });
   });
 
   it('snapshot roots only for hosts with a known snapshot service', () => {

@@ -1,9 +1,10 @@
 import { fixText } from '../../src/fix';
 import fixer from '../../src/fixers/cargo-locked';
 import rule from '../../src/rules/cargo-pin';
+import { withFixer } from '../helpers/fixerTable';
 
 async function fix(text: string, unsafe = true) {
-  return fixText(text, { rules: [rule], unsafe, offline: true, baseId: 10001, fixers: new Map([[fixer.kind, fixer]]) });
+  return fixText(text, { rules: [rule], unsafe, offline: true, baseId: 10001, fixers: withFixer(fixer) });
 }
 
 describe('cargo-locked fixer', () => {

@@ -85,7 +85,8 @@ describeWithTools('cargo-version against sparse registries', CARGO_TOOLS, () => 
         `pin crate 'ripgrep' version '~14.0' → '14.0.3' (newest version matching '~14.0' (not yanked) in ${index.url}/)`,
         `pin crate 'ripgrep' version '>=14, <14.1' → '14.0.3' (newest version matching '>=14, <14.1' (not yanked) in ${index.url}/)`,
       ]);
-      expect(r.left.map((l) => [l.finding.fix?.kind, l.left])).toEqual([['cargo-locked', 'no-fixer']]);
+      // The real cargo-locked fixer runs too: its fix is unsafe, so without --unsafe the finding is left.
+      expect(r.left.map((l) => [l.finding.fix?.kind, l.left])).toEqual([['cargo-locked', 'unsafe']]);
     });
 
     it('a crate the index does not have, or with only yanked versions or prereleases, is left while the others are pinned', async () => {

@@ -7,13 +7,14 @@
 import { readFileSync } from 'node:fs';
 
 import fixer from '../../src/fixers/explicit-id';
-import { isFix, type Fix, type NoFix } from '../../src/fixers/types';
+import { isFix, type Fix } from '../../src/fixers/types';
+import { findingsOf } from '../helpers/fixerTable';
 import { applyEdits } from '../../src/edit/apply';
 import { parseDockerfile } from '../../src/parse/dockerfile';
 import { lintModel } from '../../src/lint';
 import rule from '../../src/rules/useradd-uid';
 import type { FileQuery, ImageFiles, StageBases } from '../../src/resolve/baseImage';
-import { PinError } from '../../src/resolve/pinError';
+import { NotFixed } from '../../src/util/notFixed';
 import { busyboxAvailable, runBusybox, runShadow, shadowAvailable } from '../helpers/accountTools';
 import { Lookups } from '../../src/resolve/shared';
 import { inCI } from '../helpers/ci';
@@ -45,8 +46,8 @@ const STRETCH = { '/etc/passwd': STRETCH_PASSWD, '/etc/group': STRETCH_GROUP, '/
 
 async function fixWith(text: string, stageBases?: StageBases) {
   const model = parseDockerfile(text);
-  const findings = lintModel(model, { rules: [rule] });
-  const results = (await fixer.fix(findings, { model, baseId: 10001, lookups: new Lookups(), findings, bases: stageBases })) as (Fix | NoFix)[];
+  const findings = findingsOf(lintModel(model, { rules: [rule] }), 'explicit-id');
+  const results = await fixer.fix(findings, { model, baseId: 10001, lookups: new Lookups(), findings, bases: stageBases });
   return { findings, results, output: applyEdits(text, results.flatMap((r) => (isFix(r) ? r.edits : []))) };
 }
 
@@ -111,8 +112,8 @@ describe('explicit-id with the base image\'s accounts', () => {
     expect(last.title).toContain(reason);
   });
 
-  it('no image files (PinError) and no bases give today\'s fix, byte for byte', async () => {
-    const failing: StageBases = { config: () => Promise.reject(new PinError('offline', 'needs-network')), files: () => Promise.reject(new PinError('offline', 'needs-network')) };
+  it('no image files (NotFixed) and no bases give today\'s fix, byte for byte', async () => {
+    const failing: StageBases = { config: () => Promise.reject(new NotFixed('offline', 'needs-network')), files: () => Promise.reject(new NotFixed('offline', 'needs-network')) };
     const without = await fixWith(TALK);
     const unreadable = await fixWith(TALK, failing);
     expect(unreadable.results).toEqual(without.results);

@@ -21,6 +21,7 @@ import { GEM_TOOLS, startGemServer } from '../helpers/gemServer';
 import type { FixtureServer } from '../helpers/packageServers';
 import { describeWithTools } from '../helpers/realTools';
 import { workspace } from '../helpers/workspace';
+import { withFixer } from '../helpers/fixerTable';
 
 let main: FixtureServer;
 let mirror: FixtureServer;
@@ -214,7 +215,7 @@ describeWithTools('gem-version against gem servers made by the real gem', GEM_TO
 
     it('without a package context the finding needs the network', async () => {
       const fixer = gemVersionFixer({ defaultSource: main.url });
-      const r = await fixText(`FROM ruby:3.3\nRUN gem install rails\n`, { rules: [rule], unsafe: false, offline: false, baseId: 10001, fixers: new Map([[fixer.kind, fixer]]) });
+      const r = await fixText(`FROM ruby:3.3\nRUN gem install rails\n`, { rules: [rule], unsafe: false, offline: false, baseId: 10001, fixers: withFixer(fixer) });
       expect(reasons(r)).toEqual([['needs-network', 'needs a package index lookup']]);
     });
   });

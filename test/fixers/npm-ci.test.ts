@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { BuildContext } from '../../src/context';
 import { applyEdits } from '../../src/edit/apply';
 import fixer from '../../src/fixers/npm-ci';
-import { FIXERS_BY_KIND } from '../../src/fixers/index';
-import { isFix, type Fix, type FixerContext, type NoFix, type TextEdit } from '../../src/fixers/types';
+import { FIXERS } from '../../src/fixers/index';
+import { asData, findingsOf } from '../helpers/fixerTable';
+import { isFix, type Fix, type FindingOf, type FixerContext, type FixResult, type TextEdit } from '../../src/fixers/types';
 import { workspace } from '../helpers/workspace';
 import { DEBIAN, NODE_12, NODE_20, NODE_8, fixedBases } from '../helpers/nodeImages';
 import { lintModel } from '../../src/lint';
 import { parseDockerfile } from '../../src/parse/dockerfile';
 import rule from '../../src/rules/npm-pin';
-import type { Finding } from '../../src/rules/types';
 import { Lookups } from '../../src/resolve/shared';
 
 const GOLDEN = join(__dirname, 'golden/npm-ci');
@@ -19,8 +19,8 @@ const CONTEXT = new BuildContext(join(GOLDEN, 'context'));
 
 interface Run {
   code: string;
-  findings: Finding[];
-  results: (Fix | NoFix)[];
+  findings: FindingOf<'npm-ci'>[];
+  results: FixResult[];
   out: string;
 }
 
@@ -28,7 +28,7 @@ interface Run {
 async function fix(code: string, context: BuildContext | null = CONTEXT, base: Pick<FixerContext, 'bases' | 'nodeRuntime'> = { bases: fixedBases(NODE_20) }): Promise<Run> {
   const buildContext = context ?? undefined;
   const model = parseDockerfile(code);
-  const findings = lintModel(model, { rules: [rule], buildContext }).filter((f) => f.fix?.kind === 'npm-ci');
+  const findings = findingsOf(lintModel(model, { rules: [rule], buildContext }), 'npm-ci');
   const results = await fixer.fix(findings, { model, buildContext, baseId: 10001, lookups: new Lookups(), findings, ...base });
   const out = applyEdits(code, results.filter(isFix).flatMap((r) => r.edits));
   return { code, findings, results, out };
@@ -56,7 +56,7 @@ const because = (why: string) => `${why}: not safe to guess the \`npm ci\` equiv
 
 describe('npm-ci fixer', () => {
   it('is registered for its request kind', async () => {
-    expect(FIXERS_BY_KIND.get('npm-ci')).toBe(fixer);
+    expect(FIXERS['npm-ci']).toBe(fixer);
   });
 
   describe('golden files', () => {
@@ -160,7 +160,7 @@ describe('npm-ci fixer', () => {
       ['alias split by an escape', 'RUN npm install --pro\\duction', '`--pro\\duction` is not written in one piece (quotes or escapes inside it); rewrite by hand'],
     ])('%s', async (_name, line, reason) => {
       const run = await fix(D + line);
-      expect(run.results).toEqual([{ left: 'no-fixer', reason }]);
+      expect(run.results.map(asData)).toEqual([{ left: 'no-fixer', reason }]);
       expect(run.out).toBe(D + line);
     });
 
@@ -172,11 +172,11 @@ describe('npm-ci fixer', () => {
       ];
       for (const code of cases) {
         const run = await fix(code);
-        expect(run.results).toEqual([{ left: 'no-fixer', reason }]);
+        expect(run.results.map(asData)).toEqual([{ left: 'no-fixer', reason }]);
         expect(run.out).toBe(code);
       }
       // Linted without a build context on disk (stdin): nothing is known about a lockfile.
-      expect((await fix(D + 'RUN npm install', null)).results).toEqual([{
+      expect((await fix(D + 'RUN npm install', null)).results.map(asData)).toEqual([{
         left: 'no-fixer',
         reason: 'linted without a build context, so whether a lockfile is copied before this install is not known: `npm ci` would fail without one',
       }]);
@@ -187,14 +187,14 @@ describe('npm-ci fixer', () => {
       ['a COPY --from another stage', `${D}COPY --from=deps /app/package-lock.json ./\nRUN npm install\n`],
     ])('a lockfile replaced by %s is not ours to vouch for: no fix', async (_name, code) => {
       const run = await fix(code);
-      expect(run.results).toEqual([{ left: 'no-fixer', reason: expect.stringContaining('npm ci` would fail without one') }]);
+      expect(run.results.map(asData)).toEqual([{ left: 'no-fixer', reason: expect.stringContaining('npm ci` would fail without one') }]);
       expect(run.out).toBe(code);
     });
 
     it('a finding that is not at an npm subcommand', async () => {
       const model = parseDockerfile(D + 'RUN npm install');
-      const finding: Finding = { rule: 'npm-pin', severity: 'warning', message: '', span: { start: 0, end: 4 }, fix: { kind: 'npm-ci', lockfile: 'package-lock.json' } };
-      expect(await fixer.fix([finding], { model, baseId: 10001, lookups: new Lookups(), findings: [finding] })).toEqual([{ left: 'failed', reason: 'the `npm install` command was not found at this place' }]);
+      const finding: FindingOf<'npm-ci'> = { rule: 'npm-pin', severity: 'warning', message: '', span: { start: 0, end: 4 }, fix: { kind: 'npm-ci', lockfile: 'package-lock.json' } };
+      expect((await fixer.fix([finding], { model, baseId: 10001, lookups: new Lookups(), findings: [finding] })).map(asData)).toEqual([{ left: 'failed', reason: 'the `npm install` command was not found at this place' }]);
     });
   });
 
@@ -215,7 +215,7 @@ describe('npm-ci fixer', () => {
       // `--omit` does not exist in npm 6, and options dockrepro has not checked for its `npm ci` are left.
       for (const [line, option] of [['RUN npm install --omit=dev', '--omit=dev'], ['RUN npm install --legacy-peer-deps', '--legacy-peer-deps'], ['RUN npm install --dry-run', '--dry-run']]) {
         const run = await fix(D + line, CONTEXT, bases);
-        expect(run.results).toEqual([{ left: 'no-fixer', reason: because(`\`${option}\` is not an option dockrepro knows for npm 6's \`npm ci\``) }]);
+        expect(run.results.map(asData)).toEqual([{ left: 'no-fixer', reason: because(`\`${option}\` is not an option dockrepro knows for npm 6's \`npm ci\``) }]);
       }
     });
 
@@ -225,7 +225,7 @@ describe('npm-ci fixer', () => {
       const files = { 'package.json': pkg, 'package-lock.json': lock };
       const ignored = new BuildContext(workspace({ ...files, '.dockerignore': 'node_modules\n*.json\n!package.json\n' }));
       const run = await fix(D + 'RUN npm install', ignored);
-      expect(run.results).toEqual([{
+      expect(run.results.map(asData)).toEqual([{
         left: 'no-fixer',
         reason: 'package-lock.json is named by a COPY, but .dockerignore leaves it out of the build context: `npm ci` would fail without one',
       }]);
@@ -238,17 +238,17 @@ describe('npm-ci fixer', () => {
 
     it('npm before 5.7 has no `npm ci`: left with the reason', async () => {
       const run = await fix(D + 'RUN npm install', CONTEXT, { bases: fixedBases(NODE_8) });
-      expect(run.results).toEqual([{ left: 'no-fixer', reason: 'npm 5.6.0 (from node:8.9.4) has no `npm ci` (added in npm 5.7.0): upgrade npm in the image first' }]);
+      expect(run.results.map(asData)).toEqual([{ left: 'no-fixer', reason: 'npm 5.6.0 (from node:8.9.4) has no `npm ci` (added in npm 5.7.0): upgrade npm in the image first' }]);
       expect(run.out).toBe(D + 'RUN npm install');
     });
 
     it('npm unknown (no resolver, an image without npm, npm replaced by the Dockerfile): left with the reason; the config can say', async () => {
       const none = await fix(D + 'RUN npm install', CONTEXT, {});
-      expect(none.results).toEqual([{ left: 'needs-network', reason: expect.stringMatching(/^npm version of this stage unknown: the base image was not read/) }]);
+      expect(none.results.map(asData)).toEqual([{ left: 'needs-network', reason: expect.stringMatching(/^npm version of this stage unknown: the base image was not read/) }]);
       const debian = await fix(D.replace('node:20.18.0-slim', 'debian:12.7') + 'RUN npm install', CONTEXT, { bases: fixedBases(DEBIAN) });
-      expect(debian.results).toEqual([{ left: 'no-fixer', reason: expect.stringMatching(/^npm version of this stage unknown: the base image debian:12\.7 has no Node\.js/) }]);
+      expect(debian.results.map(asData)).toEqual([{ left: 'no-fixer', reason: expect.stringMatching(/^npm version of this stage unknown: the base image debian:12\.7 has no Node\.js/) }]);
       const replaced = await fix(D + 'RUN npm install -g npm@latest\nRUN npm install', CONTEXT, { bases: fixedBases(NODE_20) });
-      expect(replaced.results).toEqual([{ left: 'no-fixer', reason: expect.stringMatching(/^npm version of this stage unknown: line 4: `npm install` npm@latest replaces npm/) }]);
+      expect(replaced.results.map(asData)).toEqual([{ left: 'no-fixer', reason: expect.stringMatching(/^npm version of this stage unknown: line 4: `npm install` npm@latest replaces npm/) }]);
       const pinnedNpm = await fix(D + 'RUN npm install -g npm@6.14.18\nRUN npm install --production', CONTEXT, { bases: fixedBases(NODE_20) });
       expect(pinnedNpm.out).toBe(D + 'RUN npm install -g npm@6.14.18\nRUN npm ci --production');
       const byHand = await fix(D + 'RUN npm install --production', CONTEXT, { nodeRuntime: { npm: '10.8.2', source: '/repo/.dockrepro.yaml' } });

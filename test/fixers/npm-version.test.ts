@@ -15,7 +15,7 @@ import { HttpClient } from '../../src/resolve/http';
 import { LockFile } from '../../src/resolve/lock';
 import type { PackageContext } from '../../src/resolve/packages';
 import type { StageBases } from '../../src/resolve/baseImage';
-import { PinError } from '../../src/resolve/pinError';
+import { NotFixed } from '../../src/util/notFixed';
 import { envReplace, npmLockKey, npmPicker } from '../../src/resolve/npm';
 import rule from '../../src/rules/npm-pin';
 import { describeWithVerdaccio, publishEngineFixtures, type Verdaccio } from '../helpers/verdaccio';
@@ -23,6 +23,7 @@ import { workspace } from '../helpers/workspace';
 import { DEBIAN, NODE_12, NODE_16, NODE_18, NODE_20, fixedBases } from '../helpers/nodeImages';
 import { Lookups } from '../../src/resolve/shared';
 import { inCI } from '../helpers/ci';
+import { withFixer } from '../helpers/fixerTable';
 
 const execFileAsync = promisify(execFile);
 const NOW = () => new Date('2026-11-25T12:00:00Z');
@@ -65,7 +66,7 @@ async function fix(text: string, packages: PackageContext | undefined, base: { b
     unsafe: false,
     offline: packages?.offline ?? false,
     baseId: 10001,
-    fixers: new Map([[fixer.kind, fixer]]),
+    fixers: withFixer(fixer),
     packages,
     lookups: packages?.lookups,
     nodeRuntime: base.nodeRuntime,
@@ -374,7 +375,7 @@ describeWithVerdaccio(
         expect(left(copied)[0].reason).toMatch(/^Node\.js version of this stage unknown: line 2: `COPY` of '\/usr\/local\/bin\/node' may replace Node\.js or npm;/);
         const bare = await fix('FROM debian:12.7\nRUN npm i -g eng\n', context({ user: npmrc }), { bases: debian });
         expect(left(bare)[0].reason).toMatch(/^Node\.js version of this stage unknown: the base image debian:12\.7 has no Node\.js that dockrepro can read/);
-        const unreadable = await fix('FROM node\nRUN npm i -g eng\n', context({ user: npmrc }), { bases: fixedBases(new PinError("'node:20' is not in the lock and --offline forbids a lookup", 'needs-network')) });
+        const unreadable = await fix('FROM node\nRUN npm i -g eng\n', context({ user: npmrc }), { bases: fixedBases(new NotFixed("'node:20' is not in the lock and --offline forbids a lookup", 'needs-network')) });
         expect(left(unreadable)).toEqual([{ left: 'needs-network', reason: expect.stringMatching(/cannot read the base image: 'node:20' is not in the lock/) }]);
         const noResolver = await fix('FROM node\nRUN npm i -g eng\n', context({ user: npmrc }), {});
         expect(left(noResolver)).toEqual([{ left: 'needs-network', reason: expect.stringMatching(/^Node\.js version of this stage unknown: the base image was not read/) }]);

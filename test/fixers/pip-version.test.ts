@@ -20,6 +20,7 @@ import rule from '../../src/rules/pip-pin';
 import { startPypiServer, type PypiServer } from '../helpers/pypiServer';
 import { workspace } from '../helpers/workspace';
 import { Lookups } from '../../src/resolve/shared';
+import { withFixer } from '../helpers/fixerTable';
 
 const ROOT = join(__dirname, '../fixtures/pypi');
 let server: PypiServer;
@@ -62,7 +63,7 @@ async function fix(text: string, o: RunOptions = {}): Promise<FixOutcome & { htt
     offline: !!o.offline,
     baseId: 10001,
     pythonVersion: o.pythonVersion,
-    fixers: new Map([[f.kind, f]]),
+    fixers: withFixer(f),
     buildContext: o.buildContext,
     writeContext: o.writeContext,
     images: o.images,

@@ -5,7 +5,7 @@
  * listed at https://nodejs.org/dist/index.json.
  */
 import type { ImageConfigFacts, ImageFiles, StageBases } from '../../src/resolve/baseImage';
-import { PinError } from '../../src/resolve/pinError';
+import { NotFixed } from '../../src/util/notFixed';
 
 export interface ImageFacts {
   image: string;
@@ -40,20 +40,20 @@ export const DEBIAN = { image: 'debian:12.7', env: { PATH: '/usr/local/sbin:/usr
  * every question about that stage fail the way the reader fails when the registry cannot be read.
  * `asked` counts questions, so tests can see that a fixer did not ask.
  */
-export function fixedBases(...images: (ImageFacts | PinError)[]): StageBases & { asked: number } {
+export function fixedBases(...images: (ImageFacts | NotFixed)[]): StageBases & { asked: number } {
   const at = (stage: number) => images[Math.min(stage, images.length - 1)];
   const bases = {
     asked: 0,
     async config(stage: number): Promise<ImageConfigFacts> {
       bases.asked++;
       const img = at(stage);
-      if (img instanceof PinError) throw img;
+      if (img instanceof NotFixed) throw img;
       return { image: img.image, manifestDigest: `sha256:${'0'.repeat(64)}`, platform: 'linux/amd64', env: img.env ?? {}, labels: {}, source: 'registry' };
     },
     async files(stage: number, query: { files?: readonly string[]; dirs?: readonly string[] }): Promise<ImageFiles> {
       bases.asked++;
       const img = at(stage);
-      if (img instanceof PinError) throw img;
+      if (img instanceof NotFixed) throw img;
       const files = new Map<string, string>();
       for (const f of query.files ?? []) if (img.files?.[f] !== undefined) files.set(f, img.files[f]);
       return { files, dirs: new Map(), source: 'registry' };
@@ -61,7 +61,7 @@ export function fixedBases(...images: (ImageFacts | PinError)[]): StageBases & {
     async bytes(stage: number, path: string): Promise<Buffer | undefined> {
       bases.asked++;
       const img = at(stage);
-      if (img instanceof PinError) throw img;
+      if (img instanceof NotFixed) throw img;
       return img.files?.[path] === undefined ? undefined : Buffer.from(img.files[path]);
     },
   };

@@ -13,6 +13,7 @@ import type { Rule } from '../../src/rules/types';
 import type { FixtureServer } from './packageServers';
 import { workspace } from './workspace';
 import { Lookups } from '../../src/resolve/shared';
+import { withFixer } from './fixerTable';
 
 /**
  * Starts the servers `start` returns once for the file (beforeAll), clears their request logs and overrides
@@ -77,7 +78,7 @@ export function packageFix(setup: () => PackageFixSetup): (text: string, opts?: 
       unsafe: !!opts.unsafe,
       offline: !!opts.offline,
       baseId: 10001,
-      fixers: new Map([[fixer.kind, fixer]]),
+      fixers: withFixer(fixer),
       packages: { http, lock, offline: !!opts.offline, refresh: false, lookups, env: opts.env ?? env ?? {}, dir: '/', archives: opts.archives ?? {}, now: () => new Date('2026-11-25T12:00:00Z') },
       lookups,
     });

@@ -40,6 +40,8 @@ export function sample(): FileResult[] {
       finding('image-digest', 'warning', "image 'debian:12' is not pinned to a digest", at(TEXT_A, 'debian:12'), {
         kind: 'image-digest',
         image: 'debian:12',
+        site: 'from',
+        definitions: [],
       }),
       finding('apt-pin', 'error', "apt package 'curl' is not pinned: use 'curl=<version>'", at(TEXT_A, 'curl')),
     ]),

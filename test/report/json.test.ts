@@ -22,7 +22,7 @@ describe('json reporter', () => {
               column: 6,
               endLine: 1,
               endColumn: 15,
-              fix: { kind: 'image-digest', image: 'debian:12' },
+              fix: { kind: 'image-digest', image: 'debian:12', site: 'from', definitions: [] },
             },
             {
               rule: 'apt-pin',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { clearsignedBody, parseDeb822, readPackages, readRelease } from '../../src/resolve/debArchive';
 import type { ResolveContext } from '../../src/resolve/context';
 import { HttpClient } from '../../src/resolve/http';
-import { PinError } from '../../src/resolve/pinError';
+import { NotFixed } from '../../src/util/notFixed';
 import { debToolsMissing, mirrorsFor, startDebArchives, type DebArchiveServer } from '../helpers/debArchive';
 import { Lookups } from '../../src/resolve/shared';
 import { inCI } from '../helpers/ci';
@@ -85,8 +85,8 @@ describeWithTools('Debian archive reader', () => {
 
   const failure = async (p: Promise<unknown>) => {
     const e = await p.then(() => undefined, (x: unknown) => x);
-    expect(e).toBeInstanceOf(PinError);
-    return (e as PinError).message;
+    expect(e).toBeInstanceOf(NotFixed);
+    return (e as NotFixed).message;
   };
 
   it('an unknown suite, component or architecture is named', async () => {

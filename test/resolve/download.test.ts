@@ -133,7 +133,7 @@ describe('lookupDownload', () => {
     await expect(lookupDownload(context(again, true), { url: `${a.url}/other` })).rejects.toMatchObject({ left: 'needs-network' });
   });
 
-  it('a failed download is a PinError with the reason, and nothing is recorded', async () => {
+  it('a failed download is a NotFixed with the reason, and nothing is recorded', async () => {
     const lock = LockFile.load(join(workspace({}), 'dockrepro.lock.json'));
     await expect(lookupDownload(context(lock), { url: `${a.url}/nope` })).rejects.toMatchObject({ left: 'failed', message: `download failed: ${a.url}/nope: not found (unknown file)` });
     expect(lock.dirty).toBe(false);

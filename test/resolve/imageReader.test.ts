@@ -17,7 +17,7 @@ import type { StageBases } from '../../src/resolve/baseImage';
 import { ImageReader } from '../../src/resolve/imageReader';
 import { ImagePinner } from '../../src/resolve/images';
 import { LockFile } from '../../src/resolve/lock';
-import { PinError } from '../../src/resolve/pinError';
+import { NotFixed } from '../../src/util/notFixed';
 import { RegistryClient, type RegistryClientOptions } from '../../src/resolve/registry';
 import { stageBases } from '../../src/resolve/stageBases';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
@@ -26,6 +26,7 @@ import { fast, rejectsWith } from '../helpers/registryClient';
 import { describeWithRegistries } from '../helpers/registryFixtures';
 import { Lookups } from '../../src/resolve/shared';
 import { inCI } from '../helpers/ci';
+import { withFixer } from '../helpers/fixerTable';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n';
 const LOGIN_DEFS = 'UID_MIN\t\t\t 1000\nUID_MAX\t\t\t60000\n';
@@ -161,7 +162,7 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
     expect(again.client.requests).toBe(0);
     expect(lock.dirty).toBe(false);
 
-    const missing = await rejectsWith(again.bases(`FROM ${image.ref}\n`).files(0, { files: ['/etc/shadow'] }), PinError);
+    const missing = await rejectsWith(again.bases(`FROM ${image.ref}\n`).files(0, { files: ['/etc/shadow'] }), NotFixed);
     expect(missing).toMatchObject({ left: 'needs-network', message: expect.stringMatching(/\/etc\/shadow of .* is not in .*dockrepro\.lock\.json and --offline/) });
     expect(again.client.requests).toBe(0);
   });
@@ -180,7 +181,7 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
     const middle = image.manifests[0].layers[1].digest;
     proxy.inject({ path: new RegExp(`/blobs/${middle}$`), times: Infinity, body: () => forged });
     const r = run();
-    const err = await rejectsWith(r.bases(`FROM ${viaProxy(image.ref)}\n`).files(0, { files: ['/etc/passwd'] }), PinError);
+    const err = await rejectsWith(r.bases(`FROM ${viaProxy(image.ref)}\n`).files(0, { files: ['/etc/passwd'] }), NotFixed);
     expect(err.left).toBe('failed');
     expect(err.message).toMatch(new RegExp(`content hashes to sha256:[0-9a-f]{64}, not to the digest it was asked by`));
     expect(r.lock.getBase(`${image.digest} linux/amd64`)?.files ?? {}).toEqual({});
@@ -188,7 +189,7 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
 
   it('a file over the size bound is an error saying so', async () => {
     const big = await pushFixtureImage(open, 'reader/big', { layers: [{ files: { '/etc/passwd': 'x'.repeat(1024 * 1024 + 1) } }] });
-    const err = await rejectsWith(run().bases(`FROM ${big.ref}\n`).files(0, { files: ['/etc/passwd'] }), PinError);
+    const err = await rejectsWith(run().bases(`FROM ${big.ref}\n`).files(0, { files: ['/etc/passwd'] }), NotFixed);
     expect(err).toMatchObject({ left: 'failed', message: expect.stringMatching(/\/etc\/passwd in the image is 1048577 bytes, more than the 1048576 bytes/) });
   });
 
@@ -203,14 +204,14 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
     expect((await run().bases(text).files(0, { files: ['/etc/passwd'] })).files.get('/etc/passwd')).toBe('amd64\n');
     const arm = await run({ platform: 'linux/arm64' }).bases(text).config(0);
     expect(arm).toMatchObject({ platform: 'linux/arm64/v8', env: { ARCH: 'arm64' }, manifestDigest: multi.manifests[1].digest });
-    const none = await rejectsWith(run({ platform: 'linux/s390x' }).bases(text).config(0), PinError);
+    const none = await rejectsWith(run({ platform: 'linux/s390x' }).bases(text).config(0), NotFixed);
     expect(none).toMatchObject({ left: 'failed', message: expect.stringMatching(/has no linux\/s390x manifest/) });
   });
 
   it('reads a Docker v2 image, and refuses a single-platform image of another platform', async () => {
     const docker = await pushFixtureImage(open, 'reader/docker', { format: 'docker', platforms: ['linux/arm64'], config: { User: '1000' }, layers: [{ files: { '/etc/passwd': 'd\n' } }] });
     expect(await run({ platform: 'linux/arm64' }).bases(`FROM ${docker.ref}\n`).config(0)).toMatchObject({ user: '1000', platform: 'linux/arm64' });
-    const err = await rejectsWith(run().bases(`FROM ${docker.ref}\n`).config(0), PinError);
+    const err = await rejectsWith(run().bases(`FROM ${docker.ref}\n`).config(0), NotFixed);
     expect(err.message).toMatch(/is for linux\/arm64, not linux\/amd64/);
   });
 
@@ -235,7 +236,7 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
   });
 
   it('a reference chosen by a build argument without a default is refused with a reason', async () => {
-    const err = await rejectsWith(run().bases(`ARG BASE\nFROM \${BASE}\n`).config(0), PinError);
+    const err = await rejectsWith(run().bases(`ARG BASE\nFROM \${BASE}\n`).config(0), NotFixed);
     expect(err).toMatchObject({ left: 'failed', message: expect.stringMatching(/chosen by build argument BASE, which has no default/) });
     // With a default, the default is what today's build uses.
     const withDefault = await run().bases(`ARG BASE=${image.ref}\nFROM \${BASE}\n`).config(0);
@@ -248,7 +249,7 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
     const b = run({ client: { credentials: (h) => (h === token.host ? creds : undefined) } }).bases(`FROM ${priv.ref}\n`);
     expect((await b.config(0)).env).toEqual({ SECRET: 'no' });
     expect((await b.files(0, { files: ['/etc/passwd'] })).files.get('/etc/passwd')).toBe('tok\n');
-    const anonymous = await rejectsWith(run().bases(`FROM ${priv.ref}\n`).config(0), PinError);
+    const anonymous = await rejectsWith(run().bases(`FROM ${priv.ref}\n`).config(0), NotFixed);
     expect(anonymous.message).toMatch(/requires authentication/);
   });
 
@@ -256,13 +257,13 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
     const resolvers = new Resolvers({ offline: false, refresh: false, lock: join(dir, 'dockrepro.lock.json') }, { HOME: dir });
     const images = resolvers.pinnerFor(DEFAULT_CONFIG, dir);
     const seen: string[] = [];
-    const probe: Fixer = {
+    const probe: Fixer<'pip-version'> = {
       kind: 'pip-version',
       fix: async (findings, ctx) => {
         const facts = await ctx.bases!.config(0);
         const passwd = (await ctx.bases!.files(0, { files: ['/etc/passwd'] })).files.get('/etc/passwd');
         seen.push(`${facts.env.PYTHON_VERSION} ${passwd?.split(':')[0]}`);
-        return findings.map(() => ({ left: 'no-fixer' as const, reason: 'probe' }));
+        return findings.map(() => new NotFixed('probe', 'no-fixer'));
       },
     };
     await fixText(`FROM ${open.host}/reader/debian:12\nRUN pip install flask\n`, {
@@ -270,7 +271,7 @@ describeWithRegistries('ImageReader and StageBases', ({ open, token }) => {
       unsafe: false,
       offline: false,
       baseId: 10001,
-      fixers: new Map([[probe.kind, probe]]),
+      fixers: withFixer(probe),
       lookups: resolvers.lookups,
       images,
       bases: resolvers.basesFor(DEFAULT_CONFIG, dir, images),

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { HttpClient, RegistryError } from '../../src/resolve/http';
-import { PinError } from '../../src/resolve/pinError';
+import { NotFixed } from '../../src/util/notFixed';
 import { LockError, LockFile } from '../../src/resolve/lock';
 import { lookupPackage, type PackageContext } from '../../src/resolve/packages';
 import { workspace } from '../helpers/workspace';
@@ -62,12 +62,12 @@ describe('lookupPackage', () => {
     expect(() => ctx.lock!.setPackage('b', { version: '1 && rm -rf /', resolvedAt: 't' })).toThrow(LockError);
   });
 
-  it('lookup failures become PinErrors with the reason', async () => {
+  it('lookup failures become NotFixed errors with the reason', async () => {
     const ctx = context();
     const err = await lookupPackage(ctx, 'gone', async () => {
       throw new RegistryError('https://i/gone: not found (unknown package)', 'not-found', 404);
     }, valid, "'gone'").catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(PinError);
+    expect(err).toBeInstanceOf(NotFixed);
     expect(err).toMatchObject({ left: 'failed', message: 'lookup failed: https://i/gone: not found (unknown package)' });
   });
 });

@@ -55,13 +55,6 @@ const LAYERS: ReadonlyArray<readonly [layer: string, paths: readonly string[]]> 
   ]],
 ];
 
-/**
- * Imports that break a rule below and are being removed on another branch of issue 15; each must name the
- * import exactly. Keep this list empty once they land.
- */
-const PENDING: ReadonlyArray<readonly [from: string, to: string, why: string]> = [
-  ['fixers/git-commit.ts', 'rules/git-clone-pin.ts', 'type ClonePin: moves to rules/fixRequests.ts with the typed fix requests'],
-];
 
 function layerOf(file: string): number {
   let best = -1;
@@ -112,8 +105,6 @@ function importsOf(file: string): Import[] {
 const files = sourceFiles(src).map((f) => relative(src, f)).sort();
 const imports = files.flatMap((f) => importsOf(join(src, f)));
 const named = (i: Import): string => `src/${i.from}:${i.line} imports src/${i.to} (${i.text})`;
-const pending = (i: Import): boolean => PENDING.some(([from, to]) => from === i.from && to === i.to);
-
 it('reads imports of every kind', () => {
   // Guards the reader itself: lazy requires and `export … from` must be seen, or cycles would hide.
   expect(files.length).toBeGreaterThan(100);
@@ -163,10 +154,7 @@ it('keeps rule files to themselves: only the registry imports a rule', () => {
   // in a lower module both import, so a rule file can change without reaching into the fix.
   const ruleFiles = new Set(imports.filter((i) => i.from === 'rules/index.ts' && i.to !== 'rules/types.ts').map((i) => i.to));
   expect(ruleFiles.size).toBeGreaterThan(10);
-  const reaching = imports.filter((i) => ruleFiles.has(i.to) && i.from !== 'rules/index.ts' && !pending(i)).map(named);
+  const reaching = imports.filter((i) => ruleFiles.has(i.to) && i.from !== 'rules/index.ts').map(named);
   expect(reaching).toEqual([]);
 });
 
-it('lists only pending imports that still exist', () => {
-  for (const [from, to] of PENDING) expect(imports.some((i) => i.from === from && i.to === to)).toBe(true);
-});
