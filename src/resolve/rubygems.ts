@@ -8,6 +8,7 @@
 import { RegistryError, type HttpClient } from './http';
 import type { ResolvedVersion } from './packages';
 import type { ResolveContext } from './context';
+import { NotFixed } from '../util/notFixed';
 
 export const RUBYGEMS_ORG = 'https://rubygems.org/';
 
@@ -186,8 +187,10 @@ async function fromSource(http: HttpClient, source: string, q: GemQuery): Promis
 }
 
 /**
- * The newest version over every source (RubyGems installs the highest version any source offers). A source
- * without the gem is skipped; one that fails makes the answer unknown.
+ * The newest version on the sources that have the gem, when they agree. Which source wins when they do not
+ * depends on the RubyGems inside the image (3.3 installs from the first source that has the gem, whatever
+ * the others offer: test/fixers/gem-version.test.ts asks the real gem), so disagreeing sources leave the
+ * finding. A source without the gem is skipped; one that fails makes the answer unknown.
  */
 export async function resolveGem(ctx: ResolveContext, q: GemQuery): Promise<ResolvedVersion> {
   const { http } = ctx;
@@ -201,7 +204,14 @@ export async function resolveGem(ctx: ResolveContext, q: GemQuery): Promise<Reso
     const where = sources.join(', ');
     throw new RegistryError(`gem '${q.name}' is not on ${where}`, 'not-found', 404, sources[0]);
   }
-  const best = found.reduce((a, b) => (compareGemVersions(b.version, a.version) > 0 ? b : a));
+  const differ = found.find((f) => compareGemVersions(f.version, found[0].version) !== 0);
+  if (differ) {
+    throw new NotFixed(
+      `the gem sources disagree on '${q.name}' (${found[0].version} on ${found[0].source}, ${differ.version} on ${differ.source}) and which one gem install takes depends on the image's RubyGems: pin it by hand, or use one source (--clear-sources --source URL)`,
+      'no-fixer',
+    );
+  }
+  const best = found[0];
   const what = q.requirement
     ? `newest ${q.prerelease ? 'version' : 'release'} matching '${formatGemRequirement(q.requirement)}'`
     : `newest ${q.prerelease ? 'version (--pre)' : 'release'}`;
