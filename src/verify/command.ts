@@ -104,12 +104,6 @@ export async function verifyCommand(argv: string[], io: VerifyIo): Promise<numbe
   if (epochText !== undefined && !/^\d{1,12}$/.test(epochText)) {
     return usage(io, `${values['source-date-epoch'] !== undefined ? '--source-date-epoch' : 'SOURCE_DATE_EPOCH'} must be whole seconds since 1970, got '${epochText}'`);
   }
-  const dockerfile = resolve(io.cwd, positionals[0] ?? 'Dockerfile');
-  if (!isFile(dockerfile)) return usage(io, `no Dockerfile at '${relative(io.cwd, dockerfile) || dockerfile}'`);
-  const context = values.context === undefined ? dirname(dockerfile) : resolve(io.cwd, values.context);
-  if (!isFolder(context)) return usage(io, `--context '${values.context}' is not a folder`);
-  const timestamp = epochText !== undefined ? Number(epochText) : (newestCommitTime(context, io.env) ?? 0);
-  const shown = relative(io.cwd, dockerfile) || dockerfile;
   let asked: VariationName[] | undefined;
   if (values.variations !== undefined) {
     const names = values.variations.split(',').map((n) => n.trim());
@@ -118,6 +112,12 @@ export async function verifyCommand(argv: string[], io: VerifyIo): Promise<numbe
     asked = names as VariationName[];
   }
 
+  const dockerfile = resolve(io.cwd, positionals[0] ?? 'Dockerfile');
+  if (!isFile(dockerfile)) return usage(io, `no Dockerfile at '${relative(io.cwd, dockerfile) || dockerfile}'`);
+  const context = values.context === undefined ? dirname(dockerfile) : resolve(io.cwd, values.context);
+  if (!isFolder(context)) return usage(io, `--context '${values.context}' is not a folder`);
+  const timestamp = epochText !== undefined ? Number(epochText) : (newestCommitTime(context, io.env) ?? 0);
+  const shown = relative(io.cwd, dockerfile) || dockerfile;
   let builder;
   try {
     builder = findBuilder(values.builder as BuilderName | undefined, io.env);
