@@ -48,7 +48,7 @@ Verify options:
 
 Variations (--vary), after Debian's reprotest; every build of a --vary run gets the same mount points and a
 fixed hostname, and only their values change:
-${VARIATION_NAMES.map((n) => `  ${n.padEnd(16)}${VARIATION_DESCRIPTIONS[n]}`).join('\n')}
+${VARIATION_NAMES.map((n) => `  ${n.padEnd(17)}${VARIATION_DESCRIPTIONS[n]}`).join('\n')}
   (umask is not varied: buildah 1.28 sets 0022 for every RUN whatever its own umask is)
 Cost: 2 builds when the image stays the same; when it changes, 1 more unvaried build and 1 per variation
 (3 + 5 with all), each about as long as a plain build (5-12 s for a small image). Needs root (buildah,

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { onPath } from './builder';
+import { BuildFailed, onPath } from './builder';
 
 export interface ShuffledMount {
   mountpoint: string;
@@ -12,12 +12,12 @@ export interface ShuffledMount {
   unmount(): boolean;
 }
 
-/** Mounts `source` at `mountpoint` (made if missing) through disorderfs. Throws with disorderfs's message when it fails. */
+/** Mounts `source` at `mountpoint` (made if missing) through disorderfs; a BuildFailed with disorderfs's message when it cannot. */
 export function mountShuffled(source: string, mountpoint: string, env: NodeJS.ProcessEnv): ShuffledMount {
   mkdirSync(mountpoint, { recursive: true });
   // --multi-user: RUN steps with a USER other than root read the file system through the mount too.
   const r = spawnSync('disorderfs', ['--shuffle-dirents=yes', '--multi-user=yes', source, mountpoint], { env, encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) throw new Error(`disorderfs could not mount ${source}: ${(r.stderr || r.error?.message || `exit status ${r.status}`).trim()}`);
+  if (r.status !== 0) throw new BuildFailed(`disorderfs could not mount ${source}`, (r.stderr || r.error?.message || `exit status ${r.status}`).trim());
   let mounted = true;
   return {
     mountpoint,

@@ -22,11 +22,11 @@ export type VariationName = (typeof VARIATION_NAMES)[number];
 
 /** What each variation does, for --help, the README and the report. */
 export const VARIATION_DESCRIPTIONS: Record<VariationName, string> = {
-  clock: `the clock runs ${CLOCK_OFFSET_DAYS} days ahead for dynamically linked (glibc) programs in RUN (libfaketime preloaded through /etc/ld.so.preload)`,
+  clock: `${CLOCK_OFFSET_DAYS} days ahead for dynamically linked glibc programs (libfaketime in /etc/ld.so.preload)`,
   hostname: 'RUN sees another hostname (the builder runs in a UTS namespace of its own)',
   timezone: 'RUN sees UTC+14 instead of UTC as the local time zone (/etc/localtime)',
   locale: 'RUN gets LANG and LC_ALL set to fr_CH.UTF-8',
-  'directory-order': 'directory entries come back in a random order (disorderfs over the image store and the build context)',
+  'directory-order': 'directory entries in a random order (disorderfs over the image store and the context)',
 };
 
 /** Environment names the locale variation sets; they reach the image config too, so the comparison leaves them out. */
