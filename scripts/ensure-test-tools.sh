@@ -36,6 +36,11 @@ command -v dnf >/dev/null 2>&1 || missing+=(dnf)
 # only program (a dynamically linked one would need a libc in the image).
 command -v buildah >/dev/null 2>&1 || missing+=(buildah)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+# verify --vary (test/verify/vary.test.ts): libfaketime moves the clock, disorderfs (FUSE) shuffles directory
+# order, tzdata gives the time zones.
+[ -n "$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 2>/dev/null)" ] || missing+=(faketime)
+command -v disorderfs >/dev/null 2>&1 || missing+=(disorderfs)
+[ -f /usr/share/zoneinfo/Etc/GMT-14 ] || missing+=(tzdata)
 # The package servers of the gem, go and cargo fixer tests are made by the real tools: ruby's gem builds the gems
 # and their index (test/helpers/gemServer.ts); go writes the module proxy from module zips made by zip
 # (test/helpers/goProxy.ts).
@@ -54,12 +59,12 @@ if [ "${EUID:-$(id -u)}" != "0" ]; then
   echo "************************************************************************" >&2
   echo "* ensure-test-tools: missing ${missing[*]} and not root; cannot install." >&2
   echo "* Registry tests will be SKIPPED (and fail under CI=true)." >&2
-  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static ruby golang-go zip" >&2
+  echo "* Install with: sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static faketime disorderfs tzdata ruby golang-go zip" >&2
   echo "************************************************************************" >&2
   exit 0
 fi
 
-install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static ruby golang-go zip; }
+install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils openssl passwd adduser util-linux zstd bzip2 make gcc libc6-dev pre-commit python3 rpm createrepo-c dnf apt-utils gpg buildah busybox-static faketime disorderfs tzdata ruby golang-go zip; }
 # Running as root: say what is about to change on this machine before changing it.
 echo "ensure-test-tools: running as root, so installing the missing test tools system-wide with apt-get: ${missing[*]}" >&2
 echo "ensure-test-tools: (to avoid this, install them yourself or run the tests as another user; they then skip loudly)" >&2

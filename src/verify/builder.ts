@@ -21,6 +21,27 @@ export interface BuildRequest {
   env: NodeJS.ProcessEnv;
   /** One line of builder output at a time (for a progress display); optional. */
   onOutput?: (line: string) => void;
+  /** Conditions to build under (`verify --vary`); the builder's defaults when absent. */
+  conditions?: BuildConditions;
+}
+
+/** A file bind-mounted read-only into every RUN of every build of a `--vary` run. */
+export interface ConditionMount {
+  /** Path inside the container. */
+  target: string;
+  /** File on this machine. */
+  source: string;
+}
+
+/** The conditions of one build; the builder applies them. */
+export interface BuildConditions {
+  /** The hostname RUN sees; the builder's own choice when absent. */
+  hostname?: string;
+  mounts: ConditionMount[];
+  /** Environment for RUN (buildah can set it only in the image config too: see variations.ts `IMAGE_ENV_NAMES`). */
+  env: Record<string, string>;
+  /** Directory entries in a random order: the store and the context read through disorderfs. */
+  shuffleDirectories: boolean;
 }
 
 export interface BuiltImage {

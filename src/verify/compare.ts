@@ -41,10 +41,23 @@ export interface Comparison {
   layers: LayerComparison[];
 }
 
-export async function compareImages(a: LayoutImage, b: LayoutImage): Promise<Comparison> {
+export interface CompareOptions {
+  /**
+   * Environment variables left out of the config's `Env` in both images before comparing (set by the builds
+   * themselves, as `verify --vary`'s locale variation does), and with them the history comments that name
+   * the image of the step before. When that is the only difference, the images count as identical although
+   * their digests differ.
+   */
+  ignoreEnv?: readonly string[];
+}
+
+export async function compareImages(a: LayoutImage, b: LayoutImage, options: CompareOptions = {}): Promise<Comparison> {
   const digests: [string, string] = [a.manifestDigest, b.manifestDigest];
   if (a.manifestDigest === b.manifestDigest) return { identical: true, digests, config: [], layers: [] };
-  const config = compareConfigs(a.config, b.config);
+  const ignored = options.ignoreEnv ?? [];
+  // buildah's history comments name the image of the step before (`FROM <id>`), whose id changes with its
+  // Env; a real difference shows in the layers or the rest of the config anyway.
+  const config = compareConfigs(withoutEnv(a.config, ignored), withoutEnv(b.config, ignored)).filter((d) => ignored.length === 0 || !/^history\[\d+\]\.comment$/.test(d.field));
   const layers: LayerComparison[] = [];
   for (let i = 0; i < Math.max(a.layers.length, b.layers.length); i++) {
     const la = a.layers[i];
@@ -57,7 +70,16 @@ export async function compareImages(a: LayoutImage, b: LayoutImage): Promise<Com
       files: compareFiles(await files(la), await files(lb)),
     });
   }
-  return { identical: false, digests, config, layers };
+  const onlyIgnored = ignored.length > 0 && config.length === 0 && layers.length === 0;
+  return { identical: onlyIgnored, digests, config, layers };
+}
+
+/** The config with `NAME=…` entries of `names` left out of `config.Env`. */
+function withoutEnv(config: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const inner = config.config as { Env?: unknown } | undefined;
+  if (names.length === 0 || !inner || !Array.isArray(inner.Env)) return config;
+  const Env = inner.Env.filter((e) => typeof e !== 'string' || !names.some((n) => e.startsWith(`${n}=`)));
+  return { ...config, config: { ...inner, Env } };
 }
 
 async function files(layer: LayoutLayer | undefined): Promise<Map<string, FileFacts>> {

@@ -1,15 +1,28 @@
 /** `dockrepro verify`'s report: text for people, JSON for tools. Text from the builds is escaped for terminals. */
 import { printable, terminalSafeJson } from '../util/escape';
 import type { Comparison } from './compare';
+import type { Differing, VariationOutcome } from './vary';
+import type { VariationName } from './variations';
 
 export interface VerifyResult {
   dockerfile: string;
   builder: string;
   /** The SOURCE_DATE_EPOCH and `--timestamp` both builds used. */
   sourceDateEpoch: number;
-  /** Seconds each build took (build and export). */
-  seconds: [number, number];
+  /** Seconds each build took (build and export), in the order they ran. */
+  seconds: number[];
+  /** Build 1 against build 2 (with --vary: the unvaried build against the one under every variation). */
   comparison: Comparison;
+  /** With --vary: what was varied, and when the result changed, by which variation. */
+  vary?: VaryReport;
+}
+
+export interface VaryReport {
+  variations: { name: VariationName; description: string; applied: boolean; notAppliedBecause?: string }[];
+  /** When the varied build differs: what also differs between two unvaried builds (no variation's doing). */
+  unvaried?: Differing;
+  /** When the varied build differs: each variation alone against the unvaried build. */
+  byVariation?: VariationOutcome[];
 }
 
 /** Most differing files listed per layer in text (JSON lists all). */
@@ -17,10 +30,44 @@ const MAX_FILES_SHOWN = 40;
 
 export function textReport(r: VerifyResult): string {
   const c = r.comparison;
-  const how = `${r.builder}, SOURCE_DATE_EPOCH=${r.sourceDateEpoch}; builds took ${r.seconds.map((s) => s.toFixed(1)).join(' s and ')} s`;
+  const took = r.seconds.map((s) => s.toFixed(1));
+  const how = `${r.builder}, SOURCE_DATE_EPOCH=${r.sourceDateEpoch}; builds took ${took.length > 2 ? `${took.slice(0, -1).join(' s, ')} s and ${took[took.length - 1]}` : took.join(' s and ')} s`;
   const name = printable(r.dockerfile);
+  if (r.vary) return varyText(name, how, r.vary, c);
   if (c.identical) return `${name}: reproducible: both builds gave ${c.digests[0]} (${how})\n`;
   const lines = [`${name}: NOT reproducible: build 1 gave ${c.digests[0]}, build 2 ${c.digests[1]} (${how})`];
+  return `${[...lines, ...differences(c)].join('\n')}\n`;
+}
+
+function varyText(name: string, how: string, vary: VaryReport, c: Comparison): string {
+  const applied = vary.variations.filter((v) => v.applied).map((v) => v.name);
+  const lines: string[] = [];
+  if (c.identical) {
+    const same = c.digests[0] === c.digests[1] ? `both builds gave ${c.digests[0]}` : `both builds gave the same files and config (the digests differ only by the LANG and LC_ALL that the locale variation writes into the config)`;
+    lines.push(`${name}: reproducible under ${applied.join(', ')}: ${same} (${how})`);
+  } else {
+    lines.push(`${name}: NOT reproducible under ${applied.join(', ')}: the unvaried build gave ${c.digests[0]}, the varied one ${c.digests[1]} (${how})`);
+    lines.push(...differences(c));
+    lines.push('  which variation makes the difference (each alone, compared with the unvaried build):');
+    for (const o of vary.byVariation ?? []) lines.push(`    ${o.variation}: ${o.reproducible ? 'the same' : printable(listed(o.differing))}`);
+    const again = vary.unvaried;
+    if (again && (again.paths.length > 0 || again.config.length > 0)) {
+      lines.push(`  differs without any variation too (the unvaried build again; not blamed on a variation): ${printable(listed(again))}`);
+    } else if ((vary.byVariation ?? []).every((o) => o.reproducible)) {
+      lines.push('  no variation alone makes a difference: only some of them together do');
+    }
+  }
+  for (const v of vary.variations) if (!v.applied) lines.push(`  not varied: ${v.name} (${v.notAppliedBecause ?? 'not asked for'})`);
+  return `${lines.join('\n')}\n`;
+}
+
+function listed(d: Differing): string {
+  return [...d.paths, ...d.config.map((f) => `config ${f}`)].join(', ');
+}
+
+/** The config fields and layer files that differ, as indented lines. */
+function differences(c: Comparison): string[] {
+  const lines: string[] = [];
   if (c.config.length > 0) {
     lines.push('  image config:');
     for (const d of c.config) {
@@ -39,7 +86,7 @@ export function textReport(r: VerifyResult): string {
     if (l.files.length === 0) lines.push('    the same files, metadata and content, but different tar bytes (entry order or headers)');
   }
   if (c.config.length === 0 && c.layers.length === 0) lines.push('  the config and layers are the same: the manifests differ (annotations or media types)');
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
 export function jsonReport(r: VerifyResult): string {
