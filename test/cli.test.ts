@@ -6,7 +6,8 @@ import { workspace } from './helpers/workspace';
 import { runCli } from './helpers/cli';
 import { RULES } from '../src/rules/index';
 
-const PINNED = `FROM python:3.12.7@sha256:${'a'.repeat(64)}\nRUN pip install flask==3.1.0\n`;
+// Clean under every rule: pinned, and the ARG makes pip's .pyc the same on every build (source-date-epoch, pip-compile).
+const PINNED = `FROM python:3.12.7@sha256:${'a'.repeat(64)}\nARG SOURCE_DATE_EPOCH\nRUN pip install flask==3.1.0\n`;
 const UNPINNED = 'FROM python:3\nRUN pip install flask\n';
 
 
@@ -24,8 +25,10 @@ describe('exit codes and output', () => {
     expect(r.stdout.split('\n')).toEqual([
       "Dockerfile:1:6: warning image-digest base image 'python:3' has no digest: pin it as 'python:3@sha256:<digest>'",
       expect.stringMatching(/^Dockerfile:1:6: warning image-tag base image 'python:3' has a floating tag '3'/),
+      expect.stringMatching(/^Dockerfile:2:5: info source-date-epoch pip install compiles \.pyc files stamped with the install time, so two builds differ; /),
+      expect.stringMatching(/^Dockerfile:2:9: info pip-compile 'pip install' compiles the modules it installs: each \.pyc holds the install time/),
       "Dockerfile:2:17: warning pip-pin pip requirement 'flask' is not pinned: use 'flask==<version>'",
-      '3 findings (3 warnings) in 1 file',
+      '5 findings (3 warnings, 2 info) in 1 file',
       '',
     ]);
   });
@@ -48,8 +51,8 @@ describe('exit codes and output', () => {
     const cwd = workspace({ Dockerfile: UNPINNED });
     const only = await runCli(['lint', '--rules', 'pip-pin', '-f', 'json'], { cwd });
     expect(JSON.parse(only.stdout).files[0].findings.map((f: { rule: string }) => f.rule)).toEqual(['pip-pin']);
-    const without = await runCli(['lint', '--disable', 'image-digest,image-tag', '-f', 'json'], { cwd });
-    expect(JSON.parse(without.stdout).files[0].findings.map((f: { rule: string }) => f.rule)).toEqual(['pip-pin']);
+    const without = await runCli(['lint', '--disable', 'image-digest,image-tag,source-date-epoch', '-f', 'json'], { cwd });
+    expect(JSON.parse(without.stdout).files[0].findings.map((f: { rule: string }) => f.rule)).toEqual(['pip-compile', 'pip-pin']);
   });
 
   it.each([
@@ -84,7 +87,13 @@ describe('stdin', () => {
     const cwd = workspace({ 'app/requirements.txt': 'flask\n' });
     const code = `FROM python:3.12.7@sha256:${'a'.repeat(64)}\nCOPY requirements.txt /r.txt\nRUN pip install -r /r.txt\n`;
     const r = await runCli(['lint', '-', '--stdin-filename', 'app/Dockerfile'], { cwd, stdin: code });
-    expect(r.stdout).toBe("app/Dockerfile:3:20: warning pip-pin requirements.txt:1: 'flask' is not pinned: use 'flask==<version>'\n1 finding (1 warning) in 1 file\n");
+    expect(r.stdout.split('\n')).toEqual([
+      expect.stringMatching(/^app\/Dockerfile:3:5: info source-date-epoch pip install /),
+      expect.stringMatching(/^app\/Dockerfile:3:9: info pip-compile 'pip install' /),
+      "app/Dockerfile:3:20: warning pip-pin requirements.txt:1: 'flask' is not pinned: use 'flask==<version>'",
+      '3 findings (1 warning, 2 info) in 1 file',
+      '',
+    ]);
     expect(r.code).toBe(1);
   });
 
@@ -106,8 +115,8 @@ describe('configuration', () => {
     const files = JSON.parse(r.stdout).files as { path: string; findings: { rule: string; severity: string }[] }[];
     const byPath = Object.fromEntries(files.map((f) => [f.path, f.findings.map((x) => `${x.rule}:${x.severity}`)]));
     expect(byPath).toEqual({
-      'svc/Dockerfile': ['pip-pin:warning'],
-      'web/Dockerfile': ['image-digest:warning', 'pip-pin:error'],
+      'svc/Dockerfile': ['source-date-epoch:info', 'pip-compile:info', 'pip-pin:warning'],
+      'web/Dockerfile': ['image-digest:warning', 'source-date-epoch:info', 'pip-compile:info', 'pip-pin:error'],
     });
     expect(r.code).toBe(1);
   });
@@ -126,7 +135,7 @@ describe('configuration', () => {
   });
 
   it('--config overrides the search', async () => {
-    const cwd = workspace({ 'strict.yaml': 'rules:\n  pip-pin: off\n  image-tag: off\n  image-digest: off\n', Dockerfile: UNPINNED });
+    const cwd = workspace({ 'strict.yaml': 'rules:\n  pip-pin: off\n  image-tag: off\n  image-digest: off\n  source-date-epoch: off\n  pip-compile: off\n', Dockerfile: UNPINNED });
     expect((await runCli(['lint', '-c', 'strict.yaml'], { cwd })).code).toBe(0);
     const missing = await runCli(['lint', '-c', 'nope.yaml'], { cwd });
     expect(missing.code).toBe(2);
@@ -193,8 +202,11 @@ describe('bad input: a clear message per file, the others still linted', () => {
     const cwd = workspace({ Dockerfile: text });
     const r = await runCli(['lint', '-f', 'json'], { cwd });
     const findings = JSON.parse(r.stdout).files[0].findings as { rule: string; line: number }[];
-    expect(findings.length).toBe(lines.filter((l) => l.startsWith('RUN')).length);
-    expect(findings.every((f) => f.rule === 'pip-pin')).toBe(true);
+    // Per RUN: the unpinned flask, its .pyc (pip-compile) and apt's logs and caches (apt-cleanup); the one stage lacks ARG SOURCE_DATE_EPOCH once.
+    const runs = lines.filter((l) => l.startsWith('RUN')).length;
+    const byRule: Record<string, number> = {};
+    for (const f of findings) byRule[f.rule] = (byRule[f.rule] ?? 0) + 1;
+    expect(byRule).toEqual({ 'pip-pin': runs, 'pip-compile': runs, 'apt-cleanup': runs, 'source-date-epoch': 1 });
     expect(r.code).toBe(1);
   }, 60_000);
 

@@ -20,6 +20,9 @@ import addChecksum from './add-checksum';
 import scriptChecksum from './script-checksum';
 import downloadChecksum from './download-checksum';
 import aptVersion from './apt-version';
+import sourceDateEpoch from './source-date-epoch';
+import aptCleanup from './apt-cleanup';
+import pipNoCompile from './pip-no-compile';
 
 // One fixer a line: helpers adding fixers in parallel then merge without conflicts.
 export const FIXERS: FixerTable = {
@@ -40,4 +43,7 @@ export const FIXERS: FixerTable = {
   'script-checksum': scriptChecksum,
   'download-checksum': downloadChecksum,
   'apt-version': aptVersion,
+  'source-date-epoch': sourceDateEpoch,
+  'apt-cleanup': aptCleanup,
+  'pip-no-compile': pipNoCompile,
 };

@@ -6,10 +6,9 @@
 import type { ImageSiteKind } from '../parse/dockerfile';
 import type { Span } from '../util/text';
 
-/** The commands that create users and groups (useradd-uid). */
-export type AccountCommand = 'useradd' | 'adduser' | 'groupadd' | 'addgroup';
-/** Which option syntax the command has: Debian's adduser, BusyBox, or shadow's useradd. */
-export type AccountStyle = 'debian' | 'busybox' | 'shadow';
+import type { AccountCommand, AccountStyle } from '../parse/tools/accounts';
+
+export type { AccountCommand, AccountStyle } from '../parse/tools/accounts';
 export type AccountId = 'uid' | 'gid';
 
 /** Give a user or group created by `command` the id it gets today (useradd-uid). */
@@ -159,6 +158,24 @@ export interface AptVersionRequest {
   stage: number;
 }
 
+/** Declare `ARG SOURCE_DATE_EPOCH` after the FROM of stage `stage` (source-date-epoch). */
+export interface SourceDateEpochRequest {
+  kind: 'source-date-epoch';
+  stage: number;
+}
+
+/** Remove `paths` at the end of the RUN that installs packages (apt-cleanup); each is one of the rule's fixed paths. */
+export interface AptCleanupRequest {
+  kind: 'apt-cleanup';
+  paths: string[];
+}
+
+/** Add `--no-compile` to `pip install` (pip-compile); `target`: the install uses `--target`, where the ARG does not help. */
+export interface PipNoCompileRequest {
+  kind: 'pip-no-compile';
+  target: boolean;
+}
+
 export type FixRequest =
   | ExplicitIdRequest
   | NpmCiRequest
@@ -176,7 +193,10 @@ export type FixRequest =
   | AddChecksumRequest
   | ScriptChecksumRequest
   | DownloadChecksumRequest
-  | AptVersionRequest;
+  | AptVersionRequest
+  | SourceDateEpochRequest
+  | AptCleanupRequest
+  | PipNoCompileRequest;
 
 export type FixKind = FixRequest['kind'];
 

@@ -18,6 +18,9 @@ import curlPipeShell from './curl-pipe-shell';
 import unverifiedDownload from './unverified-download';
 import gitClonePin from './git-clone-pin';
 import syntax from './syntax';
+import sourceDateEpoch from './source-date-epoch';
+import aptCleanup from './apt-cleanup';
+import pipCompile from './pip-compile';
 
 export const RULES: readonly Rule[] = [
   syntax,
@@ -38,6 +41,9 @@ export const RULES: readonly Rule[] = [
   curlPipeShell,
   unverifiedDownload,
   gitClonePin,
+  sourceDateEpoch,
+  aptCleanup,
+  pipCompile,
 ];
 
 export const RULES_BY_ID: ReadonlyMap<string, Rule> = new Map(RULES.map((r) => [r.meta.id, r]));

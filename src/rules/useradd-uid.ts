@@ -1,35 +1,10 @@
 import { parseArgs, type ParsedArgs } from '../parse/args';
-import { SPEC } from '../parse/tools/accounts';
-import { stageChain, type DockerfileModel } from '../parse/dockerfile';
+import { SPEC, imageFamily, styleOf } from '../parse/tools/accounts';
+import type { DockerfileModel } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { defineRule } from './types';
 import type { AccountCommand as Command, AccountStyle as Style } from './fixRequests';
 
-
-/** Short options only busybox adduser/addgroup know, and those only shadow useradd knows. */
-const BUSYBOX_ONLY = new Set(['-D', '-S', '-H']);
-const SHADOW_ONLY = new Set(['-m', '-M', '-r', '-N', '-U', '-l', '-o', '-c', '-d', '-e', '-f', '-K', '-p', '-R', '-Z', '-b']);
-
-/** The image family a RUN executes in, from the FROM chain of its stage (undefined when unknown). */
-function imageFamily(model: DockerfileModel, stageIndex: number): Style | undefined {
-  const root = stageChain(model, stageIndex)[0];
-  if (root === undefined || !model.stages[root]) return undefined;
-  const image = model.imageSites.find((s) => s.kind === 'from' && s.stage === root)?.value ?? '';
-  if (/alpine|busybox/.test(image)) return 'busybox';
-  // On RHEL-family images `adduser` is a link to shadow's useradd.
-  if (/fedora|centos|rhel|\bubi[0-9]*\b|rockylinux|almalinux|amazonlinux|oraclelinux/.test(image)) return 'shadow';
-  if (/debian|ubuntu|buster|bullseye|bookworm|trixie|focal|jammy|noble/.test(image)) return 'debian';
-  return undefined;
-}
-
-/** Which adduser/addgroup this is: the image family decides, else the option style (busybox is short, Debian long). */
-function styleOf(command: Command, parsed: ParsedArgs, family: Style | undefined): Style {
-  if (command === 'useradd' || command === 'groupadd') return 'shadow';
-  if (family) return family;
-  const short = parsed.optionWords.filter((o) => !o.word.value?.startsWith('--')).map((o) => o.name);
-  if (short.some((n) => SHADOW_ONLY.has(n)) && !short.some((n) => BUSYBOX_ONLY.has(n))) return 'shadow';
-  return short.length > 0 ? 'busybox' : 'debian';
-}
 
 /** An unquoted word of unknown value may expand to several words, options included: we cannot tell. */
 function hidesOptions(parsed: ParsedArgs, args: Word[]): boolean {

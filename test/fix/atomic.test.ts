@@ -11,7 +11,9 @@ const FILES = 400;
 // Long enough that a torn write would show: the user line sits between ~4 kB of comments.
 const padding = Array.from({ length: 60 }, (_, i) => `# padding line ${i} ${'x'.repeat(50)}`).join('\n');
 const before = (i: number) => `FROM debian:12.7@sha256:${'c'.repeat(64)}\n${padding}\nRUN useradd -m user${i}\n${padding}\n`;
-const after = (i: number) => before(i).replace(`useradd -m user${i}`, `useradd --uid 10001 -m user${i}`);
+// The fix gives the user an explicit uid (useradd-uid) and declares ARG SOURCE_DATE_EPOCH after FROM (useradd writes today's date into /etc/shadow).
+const after = (i: number) =>
+  before(i).replace('\n', '\nARG SOURCE_DATE_EPOCH\n').replace(`useradd -m user${i}`, `useradd --uid 10001 -m user${i}`);
 
 it('leaves every file old or new when killed mid-batch', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dockrepro-kill-'));

@@ -21,6 +21,10 @@ const EXAMPLES = join(__dirname, '../../examples');
 const STRETCH_OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 9 (stretch)"\nNAME="Debian GNU/Linux"\nVERSION_ID="9"\nID=debian\n';
 const XENIAL_OS_RELEASE = 'NAME="Ubuntu"\nVERSION="16.04.7 LTS (Xenial Xerus)"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="16.04"\n';
 
+/** The source-date-epoch fix (pip and useradd write the build time): `ARG SOURCE_DATE_EPOCH` after the first FROM line. */
+const EPOCH_ARG = 'ARG SOURCE_DATE_EPOCH\n';
+const withEpoch = (text: string) => text.replace('\n', `\n${EPOCH_ARG}`);
+
 function needs(): { files: DebianAccountFiles } | { skipped: string } {
   const files = debianAccountFiles();
   if ('skipped' in files) return files;
@@ -96,7 +100,7 @@ describeWithRegistries('fix reads the base image', (regs) => {
     expect(uid).toBe(1000); // Debian's base-passwd has no user in UID_MIN..UID_MAX
     expect(read(dir, 'Dockerfile')).toBe(
       original
-        .replace('e2e/python:3.7.3-stretch\n', `e2e/python:3.7.3-stretch@${stretch}\n`)
+        .replace('e2e/python:3.7.3-stretch\n', `e2e/python:3.7.3-stretch@${stretch}\n${EPOCH_ARG}`)
         .replace('RUN useradd --create-home appuser', `RUN useradd --uid ${uid} --create-home appuser`),
     );
     expect(read(dir, 'requirements.txt')).toBe('flask==2.2.5\n'); // 2.3.3 and later need Python >= 3.8
@@ -129,7 +133,7 @@ describeWithRegistries('fix reads the base image', (regs) => {
     const passwd = `${debian.passwd}ubuntu:x:1000:1000:Ubuntu:/home/ubuntu:/bin/bash\n`;
     const uid = realUseradd(passwd, 'app');
     expect(uid).toBe(1001);
-    expect(read(dir, 'Dockerfile')).toBe(text.replace('pip3 install flask', 'pip3 install flask==1.1.4').replace('useradd app', `useradd --uid ${uid} app`));
+    expect(read(dir, 'Dockerfile')).toBe(withEpoch(text).replace('pip3 install flask', 'pip3 install flask==1.1.4').replace('useradd app', `useradd --uid ${uid} app`));
     expect(r.stdout).toContain('0 left');
   });
 
@@ -148,7 +152,7 @@ describeWithRegistries('fix reads the base image', (regs) => {
     const text = `FROM ${regs.open.host}/e2e/ubuntu-python:16.04@${xenial}\nRUN pip3 install flask && useradd app\n`;
     writeFileSync(join(dir, 'Dockerfile'), text);
     const r = await runCli(['fix', '--offline'], { cwd: dir, env: env(dir) });
-    expect(read(dir, 'Dockerfile')).toBe(text);
+    expect(read(dir, 'Dockerfile')).toBe(withEpoch(text)); // the ARG needs no network
     expect(r.stdout).toMatch(/pip-pin left \(needs network\): Python version of this stage unknown: the base image could not be read/);
     expect(r.stdout).toMatch(/useradd-uid left \(unsafe not enabled\)/);
   });
@@ -171,7 +175,8 @@ describeWithRegistries('fix reads the base image', (regs) => {
     const text = `FROM ${regs.open.host}/e2e/ubuntu-python:16.04@${xenial} AS base\nFROM base AS app\nRUN pip3 install flask\n`;
     writeFileSync(join(dir, 'Dockerfile'), text);
     await runCli(['fix'], { cwd: dir, env: env(dir) });
-    expect(read(dir, 'Dockerfile')).toBe(text.replace('pip3 install flask', 'pip3 install flask==1.1.4'));
+    // The ARG goes into the stage that runs pip: a stage does not inherit its base stage's ARGs.
+    expect(read(dir, 'Dockerfile')).toBe(text.replace('FROM base AS app\n', `FROM base AS app\n${EPOCH_ARG}`).replace('pip3 install flask', 'pip3 install flask==1.1.4'));
   });
 
   it('an image that ships several Pythons: pip left, naming them', async () => {
@@ -180,7 +185,7 @@ describeWithRegistries('fix reads the base image', (regs) => {
     const text = `FROM ${regs.open.host}/e2e/two-pythons:1@${two.digest}\nRUN pip install flask\n`;
     writeFileSync(join(dir, 'Dockerfile'), text);
     const r = await runCli(['fix'], { cwd: dir, env: env(dir) });
-    expect(read(dir, 'Dockerfile')).toBe(text);
+    expect(read(dir, 'Dockerfile')).toBe(withEpoch(text));
     expect(r.stdout).toMatch(/ships several Pythons \(\/usr\/local\/lib\/python3\.11, \/usr\/lib\/python3\.9\)/);
   });
 

@@ -9,7 +9,8 @@ const PKG = JSON.stringify({ name: 'app', version: '1.0.0' });
 /** npm's version set by hand (node:20.18.1 ships npm 10.8.2): these runs have no registry to read the image from. */
 const NPM_BY_HAND = 'rules:\n  npm-pin: { npm-version: 10.8.2 }\n';
 const NODE_APP = 'FROM node:20.18.1@sha256:' + 'a'.repeat(64) + '\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm install --production\n';
-const USERS = 'FROM debian:12.7@sha256:' + 'b'.repeat(64) + '\nRUN useradd -m app\n';
+// The stage declares ARG SOURCE_DATE_EPOCH (useradd writes the day into /etc/shadow): the uid is the one fix, and it is unsafe.
+const USERS = 'FROM debian:12.7@sha256:' + 'b'.repeat(64) + '\nARG SOURCE_DATE_EPOCH\nRUN useradd -m app\n';
 
 
 describe('dockrepro fix', () => {
@@ -25,7 +26,7 @@ describe('dockrepro fix', () => {
     const cwd = workspace({ Dockerfile: USERS });
     const safe = await runCli(['fix'], { cwd });
     expect(readFileSync(join(cwd, 'Dockerfile'), 'utf8')).toBe(USERS);
-    expect(safe.stdout).toContain('Dockerfile:2:16: useradd-uid left (unsafe not enabled)');
+    expect(safe.stdout).toContain('Dockerfile:3:16: useradd-uid left (unsafe not enabled)');
     expect(safe.stdout).toContain('1 file scanned, 0 changed, 0 findings fixed, 1 left (1 unsafe not enabled)');
     expect(safe.code).toBe(1);
     const unsafe = await runCli(['fix', '--unsafe'], { cwd });
@@ -81,7 +82,7 @@ describe('dockrepro fix', () => {
   });
 
   it('stdin with nothing to fix echoes the text unchanged', async () => {
-    const text = 'FROM python:3\nRUN pip install flask\n';
+    const text = 'FROM python:3\nARG SOURCE_DATE_EPOCH\nRUN pip install flask\n';
     const r = await runCli(['fix', '--offline', '-'], { stdin: text, cwd: workspace({}) });
     expect(r.stdout).toBe(text);
     expect(r.stderr).toContain('pip-pin left (needs network)');
@@ -90,7 +91,7 @@ describe('dockrepro fix', () => {
   });
 
   it("'-' exit codes: 0 with findings left (the config's threshold too), 1 with an explicit -t or --check, 2 on an error", async () => {
-    const text = 'FROM python:3\nRUN pip install flask\n';
+    const text = 'FROM python:3\nARG SOURCE_DATE_EPOCH\nRUN pip install flask\n';
     const cwd = workspace({ '.dockrepro.yaml': 'failure-threshold: warning\n' });
     expect((await runCli(['fix', '--offline', '-'], { stdin: text, cwd })).code).toBe(0);
     const strict = await runCli(['fix', '--offline', '-t', 'warning', '-'], { stdin: text, cwd });
@@ -111,8 +112,9 @@ describe('dockrepro fix', () => {
   it('--offline counts findings that need the network', async () => {
     const cwd = workspace({ Dockerfile: 'FROM python:3.12\nRUN pip install flask\n' });
     const r = await runCli(['fix', '--offline'], { cwd });
-    expect(r.stdout).toMatch(/Dockerfile:2:17: pip-pin left \(needs network\): 'flask' \(Python 3\.12, index https:\/\/pypi\.org\/simple\) is not in .*dockrepro.lock.json and --offline forbids a lookup/);
-    expect(r.stdout).toContain('0 findings fixed, 3 left (3 needs network)');
+    // The ARG SOURCE_DATE_EPOCH fix needs no network: it is made, and the pin moves down a line.
+    expect(r.stdout).toMatch(/Dockerfile:3:17: pip-pin left \(needs network\): 'flask' \(Python 3\.12, index https:\/\/pypi\.org\/simple\) is not in .*dockrepro.lock.json and --offline forbids a lookup/);
+    expect(r.stdout).toContain('1 finding fixed, 3 left (3 needs network)');
   });
 
   it('findings no fixer handles are counted as "no fixer", not "needs network", with or without --offline (issue 9)', async () => {
@@ -190,7 +192,7 @@ describe('progress', () => {
       env: {},
       cwd,
     });
-    const left = terminal.match(/(^|\n|\r\x1b\[K|\] [^\r\n]*)s\d+\/Dockerfile:2:16: useradd-uid left/g) ?? [];
+    const left = terminal.match(/(^|\n|\r\x1b\[K|\] [^\r\n]*)s\d+\/Dockerfile:3:16: useradd-uid left/g) ?? [];
     expect(left).toHaveLength(25);
     // Each starts a wiped line (or follows another line), never the tail of a progress line.
     for (const l of left) expect(l).toMatch(/^(\n|\r\x1b\[K|)s/);

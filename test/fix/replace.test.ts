@@ -11,7 +11,8 @@ import { workspace } from '../helpers/workspace';
 import { runCli } from '../helpers/cli';
 import { inCI } from '../helpers/ci';
 
-const USERS = 'FROM debian:12.7@sha256:' + 'b'.repeat(64) + '\nRUN useradd -m app\n';
+// Declares ARG SOURCE_DATE_EPOCH (useradd writes the day into /etc/shadow), so the uid is the one fix these tests write.
+const USERS = 'FROM debian:12.7@sha256:' + 'b'.repeat(64) + '\nARG SOURCE_DATE_EPOCH\nRUN useradd -m app\n';
 const FIXED = USERS.replace('useradd -m app', 'useradd --uid 10001 -m app');
 const NOBODY = 65534;
 

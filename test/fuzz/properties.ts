@@ -1,7 +1,8 @@
 /**
  * The properties every input must keep, shared by the bounded run in the suite and `npm run fuzz`:
  * lint never throws and stays under a time bound; the offline fix (unsafe on, no resolvers) never throws,
- * is idempotent, changes only lines its fixes touch, and keeps the instruction count and parse problems.
+ * is idempotent, changes only lines its fixes touch (inserting no line but `ARG SOURCE_DATE_EPOCH` after a FROM),
+ * and keeps the other instructions and the parse problems.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { parseNotes } from '../../src/run';
 import { fixText } from '../../src/fix';
 import { RULES } from '../../src/rules/index';
 import { BuildContext } from '../../src/context';
+import { lineChanges } from '../helpers/fixedLines';
 
 /**
  * Per-input bound for lint (decode + parse + rules + notes): a base plus an allowance per KB, so that work
@@ -85,13 +87,12 @@ export async function checkFix(text: string, buildContext?: BuildContext): Promi
     if (first.applied.length) throw new Error(`fixes reported applied (${first.applied.map((a) => a.title).join('; ')}) but the text is unchanged`);
     return;
   }
-  // Every line no applied fix touched is identical: line count kept, at most one changed line per fix.
-  const a = text.split('\n');
-  const b = first.text.split('\n');
-  if (a.length !== b.length) throw new Error(`fix changed the line count ${a.length} → ${b.length}`);
-  const changed = a.map((line, i) => [i + 1, line, b[i]] as const).filter(([, x, y]) => x !== y);
-  if (changed.length > first.applied.length) {
-    throw new Error(`fix changed ${changed.length} lines for ${first.applied.length} fixes: ${JSON.stringify(changed)}`);
+  // Every line no applied fix touched is identical: the line count is kept except for whole lines
+  // `ARG SOURCE_DATE_EPOCH` the source-date-epoch fix inserts after a FROM, and the other fixes change at most
+  // one line each (an inserted ARG line changes none).
+  const { inserted, changed } = lineChanges(text, first.text, first.applied);
+  if (changed.length > first.applied.length - inserted) {
+    throw new Error(`fix changed ${changed.length} lines for ${first.applied.length} fixes (${inserted} inserted ARG lines): ${JSON.stringify(changed)}`);
   }
   for (const [line, x, y] of changed) {
     // Outside the edit: the line's ending (CRLF kept) and its leading indentation stay.
@@ -99,8 +100,10 @@ export async function checkFix(text: string, buildContext?: BuildContext): Promi
   }
   const before = parseDockerfile(text);
   const after = parseDockerfile(first.text);
-  if (after.instructions.length !== before.instructions.length) {
-    throw new Error(`fix changed the instruction count ${before.instructions.length} → ${after.instructions.length}`);
+  // Each source-date-epoch fix adds its one instruction (also in a CR-only file, where it adds no '\n' line).
+  const epochFixes = first.applied.filter((f) => f.rule === 'source-date-epoch').length;
+  if (after.instructions.length !== before.instructions.length + epochFixes) {
+    throw new Error(`fix changed the instruction count ${before.instructions.length} → ${after.instructions.length} (${epochFixes} ARG SOURCE_DATE_EPOCH added)`);
   }
   if (problems(after) > problems(before)) throw new Error(`fix added parse problems: ${JSON.stringify(after.runs.flatMap((r) => r.problems))}`);
   if (after.escape !== before.escape) throw new Error(`fix changed the escape character`);

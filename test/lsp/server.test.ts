@@ -147,7 +147,9 @@ describe('dockrepro lsp (spawned, JSON-RPC over stdio)', () => {
 
     const lint = await runCli(['lint', '-f', 'json', '-', '--stdin-filename', 'app/Dockerfile'], { cwd: dir, stdin: TEXT, env: { HOME: dir } });
     const findings = JSON.parse(lint.stdout).files[0].findings as { rule: string; severity: string; message: string; line: number; column: number; endLine: number; endColumn: number }[];
-    expect(findings.map((f) => f.rule)).toEqual(['image-digest', 'apt-pin', 'useradd-uid', 'syntax', 'image-digest', 'image-tag']);
+    // useradd writes the day into /etc/shadow: source-date-epoch (info). The apt-get install of stage 0 leaves no
+    // apt-cleanup finding: the image is built from the alpine stage, which does not copy those logs.
+    expect(findings.map((f) => f.rule)).toEqual(['image-digest', 'apt-pin', 'source-date-epoch', 'useradd-uid', 'syntax', 'image-digest', 'image-tag']);
     const severity: Record<string, number> = { error: 1, warning: 2, info: 3, style: 4 };
     const fromLint = findings.map((f) => ({
       range: { start: { line: f.line - 1, character: f.column - 1 }, end: { line: f.endLine - 1, character: f.endColumn - 1 } },
@@ -161,27 +163,30 @@ describe('dockrepro lsp (spawned, JSON-RPC over stdio)', () => {
     expect(withCode).toEqual(fromLint);
     // The config's severity override applies (apt-pin: error), and the ranges cover the very text named.
     expect(withCode[1].severity).toBe(1);
-    expect(withCode.map((d) => covered(TEXT, d.range))).toEqual(['python:3.12.7', 'curl', 'app', 'FORM', 'alpine:3.20', 'alpine:3.20']);
+    expect(withCode.map((d) => covered(TEXT, d.range))).toEqual(['python:3.12.7', 'curl', 'useradd', 'app', 'FORM', 'alpine:3.20', 'alpine:3.20']);
+    expect(withCode[2].severity).toBe(3);
     expect(withCode[1].range.start.character).toBe(TEXT.split('\n')[1].indexOf('curl'));
     // Each rule id links a page that exists.
     for (const d of withCode) expect(existsSync(resolve(__dirname, '../../docs/rules', `${d.code}.md`))).toBe(true);
     // The unknown instruction is an error BuildKit stops at (rule syntax, over the word), not a note.
-    expect(withCode[3]).toMatchObject({ code: 'syntax', severity: 1, message: 'unknown instruction: FORM (did you mean FROM?)' });
+    expect(withCode[4]).toMatchObject({ code: 'syntax', severity: 1, message: 'unknown instruction: FORM (did you mean FROM?)' });
     expect(diagnostics.filter((d) => d.code === undefined)).toEqual([]);
   });
 
   it('code actions: a quick fix for the digest in the lock; fix all equals `fix --offline -`; no network, no unsafe fix by default', async () => {
     const actions = await codeActions(WHOLE);
     const quick = actions.filter((a) => a.kind === 'quickfix' && a.diagnostics?.length);
-    // Only python:3.12.7 is in the lock (alpine would need the network); useradd's fix is unsafe.
-    expect(quick.map((a) => a.diagnostics![0].code)).toEqual(['image-digest']);
+    // Only python:3.12.7 is in the lock (alpine would need the network); useradd's fix is unsafe; the ARG SOURCE_DATE_EPOCH fix is safe and offline.
+    expect(quick.map((a) => a.diagnostics![0].code)).toEqual(['image-digest', 'source-date-epoch']);
     expect(quick[0].isPreferred).toBe(true);
     expect(quick[0].diagnostics![0].range).toEqual({ start: { line: 0, character: 5 }, end: { line: 0, character: 18 } });
     const expected = await fixOutput([]);
     expect(expected).toContain(`FROM python:3.12.7@${DIGEST}\n`);
     // The edit is minimal: it inserts the digest and touches nothing else.
     expect(editsOf(quick[0])).toEqual([{ range: { start: { line: 0, character: 18 }, end: { line: 0, character: 18 } }, newText: `@${DIGEST}` }]);
-    expect(apply(TEXT, editsOf(quick[0]))).toBe(expected);
+    // The ARG: a whole line inserted after the FROM, nothing else touched.
+    expect(editsOf(quick[1])).toEqual([{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, newText: 'ARG SOURCE_DATE_EPOCH\n' }]);
+    expect(apply(TEXT, [...editsOf(quick[0]), ...editsOf(quick[1])])).toBe(expected);
 
     const fixAll = await codeActions(WHOLE, ['source.fixAll']);
     expect(fixAll.map((a) => a.kind)).toEqual(['source.fixAll.dockrepro']);
@@ -205,10 +210,13 @@ describe('dockrepro lsp (spawned, JSON-RPC over stdio)', () => {
         if (!fresh) await new Promise((r) => setTimeout(r, 10));
       }
       const { diagnostics } = fresh!;
-      expect(diagnostics.map((d) => d.code).filter(Boolean)).toEqual(['image-digest', 'useradd-uid', 'syntax', 'image-digest', 'image-tag']);
+      expect(diagnostics.map((d) => d.code).filter(Boolean)).toEqual(['image-digest', 'source-date-epoch', 'useradd-uid', 'syntax', 'image-digest', 'image-tag']);
 
       const quick = (await codeActions({ start: { line: 2, character: 0 }, end: { line: 2, character: 15 } }, ['quickfix'])).filter((a) => a.diagnostics?.length);
-      expect(quick.map((a) => [a.diagnostics![0].code, a.title, a.isPreferred])).toEqual([['useradd-uid', "add --uid 20001 to useradd 'app' (unsafe)", false]]);
+      expect(quick.map((a) => [a.diagnostics![0].code, a.title, a.isPreferred])).toEqual([
+        ['source-date-epoch', 'declare ARG SOURCE_DATE_EPOCH in stage 0', true],
+        ['useradd-uid', "add --uid 20001 to useradd 'app' (unsafe)", false],
+      ]);
       const fixAll = await codeActions(WHOLE, ['source.fixAll.dockrepro']);
       const expected = await fixOutput(['--unsafe', '--disable', 'apt-pin']);
       expect(expected).toContain('RUN useradd --uid 20001 app\n');

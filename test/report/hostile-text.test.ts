@@ -39,9 +39,10 @@ describe('text from the tree cannot forge output lines or control the terminal (
   it('github: one annotation per finding and notice, each a single line', async () => {
     const r = await runCli(['lint', '--format', 'github', '.'], { cwd: hostileTree() });
     const lines = r.stdout.trimEnd().split('\n');
-    // Four findings (image-digest, image-tag, apt-pin, the unknown instruction as a syntax error), the summary.
-    expect(lines).toHaveLength(5);
-    for (const line of lines.slice(0, 4)) expect(line).toMatch(/^::(error|warning) file=a%0A%3A%3Aerror%3A%3Apwned\.Dockerfile,/);
+    // Five findings (image-digest, image-tag, apt-pin, apt-cleanup as a notice, the unknown instruction as a syntax error), the summary.
+    expect(lines).toHaveLength(6);
+    for (const line of lines.slice(0, 5)) expect(line).toMatch(/^::(error|warning|notice) file=a%0A%3A%3Aerror%3A%3Apwned\.Dockerfile,/);
+    expect(lines.filter((l) => l.startsWith('::notice ') && l.includes('title=apt-cleanup::'))).toHaveLength(1);
     expect(lines.filter((l) => l.includes('unknown instruction: FR\\x1b[2JOM'))).toHaveLength(1);
   });
 

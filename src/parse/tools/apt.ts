@@ -32,3 +32,6 @@ export function aptCall(cmd: SimpleCommand): AptCall | undefined {
   if (sub?.value === undefined) return undefined;
   return { sub, operands };
 }
+
+/** dpkg(1) options that take a value (the action options take none: `-i FILE` has FILE as an operand). */
+export const DPKG = optionSpec(['--admindir', '--root', '--instdir', '--log', '--status-fd', '--status-logger', '--path-include', '--path-exclude', '-D', '--debug', '--force']);

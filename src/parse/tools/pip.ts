@@ -67,3 +67,22 @@ export function installCall(cmd: SimpleCommand): InstallCall | undefined {
   if (!sub || sub.value !== 'install') return undefined;
   return { tool, args: rest.slice(rest.indexOf(sub) + 1) };
 }
+
+/** The `install` word of a pip call (the pip-compile fix inserts `--no-compile` after it); undefined for pipx and uv. */
+export function installWord(cmd: SimpleCommand): Word | undefined {
+  const call = installCall(cmd);
+  if (!call || call.tool !== 'pip') return undefined;
+  const words = cmd.args;
+  const at = call.args.length ? words.indexOf(call.args[0]) - 1 : words.length - 1;
+  return words[at]?.value === 'install' ? words[at] : undefined;
+}
+
+/** pip (and pipx, which runs it) compile what they install to .pyc unless told not to; uv only with `--compile-bytecode`. */
+export function pipCompiles(cmd: SimpleCommand): boolean {
+  const call = installCall(cmd);
+  if (!call) return false;
+  const parsed = parseArgs(call.args, pipxLike(call.tool) ? PIPX_INSTALL : PIP_INSTALL);
+  if (call.tool === 'uv-pip' || call.tool === 'uv-tool') return parsed.options.has('--compile-bytecode') || parsed.options.has('--compile');
+  if (call.tool === 'pipx') return !call.args.some((a) => a.value?.includes('--no-compile'));
+  return !parsed.options.has('--no-compile');
+}
