@@ -185,6 +185,19 @@ it('reads text made of escapes, blanks, line breaks, quotes and brackets as dock
   fc.assert(fc.property(steering, same), fuzzParameters(3000));
 }, 300_000);
 
+/** RUN/COPY lines opening here-documents, then body lines, delimiters and blank lines (src/parse/instructions.ts reads the plain ones itself). */
+const heredocText = fc
+  .tuple(
+    fc.constantFrom('RUN ', 'COPY ', 'ADD ', 'RUN --mount=type=cache,target=/c ', 'ONBUILD RUN '),
+    fc.array(fc.constantFrom('<<EOF', '<<-EOF', '<<"EOF"', "<<'E'", '<<E.1', '<<a-b', 'cat', '>', '/x', 'sh', '<<', '<<"X'), { minLength: 1, maxLength: 4 }),
+    fc.array(fc.constantFrom('\n', '\n', 'EOF', '\tEOF', 'EOF ', 'E', 'E.1', 'a-b', 'echo hi', '\t', ' ', '', 'RUN x', '\\', '\r\n', '#c'), { maxLength: 24 }),
+  )
+  .map(([keyword, words, body]) => `${keyword}${words.join(' ')}\n${body.join('')}`);
+
+it('reads here-documents as dockerfile-ast does', () => {
+  fc.assert(fc.property(heredocText, same), fuzzParameters(3000));
+}, 300_000);
+
 it('keeps a flag, a JSON string and a property at their offsets (spot checks)', () => {
   const text = 'FROM --platform=linux/amd64 alpine AS b\r\nRUN --mount=type=cache,from=b,target=/c ["sh", "-c", "x"]\nENV A="1 2" B=3\n';
   const t = tokenize(text);
