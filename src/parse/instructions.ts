@@ -6,9 +6,10 @@
  * here-document bodies included, the same argument values and ranges, the same quirks), without building its
  * objects: building them was a third of a corpus lint (profile in the report of issue 10's speed targets).
  *
- * Two rarer answers still come from dockerfile-ast, asked about one instruction: ARG/ENV properties (quoting
- * and escapes in `name=value` pairs) and here-documents (names, bodies, delimiters). Only that instruction's
- * text is parsed, behind an escape directive, and its ranges are moved back into the file.
+ * Two answers come from dockerfile-ast in their rarer forms, asked about one instruction: ARG/ENV properties
+ * with escapes, comments or quotes across lines (plain ones, continued with ` \` or not, are read here) and
+ * here-documents in instructions with the escape character or a CR (the others are read here). Only that
+ * instruction's text is parsed, behind an escape directive, and its ranges are moved back into the file.
  *
  * Equivalence: test/parse/instructions.test.ts builds the model this way and from dockerfile-ast's objects
  * (test/helpers/astModel.ts, the model builder as it was) over the corpus and generated and mutated files.
