@@ -6,9 +6,10 @@
  * here-document bodies included, the same argument values and ranges, the same quirks), without building its
  * objects: building them was a third of a corpus lint (profile in the report of issue 10's speed targets).
  *
- * Two rarer answers still come from dockerfile-ast, asked about one instruction: ARG/ENV properties (quoting
- * and escapes in `name=value` pairs) and here-documents (names, bodies, delimiters). Only that instruction's
- * text is parsed, behind an escape directive, and its ranges are moved back into the file.
+ * Two answers come from dockerfile-ast in their rarer forms, asked about one instruction: ARG/ENV properties
+ * with escapes, comments or quotes across lines (plain ones, continued with ` \` or not, are read here) and
+ * here-documents in instructions with the escape character or a CR (the others are read here). Only that
+ * instruction's text is parsed, behind an escape directive, and its ranges are moved back into the file.
  *
  * Equivalence: test/parse/instructions.test.ts builds the model this way and from dockerfile-ast's objects
  * (test/helpers/astModel.ts, the model builder as it was) over the corpus and generated and mutated files.
@@ -672,31 +673,71 @@ export function propertiesOf(text: string, inst: InstructionToken, escape: strin
 }
 
 /**
- * Properties of an ARG/ENV written on one line without escapes, comments, or blanks and quotes inside `${…}`
- * (nearly all of them); undefined for the others. Its words are split at blanks outside quotes (an unclosed
- * quote runs to the end of the line); a name and a value lose one pair of enclosing quotes.
+ * Properties of an ARG/ENV written without escapes, comments, or blanks and quotes inside `${…}` (nearly all of
+ * them), on one line or continued over lines with ` \` (a blank before the escape character, only blanks after
+ * it, a line with a word after it: the usual `ENV A=1 \` list); undefined for the others. Its words are split
+ * at blanks outside quotes (an unclosed quote runs to the end of the line, a quote must close on its line when
+ * the instruction continues); a name and a value lose one pair of enclosing quotes. Continued lines were a
+ * third of the ARG/ENV that dockerfile-ast answered: in a corpus lint each of those re-parses the instruction
+ * with rarely run (cold) code, ~100 ms of a 1.2 s cold lint of the corpus.
  */
 function plainProperties(text: string, inst: InstructionToken, escape: string): PropertyToken[] | undefined {
   const start = inst.keywordSpan.end;
   let end = inst.span.end;
+  let continued = false;
+  /** The quote open at `i` ('' outside quotes). */
+  let quote = '';
   for (let i = start; i < end; i++) {
     const c = text[i];
-    if (c === '\r' || c === '\n' || c === '#' || c === escape) return undefined;
+    if (c === '\r' || c === '#') return undefined;
+    if (c === '\n') {
+      // Reached only through a continuation (below): a bare line break inside the instruction is not plain.
+      return undefined;
+    }
+    if (c === escape) {
+      // ` \` + blanks + line break, and a line with a word next: read as a blank.
+      if (i === start || !isBlank(text[i - 1])) return undefined;
+      let j = i + 1;
+      while (j < end && isBlank(text[j])) j++;
+      if (j >= end || text[j] !== '\n') return undefined;
+      let k = j + 1;
+      while (k < end && isBlank(text[k])) k++;
+      if (k >= end || text[k] === '\n' || text[k] === '\r') return undefined;
+      continued = true;
+      i = j;
+      continue;
+    }
+    if (quote === '' && (c === '"' || c === "'")) {
+      // A quote closes on its line (dockerfile-ast reads a quote on across lines), or runs to the end.
+      const close = text.indexOf(c, i + 1);
+      const lineEnd = text.indexOf('\n', i + 1);
+      if ((close === -1 || close >= end || (lineEnd !== -1 && lineEnd < close)) && lineEnd !== -1 && lineEnd < end) return undefined;
+      quote = c;
+      continue;
+    }
+    if (c === quote) {
+      // After a closing quote a tab is not plain (dockerfile-ast then joins words differently after a continuation).
+      if (text[i + 1] === '\t') return undefined;
+      quote = '';
+      continue;
+    }
     if (c === '$' && text[i + 1] === '{') {
       let j = i + 2;
-      while (j < end && text[j] !== '}' && text[j] !== '"' && text[j] !== "'" && !isBlank(text[j])) j++;
+      while (j < end && text[j] !== '}' && text[j] !== '"' && text[j] !== "'" && text[j] !== '\n' && text[j] !== escape && !isBlank(text[j])) j++;
       if (j >= end || text[j] !== '}') return undefined;
       i = j;
     }
   }
+  /** A blank, a line break or a continuing escape (checked above) between words. */
+  const isGap = (ch: string) => isBlank(ch) || ch === '\n' || (continued && ch === escape);
   while (end > start && isBlank(text[end - 1])) end--;
   const words: Span[] = [];
   let i = start;
   while (i < end) {
-    while (i < end && isBlank(text[i])) i++;
+    while (i < end && isGap(text[i])) i++;
     if (i >= end) break;
     const wordStart = i;
-    while (i < end && !isBlank(text[i])) {
+    while (i < end && !isGap(text[i])) {
       const c = text[i];
       if (c === '"' || c === "'") {
         const close = text.indexOf(c, i + 1);
@@ -706,6 +747,8 @@ function plainProperties(text: string, inst: InstructionToken, escape: string): 
     }
     words.push({ start: wordStart, end: i });
   }
+  // `ENV name value words…` continued over lines: the value keeps the continuations (dockerfile-ast's answer).
+  if (continued && words.length > 2 && !text.slice(words[0].start, words[0].end).includes('=')) return undefined;
   if (words.length === 0) return [];
   const raw = (w: Span) => text.slice(w.start, w.end);
   const own = (w: Span): PropertyToken => {
@@ -739,7 +782,87 @@ function astProperties(text: string, inst: InstructionToken, escape: string): Pr
 
 /** The here-documents of a RUN, COPY or ADD (none unless an argument after the flags starts with `<<`). */
 export function heredocsOf(text: string, inst: InstructionToken, escape: string): HeredocToken[] {
-  if (!argumentsOf(inst).some((a) => a.value.startsWith('<<'))) return [];
+  const args = argumentsOf(inst);
+  if (!args.some((a) => a.value.startsWith('<<'))) return [];
+  return plainHeredocs(text, inst, args, escape) ?? astHeredocs(text, inst, escape);
+}
+
+/** `<<NAME`, `<<-NAME`, `<<"NAME"`, `<<'NAME'` with a plain name: the only forms plainHeredocs reads. */
+const PLAIN_HEREDOC = /^<<-?(["']?)([A-Za-z0-9_][A-Za-z0-9_.-]*)\1$/;
+
+/**
+ * The here-documents of an instruction without the escape character or a CR in it (three in four of the
+ * corpus's), read as dockerfile-ast's Instruction.getHeredocs reads them; undefined for the others (escaped
+ * line breaks, CRLF, quoting in names, ONBUILD, one line only), which dockerfile-ast answers. Measured: parsing
+ * the instruction again with dockerfile-ast for its here-documents was ~8% of a warm corpus parse and more of a
+ * cold one (its code runs for these files only, so it is rarely compiled); this is a single pass over the
+ * text. Without escapes and CRs its positions are plain offsets, and every line break ends a line.
+ */
+function plainHeredocs(text: string, inst: InstructionToken, args: Token[], escape: string): HeredocToken[] | undefined {
+  if (inst.onbuild || args.length === 0) return undefined;
+  const start = args[0].span.start;
+  const end = inst.span.end;
+  for (let i = inst.span.start; i < end; i++) {
+    const c = text[i];
+    if (c === escape || c === '\r') return undefined;
+  }
+  /** A here-document's name when its argument has one of the plain forms. */
+  const named = (a: Token): { name: string; tabbed: boolean } | undefined => {
+    const m = PLAIN_HEREDOC.exec(text.slice(a.span.start, a.span.end));
+    return m ? { name: m[2], tabbed: a.value.startsWith('<<-') } : undefined;
+  };
+  /** dockerfile-ast's delimiter test: the line is the name exactly (after leading tabs for `<<-`). */
+  const isDelimiter = (h: { name: string; tabbed: boolean }, lineStart: number, lineEnd: number): boolean => {
+    let from = lineStart;
+    if (h.tabbed) while (from < lineEnd && text[from] === '\t') from++;
+    return lineEnd - from === h.name.length && text.startsWith(h.name, from);
+  };
+  const defined: { name: string; tabbed: boolean }[] = [];
+  const heredocs: HeredocToken[] = [];
+  let processed = false;
+  let contentStart = -1;
+  let contentEnd = -1;
+  let lineStart = -1;
+  for (let i = start; i < end; i++) {
+    if (text[i] !== '\n') {
+      if (processed) {
+        if (contentStart === -1) contentStart = i;
+        if (lineStart === -1) lineStart = i;
+      }
+      continue;
+    }
+    if (!processed) {
+      // The first line break: the here-documents are the `<<` arguments before it.
+      for (const a of args) {
+        if (a.span.start >= i) break;
+        if (!a.value.startsWith('<<')) continue;
+        const h = named(a);
+        if (!h) return undefined;
+        defined.push(h);
+      }
+      processed = true;
+      continue;
+    }
+    if (contentStart === -1) contentStart = i;
+    contentEnd = i;
+    const h = defined[heredocs.length];
+    if (!h) return undefined; // a line past the last here-document: left to dockerfile-ast
+    // An empty line is no delimiter: dockerfile-ast then compares a range from before the arguments to here.
+    if (lineStart !== -1 && isDelimiter(h, lineStart, i)) {
+      heredocs.push({ name: h.name, contentSpan: { start: contentStart, end: lineStart - 1 }, terminated: true });
+      contentStart = -1;
+    }
+    lineStart = -1;
+  }
+  const last = defined[heredocs.length];
+  if (!processed || !last || contentStart === -1) return undefined;
+  if (lineStart === -1 || !isDelimiter(last, lineStart, end)) heredocs.push({ name: last.name, contentSpan: { start: contentStart, end }, terminated: false });
+  else heredocs.push({ name: last.name, contentSpan: contentEnd === -1 ? null : { start: contentStart, end: contentEnd }, terminated: true });
+  for (let k = heredocs.length; k < defined.length; k++) heredocs.push({ name: defined[k].name, contentSpan: null, terminated: false });
+  return heredocs;
+}
+
+function astHeredocs(text: string, inst: InstructionToken, escape: string): HeredocToken[] {
   const { node, span } = astInstruction(text, inst, escape);
   const heredocs = (node as unknown as { getHeredocs(): { getName(): string; getContentRange(): AstRange | null; getDelimiterRange(): AstRange | null }[] }).getHeredocs();
   return heredocs.map((h) => {

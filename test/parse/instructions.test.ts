@@ -185,6 +185,37 @@ it('reads text made of escapes, blanks, line breaks, quotes and brackets as dock
   fc.assert(fc.property(steering, same), fuzzParameters(3000));
 }, 300_000);
 
+/** RUN/COPY lines opening here-documents, then body lines, delimiters and blank lines (src/parse/instructions.ts reads the plain ones itself). */
+const heredocText = fc
+  .tuple(
+    fc.constantFrom('RUN ', 'COPY ', 'ADD ', 'RUN --mount=type=cache,target=/c ', 'ONBUILD RUN '),
+    fc.array(fc.constantFrom('<<EOF', '<<-EOF', '<<"EOF"', "<<'E'", '<<E.1', '<<a-b', 'cat', '>', '/x', 'sh', '<<', '<<"X'), { minLength: 1, maxLength: 4 }),
+    fc.array(fc.constantFrom('\n', '\n', 'EOF', '\tEOF', 'EOF ', 'E', 'E.1', 'a-b', 'echo hi', '\t', ' ', '', 'RUN x', '\\', '\r\n', '#c'), { maxLength: 24 }),
+  )
+  .map(([keyword, words, body]) => `${keyword}${words.join(' ')}\n${body.join('')}`);
+
+it('reads here-documents as dockerfile-ast does', () => {
+  fc.assert(fc.property(heredocText, same), fuzzParameters(3000));
+}, 300_000);
+
+/** ARG/ENV words joined by blanks and continuations (src/parse/instructions.ts reads the plain ones itself). */
+const propertyText = fc
+  .tuple(
+    fc.constantFrom('ENV ', 'ARG ', 'ENV \\\n  ', 'ONBUILD ENV '),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('A=1', 'B', 'c=', '=d', 'K="v w"', "K='v'", '"A"=b', '"x"', "'y' ", 'a"b', '${A}', 'x=${A:-a b}', '${B', 'v', 'W=$C', '\\', '"', '#c', 'é'),
+        fc.constantFrom(' ', ' ', '  ', '\t', ' \\\n  ', ' \\\n', ' \\  \n\t', '\\\n', ' \\\n\n', ' \\\n  #c\n  ', '\n', ' \\\r\n '),
+      ),
+      { minLength: 1, maxLength: 8 },
+    ),
+  )
+  .map(([keyword, words]) => `${keyword}${words.map(([w, gap]) => w + gap).join('')}\nRUN x\n`);
+
+it('reads ARG and ENV properties as dockerfile-ast does', () => {
+  fc.assert(fc.property(propertyText, same), fuzzParameters(3000));
+}, 300_000);
+
 it('keeps a flag, a JSON string and a property at their offsets (spot checks)', () => {
   const text = 'FROM --platform=linux/amd64 alpine AS b\r\nRUN --mount=type=cache,from=b,target=/c ["sh", "-c", "x"]\nENV A="1 2" B=3\n';
   const t = tokenize(text);
