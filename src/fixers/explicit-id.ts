@@ -22,7 +22,7 @@ import { SPEC as RULE_SPEC } from '../parse/tools/accounts';
 import { ACCOUNT_FILES, imageAccounts } from '../accounts/image';
 import { replayStage } from '../accounts/replay';
 import { NotFixed } from '../util/notFixed';
-import type { AccountCommand, AccountId, AccountStyle } from '../rules/fixRequests';
+import type { AccountCommand, AccountId, AccountStyle } from '../findings/fixRequests';
 
 type Command = AccountCommand;
 type Style = AccountStyle;

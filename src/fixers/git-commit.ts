@@ -14,7 +14,7 @@
  * ref), when the repository is not an http(s) URL, asks for credentials, or has no such branch or tag.
  */
 import type { Finding } from '../rules/types';
-import type { GitAddRequest, GitCloneRequest } from '../rules/fixRequests';
+import type { GitAddRequest, GitCloneRequest } from '../findings/fixRequests';
 import { OBJECT_ID, readRemoteRefs, resolveRef, type RefOrder } from '../resolve/gitRefs';
 import { lookupPackage } from '../resolve/packages';
 import type { Fix, Fixer, FixerContext, TextEdit } from './types';

@@ -6,7 +6,7 @@
 import type { DockerfileModel, ImageSite } from '../parse/dockerfile';
 import type { VarDef } from '../parse/vars';
 import { parseImageRef } from '../parse/imageRef';
-import { siteLabel } from '../rules/imageSites';
+import { siteLabel } from '../findings/imageSites';
 import type { Fix, FixerContext, TextEdit, FindingOf } from './types';
 import { NotFixed } from '../util/notFixed';
 

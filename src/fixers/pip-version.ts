@@ -19,7 +19,7 @@
 import type { SimpleCommand } from '../parse/shell';
 import { pipPinState } from '../parse/requirements';
 import type { Finding } from '../rules/types';
-import type { PipVersionRequest } from '../rules/fixRequests';
+import type { PipVersionRequest } from '../findings/fixRequests';
 import { lookupPackage } from '../resolve/packages';
 import { indexLabel, isValidVersion, normalizeName, pythonLabel, resolvePypi, type PypiOptions, type PypiQuery } from '../resolve/pypi';
 import type { Fix, Fixer, FixerContext, TextEdit, FindingOf } from './types';

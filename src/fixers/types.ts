@@ -1,5 +1,5 @@
 /**
- * Fixers turn fix requests (attached to findings by rules; src/rules/fixRequests.ts) into text edits. One
+ * Fixers turn fix requests (attached to findings by rules; src/findings/fixRequests.ts) into text edits. One
  * fixer per request kind, in its own file, typed by that kind (`Fixer<'npm-ci'>` gets findings whose `fix`
  * is an NpmCiRequest), in the table of src/fixers/index.ts (the compiler rejects a kind without a fixer). A
  * fixer gets every request of its kind in one file at once, so it can make consistent choices (the same id
@@ -8,7 +8,7 @@
 import type { BuildContext } from '../context';
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { Finding } from '../rules/types';
-import type { FixKind, FixRequestOf } from '../rules/fixRequests';
+import type { FixKind, FixRequestOf } from '../findings/fixRequests';
 import { NotFixed } from '../util/notFixed';
 import type { ImagePinner } from '../resolve/images';
 import type { PackageContext } from '../resolve/packages';

@@ -1,7 +1,7 @@
 import type { CopyBlock, FileOperand } from '../parse/dockerfile';
 import type { Span } from '../util/text';
 import { defineRule, type RuleContext } from './types';
-import type { AddChecksumRequest, GitCommitRequest } from './fixRequests';
+import type { AddChecksumRequest, GitCommitRequest } from '../findings/fixRequests';
 
 /** BuildKit verifies HTTP sources against a sha256 content digest only, spelled exactly like this. */
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;

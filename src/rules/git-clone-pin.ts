@@ -2,7 +2,7 @@ import { optionSpec, parseArgs, type ParsedArgs } from '../parse/args';
 import { basename, type SimpleCommand, type Word } from '../parse/shell';
 import type { RunBlock } from '../parse/dockerfile';
 import { defineRule, type RuleContext } from './types';
-import type { ClonePin, GitCommitRequest } from './fixRequests';
+import type { ClonePin, GitCommitRequest } from '../findings/fixRequests';
 
 /** git's own options before the subcommand that take a value (`git -C dir -c k=v clone …`). */
 const GIT_GLOBAL = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--super-prefix', '--config-env', '--attr-source']);

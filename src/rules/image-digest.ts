@@ -1,6 +1,6 @@
 import { isValidDigest, parseImageRef, type ImageRef } from '../parse/imageRef';
 import { defineRule } from './types';
-import { fromNote, siteLabel, uniqueDefinitions } from './imageSites';
+import { fromNote, siteLabel, uniqueDefinitions } from '../findings/imageSites';
 
 /**
  * The digest of a reference when it is not `sha256:` + 64 lowercase hex, with the reference without it.

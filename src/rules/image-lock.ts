@@ -1,6 +1,6 @@
 import { SHA256_DIGEST } from '../parse/imageRef';
 import { lockKey } from '../resolve/lock';
-import { siteLabel } from './imageSites';
+import { siteLabel } from '../findings/imageSites';
 import { defineRule } from './types';
 
 /**

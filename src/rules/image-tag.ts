@@ -1,5 +1,5 @@
 import { defineRule } from './types';
-import { fromNote, siteLabel, unresolvable } from './imageSites';
+import { fromNote, siteLabel, unresolvable } from '../findings/imageSites';
 import { isPreciseTag } from '../parse/imageRef';
 
 export default defineRule({

@@ -3,9 +3,9 @@ import type { SimpleCommand } from '../parse/shell';
 import type { Span } from '../util/text';
 import type { BuildContext } from '../context';
 import type { LockFile } from '../resolve/lock';
-import type { FixKind, FixRequest, FixRequestOf } from './fixRequests';
+import type { FixKind, FixRequest, FixRequestOf } from '../findings/fixRequests';
 
-export type { FixKind, FixRequest, FixRequestOf } from './fixRequests';
+export type { FixKind, FixRequest, FixRequestOf } from '../findings/fixRequests';
 
 export type Severity = 'error' | 'warning' | 'info' | 'style';
 

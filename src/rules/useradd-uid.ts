@@ -3,7 +3,7 @@ import { SPEC, imageFamily, styleOf } from '../parse/tools/accounts';
 import type { DockerfileModel } from '../parse/dockerfile';
 import type { SimpleCommand, Word } from '../parse/shell';
 import { defineRule } from './types';
-import type { AccountCommand as Command, AccountStyle as Style } from './fixRequests';
+import type { AccountCommand as Command, AccountStyle as Style } from '../findings/fixRequests';
 
 
 /** An unquoted word of unknown value may expand to several words, options included: we cannot tell. */

@@ -7,7 +7,7 @@ import { asData, findingsOf } from '../helpers/fixerTable';
 import { applyEdits } from '../../src/edit/apply';
 import { parseDockerfile } from '../../src/parse/dockerfile';
 import { lintModel } from '../../src/lint';
-import type { ExplicitIdRequest } from '../../src/rules/fixRequests';
+import type { ExplicitIdRequest } from '../../src/findings/fixRequests';
 import rule from '../../src/rules/useradd-uid';
 import { Lookups } from '../../src/resolve/shared';
 
@@ -166,7 +166,7 @@ describe('explicit-id fixer', () => {
       expect(outcomes('ARG U\nRUN useradd -m $U\nRUN useradd app')[1]).toBe("add --uid 10001 to useradd 'app'");
     });
 
-    // A malformed request (two ids, an unknown style) no longer compiles: src/rules/fixRequests.ts.
+    // A malformed request (two ids, an unknown style) no longer compiles: src/findings/fixRequests.ts.
     it('a finding that points at no command, a stale request', () => {
       const text = 'FROM x\nRUN useradd -u 5 app && echo app\n';
       const model = parseDockerfile(text);

@@ -30,6 +30,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, paths: readonly string[]]> 
   ]],
   ['rules', [
     'rules/',
+    'findings/', // what rules and fixers share about a finding: the fix requests, how image sites are named
     'ruleIds.ts', 'suppress.ts', // rule ids and `# dockrepro-ignore` comments: read the rule list
     'lint.ts', // runs the rules on one model
   ]],
